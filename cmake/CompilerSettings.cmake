@@ -1,0 +1,16 @@
+# Warnings and sanitizers as interface targets, linked by every target we build.
+add_library(traitctl_warnings INTERFACE)
+target_compile_options(traitctl_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion
+  -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual -Wnull-dereference
+  -Wimplicit-fallthrough)
+if(TRAITCTL_WARNINGS_AS_ERRORS)
+  target_compile_options(traitctl_warnings INTERFACE -Werror)
+endif()
+
+add_library(traitctl_sanitizers INTERFACE)
+if(TRAITCTL_SANITIZERS)
+  target_compile_options(traitctl_sanitizers INTERFACE
+    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  target_link_options(traitctl_sanitizers INTERFACE -fsanitize=address,undefined)
+endif()
