@@ -1,0 +1,73 @@
+// The batch configuration, with the bash scripts' variable names and defaults.
+// Precedence: command-line flags > environment variables > .env file > defaults.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "traitctl/core/result.hpp"
+
+namespace traitctl {
+
+// GAPIT parameters, passed to the container as environment variables.
+struct GapitSettings {
+  std::string genotype_file = "/data/genotype/all_chromosomes_binary.hmp.txt";
+  std::string phenotype_file = "/data/phenotype/traits.txt";
+  std::string accession_ids_file = "/data/phenotype/accession_ids.txt";
+  std::string model = "MLM";              // MODEL, legacy MODELS
+  std::string pca_total = "0";            // PCA_TOTAL, legacy PCA_COMPONENTS
+  std::string snp_maf = "0";              // SNP_MAF, legacy MAF_FILTER
+  std::string snp_threshold = "0.05";     // SNP_THRESHOLD
+  std::string snp_fdr;                    // SNP_FDR; empty: not passed
+  std::string multiple_analysis = "TRUE"; // MULTIPLE_ANALYSIS
+  std::string kinship_algorithm = "Zhang";
+  std::string snp_effect = "Add";
+  std::string snp_impute = "Middle";
+};
+
+struct BatchSettings {
+  std::string project = "talmo-lab";
+  std::string prefix = "gapit3-trait";    // JOB_PREFIX
+  int start_trait = 2;
+  int end_trait = 187;
+  int max_concurrent = 50;
+  std::string image = "ghcr.io/salk-harnessing-plants-initiative/gapit3-gwas-pipeline:latest";
+  std::string cpu = "12";
+  std::string memory = "32G";
+  std::string data_path_host = "/data";       // DATA_PATH_HOST, else DATA_PATH
+  std::string output_path_host = "/outputs";  // OUTPUT_PATH_HOST, else OUTPUT_PATH
+  GapitSettings gapit;
+};
+
+// Where a variable's value came from, for messages and `validate`.
+enum class ValueOrigin { Default, EnvFile, Environment, Flag };
+
+// Variables from the .env file and the process environment, environment first.
+class VariableSource {
+ public:
+  using EnvironmentLookup = std::function<std::optional<std::string>(std::string_view)>;
+
+  VariableSource(std::map<std::string, std::string> env_file_values, EnvironmentLookup environment);
+
+  // The process environment's value, else the .env file's, else nullopt.
+  // An empty value counts as unset, as `${VAR:-default}` did in the scripts.
+  [[nodiscard]] std::optional<std::string> get(std::string_view name) const;
+  [[nodiscard]] ValueOrigin origin(std::string_view name) const;
+
+ private:
+  std::map<std::string, std::string> env_file_values_;
+  EnvironmentLookup environment_;
+};
+
+// Reads the real process environment (getenv).
+[[nodiscard]] VariableSource::EnvironmentLookup process_environment();
+
+// Applies the variables over the defaults. Config error naming the variable
+// and its value when a number does not parse (START_TRAIT=abc).
+[[nodiscard]] Result<BatchSettings> resolve_settings(const VariableSource& variables);
+
+}  // namespace traitctl

@@ -1,0 +1,27 @@
+// Parsers for command-line and .env values: trait specs and durations.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "traitctl/core/clock.hpp"
+#include "traitctl/core/result.hpp"
+
+namespace traitctl {
+
+// "2-187", "2,5,9-12": sorted, without duplicates. Traits are >= 2 (column 1
+// is Taxa). Usage error naming the bad part otherwise.
+[[nodiscard]] Result<std::vector<int>> parse_trait_spec(std::string_view spec);
+
+// "30s", "2m", "0.5s", "500ms", "1h" and plain seconds ("30", "0.5").
+[[nodiscard]] Result<Duration> parse_duration(std::string_view text);
+
+// A strict whole number (no sign, no trailing text), for flags and .env values.
+[[nodiscard]] Result<int> parse_int(std::string_view text, std::string_view what);
+
+// POSIX-shell quoting for display only (dry-run's copy-and-paste command).
+[[nodiscard]] std::string shell_quote(std::string_view word);
+[[nodiscard]] std::string shell_join(const std::vector<std::string>& argv);
+
+}  // namespace traitctl
