@@ -22,6 +22,8 @@ struct ProcessOptions {
   Duration timeout{120'000};
   // After the deadline: SIGTERM to the group, this long to exit, then SIGKILL.
   Duration kill_grace{2'000};
+  // false: the child sees only `environment` (tests run traitctl this way).
+  bool inherit_environment = true;
   // Set in the child's environment on top of the inherited one.
   EnvironmentOverrides environment;
 };
