@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <mutex>
 
 #include "traitctl/core/cancel.hpp"
 
@@ -25,15 +26,23 @@ class SystemClock final : public Clock {
   void sleep_for(Duration duration, const CancelToken& cancel) override;
 };
 
-// Time moves only when a test sleeps or advances it.
+// Time moves only when a test sleeps or advances it. Thread-safe, since
+// submissions run on worker threads.
 class FakeClock final : public Clock {
  public:
   explicit FakeClock(TimePoint start = TimePoint{std::chrono::hours{24 * 365 * 50}}) : now_(start) {}
-  [[nodiscard]] TimePoint now() const override { return now_; }
-  void sleep_for(Duration duration, const CancelToken& /*cancel*/) override { now_ += duration; }
-  void advance(Duration duration) { now_ += duration; }
+  [[nodiscard]] TimePoint now() const override {
+    const std::lock_guard lock(mutex_);
+    return now_;
+  }
+  void sleep_for(Duration duration, const CancelToken& /*cancel*/) override { advance(duration); }
+  void advance(Duration duration) {
+    const std::lock_guard lock(mutex_);
+    now_ += duration;
+  }
 
  private:
+  mutable std::mutex mutex_;
   TimePoint now_;
 };
 
