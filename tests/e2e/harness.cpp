@@ -1,0 +1,175 @@
+#include "harness.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+#include <system_error>
+#include <utility>
+
+namespace traitctl::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::int64_t epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::vector<json> history(const FakeCluster& cluster) {
+  const json state = cluster.state();
+  if (!state.contains("history")) return {};
+  return state.at("history").get<std::vector<json>>();
+}
+
+// `<prefix>-<digits>` exactly: sibling batches (`<prefix>-x-1`) do not count.
+bool in_batch(std::string_view prefix, std::string_view name) {
+  if (name.size() <= prefix.size() + 1 || !name.starts_with(prefix) || name[prefix.size()] != '-')
+    return false;
+  const std::string_view digits = name.substr(prefix.size() + 1);
+  return std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+CommandResult run(const std::vector<std::string>& argv, EnvironmentOverrides environment, Duration timeout) {
+  ProcessOptions options;
+  options.timeout = timeout;
+  options.inherit_environment = false;
+  options.environment = std::move(environment);
+  auto output = run_process(argv, options);
+  if (!output)
+    return {-1, "", fmt::format("[harness] cannot run {}: {}", argv.front(), output.error().message)};
+  if (output->timed_out) {
+    return {-1, output->out, output->err + fmt::format("[harness] timed out after {} ms\n", timeout.count())};
+  }
+  const int code = output->term_signal != 0 ? 128 + output->term_signal : output->exit_code;
+  return {code, std::move(output->out), std::move(output->err)};
+}
+
+}  // namespace
+
+FakeCluster::FakeCluster() {
+  std::string pattern = (fs::temp_directory_path() / "traitctl-e2e-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + pattern);
+  dir_ = pattern;
+}
+
+FakeCluster::~FakeCluster() {
+  if (std::getenv("KEEP_E2E_DIRS") != nullptr) return;
+  std::error_code ignored;  // a destructor must not throw; a leftover temp dir is harmless
+  fs::remove_all(dir_, ignored);
+}
+
+fs::path FakeCluster::bin_dir() {
+  return FAKE_RUNAI_BIN_DIR;
+}
+
+EnvironmentOverrides FakeCluster::environment() const {
+  return {{"PATH", bin_dir().string() + ":/usr/bin:/bin"},
+          {"FAKE_RUNAI_DIR", dir_.string()},
+          {"TRAITCTL_STATE_DIR", (dir_ / "state").string()},
+          {"HOME", dir_.string()}};
+}
+
+void FakeCluster::write_config(const json& config) const {
+  const fs::path temp = dir_ / "config.json.tmp";
+  std::ofstream(temp) << config.dump(2) << '\n';
+  fs::rename(temp, dir_ / "config.json");
+}
+
+json FakeCluster::state() const {
+  std::ifstream in(dir_ / "state.json");
+  return in ? json::parse(in) : json::object();
+}
+
+std::vector<json> FakeCluster::calls() const {
+  std::vector<json> calls;
+  std::ifstream in(dir_ / "calls.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) calls.push_back(json::parse(line));
+  }
+  return calls;
+}
+
+int FakeCluster::count_calls(std::string_view subcommand) const {
+  int count = 0;
+  for (const auto& call : calls()) {
+    const auto& argv = call.at("argv");
+    // v2: `<kind> <command> ...`; v1: `<command> ...`.
+    const bool matches =
+        (!argv.empty() && argv[0] == subcommand) || (argv.size() > 1 && argv[1] == subcommand);
+    count += matches ? 1 : 0;
+  }
+  return count;
+}
+
+int FakeCluster::max_in_flight(std::string_view prefix) const {
+  // +1 at creation, -1 when it ends or is deleted; at equal times ends sort
+  // first, since the intervals are half-open.
+  std::vector<std::pair<std::int64_t, int>> events;
+  for (const auto& w : history(*this)) {
+    if (!in_batch(prefix, w.at("name").get<std::string>())) continue;
+    std::int64_t end = w.at("end_ms").get<std::int64_t>();
+    if (!w.at("deleted_ms").is_null()) end = std::min(end, w.at("deleted_ms").get<std::int64_t>());
+    const std::int64_t start = w.at("created_ms").get<std::int64_t>();
+    if (end <= start) continue;
+    events.emplace_back(start, 1);
+    events.emplace_back(end, -1);
+  }
+  std::sort(events.begin(), events.end());
+  int alive = 0;
+  int most = 0;
+  for (const auto& [time, delta] : events) {
+    alive += delta;
+    most = std::max(most, alive);
+  }
+  return most;
+}
+
+std::map<std::string, int> FakeCluster::creations_per_name() const {
+  std::map<std::string, int> counts;
+  for (const auto& w : history(*this)) ++counts[w.at("name").get<std::string>()];
+  return counts;
+}
+
+std::string FakeCluster::current_status(std::string_view name) const {
+  const auto all = history(*this);
+  const auto latest =
+      std::find_if(all.rbegin(), all.rend(), [&](const json& w) { return w.at("name") == name; });
+  if (latest == all.rend()) return "";
+  const json& w = *latest;
+  const std::int64_t now = epoch_ms();
+  if (!w.at("deleted_ms").is_null()) return now < w.at("gone_ms").get<std::int64_t>() ? "Deleting" : "";
+  if (now < w.at("running_from_ms").get<std::int64_t>()) return "Pending";
+  if (now < w.at("end_ms").get<std::int64_t>()) return "Running";
+  return w.at("exit_code").get<int>() == 0 ? "Completed" : "Failed";
+}
+
+CommandResult run_traitctl(const FakeCluster& cluster, std::vector<std::string> args,
+                           EnvironmentOverrides extra, Duration timeout) {
+  args.insert(args.begin(), TRAITCTL_BIN);
+  // `extra` replaces a variable rather than adding a second entry that the
+  // child's getenv might never see.
+  EnvironmentOverrides environment = cluster.environment();
+  for (auto& [key, value] : extra) {
+    const auto same = std::find_if(environment.begin(), environment.end(),
+                                   [&key = key](const auto& entry) { return entry.first == key; });
+    if (same != environment.end()) {
+      same->second = std::move(value);
+    } else {
+      environment.emplace_back(std::move(key), std::move(value));
+    }
+  }
+  return run(args, std::move(environment), timeout);
+}
+
+CommandResult run_fake_runai(const FakeCluster& cluster, std::vector<std::string> args, Duration timeout) {
+  args.insert(args.begin(), (FakeCluster::bin_dir() / "runai").string());
+  return run(args, cluster.environment(), timeout);
+}
+
+}  // namespace traitctl::e2e

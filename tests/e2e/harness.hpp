@@ -1,0 +1,71 @@
+// End-to-end test support: a fake cluster (the fake `runai`'s state directory)
+// and a runner for the built traitctl with a clean environment.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "traitctl/adapters/process.hpp"
+#include "traitctl/core/clock.hpp"
+
+namespace traitctl::e2e {
+
+struct CommandResult {
+  int exit_code;  // 128 + signal when a signal ended the child, -1 on timeout or spawn failure
+  std::string out;
+  std::string err;
+};
+
+// A unique directory under /tmp holding the fake runai's config.json,
+// state.json and calls.jsonl. Removed by the destructor unless KEEP_E2E_DIRS
+// is set in the test's environment.
+class FakeCluster {
+ public:
+  FakeCluster();
+  FakeCluster(const FakeCluster&) = delete;
+  FakeCluster& operator=(const FakeCluster&) = delete;
+  ~FakeCluster();
+
+  [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
+  // The folder holding the fake `runai`, to put first on PATH.
+  [[nodiscard]] static std::filesystem::path bin_dir();
+  // PATH, FAKE_RUNAI_DIR, TRAITCTL_STATE_DIR and HOME for a child.
+  [[nodiscard]] EnvironmentOverrides environment() const;
+
+  // Replaces config.json (atomically, so a concurrent call never reads half).
+  void write_config(const nlohmann::json& config) const;
+  // state.json ({"call_count", "history": [...]}), or {} before the first call.
+  [[nodiscard]] nlohmann::json state() const;
+  // Every recorded call: {"t_ms", "argv" (after the program name), "exit" (null for a hang)}.
+  [[nodiscard]] std::vector<nlohmann::json> calls() const;
+  // Calls whose command word is `subcommand` ("submit", "delete", "list", ...).
+  [[nodiscard]] int count_calls(std::string_view subcommand) const;
+  // The most workloads named exactly `<prefix>-<digits>` alive at one moment,
+  // alive meaning created <= t < min(end, deleted).
+  [[nodiscard]] int max_in_flight(std::string_view prefix) const;
+  // How many times each name was created.
+  [[nodiscard]] std::map<std::string, int> creations_per_name() const;
+  // Pending, Running, Completed, Failed or Deleting for the latest workload of
+  // that name now; "" when none is listed. Faults do not apply here.
+  [[nodiscard]] std::string current_status(std::string_view name) const;
+
+ private:
+  std::filesystem::path dir_;
+};
+
+// Runs the built traitctl against the cluster with a clean environment
+// (cluster.environment() plus `extra`).
+[[nodiscard]] CommandResult run_traitctl(const FakeCluster& cluster, std::vector<std::string> args,
+                                         EnvironmentOverrides extra = {},
+                                         Duration timeout = std::chrono::seconds(60));
+
+// Runs the fake `runai` itself with the same environment.
+[[nodiscard]] CommandResult run_fake_runai(const FakeCluster& cluster, std::vector<std::string> args,
+                                           Duration timeout = std::chrono::seconds(10));
+
+}  // namespace traitctl::e2e
