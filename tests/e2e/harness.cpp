@@ -23,14 +23,17 @@ std::int64_t epoch_ms() {
 
 std::vector<json> history(const FakeCluster& cluster) {
   const json state = cluster.state();
-  if (!state.contains("history")) return {};
+  if (!state.contains("history")) {
+    return {};
+  }
   return state.at("history").get<std::vector<json>>();
 }
 
 // `<prefix>-<digits>` exactly: sibling batches (`<prefix>-x-1`) do not count.
 bool in_batch(std::string_view prefix, std::string_view name) {
-  if (name.size() <= prefix.size() + 1 || !name.starts_with(prefix) || name[prefix.size()] != '-')
+  if (name.size() <= prefix.size() + 1 || !name.starts_with(prefix) || name[prefix.size()] != '-') {
     return false;
+  }
   const std::string_view digits = name.substr(prefix.size() + 1);
   return std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -41,8 +44,9 @@ CommandResult run(const std::vector<std::string>& argv, EnvironmentOverrides env
   options.inherit_environment = false;
   options.environment = std::move(environment);
   auto output = run_process(argv, options);
-  if (!output)
+  if (!output) {
     return {-1, "", fmt::format("[harness] cannot run {}: {}", argv.front(), output.error().message)};
+  }
   if (output->timed_out) {
     return {-1, output->out, output->err + fmt::format("[harness] timed out after {} ms\n", timeout.count())};
   }
@@ -54,12 +58,16 @@ CommandResult run(const std::vector<std::string>& argv, EnvironmentOverrides env
 
 FakeCluster::FakeCluster() {
   std::string pattern = (fs::temp_directory_path() / "traitctl-e2e-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + pattern);
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    throw std::runtime_error("mkdtemp failed for " + pattern);
+  }
   dir_ = pattern;
 }
 
 FakeCluster::~FakeCluster() {
-  if (std::getenv("KEEP_E2E_DIRS") != nullptr) return;
+  if (std::getenv("KEEP_E2E_DIRS") != nullptr) {
+    return;
+  }
   std::error_code ignored;  // a destructor must not throw; a leftover temp dir is harmless
   fs::remove_all(dir_, ignored);
 }
@@ -90,7 +98,9 @@ std::vector<json> FakeCluster::calls() const {
   std::vector<json> calls;
   std::ifstream in(dir_ / "calls.jsonl");
   for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) calls.push_back(json::parse(line));
+    if (!line.empty()) {
+      calls.push_back(json::parse(line));
+    }
   }
   return calls;
 }
@@ -112,11 +122,17 @@ int FakeCluster::max_in_flight(std::string_view prefix) const {
   // first, since the intervals are half-open.
   std::vector<std::pair<std::int64_t, int>> events;
   for (const auto& w : history(*this)) {
-    if (!in_batch(prefix, w.at("name").get<std::string>())) continue;
+    if (!in_batch(prefix, w.at("name").get<std::string>())) {
+      continue;
+    }
     std::int64_t end = w.at("end_ms").get<std::int64_t>();
-    if (!w.at("deleted_ms").is_null()) end = std::min(end, w.at("deleted_ms").get<std::int64_t>());
+    if (!w.at("deleted_ms").is_null()) {
+      end = std::min(end, w.at("deleted_ms").get<std::int64_t>());
+    }
     const std::int64_t start = w.at("created_ms").get<std::int64_t>();
-    if (end <= start) continue;
+    if (end <= start) {
+      continue;
+    }
     events.emplace_back(start, 1);
     events.emplace_back(end, -1);
   }
@@ -132,7 +148,9 @@ int FakeCluster::max_in_flight(std::string_view prefix) const {
 
 std::map<std::string, int> FakeCluster::creations_per_name() const {
   std::map<std::string, int> counts;
-  for (const auto& w : history(*this)) ++counts[w.at("name").get<std::string>()];
+  for (const auto& w : history(*this)) {
+    ++counts[w.at("name").get<std::string>()];
+  }
   return counts;
 }
 
@@ -140,12 +158,20 @@ std::string FakeCluster::current_status(std::string_view name) const {
   const auto all = history(*this);
   const auto latest =
       std::find_if(all.rbegin(), all.rend(), [&](const json& w) { return w.at("name") == name; });
-  if (latest == all.rend()) return "";
+  if (latest == all.rend()) {
+    return "";
+  }
   const json& w = *latest;
   const std::int64_t now = epoch_ms();
-  if (!w.at("deleted_ms").is_null()) return now < w.at("gone_ms").get<std::int64_t>() ? "Deleting" : "";
-  if (now < w.at("running_from_ms").get<std::int64_t>()) return "Pending";
-  if (now < w.at("end_ms").get<std::int64_t>()) return "Running";
+  if (!w.at("deleted_ms").is_null()) {
+    return now < w.at("gone_ms").get<std::int64_t>() ? "Deleting" : "";
+  }
+  if (now < w.at("running_from_ms").get<std::int64_t>()) {
+    return "Pending";
+  }
+  if (now < w.at("end_ms").get<std::int64_t>()) {
+    return "Running";
+  }
   return w.at("exit_code").get<int>() == 0 ? "Completed" : "Failed";
 }
 

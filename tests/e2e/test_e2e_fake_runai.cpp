@@ -44,10 +44,16 @@ std::vector<std::string> cells_of(const std::string& line) {
   std::vector<std::string> cells;
   std::size_t i = 0;
   while (i < line.size()) {
-    while (i < line.size() && line[i] == ' ') ++i;
-    if (i == line.size()) break;
+    while (i < line.size() && line[i] == ' ') {
+      ++i;
+    }
+    if (i == line.size()) {
+      break;
+    }
     std::size_t end = line.find("  ", i);
-    if (end == std::string::npos) end = line.size();
+    if (end == std::string::npos) {
+      end = line.size();
+    }
     cells.push_back(line.substr(i, end - i));
     i = end;
   }
@@ -55,9 +61,13 @@ std::vector<std::string> cells_of(const std::string& line) {
 }
 
 bool is_underline(const std::string& line) {
-  if (line.empty() || line.size() % 3 != 0) return false;
+  if (line.empty() || line.size() % 3 != 0) {
+    return false;
+  }
   for (std::size_t i = 0; i < line.size(); i += 3) {
-    if (line.compare(i, 3, "─") != 0) return false;
+    if (line.compare(i, 3, "─") != 0) {
+      return false;
+    }
   }
   return true;
 }
@@ -67,20 +77,26 @@ std::vector<std::vector<std::string>> rows_of(const std::string& text) {
   std::vector<std::vector<std::string>> rows;
   const auto lines = lines_of(text);
   for (std::size_t i = 2; i < lines.size(); ++i) {
-    if (!lines[i].starts_with("next token: ")) rows.push_back(cells_of(lines[i]));
+    if (!lines[i].starts_with("next token: ")) {
+      rows.push_back(cells_of(lines[i]));
+    }
   }
   return rows;
 }
 
 std::vector<std::string> names_of(const std::string& table) {
   std::vector<std::string> names;
-  for (const auto& row : rows_of(table)) names.push_back(row.at(0));
+  for (const auto& row : rows_of(table)) {
+    names.push_back(row.at(0));
+  }
   return names;
 }
 
 std::string status_of(const std::string& table, const std::string& name) {
   for (const auto& row : rows_of(table)) {
-    if (row.at(0) == name) return row.at(2);
+    if (row.at(0) == name) {
+      return row.at(2);
+    }
   }
   return "";
 }
@@ -95,14 +111,18 @@ json others(const std::string& project, int count) {
 
 std::vector<std::string> expected_names(int from, int to) {
   std::vector<std::string> names;
-  for (int i = from; i < to; ++i) names.push_back(fmt::format("o-{:03}", i));
+  for (int i = from; i < to; ++i) {
+    names.push_back(fmt::format("o-{:03}", i));
+  }
   return names;
 }
 
 bool wait_for(const std::function<bool()>& done, std::chrono::milliseconds limit = 3s) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
+    if (done()) {
+      return true;
+    }
     std::this_thread::sleep_for(10ms);
   }
   return done();
@@ -252,7 +272,9 @@ TEST(FakeRunai, Version225ListsEverythingOrPagesWithNextToken) {
     const auto names = names_of(page.out);
     paged.insert(paged.end(), names.begin(), names.end());
     const std::string last_line = lines_of(page.out).back();
-    if (!last_line.starts_with("next token: ")) break;
+    if (!last_line.starts_with("next token: ")) {
+      break;
+    }
     EXPECT_EQ(names.size(), 100U);
     args = {"workspace", "list", "--project", "p", "--no-pagination", "--next-token", last_line.substr(12)};
   }
@@ -362,7 +384,9 @@ TEST(FakeRunai, LogsMatchTheExitCode) {
                 {"mnt-1", json::array({2})},
                 {"oom-1", json::array({137})}}}};
   cluster.write_config(config);
-  for (const char* name : {"ok-1", "cfg-1", "mnt-1", "oom-1"}) ASSERT_EQ(submit(cluster, name).exit_code, 0);
+  for (const char* name : {"ok-1", "cfg-1", "mnt-1", "oom-1"}) {
+    ASSERT_EQ(submit(cluster, name).exit_code, 0);
+  }
   const auto logs = [&](const std::string& name) {
     const auto result = runai(cluster, {"workspace", "logs", name, "--project", "p"});
     EXPECT_EQ(result.exit_code, 0) << name << ": " << result.err;
@@ -411,7 +435,9 @@ TEST(FakeRunai, RecordsEveryCall) {
   EXPECT_EQ(calls[0].at("argv").at(0), "workspace");
   EXPECT_EQ(calls[0].at("argv").at(2), "r-1");
   std::vector<int> exits;
-  for (const auto& call : calls) exits.push_back(call.at("exit").get<int>());
+  for (const auto& call : calls) {
+    exits.push_back(call.at("exit").get<int>());
+  }
   EXPECT_EQ(exits, (std::vector<int>{0, 1, 0, 0, 1}));
   EXPECT_LE(calls[0].at("t_ms").get<std::int64_t>(), calls[4].at("t_ms").get<std::int64_t>());
   EXPECT_EQ(cluster.count_calls("submit"), 2);
@@ -430,20 +456,25 @@ TEST(FakeRunai, ConcurrentSubmitsKeepStateConsistent) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      for (int i = 0; i < kPerThread; ++i)
+      for (int i = 0; i < kPerThread; ++i) {
         EXPECT_EQ(submit(cluster, fmt::format("c-{}", t * kPerThread + i)).exit_code, 0);
+      }
       if (submit(cluster, "shared-1").exit_code == 0) {
         const std::lock_guard lock(mutex);
         ++shared_successes;
       }
     });
   }
-  for (auto& thread : threads) thread.join();
+  for (auto& thread : threads) {
+    thread.join();
+  }
 
   EXPECT_EQ(shared_successes, 1);
   const auto creations = cluster.creations_per_name();
   EXPECT_EQ(creations.size(), static_cast<std::size_t>(kThreads * kPerThread + 1));
-  for (const auto& [name, count] : creations) EXPECT_EQ(count, 1) << name;
+  for (const auto& [name, count] : creations) {
+    EXPECT_EQ(count, 1) << name;
+  }
   EXPECT_EQ(cluster.calls().size(), static_cast<std::size_t>(kThreads * (kPerThread + 1)));
   EXPECT_EQ(cluster.state().at("call_count"), kThreads * (kPerThread + 1));
   EXPECT_EQ(cluster.max_in_flight("c"), kThreads * kPerThread);
@@ -544,7 +575,9 @@ TEST(FakeRunai, AnsiColoursOnlyTheStatusCells) {
 TEST(Harness, MaxInFlightCountsOnlyTheBatchFromHistory) {
   FakeCluster cluster;
   cluster.write_config({{"pending_ms", 0}, {"running_ms", 60'000}});
-  for (const char* name : {"b-1", "b-2", "b-extra-1", "bb-1"}) ASSERT_EQ(submit(cluster, name).exit_code, 0);
+  for (const char* name : {"b-1", "b-2", "b-extra-1", "bb-1"}) {
+    ASSERT_EQ(submit(cluster, name).exit_code, 0);
+  }
   for (const char* name : {"b-1", "b-2"}) {
     ASSERT_EQ(runai(cluster, {"workspace", "delete", name, "-p", "p"}).exit_code, 0);
   }

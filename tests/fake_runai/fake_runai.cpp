@@ -100,7 +100,9 @@ struct Config {
 Config load_config(const fs::path& path) {
   Config config;
   std::ifstream in(path);
-  if (!in) return config;  // no config.json: all defaults
+  if (!in) {
+    return config;  // no config.json: all defaults
+  }
   try {
     const json j = json::parse(in);
     config.version = j.value("version", config.version);
@@ -119,8 +121,9 @@ Config load_config(const fs::path& path) {
     if (j.contains("plans")) {
       for (const auto& [name, codes] : j.at("plans").items()) {
         config.plans[name] = codes.get<std::vector<int>>();
-        if (config.plans[name].empty())
+        if (config.plans[name].empty()) {
           throw SetupError(fmt::format("config.json: plan for {} is empty", name));
+        }
       }
     }
     for (const auto& w : j.value("other_workloads", json::array())) {
@@ -189,8 +192,12 @@ void from_json(const json& j, Workload& w) {
   j.at("created_ms").get_to(w.created_ms);
   j.at("running_from_ms").get_to(w.running_from_ms);
   j.at("end_ms").get_to(w.end_ms);
-  if (!j.at("deleted_ms").is_null()) w.deleted_ms = j.at("deleted_ms").get<std::int64_t>();
-  if (!j.at("gone_ms").is_null()) w.gone_ms = j.at("gone_ms").get<std::int64_t>();
+  if (!j.at("deleted_ms").is_null()) {
+    w.deleted_ms = j.at("deleted_ms").get<std::int64_t>();
+  }
+  if (!j.at("gone_ms").is_null()) {
+    w.gone_ms = j.at("gone_ms").get<std::int64_t>();
+  }
   j.at("exit_code").get_to(w.exit_code);
   j.at("image").get_to(w.image);
   j.at("argv").get_to(w.argv);
@@ -200,11 +207,17 @@ void from_json(const json& j, Workload& w) {
 // The workload's phase at `now_ms`, or nullopt once a deletion has finished.
 std::optional<std::string> phase_at(const Workload& w, std::int64_t now_ms) {
   if (w.deleted_ms) {
-    if (now_ms >= *w.gone_ms) return std::nullopt;
+    if (now_ms >= *w.gone_ms) {
+      return std::nullopt;
+    }
     return "Deleting";
   }
-  if (now_ms < w.running_from_ms) return "Pending";
-  if (now_ms < w.end_ms) return "Running";
+  if (now_ms < w.running_from_ms) {
+    return "Pending";
+  }
+  if (now_ms < w.end_ms) {
+    return "Running";
+  }
   return w.exit_code == 0 ? "Completed" : "Failed";
 }
 
@@ -222,7 +235,9 @@ struct Call {
 // The listed (not yet gone) workload with this name in the project, any kind.
 Workload* find_present(Call& call, std::string_view name, std::string_view project) {
   for (auto it = call.history.rbegin(); it != call.history.rend(); ++it) {
-    if (it->name == name && it->project == project && phase_at(*it, call.now_ms)) return &*it;
+    if (it->name == name && it->project == project && phase_at(*it, call.now_ms)) {
+      return &*it;
+    }
   }
   return nullptr;
 }
@@ -261,7 +276,9 @@ struct ParsedArgs {
   [[nodiscard]] bool has(std::string_view name) const { return values.find(name) != values.end(); }
   [[nodiscard]] std::optional<std::string> last(std::string_view name) const {
     const auto it = values.find(name);
-    if (it == values.end()) return std::nullopt;
+    if (it == values.end()) {
+      return std::nullopt;
+    }
     return it->second.back();
   }
 };
@@ -273,18 +290,31 @@ constexpr FlagSpec kProjectFlag{"project", 'p', "string",
 
 // Cobra/pflag-like parsing: --name value, --name=value, -x value; unknown
 // flags fail the way the real CLI does.
+// The spec named by `key` (the text after - or --, before any '='), or the
+// error pflag gives for an unknown flag.
+const FlagSpec& find_flag(std::span<const FlagSpec> specs, bool is_long, std::string_view key,
+                          const std::string& arg) {
+  const auto matches = [&](const FlagSpec& spec) {
+    return is_long ? spec.name == key : key.size() == 1 && spec.shorthand == key[0];
+  };
+  if (matches(kHelpFlag)) {
+    return kHelpFlag;
+  }
+  const auto found = std::find_if(specs.begin(), specs.end(), matches);
+  if (found == specs.end()) {
+    throw CliError(is_long ? fmt::format("Error: unknown flag: --{}", key)
+                           : fmt::format("Error: unknown shorthand flag: '{}' in {}", key.substr(0, 1), arg));
+  }
+  return *found;
+}
+
 ParsedArgs parse_flags(std::span<const std::string> args, std::span<const FlagSpec> specs) {
   ParsedArgs parsed;
-  const auto find = [&](auto&& matches) -> const FlagSpec* {
-    if (matches(kHelpFlag)) return &kHelpFlag;
-    for (const auto& spec : specs) {
-      if (matches(spec)) return &spec;
-    }
-    return nullptr;
-  };
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    if (arg == "--") break;  // the container's command: kept only in the stored argv
+    if (arg == "--") {
+      break;  // the container's command: kept only in the stored argv
+    }
     if (arg.size() < 2 || arg[0] != '-') {
       parsed.positional.push_back(arg);
       continue;
@@ -293,33 +323,30 @@ ParsedArgs parse_flags(std::span<const std::string> args, std::span<const FlagSp
     const std::string_view body = std::string_view(arg).substr(is_long ? 2 : 1);
     const std::size_t equals = body.find('=');
     const std::string_view key = body.substr(0, equals);
-    const FlagSpec* spec =
-        is_long ? find([&](const FlagSpec& s) { return s.name == key; })
-                : find([&](const FlagSpec& s) { return key.size() == 1 && s.shorthand == key[0]; });
-    if (spec == nullptr) {
-      throw CliError(is_long
-                         ? fmt::format("Error: unknown flag: --{}", key)
-                         : fmt::format("Error: unknown shorthand flag: '{}' in {}", key.substr(0, 1), arg));
-    }
-    if (spec == &kHelpFlag) {
+    const FlagSpec& spec = find_flag(specs, is_long, key, arg);
+    if (&spec == &kHelpFlag) {
       parsed.help = true;
       continue;
     }
     std::string value = "true";
     if (equals != std::string_view::npos) {
       value = std::string(body.substr(equals + 1));
-    } else if (!spec->value_type.empty()) {
-      if (i + 1 >= args.size()) throw CliError(fmt::format("Error: flag needs an argument: {}", arg));
+    } else if (!spec.value_type.empty()) {
+      if (i + 1 >= args.size()) {
+        throw CliError(fmt::format("Error: flag needs an argument: {}", arg));
+      }
       value = args[++i];
     }
-    parsed.values[std::string(spec->name)].push_back(std::move(value));
+    parsed.values[std::string(spec.name)].push_back(std::move(value));
   }
   return parsed;
 }
 
 std::optional<std::int64_t> int_flag(const ParsedArgs& parsed, std::string_view name) {
   const auto text = parsed.last(name);
-  if (!text) return std::nullopt;
+  if (!text) {
+    return std::nullopt;
+  }
   std::int64_t value = 0;
   const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
   if (ec != std::errc{} || end != text->data() + text->size()) {
@@ -340,12 +367,16 @@ std::string help_text(std::string_view description, std::string_view usage, std:
   for (const auto& spec : all) {
     std::string left = spec.shorthand != '\0' ? fmt::format("  -{}, --{}", spec.shorthand, spec.name)
                                               : fmt::format("      --{}", spec.name);
-    if (!spec.value_type.empty()) left += fmt::format(" {}", spec.value_type);
+    if (!spec.value_type.empty()) {
+      left += fmt::format(" {}", spec.value_type);
+    }
     width = std::max(width, left.size());
     lines.emplace_back(std::move(left), spec.usage);
   }
   std::string text = fmt::format("{}\n\nUsage:\n  {}\n\nFlags:\n", description, usage);
-  for (const auto& [left, flag_usage] : lines) text += fmt::format("{:<{}}   {}\n", left, width, flag_usage);
+  for (const auto& [left, flag_usage] : lines) {
+    text += fmt::format("{:<{}}   {}\n", left, width, flag_usage);
+  }
   return text;
 }
 
@@ -372,10 +403,14 @@ std::size_t visible_width(std::string_view text) {
   std::size_t width = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '\x1b') {
-      while (i < text.size() && text[i] != 'm') ++i;
+      while (i < text.size() && text[i] != 'm') {
+        ++i;
+      }
       continue;
     }
-    if ((static_cast<unsigned char>(text[i]) & 0xC0U) != 0x80U) ++width;
+    if ((static_cast<unsigned char>(text[i]) & 0xC0U) != 0x80U) {
+      ++width;
+    }
   }
   return width;
 }
@@ -387,20 +422,28 @@ std::string render_table(const std::vector<std::vector<std::string>>& rows, std:
   std::vector<std::size_t> widths;
   for (const auto& row : rows) {
     widths.resize(std::max(widths.size(), row.size()));
-    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], visible_width(row[c]));
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      widths[c] = std::max(widths[c], visible_width(row[c]));
+    }
   }
   std::string text;
   for (std::size_t r = 0; r < rows.size(); ++r) {
     const auto& row = rows[r];
     for (std::size_t c = 0; c < row.size(); ++c) {
       text += row[c];
-      if (c + 1 < row.size()) text.append(widths[c] - visible_width(row[c]) + padding, ' ');
+      if (c + 1 < row.size()) {
+        text.append(widths[c] - visible_width(row[c]) + padding, ' ');
+      }
     }
     text += '\n';
     if (r == 0 && underline_header) {
       std::size_t total = 0;
-      for (const auto w : widths) total += w + padding;
-      for (std::size_t i = 0; i + padding < total; ++i) text += "─";
+      for (const auto w : widths) {
+        total += w + padding;
+      }
+      for (std::size_t i = 0; i + padding < total; ++i) {
+        text += "─";
+      }
       text += '\n';
     }
   }
@@ -408,16 +451,24 @@ std::string render_table(const std::vector<std::vector<std::string>>& rows, std:
 }
 
 std::string colour(const Config& config, const std::string& status) {
-  if (!config.ansi) return status;
+  if (!config.ansi) {
+    return status;
+  }
   std::string_view code = "0";
-  if (status == "Running" || status == "Completed" || status == "Succeeded") code = "32";
-  if (status == "Pending") code = "33";
-  if (status == "Failed") code = "31";
+  if (status == "Running" || status == "Completed" || status == "Succeeded") {
+    code = "32";
+  }
+  if (status == "Pending") {
+    code = "33";
+  }
+  if (status == "Failed") {
+    code = "31";
+  }
   return fmt::format("\x1b[{}m{}\x1b[0m", code, status);
 }
 
 std::string iso8601(std::int64_t ms) {
-  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  const auto seconds = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&seconds, &tm);
   std::array<char, 32> buffer{};
@@ -427,9 +478,15 @@ std::string iso8601(std::int64_t ms) {
 
 std::string age(std::int64_t ms) {
   const std::int64_t s = std::max<std::int64_t>(ms / 1000, 0);
-  if (s < 60) return fmt::format("{}s", s);
-  if (s < 3600) return fmt::format("{}m", s / 60);
-  if (s < 86400) return fmt::format("{}h", s / 3600);
+  if (s < 60) {
+    return fmt::format("{}s", s);
+  }
+  if (s < 3600) {
+    return fmt::format("{}m", s / 60);
+  }
+  if (s < 86400) {
+    return fmt::format("{}h", s / 3600);
+  }
   return fmt::format("{}d", s / 86400);
 }
 
@@ -472,12 +529,16 @@ std::vector<Row> listed_rows(Call& call, std::string_view project, std::string_v
   std::vector<Row> rows;
   const auto wanted = [&](std::string_view row_kind) { return kind.empty() || row_kind == kind; };
   for (const auto& other : call.config.other_workloads) {
-    if (other.project != project || !wanted(other.kind)) continue;
+    if (other.project != project || !wanted(other.kind)) {
+      continue;
+    }
     rows.push_back({other.name, other.kind, other.status, other.project, "-",
                     workload_id(other.project, other.name, 0), call.now_ms - kOtherWorkloadAgeMs});
   }
   for (const auto& w : call.history) {
-    if (w.project != project || !wanted(w.kind)) continue;
+    if (w.project != project || !wanted(w.kind)) {
+      continue;
+    }
     if (auto phase = phase_at(w, call.now_ms)) {
       rows.push_back({w.name, w.kind, *phase, w.project, w.image, workload_id(w.project, w.name, w.attempt),
                       w.created_ms});
@@ -485,8 +546,9 @@ std::vector<Row> listed_rows(Call& call, std::string_view project, std::string_v
   }
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const bool active = rows[i].phase == "Pending" || rows[i].phase == "Running";
-    if (active && draw(call, kFirstRow + i) < call.config.faults.unknown_status_rate)
+    if (active && draw(call, kFirstRow + i) < call.config.faults.unknown_status_rate) {
       rows[i].phase = "Throttled";
+    }
   }
   return rows;
 }
@@ -520,7 +582,9 @@ std::size_t parse_token(const std::string& token) {
   const char* end = token.data() + token.size();
   if (token.size() == 10 && token.starts_with("pg")) {
     const auto [stop, ec] = std::from_chars(token.data() + 2, end, offset, 16);
-    if (ec == std::errc{} && stop == end) return offset;
+    if (ec == std::errc{} && stop == end) {
+      return offset;
+    }
   }
   throw CliError(fmt::format("Error: invalid next token \"{}\"", token));
 }
@@ -528,12 +592,16 @@ std::size_t parse_token(const std::string& token) {
 struct Page {
   std::size_t begin = 0;
   std::size_t end = 0;
-  json next;  // null when the page reaches the end
+  std::optional<std::size_t> next;  // where the following page starts, when there is one
 };
 
 std::size_t non_negative(std::optional<std::int64_t> value, std::string_view flag, std::size_t fallback) {
-  if (!value) return fallback;
-  if (*value < 0) throw CliError(fmt::format("Error: --{} must not be negative", flag));
+  if (!value) {
+    return fallback;
+  }
+  if (*value < 0) {
+    throw CliError(fmt::format("Error: --{} must not be negative", flag));
+  }
   return static_cast<std::size_t>(*value);
 }
 
@@ -544,7 +612,9 @@ Page select_page(const Call& call, const ParsedArgs& parsed, std::size_t total) 
   if (!call.config.v225()) {
     page.begin = std::min(non_negative(int_flag(parsed, "offset"), "offset", 0), total);
     page.end = std::min(page.begin + non_negative(int_flag(parsed, "limit"), "limit", 50), total);
-    if (page.end < total) page.next = page.end;
+    if (page.end < total) {
+      page.next = page.end;
+    }
     return page;
   }
   page.begin = std::min(parsed.has("next-token") ? parse_token(*parsed.last("next-token")) : 0, total);
@@ -553,14 +623,19 @@ Page select_page(const Call& call, const ParsedArgs& parsed, std::size_t total) 
   page.end = last;
   if (parsed.has("no-pagination")) {
     const std::size_t page_size = non_negative(int_flag(parsed, "page-size"), "page-size", 100);
-    if (page_size == 0 || page_size > 500) throw CliError("Error: --page-size must be between 1 and 500");
+    if (page_size == 0 || page_size > 500) {
+      throw CliError("Error: --page-size must be between 1 and 500");
+    }
     page.end = std::min(page.begin + page_size, last);
-    if (page.end < last) page.next = next_token(page.end);
+    if (page.end < last) {
+      page.next = page.end;
+    }
   }
   return page;
 }
 
-std::string list_json(const std::vector<Row>& rows, const Page& page) {
+// 2.20 reports the next offset like the REST API; 2.25 an opaque token.
+std::string list_json(const Call& call, const std::vector<Row>& rows, const Page& page) {
   json workloads = json::array();
   for (std::size_t i = page.begin; i < page.end; ++i) {
     const Row& row = rows[i];
@@ -574,7 +649,11 @@ std::string list_json(const std::vector<Row>& rows, const Page& page) {
                          {"requestedPods", 1}});
   }
   json result{{"workloads", workloads}};
-  if (!page.next.is_null()) result[page.next.is_string() ? "nextToken" : "next"] = page.next;
+  if (page.next && call.config.v225()) {
+    result["nextToken"] = next_token(*page.next);
+  } else if (page.next) {
+    result["next"] = *page.next;
+  }
   return result.dump(2) + "\n";
 }
 
@@ -591,21 +670,27 @@ std::string list_table_v2(const Call& call, const std::vector<Row>& rows, const 
     const Row& row = rows[i];
     std::vector<std::string> line{row.name, title_kind(row.kind), colour(call.config, row.phase),
                                   row.project};
-    if (!call.config.v225()) line.emplace_back(row.kind == "training" ? "Yes" : "No");
+    if (!call.config.v225()) {
+      line.emplace_back(row.kind == "training" ? "Yes" : "No");
+    }
     line.push_back(fmt::format("{}/1", running_pods(row.phase)));
     line.emplace_back("0.00");
     cells.push_back(std::move(line));
   }
   std::string text = render_table(cells, 3, headers);
-  if (!page.next.is_null() && page.next.is_string()) {
-    text += fmt::format("next token: {}\n", page.next.get<std::string>());
+  if (page.next && call.config.v225()) {  // 2.20 says nothing about the rows it left out
+    text += fmt::format("next token: {}\n", next_token(*page.next));
   }
   return text;
 }
 
 std::string v1_status(const std::string& phase) {
-  if (phase == "Completed") return "Succeeded";
-  if (phase == "Deleting") return "Terminating";
+  if (phase == "Completed") {
+    return "Succeeded";
+  }
+  if (phase == "Deleting") {
+    return "Terminating";
+  }
   return phase;
 }
 
@@ -626,8 +711,9 @@ std::string list_table_v1(const Call& call, const std::vector<Row>& rows) {
 // Half the output, cut inside a line (but on a UTF-8 boundary).
 std::string garble(const std::string& text) {
   std::size_t cut = text.size() / 2;
-  while (cut > 0 && (text[cut - 1] == '\n' || (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U))
+  while (cut > 0 && (text[cut - 1] == '\n' || (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U)) {
     --cut;
+  }
   return text.substr(0, cut);
 }
 
@@ -652,14 +738,16 @@ Outcome list(Call& call, std::string_view kind, std::span<const std::string> arg
   } else {
     const Page page = select_page(call, parsed, rows.size());
     if (parsed.has("json")) {
-      text = list_json(rows, page);
+      text = list_json(call, rows, page);
     } else if (page.begin == page.end) {
       text = "No workloads found\n";
     } else {
       text = list_table_v2(call, rows, page, !parsed.has("no-headers"));
     }
   }
-  if (draw(call, kGarbage) < call.config.faults.garbage_rate) text = garble(text);
+  if (draw(call, kGarbage) < call.config.faults.garbage_rate) {
+    text = garble(text);
+  }
   return {text, "", 0};
 }
 
@@ -700,7 +788,9 @@ bool valid_name(std::string_view name) {
 
 int planned_exit_code(const Config& config, const std::string& name, int attempt) {
   const auto plan = config.plans.find(name);
-  if (plan == config.plans.end()) return config.default_exit_code;
+  if (plan == config.plans.end()) {
+    return config.default_exit_code;
+  }
   const auto index = std::min(static_cast<std::size_t>(attempt - 1), plan->second.size() - 1);
   return plan->second[index];
 }
@@ -751,7 +841,9 @@ Outcome submit(Call& call, std::string_view kind, std::span<const std::string> a
     }
   }
   call.history.push_back(std::move(w));
-  if (draw(call, kGhost) < call.config.faults.ghost_submit_rate) return {"", std::string(kNetworkError), 1};
+  if (draw(call, kGhost) < call.config.faults.ghost_submit_rate) {
+    return {"", std::string(kNetworkError), 1};
+  }
   return {
       fmt::format("Creating {} {}...\nTo know the status of the workload use: runai {} describe {} -p {}\n",
                   kind, name, kind, name, project),
@@ -770,7 +862,9 @@ constexpr std::array kLogsFlags{
 Workload& find_or_throw(Call& call, std::string_view kind, std::string_view name, std::string_view project,
                         std::string_view missing_message) {
   Workload* w = find_present(call, name, project);
-  if (w == nullptr || w->kind != kind) throw CliError(std::string(missing_message));
+  if (w == nullptr || w->kind != kind) {
+    throw CliError(std::string(missing_message));
+  }
   return *w;
 }
 
@@ -796,8 +890,12 @@ std::string not_found(std::string_view kind, std::string_view name, std::string_
 }
 
 std::string pod_phase(std::string_view phase) {
-  if (phase == "Completed") return "Succeeded";
-  if (phase == "Failed" || phase == "Running" || phase == "Pending") return std::string(phase);
+  if (phase == "Completed") {
+    return "Succeeded";
+  }
+  if (phase == "Failed" || phase == "Running" || phase == "Pending") {
+    return std::string(phase);
+  }
   return "Unknown";
 }
 
@@ -811,8 +909,9 @@ Outcome describe(Call& call, std::string_view kind, std::span<const std::string>
   const std::string name = single_name(parsed, "describe");
   const std::string project = require_project(parsed);
   const std::string output = parsed.last("output").value_or("table");
-  if (output != "table" && output != "json")
+  if (output != "table" && output != "json") {
     throw CliError(fmt::format("Error: invalid output format \"{}\"", output));
+  }
   const Workload& w = find_or_throw(call, kind, name, project, not_found(kind, name, project));
   const std::string phase = *phase_at(w, call.now_ms);
   if (output == "table") {
@@ -822,7 +921,9 @@ Outcome describe(Call& call, std::string_view kind, std::span<const std::string>
         "", 0};
   }
   json container{{"name", w.name}, {"image", w.image}};
-  if (is_terminal(phase) && call.config.describe_reveals_exit_code) container["exitCode"] = w.exit_code;
+  if (is_terminal(phase) && call.config.describe_reveals_exit_code) {
+    container["exitCode"] = w.exit_code;
+  }
   const json described{{"name", w.name},
                        {"id", workload_id(w.project, w.name, w.attempt)},
                        {"type", title_kind(w.kind)},
@@ -887,7 +988,7 @@ Outcome logs(Call& call, std::string_view kind, std::span<const std::string> arg
   const Workload& w = find_or_throw(call, kind, name, project, not_found(kind, name, project));
   const std::string phase = *phase_at(w, call.now_ms);
   const std::string pod = fmt::format("{}-0-0", name);
-  if (call.config.logs_unavailable.count(name) != 0 || phase == "Deleting") {
+  if (call.config.logs_unavailable.contains(name) || phase == "Deleting") {
     throw CliError(fmt::format("Error: failed to get logs: pods \"{}\" not found", pod));
   }
   if (phase == "Pending") {
@@ -899,8 +1000,9 @@ Outcome logs(Call& call, std::string_view kind, std::span<const std::string> arg
   const std::vector<std::string> lines = log_lines(w, is_terminal(phase));
   const std::size_t tail = non_negative(int_flag(parsed, "tail"), "tail", lines.size());
   std::string text;
-  for (std::size_t i = lines.size() - std::min(tail, lines.size()); i < lines.size(); ++i)
+  for (std::size_t i = lines.size() - std::min(tail, lines.size()); i < lines.size(); ++i) {
     text += lines[i] + "\n";
+  }
   return {text, "", 0};
 }
 
@@ -917,11 +1019,21 @@ Outcome dispatch(Call& call, const std::vector<std::string>& argv) {
     const std::string_view kind = args[0];
     const std::string_view command = args[1];
     const auto rest = args.subspan(2);
-    if (command == "list") return list(call, kind, rest);
-    if (command == "submit") return submit(call, kind, rest, argv);
-    if (command == "delete") return delete_workload(call, kind, rest);
-    if (command == "describe") return describe(call, kind, rest);
-    if (command == "logs") return logs(call, kind, rest);
+    if (command == "list") {
+      return list(call, kind, rest);
+    }
+    if (command == "submit") {
+      return submit(call, kind, rest, argv);
+    }
+    if (command == "delete") {
+      return delete_workload(call, kind, rest);
+    }
+    if (command == "describe") {
+      return describe(call, kind, rest);
+    }
+    if (command == "logs") {
+      return logs(call, kind, rest);
+    }
     throw CliError(fmt::format("Error: unknown command \"{}\" for \"runai {}\"", command, kind));
   }
   throw CliError(fmt::format("Error: unknown command \"{}\" for \"runai\"", args.empty() ? "" : args[0]));
@@ -938,8 +1050,12 @@ std::int64_t now_ms() {
 void write_all(int fd, std::string_view data, const fs::path& path) {
   while (!data.empty()) {
     const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw SetupError(fmt::format("cannot write {}: {}", path.string(), std::strerror(errno)));
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      throw SetupError(fmt::format("cannot write {}: {}", path.string(), std::strerror(errno)));
+    }
     data.remove_prefix(static_cast<std::size_t>(n));
   }
 }
@@ -948,19 +1064,24 @@ void write_all(int fd, std::string_view data, const fs::path& path) {
 void write_atomically(const fs::path& path, std::string_view data) {
   const fs::path temp = path.string() + fmt::format(".tmp.{}", ::getpid());
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw SetupError(fmt::format("cannot create {}: {}", temp.string(), std::strerror(errno)));
+  if (fd < 0) {
+    throw SetupError(fmt::format("cannot create {}: {}", temp.string(), std::strerror(errno)));
+  }
   write_all(fd, data, temp);
   ::fsync(fd);
   ::close(fd);
   std::error_code ec;
   fs::rename(temp, path, ec);
-  if (ec)
+  if (ec) {
     throw SetupError(fmt::format("cannot rename {} to {}: {}", temp.string(), path.string(), ec.message()));
+  }
 }
 
 void append_line(const fs::path& path, const std::string& line) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) throw SetupError(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
+  if (fd < 0) {
+    throw SetupError(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
+  }
   write_all(fd, line + "\n", path);
   ::close(fd);
 }
@@ -969,7 +1090,9 @@ class ExclusiveLock {
  public:
   explicit ExclusiveLock(const fs::path& path)
       : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
-    if (fd_ < 0) throw SetupError(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
+    if (fd_ < 0) {
+      throw SetupError(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
+    }
     while (::flock(fd_, LOCK_EX) != 0) {
       if (errno != EINTR) {
         ::close(fd_);
@@ -979,6 +1102,8 @@ class ExclusiveLock {
   }
   ExclusiveLock(const ExclusiveLock&) = delete;
   ExclusiveLock& operator=(const ExclusiveLock&) = delete;
+  ExclusiveLock(ExclusiveLock&&) = delete;
+  ExclusiveLock& operator=(ExclusiveLock&&) = delete;
   ~ExclusiveLock() { ::close(fd_); }  // closing releases the flock
 
  private:
@@ -1028,7 +1153,9 @@ int run(const std::vector<std::string>& argv) {
             .dump());
   }
   if (hang) {
-    for (;;) std::this_thread::sleep_for(std::chrono::hours(1));  // until the caller kills us
+    for (;;) {
+      std::this_thread::sleep_for(std::chrono::hours(1));  // until the caller kills us
+    }
   }
   fmt::print(stdout, "{}", outcome.out);
   fmt::print(stderr, "{}", outcome.err);
