@@ -14,11 +14,17 @@ namespace traitctl {
 // is Taxa). Usage error naming the bad part otherwise.
 [[nodiscard]] Result<std::vector<int>> parse_trait_spec(std::string_view spec);
 
-// "30s", "2m", "0.5s", "500ms", "1h" and plain seconds ("30", "0.5").
+// "30s", "2m", "0.5s", "500ms", "1h" and plain seconds ("30", "0.5"), at most
+// 8760h. Rounded to the nearest millisecond, except that a positive value
+// under 1 ms becomes 1 ms: only "0" means zero.
 [[nodiscard]] Result<Duration> parse_duration(std::string_view text);
 
 // A strict whole number (no sign, no trailing text), for flags and .env values.
 [[nodiscard]] Result<int> parse_int(std::string_view text, std::string_view what);
+
+// `text` with control characters and non-UTF-8 bytes escaped (\x1b), safe to
+// echo in a message: a hostile value cannot drive the terminal.
+[[nodiscard]] std::string printable(std::string_view text);
 
 // POSIX-shell quoting for display only (dry-run's copy-and-paste command).
 [[nodiscard]] std::string shell_quote(std::string_view word);

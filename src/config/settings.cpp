@@ -1,0 +1,129 @@
+#include "traitctl/config/settings.hpp"
+
+#include <cstdlib>
+#include <initializer_list>
+#include <limits>
+#include <utility>
+
+#include "traitctl/core/parse.hpp"
+
+namespace traitctl {
+namespace {
+
+std::string_view origin_text(ValueOrigin origin) {
+  switch (origin) {
+    case ValueOrigin::Environment:
+      return "the environment";
+    case ValueOrigin::EnvFile:
+      return ".env";
+    case ValueOrigin::Flag:
+      return "the command line";
+    case ValueOrigin::Default:
+      break;
+  }
+  return "the default";
+}
+
+// The first of `names` that is set, as `${NEW:-${LEGACY:-default}}` did:
+// each name is looked up in the environment and then the .env file before
+// the next name is tried.
+void assign(const VariableSource& variables, std::initializer_list<std::string_view> names,
+            std::string& target) {
+  for (const auto name : names) {
+    if (auto value = variables.get(name)) {
+      target = std::move(*value);
+      return;
+    }
+  }
+}
+
+Result<void> assign_int(const VariableSource& variables, std::string_view name, int& target) {
+  const auto text = variables.get(name);
+  if (!text) {
+    return {};
+  }
+  auto parsed = parse_int(*text, name);
+  if (!parsed) {
+    return make_error(ErrorKind::Config,
+                      "{}='{}' (from {}) is not a whole number from 0 to {}; fix or unset it", name,
+                      printable(*text), origin_text(variables.origin(name)), std::numeric_limits<int>::max());
+  }
+  target = *parsed;
+  return {};
+}
+
+}  // namespace
+
+VariableSource::VariableSource(std::map<std::string, std::string> env_file_values,
+                               EnvironmentLookup environment)
+    : env_file_values_(std::move(env_file_values)), environment_(std::move(environment)) {}
+
+std::optional<std::string> VariableSource::get(std::string_view name) const {
+  if (auto value = environment_(name); value && !value->empty()) {
+    return value;
+  }
+  if (const auto found = env_file_values_.find(std::string(name));
+      found != env_file_values_.end() && !found->second.empty()) {
+    return found->second;
+  }
+  return std::nullopt;
+}
+
+ValueOrigin VariableSource::origin(std::string_view name) const {
+  if (auto value = environment_(name); value && !value->empty()) {
+    return ValueOrigin::Environment;
+  }
+  if (const auto found = env_file_values_.find(std::string(name));
+      found != env_file_values_.end() && !found->second.empty()) {
+    return ValueOrigin::EnvFile;
+  }
+  return ValueOrigin::Default;
+}
+
+VariableSource::EnvironmentLookup process_environment() {
+  return [](std::string_view name) -> std::optional<std::string> {
+    // getenv needs a NUL-terminated name; the caller's view may not be one.
+    const char* value = std::getenv(std::string(name).c_str());
+    if (value == nullptr) {
+      return std::nullopt;
+    }
+    return std::string(value);
+  };
+}
+
+Result<BatchSettings> resolve_settings(const VariableSource& variables) {
+  BatchSettings settings;
+  assign(variables, {"PROJECT"}, settings.project);
+  assign(variables, {"JOB_PREFIX"}, settings.prefix);
+  if (auto assigned = assign_int(variables, "START_TRAIT", settings.start_trait); !assigned) {
+    return assigned.error();
+  }
+  if (auto assigned = assign_int(variables, "END_TRAIT", settings.end_trait); !assigned) {
+    return assigned.error();
+  }
+  if (auto assigned = assign_int(variables, "MAX_CONCURRENT", settings.max_concurrent); !assigned) {
+    return assigned.error();
+  }
+  assign(variables, {"IMAGE"}, settings.image);
+  assign(variables, {"CPU"}, settings.cpu);
+  assign(variables, {"MEMORY"}, settings.memory);
+  assign(variables, {"DATA_PATH_HOST", "DATA_PATH"}, settings.data_path_host);
+  assign(variables, {"OUTPUT_PATH_HOST", "OUTPUT_PATH"}, settings.output_path_host);
+
+  GapitSettings& gapit = settings.gapit;
+  assign(variables, {"GENOTYPE_FILE"}, gapit.genotype_file);
+  assign(variables, {"PHENOTYPE_FILE"}, gapit.phenotype_file);
+  assign(variables, {"ACCESSION_IDS_FILE"}, gapit.accession_ids_file);
+  assign(variables, {"MODEL", "MODELS"}, gapit.model);
+  assign(variables, {"PCA_TOTAL", "PCA_COMPONENTS"}, gapit.pca_total);
+  assign(variables, {"SNP_MAF", "MAF_FILTER"}, gapit.snp_maf);
+  assign(variables, {"SNP_THRESHOLD"}, gapit.snp_threshold);
+  assign(variables, {"SNP_FDR"}, gapit.snp_fdr);
+  assign(variables, {"MULTIPLE_ANALYSIS"}, gapit.multiple_analysis);
+  assign(variables, {"KINSHIP_ALGORITHM", "KINSHIP_METHOD"}, gapit.kinship_algorithm);
+  assign(variables, {"SNP_EFFECT"}, gapit.snp_effect);
+  assign(variables, {"SNP_IMPUTE"}, gapit.snp_impute);
+  return settings;
+}
+
+}  // namespace traitctl
