@@ -1,0 +1,55 @@
+// Pre-flight checks of a batch's settings for `traitctl validate`: pure
+// functions of the settings, the traits and what a FileProbe can see, so that
+// tests fake the filesystem. The runai checks live in the CLI layer.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "traitctl/config/settings.hpp"
+#include "traitctl/core/result.hpp"
+
+namespace traitctl {
+
+enum class CheckStatus { Ok, Warn, Fail };
+
+struct Check {
+  std::string name;  // the variable it checks, e.g. "MEMORY"
+  CheckStatus status = CheckStatus::Ok;
+  std::string value;    // printable: control characters escaped
+  std::string message;  // what is wrong and the fix; a note when ok
+};
+
+[[nodiscard]] std::string_view to_string(CheckStatus status);  // "ok", "warn", "fail"
+[[nodiscard]] bool any_failed(const std::vector<Check>& checks);
+
+// What this machine can see of a path. Host paths may exist only on the
+// cluster nodes, so "missing" is not always an error.
+class FileProbe {
+ public:
+  enum class Kind { Missing, File, Directory, Other };
+  virtual ~FileProbe() = default;
+  [[nodiscard]] virtual Kind kind(const std::filesystem::path& path) const = 0;
+  // The first line of a readable file without its line ending; nullopt when
+  // the file cannot be read.
+  [[nodiscard]] virtual std::optional<std::string> first_line(const std::filesystem::path& path) const = 0;
+};
+
+class LocalFileProbe final : public FileProbe {
+ public:
+  [[nodiscard]] Kind kind(const std::filesystem::path& path) const override;
+  [[nodiscard]] std::optional<std::string> first_line(const std::filesystem::path& path) const override;
+};
+
+// START_TRAIT..END_TRAIT as a trait list; a Config error naming both and the fix.
+[[nodiscard]] Result<std::vector<int>> traits_in_range(const BatchSettings& settings);
+
+// One Check per setting, in a fixed order. `traits` are the traits the batch
+// acts on (--traits, else START..END); empty when START..END is invalid.
+[[nodiscard]] std::vector<Check> check_settings(const BatchSettings& settings, const std::vector<int>& traits,
+                                                const FileProbe& probe);
+
+}  // namespace traitctl
