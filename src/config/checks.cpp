@@ -153,6 +153,30 @@ std::optional<std::string> domain_problem(std::string_view domain) {
   return std::nullopt;
 }
 
+std::optional<std::string> digest_problem(std::string_view digest) {
+  constexpr std::string_view algorithm = "sha256:";
+  const std::string_view hex = digest.substr(std::min(digest.size(), algorithm.size()));
+  if (!digest.starts_with(algorithm) || hex.size() != sha256_hex_digits ||
+      !all_of(hex, [](char c) { return is_digit(c) || (c >= 'a' && c <= 'f'); })) {
+    return fmt::format("has the digest '{}'; a digest is sha256: and 64 lowercase hex digits", digest);
+  }
+  return std::nullopt;
+}
+
+// tag := [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}
+std::optional<std::string> tag_problem(std::string_view tag) {
+  const bool valid = !tag.empty() && tag.size() <= max_tag_length &&
+                     (is_alnum(tag.front()) || tag.front() == '_') &&
+                     all_of(tag, [](char c) { return is_alnum(c) || c == '_' || c == '.' || c == '-'; });
+  if (!valid) {
+    return fmt::format(
+        "has the tag '{}'; a tag is up to 128 letters, digits, '_', '.' and '-', not starting with '.' or "
+        "'-'",
+        tag);
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> image_problem(std::string_view image) {
   if (image.empty()) {
     return std::string("is empty");
@@ -163,26 +187,16 @@ std::optional<std::string> image_problem(std::string_view image) {
   }
   std::string_view rest = image;
   if (const std::size_t at = rest.find('@'); at != std::string_view::npos) {
-    const std::string_view digest = rest.substr(at + 1);
-    const std::string_view hex = digest.substr(std::min(digest.size(), std::string_view("sha256:").size()));
-    if (!digest.starts_with("sha256:") || hex.size() != sha256_hex_digits ||
-        !all_of(hex, [](char c) { return is_digit(c) || (c >= 'a' && c <= 'f'); })) {
-      return fmt::format("has the digest '{}'; a digest is sha256: and 64 lowercase hex digits", digest);
+    if (auto problem = digest_problem(rest.substr(at + 1))) {
+      return problem;
     }
     rest = rest.substr(0, at);
   }
   const std::size_t last_slash = rest.rfind('/');
   if (const std::size_t colon = rest.find(':', last_slash == std::string_view::npos ? 0 : last_slash + 1);
       colon != std::string_view::npos) {
-    const std::string_view tag = rest.substr(colon + 1);
-    const bool valid = !tag.empty() && tag.size() <= max_tag_length &&
-                       (is_alnum(tag.front()) || tag.front() == '_') &&
-                       all_of(tag, [](char c) { return is_alnum(c) || c == '_' || c == '.' || c == '-'; });
-    if (!valid) {
-      return fmt::format(
-          "has the tag '{}'; a tag is up to 128 letters, digits, '_', '.' and '-', not starting "
-          "with '.' or '-'",
-          tag);
+    if (auto problem = tag_problem(rest.substr(colon + 1))) {
+      return problem;
     }
     rest = rest.substr(0, colon);
   }
