@@ -1,22 +1,60 @@
 #include "traitctl/cli/app.hpp"
 
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 
-#include "traitctl/cli/exit_codes.hpp"
+#include "traitctl/adapters/terminal.hpp"
+#include "traitctl/cli/commands.hpp"
 
 namespace traitctl {
+namespace {
+
+constexpr const char* exit_code_help =
+    "Exit codes:\n"
+    "  0    success\n"
+    "  1    a submission or runtime error (runai missing or failing, listing failed, ledger locked)\n"
+    "  2    invalid usage or configuration\n"
+    "  3    run: the batch finished with permanently failed traits\n"
+    "  130  interrupted (SIGINT/SIGTERM)\n";
+
+ColorMode color_mode(const std::string& name) {
+  if (name == "always") {
+    return ColorMode::Always;
+  }
+  return name == "never" ? ColorMode::Never : ColorMode::Auto;
+}
+
+}  // namespace
 
 int run_cli(int argc, char** argv) {
   CLI::App app{"traitctl: run one Run:ai job per GWAS trait, under a per-batch concurrency cap", "traitctl"};
   app.set_version_flag("--version", TRAITCTL_VERSION);
   app.require_subcommand(1);
+  app.fallthrough();
+  app.footer(exit_code_help);
+
+  GlobalOptions global;
+  app.add_flag("-v,--verbose", global.verbosity, "More detail on stderr (repeat for more)");
+  app.add_flag("-q,--quiet", global.quiet, "Only warnings and errors on stderr");
+  app.add_option("--color", global.color, "Colour: auto, always or never (NO_COLOR is honoured)")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+
+  const std::vector<Command> commands{register_submit(app, global), register_validate(app, global),
+                                      register_cleanup(app, global)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     const int cli11_code = app.exit(error);
     return cli11_code == 0 ? to_int(ExitCode::Success) : to_int(ExitCode::Usage);
   }
-  return to_int(ExitCode::Success);
+  configure_logging(global.verbosity, global.quiet, should_color(color_mode(global.color), STDERR_FILENO));
+  for (const auto& command : commands) {
+    if (command.parser->parsed()) {
+      return command.run();
+    }
+  }
+  return to_int(ExitCode::Usage);
 }
 
 }  // namespace traitctl

@@ -24,6 +24,7 @@ enum class DeleteOutcome { Deleted, NotFound };
 struct FailureEvidence {
   std::optional<int> exit_code;    // the container's exit code, where revealed
   std::optional<std::string> log;  // the job's log; nullopt when unavailable
+  bool timed_out = false;          // the backend stopped it for running too long
 };
 
 class Backend {

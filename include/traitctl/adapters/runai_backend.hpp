@@ -1,0 +1,59 @@
+// The Backend for a Run:ai cluster: shells out to the `runai` CLI (v2 syntax,
+// `runai workspace ...`) with argv vectors and a deadline on every call.
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "traitctl/adapters/process.hpp"
+#include "traitctl/core/backend.hpp"
+
+namespace traitctl {
+
+struct RunaiOptions {
+  std::string executable = "runai";  // --runai, TRAITCTL_RUNAI, else PATH
+  std::string project;
+  std::string workload_kind = "workspace";
+  Duration call_timeout{120'000};
+};
+
+// How the CLI lets a listing be complete, read from `list --help` once.
+enum class ListPaging {
+  LimitOffset,  // v2.18-2.20: --limit/--offset; without --limit only 50 rows
+  NextToken,    // v2.25+: all rows by default; --next-token continues a page
+  None,         // neither flag: completeness cannot be asked for
+};
+
+[[nodiscard]] ListPaging detect_list_paging(std::string_view list_help);
+
+// Pure argv builders, kept apart so tests can check them word for word.
+[[nodiscard]] std::vector<std::string> runai_submit_argv(const RunaiOptions& options, const JobSpec& spec);
+[[nodiscard]] std::vector<std::string> runai_list_argv(const RunaiOptions& options);
+[[nodiscard]] std::vector<std::string> runai_job_argv(const RunaiOptions& options, std::string_view verb,
+                                                      std::string_view name);
+
+class RunaiBackend final : public Backend {
+ public:
+  explicit RunaiBackend(RunaiOptions options);
+
+  Result<std::vector<Workload>> list_workloads() override;
+  Result<SubmitOutcome> submit(const JobSpec& spec) override;
+  Result<DeleteOutcome> remove(const std::string& name) override;
+  Result<FailureEvidence> failure_evidence(const std::string& name) override;
+
+ private:
+  Result<ProcessOutput> call(const std::vector<std::string>& argv) const;
+  Result<ListPaging> list_paging();
+
+  RunaiOptions options_;
+  std::mutex paging_mutex_;
+  std::optional<ListPaging> paging_;
+};
+
+// The container exit code in `describe -o json` output, where it is revealed
+// (any "exitCode"/"exit_code" integer; the last one found wins).
+[[nodiscard]] std::optional<int> exit_code_from_describe(std::string_view describe_json);
+
+}  // namespace traitctl

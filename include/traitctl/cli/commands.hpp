@@ -1,0 +1,12 @@
+// One register_* per subcommand, each in its own file under src/cli/.
+#pragma once
+
+#include "traitctl/cli/common.hpp"
+
+namespace traitctl {
+
+[[nodiscard]] Command register_submit(CLI::App& app, const GlobalOptions& global);
+[[nodiscard]] Command register_validate(CLI::App& app, const GlobalOptions& global);
+[[nodiscard]] Command register_cleanup(CLI::App& app, const GlobalOptions& global);
+
+}  // namespace traitctl

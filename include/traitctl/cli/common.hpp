@@ -1,0 +1,79 @@
+// What every batch command shares: the options that locate the batch and the
+// cluster, and their resolution into settings (flags > environment > .env >
+// defaults).
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "traitctl/adapters/runai_backend.hpp"
+#include "traitctl/cli/exit_codes.hpp"
+#include "traitctl/config/settings.hpp"
+#include "traitctl/core/result.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace traitctl {
+
+// Flags given before or after the subcommand.
+struct GlobalOptions {
+  int verbosity = 0;
+  bool quiet = false;
+  std::string color = "auto";
+};
+
+struct BatchOptions {
+  std::optional<std::string> prefix;
+  std::optional<std::string> project;
+  std::optional<std::string> traits;
+  std::optional<std::string> env_file;
+  std::optional<std::string> runai;
+  std::optional<std::string> runai_timeout;
+  std::optional<std::string> state_dir;
+  bool json = false;
+};
+
+// Binds --prefix, --project, --env-file, --runai, --runai-timeout,
+// --state-dir and --json; --traits when `with_traits`.
+void add_batch_options(CLI::App& command, BatchOptions& options, bool with_traits = true);
+
+struct BatchContext {
+  BatchSettings settings;
+  std::vector<int> traits;  // --traits, else START_TRAIT..END_TRAIT
+  RunaiOptions runai;
+  std::filesystem::path state_dir;
+};
+
+// Strict rejects a bad prefix, project or START..END range; Lenient loads
+// them anyway (traits empty when START..END is invalid) for `validate` to report.
+enum class Validation { Strict, Lenient };
+
+// Loads the .env file, applies environment and flags, checks names and the
+// trait range. Usage/Config errors name the value and the fix.
+[[nodiscard]] Result<BatchContext> load_batch_context(const BatchOptions& options,
+                                                      Validation validation = Validation::Strict);
+
+// A subcommand: its CLI11 parser and what runs it once parsed.
+struct Command {
+  CLI::App* parser;
+  std::function<int()> run;
+};
+
+// Prints `error` as a one-line message and returns its exit code.
+int fail_with(const Error& error);
+[[nodiscard]] ExitCode exit_code_for(const Error& error);
+
+// A --max-concurrent style flag that must be at least 1.
+[[nodiscard]] Result<int> require_positive(int value, std::string_view flag);
+
+// The y/N question on a terminal; without one and without --yes, the Usage
+// error that tells the caller to pass --yes (a CI run must never hang).
+[[nodiscard]] Result<bool> confirm_or_require_yes(bool yes, std::string_view question);
+
+}  // namespace traitctl

@@ -1,0 +1,41 @@
+// Submitting jobs: one job with bounded retries, and a round of jobs a few at
+// a time in parallel. Shared by submit, retry, resubmit and run.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "traitctl/core/backend.hpp"
+#include "traitctl/core/clock.hpp"
+
+namespace traitctl {
+
+struct SubmitRetryPolicy {
+  int attempts = 3;        // calls per job before giving up
+  Duration delay{2'000};   // before the 2nd call; doubled before each later one
+};
+
+enum class SubmitStatus {
+  Submitted,      // created by this call (or by an earlier, unanswered try)
+  AlreadyExists,  // the first call found the name taken: someone else's job
+  Failed,
+};
+
+struct SubmitResult {
+  SubmitStatus status = SubmitStatus::Failed;
+  std::string error;  // the last error, for Failed
+  int calls = 0;
+};
+
+// Retries failed calls. An "already exists" answer to a retry counts as
+// Submitted: the earlier call may have reached the server before failing.
+// Stops retrying once `cancel` is set.
+[[nodiscard]] SubmitResult submit_with_retries(Backend& backend, const JobSpec& spec, Clock& clock,
+                                               const CancelToken& cancel, const SubmitRetryPolicy& policy);
+
+// Submits every spec, at most `parallelism` calls at once; results in order.
+[[nodiscard]] std::vector<SubmitResult> submit_all(Backend& backend, const std::vector<JobSpec>& specs,
+                                                   int parallelism, Clock& clock, const CancelToken& cancel,
+                                                   const SubmitRetryPolicy& policy);
+
+}  // namespace traitctl

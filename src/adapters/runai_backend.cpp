@@ -1,0 +1,317 @@
+#include "traitctl/adapters/runai_backend.hpp"
+
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "traitctl/adapters/runai_listing.hpp"
+#include "traitctl/core/parse.hpp"
+
+namespace traitctl {
+namespace {
+
+// Rows asked for per page with --limit; a full page means more may follow.
+constexpr int limit_page_size = 1000;
+// A runaway pager (a CLI that ignores --offset) must not loop forever.
+constexpr int max_pages = 1000;
+// The documented default page of v2.18-2.20 and a common one elsewhere.
+constexpr std::size_t default_truncation = 50;
+
+std::string lowercase(std::string_view text) {
+  std::string lowered(text);
+  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lowered;
+}
+
+bool mentions(std::string_view haystack, std::initializer_list<std::string_view> needles) {
+  const std::string lowered = lowercase(haystack);
+  return std::any_of(needles.begin(), needles.end(),
+                     [&](std::string_view needle) { return lowered.find(needle) != std::string::npos; });
+}
+
+// The first lines of stderr (else stdout), enough to say what went wrong.
+std::string error_excerpt(const ProcessOutput& output) {
+  const std::string& text = output.err.empty() ? output.out : output.err;
+  std::string excerpt;
+  std::size_t lines = 0;
+  for (std::size_t start = 0; start < text.size() && lines < 5;) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    std::string_view line = std::string_view(text).substr(start, end - start);
+    if (!line.empty()) {
+      excerpt += excerpt.empty() ? "" : " | ";
+      excerpt += printable(line);
+      ++lines;
+    }
+    start = end + 1;
+  }
+  return excerpt.empty() ? "no error output" : excerpt;
+}
+
+std::string hint_for(const ProcessOutput& output) {
+  const std::string combined = output.err + output.out;
+  if (mentions(combined, {"re-login", "login", "unauthorized", "token is expired", "401"})) {
+    return "; the runai login may have expired: run `runai login` and try again";
+  }
+  if (mentions(combined, {"something went wrong", "i/o timeout", "connection refused", "no such host",
+                          "tls handshake"})) {
+    return "; this looks like a network or cluster failure: try again";
+  }
+  return "";
+}
+
+Error call_failed(const std::vector<std::string>& argv, const ProcessOutput& output) {
+  if (output.timed_out) {
+    return make_error(ErrorKind::Timeout, "`{}` did not answer in time and was stopped; raise --runai-timeout "
+                      "if the cluster is slow", shell_join(argv));
+  }
+  if (output.term_signal != 0) {
+    return make_error(ErrorKind::Backend, "`{}` was killed by signal {}", shell_join(argv), output.term_signal);
+  }
+  return make_error(ErrorKind::Backend, "`{}` failed (exit {}): {}{}", shell_join(argv), output.exit_code,
+                    error_excerpt(output), hint_for(output));
+}
+
+void find_exit_codes(const nlohmann::json& node, std::optional<int>& found) {
+  if (node.is_object()) {
+    for (const auto& [key, value] : node.items()) {
+      const std::string lowered = lowercase(key);
+      if ((lowered == "exitcode" || lowered == "exit_code") && value.is_number_integer()) {
+        found = value.get<int>();
+      } else {
+        find_exit_codes(value, found);
+      }
+    }
+  } else if (node.is_array()) {
+    for (const auto& element : node) {
+      find_exit_codes(element, found);
+    }
+  }
+}
+
+}  // namespace
+
+ListPaging detect_list_paging(std::string_view list_help) {
+  if (list_help.find("--next-token") != std::string_view::npos ||
+      list_help.find("--max-items") != std::string_view::npos) {
+    return ListPaging::NextToken;
+  }
+  if (list_help.find("--limit") != std::string_view::npos) {
+    return ListPaging::LimitOffset;
+  }
+  return ListPaging::None;
+}
+
+std::vector<std::string> runai_submit_argv(const RunaiOptions& options, const JobSpec& spec) {
+  std::vector<std::string> argv{options.executable,
+                                options.workload_kind,
+                                "submit",
+                                spec.name,
+                                "--project",
+                                spec.project,
+                                "--image",
+                                spec.image,
+                                "--cpu-core-request",
+                                spec.cpu,
+                                "--cpu-memory-request",
+                                spec.memory,
+                                "--host-path",
+                                fmt::format("path={},mount=/data,mount-propagation=HostToContainer",
+                                            spec.data_path_host),
+                                "--host-path",
+                                fmt::format("path={},mount=/outputs,mount-propagation=HostToContainer,readwrite",
+                                            spec.output_path_host)};
+  for (const auto& [key, value] : spec.environment) {
+    argv.emplace_back("--environment");
+    argv.push_back(fmt::format("{}={}", key, value));
+  }
+  argv.emplace_back("--command");
+  argv.emplace_back("--");
+  argv.insert(argv.end(), spec.command.begin(), spec.command.end());
+  return argv;
+}
+
+std::vector<std::string> runai_list_argv(const RunaiOptions& options) {
+  return {options.executable, options.workload_kind, "list", "--project", options.project};
+}
+
+std::vector<std::string> runai_job_argv(const RunaiOptions& options, std::string_view verb,
+                                        std::string_view name) {
+  return {options.executable, options.workload_kind, std::string(verb), std::string(name), "--project",
+          options.project};
+}
+
+std::optional<int> exit_code_from_describe(std::string_view describe_json) {
+  const auto document = nlohmann::json::parse(describe_json, nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded()) {
+    return std::nullopt;
+  }
+  std::optional<int> found;
+  find_exit_codes(document, found);
+  return found;
+}
+
+RunaiBackend::RunaiBackend(RunaiOptions options) : options_(std::move(options)) {}
+
+Result<ProcessOutput> RunaiBackend::call(const std::vector<std::string>& argv) const {
+  spdlog::debug("running: {}", shell_join(argv));
+  ProcessOptions process_options;
+  process_options.timeout = options_.call_timeout;
+  auto output = run_process(argv, process_options);
+  if (!output) {
+    if (output.error().kind == ErrorKind::NotFound) {
+      return make_error(ErrorKind::NotFound,
+                        "the runai CLI '{}' was not found: install it, or point traitctl at it with --runai PATH "
+                        "or TRAITCTL_RUNAI",
+                        printable(options_.executable));
+    }
+    return output.error();
+  }
+  return output;
+}
+
+Result<ListPaging> RunaiBackend::list_paging() {
+  const std::lock_guard lock(paging_mutex_);
+  if (paging_) {
+    return *paging_;
+  }
+  auto argv = runai_list_argv(options_);
+  argv.resize(3);  // runai <kind> list
+  argv.emplace_back("--help");
+  auto output = call(argv);
+  if (!output) {
+    return output.error();
+  }
+  if (!output->succeeded()) {
+    return make_error(ErrorKind::Backend,
+                      "`{}` failed: {}; traitctl needs the v2 runai CLI (2.18 or later) with `runai {} list`",
+                      shell_join(argv), error_excerpt(*output), options_.workload_kind);
+  }
+  paging_ = detect_list_paging(output->out + output->err);
+  return *paging_;
+}
+
+Result<std::vector<Workload>> RunaiBackend::list_workloads() {
+  auto paging = list_paging();
+  if (!paging) {
+    return paging.error();
+  }
+  std::vector<Workload> workloads;
+  std::set<std::string> seen;
+  std::optional<std::string> next_token;
+  for (int page = 0; page < max_pages; ++page) {
+    auto argv = runai_list_argv(options_);
+    if (*paging == ListPaging::LimitOffset) {
+      argv.insert(argv.end(), {"--limit", std::to_string(limit_page_size), "--offset",
+                               std::to_string(page * limit_page_size)});
+    } else if (next_token) {
+      argv.insert(argv.end(), {"--next-token", *next_token});
+    }
+    auto output = call(argv);
+    if (!output) {
+      return output.error();
+    }
+    if (!output->succeeded()) {
+      return call_failed(argv, *output);
+    }
+    auto parsed = parse_listing(output->out);
+    if (!parsed) {
+      return make_error(ErrorKind::Parse, "could not read the output of `{}`: {}", shell_join(argv),
+                        parsed.error().message);
+    }
+    const std::size_t rows = parsed->workloads.size();
+    // Offsets shift when jobs come and go between pages; a name seen twice is kept once.
+    for (auto& workload : parsed->workloads) {
+      if (seen.insert(workload.name).second) {
+        workloads.push_back(std::move(workload));
+      }
+    }
+    switch (*paging) {
+      case ListPaging::LimitOffset:
+        if (rows < static_cast<std::size_t>(limit_page_size)) {
+          return workloads;
+        }
+        break;
+      case ListPaging::NextToken:
+        if (!parsed->next_token) {
+          return workloads;
+        }
+        next_token = parsed->next_token;
+        break;
+      case ListPaging::None:
+        if (parsed->next_token || rows == default_truncation) {
+          return make_error(ErrorKind::Backend,
+                            "`{}` printed {} workloads and this runai CLI offers no --limit or --next-token to "
+                            "prove the listing complete; traitctl will not act on a listing that may be "
+                            "truncated: upgrade the runai CLI to 2.18 or later",
+                            shell_join(argv), rows);
+        }
+        return workloads;
+    }
+  }
+  return make_error(ErrorKind::Backend, "the runai listing did not end after {} pages; stopping", max_pages);
+}
+
+Result<SubmitOutcome> RunaiBackend::submit(const JobSpec& spec) {
+  const auto argv = runai_submit_argv(options_, spec);
+  auto output = call(argv);
+  if (!output) {
+    return output.error();
+  }
+  if (output->succeeded()) {
+    return SubmitOutcome::Created;
+  }
+  if (!output->timed_out && mentions(output->err + output->out, {"already exists"})) {
+    return SubmitOutcome::AlreadyExists;
+  }
+  return call_failed({options_.executable, options_.workload_kind, "submit", spec.name}, *output);
+}
+
+Result<DeleteOutcome> RunaiBackend::remove(const std::string& name) {
+  const auto argv = runai_job_argv(options_, "delete", name);
+  auto output = call(argv);
+  if (!output) {
+    return output.error();
+  }
+  // v1 printed "Job X does not exist in project P" and exited 0; v2 says "no workload was found".
+  const bool missing = !output->timed_out &&
+                       mentions(output->err + output->out, {"does not exist", "no workload was found", "not found"});
+  if (missing) {
+    return DeleteOutcome::NotFound;
+  }
+  if (output->succeeded()) {
+    return DeleteOutcome::Deleted;
+  }
+  return call_failed(argv, *output);
+}
+
+Result<FailureEvidence> RunaiBackend::failure_evidence(const std::string& name) {
+  FailureEvidence evidence;
+  auto describe_argv = runai_job_argv(options_, "describe", name);
+  describe_argv.insert(describe_argv.end(), {"-o", "json"});
+  auto described = call(describe_argv);
+  if (!described) {
+    return described.error();
+  }
+  if (described->succeeded()) {
+    evidence.exit_code = exit_code_from_describe(described->out);
+  } else {
+    spdlog::debug("describe gave no exit code for {}: {}", name, error_excerpt(*described));
+  }
+  auto logs = call(runai_job_argv(options_, "logs", name));
+  if (!logs) {
+    return logs.error();
+  }
+  if (logs->succeeded()) {
+    evidence.log = std::move(logs->out);
+  } else {
+    spdlog::debug("logs unavailable for {}: {}", name, error_excerpt(*logs));
+  }
+  return evidence;
+}
+
+}  // namespace traitctl

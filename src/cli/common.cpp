@@ -1,0 +1,146 @@
+#include "traitctl/cli/common.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+
+#include "traitctl/adapters/terminal.hpp"
+#include "traitctl/config/checks.hpp"
+#include "traitctl/config/env_file.hpp"
+#include "traitctl/core/job_name.hpp"
+#include "traitctl/core/parse.hpp"
+
+namespace traitctl {
+namespace {
+
+constexpr std::string_view default_env_file = ".env";
+constexpr std::string_view default_state_dir = ".traitctl";
+
+std::optional<std::string> environment_value(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') {
+    return std::nullopt;
+  }
+  return std::string(value);
+}
+
+}  // namespace
+
+void add_batch_options(CLI::App& command, BatchOptions& options, bool with_traits) {
+  command.add_option("--prefix", options.prefix, "Job name prefix: jobs are named PREFIX-<trait> (JOB_PREFIX)");
+  command.add_option("--project", options.project, "Run:ai project (PROJECT)");
+  if (with_traits) {
+    command.add_option("--traits", options.traits,
+                       "Traits to act on, e.g. 2-187 or 2,5,9-12 (default START_TRAIT..END_TRAIT)");
+  }
+  command.add_option("--env-file", options.env_file, "The .env file to read (default ./.env if present)");
+  command.add_option("--runai", options.runai, "The runai executable (TRAITCTL_RUNAI, else runai on PATH)");
+  command.add_option("--runai-timeout", options.runai_timeout,
+                     "Deadline for each runai call, e.g. 120s or 2m (default 120s)");
+  command.add_option("--state-dir", options.state_dir,
+                     "Where the ledger and journal live (TRAITCTL_STATE_DIR, default ./.traitctl)");
+  command.add_flag("--json", options.json, "Print one JSON object with the result on stdout");
+}
+
+Result<BatchContext> load_batch_context(const BatchOptions& options, Validation validation) {
+  const std::filesystem::path env_path(options.env_file.value_or(std::string(default_env_file)));
+  auto env_values = load_env_file(env_path, options.env_file.has_value());
+  if (!env_values) {
+    return env_values.error();
+  }
+  const VariableSource variables(std::move(*env_values), process_environment());
+  auto resolved = resolve_settings(variables);
+  if (!resolved) {
+    return resolved.error();
+  }
+  BatchContext context;
+  context.settings = std::move(*resolved);
+  BatchSettings& settings = context.settings;
+  if (options.prefix) {
+    settings.prefix = *options.prefix;
+  }
+  if (options.project) {
+    settings.project = *options.project;
+  }
+
+  if (options.traits) {
+    auto traits = parse_trait_spec(*options.traits);
+    if (!traits) {
+      return traits.error();
+    }
+    context.traits = std::move(*traits);
+  } else if (auto traits = traits_in_range(settings)) {
+    context.traits = std::move(*traits);
+  } else if (validation == Validation::Strict) {
+    return traits.error();
+  }
+  if (validation == Validation::Strict) {
+    if (auto valid = validate_prefix(settings.prefix, context.traits.back()); !valid) {
+      return valid.error();
+    }
+    if (auto valid = validate_job_name(settings.project); !valid) {
+      return make_error(ErrorKind::Config,
+                        "invalid project '{}': set --project or PROJECT to a Run:ai project name",
+                        printable(settings.project));
+    }
+  }
+
+  context.runai.project = settings.project;
+  if (options.runai) {
+    context.runai.executable = *options.runai;
+  } else if (auto from_environment = environment_value("TRAITCTL_RUNAI")) {
+    context.runai.executable = *from_environment;
+  }
+  if (options.runai_timeout) {
+    auto timeout = parse_duration(*options.runai_timeout);
+    if (!timeout) {
+      return make_error(ErrorKind::Usage, "--runai-timeout: {}", timeout.error().message);
+    }
+    if (timeout->count() == 0) {
+      return make_error(ErrorKind::Usage, "--runai-timeout must be more than 0, e.g. 120s");
+    }
+    context.runai.call_timeout = *timeout;
+  }
+  if (options.state_dir) {
+    context.state_dir = *options.state_dir;
+  } else if (auto from_environment = environment_value("TRAITCTL_STATE_DIR")) {
+    context.state_dir = *from_environment;
+  } else {
+    context.state_dir = std::string(default_state_dir);
+  }
+  return context;
+}
+
+ExitCode exit_code_for(const Error& error) {
+  switch (error.kind) {
+    case ErrorKind::Usage:
+    case ErrorKind::Config: return ExitCode::Usage;
+    case ErrorKind::Interrupted: return ExitCode::Interrupted;
+    default: return ExitCode::Failure;
+  }
+}
+
+int fail_with(const Error& error) {
+  report(Tag::Error, "{}", error.message);
+  return to_int(exit_code_for(error));
+}
+
+Result<int> require_positive(int value, std::string_view flag) {
+  if (value < 1) {
+    return make_error(ErrorKind::Usage, "{} must be at least 1, got {}", flag, value);
+  }
+  return value;
+}
+
+Result<bool> confirm_or_require_yes(bool yes, std::string_view question) {
+  if (yes) {
+    return true;
+  }
+  if (!stdin_is_terminal()) {
+    return make_error(ErrorKind::Usage,
+                      "no terminal to ask for confirmation: pass --yes to go ahead without asking");
+  }
+  return confirm(question).value_or(false);
+}
+
+}  // namespace traitctl
