@@ -1,0 +1,138 @@
+// `traitctl validate` against the fake runai: every check reported, a FAIL
+// makes exit 1, and --json puts one JSON document on stdout and nothing else.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "harness.hpp"
+
+namespace traitctl::e2e {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+// A batch whose data folder exists on this machine, with a phenotype file of
+// 10 columns (Taxa and traits 2..10).
+class Validate : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cluster_.write_config({{"other_workloads", json::array({json{{"name", "b-2"}, {"project", "p"}}})}});
+    for (const char* folder : {"data/genotype", "data/phenotype", "outputs"}) {
+      fs::create_directories(cluster_.dir() / folder);
+    }
+    std::ofstream(cluster_.dir() / "data/genotype/all_chromosomes_binary.hmp.txt") << "rs#\talleles\n";
+    std::ofstream(cluster_.dir() / "data/phenotype/accession_ids.txt") << "a1\n";
+    std::ofstream(cluster_.dir() / "data/phenotype/traits.txt")
+        << "Taxa\tt2\tt3\tt4\tt5\tt6\tt7\tt8\tt9\tt10\na1\t1\t2\t3\t4\t5\t6\t7\t8\t9\n";
+  }
+
+  // The .env: a good batch plus `extra` lines, which win over earlier ones.
+  CommandResult validate(const std::string& extra, std::vector<std::string> flags = {}) const {
+    const fs::path env = cluster_.dir() / "batch.env";
+    std::ofstream(env) << "PROJECT=p\nJOB_PREFIX=b\nSTART_TRAIT=2\nEND_TRAIT=10\n"
+                       << "DATA_PATH_HOST=" << (cluster_.dir() / "data").string() << '\n'
+                       << "OUTPUT_PATH_HOST=" << (cluster_.dir() / "outputs").string() << '\n'
+                       << extra;
+    flags.insert(flags.begin(), {"validate", "--env-file", env.string()});
+    return run_traitctl(cluster_, flags);
+  }
+
+  FakeCluster cluster_;
+};
+
+json check_named(const json& report, const std::string& name) {
+  for (const auto& check : report.at("checks")) {
+    if (check.at("name") == name) {
+      return check;
+    }
+  }
+  ADD_FAILURE() << "no check named " << name << " in " << report.dump(2);
+  return json::object();
+}
+
+TEST_F(Validate, AGoodBatchPasses) {
+  const auto result = validate("");
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_NE(result.out.find("ok    runai"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("1 workloads in the project; 1 jobs of this batch"), std::string::npos)
+      << result.out;
+  EXPECT_EQ(result.out.find("FAIL"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find(" 0 failed\n"), std::string::npos) << result.out;
+}
+
+TEST_F(Validate, ABadModelFailsAndJsonIsAllOfStdout) {
+  const auto result = validate("MODEL=BLINK,Foo\n", {"--json"});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  json report;
+  ASSERT_NO_THROW(report = json::parse(result.out)) << result.out;  // rejects any trailing text
+  EXPECT_EQ(report.at("command"), "validate");
+  EXPECT_EQ(report.at("ok"), false);
+  const json model = check_named(report, "MODEL");
+  EXPECT_EQ(model.at("status"), "fail");
+  EXPECT_EQ(model.at("value"), "BLINK,Foo");
+  EXPECT_NE(model.at("message").get<std::string>().find("'Foo'"), std::string::npos);
+  EXPECT_EQ(check_named(report, "runai").at("status"), "ok");
+  EXPECT_EQ(check_named(report, "project listing").at("status"), "ok");
+  EXPECT_EQ(check_named(report, "phenotype columns").at("status"), "ok");
+  for (const auto& check : report.at("checks")) {
+    if (check.at("name") != "MODEL") {
+      EXPECT_NE(check.at("status"), "fail") << check.dump();
+    }
+  }
+}
+
+TEST_F(Validate, ReportsBadValuesInsteadOfStoppingAtTheFirst) {
+  const auto result = validate("START_TRAIT=12\nJOB_PREFIX=Bad_Prefix\nMEMORY=32g\n", {"--json"});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  const json report = json::parse(result.out);
+  EXPECT_EQ(check_named(report, "traits").at("status"), "fail");
+  EXPECT_EQ(check_named(report, "JOB_PREFIX").at("status"), "fail");
+  EXPECT_EQ(check_named(report, "MEMORY").at("status"), "fail");
+}
+
+TEST_F(Validate, TraitsBeyondThePhenotypeColumnsFail) {
+  const auto result = validate("END_TRAIT=11\n");
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.out.find("FAIL  phenotype columns"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("at most 10"), std::string::npos) << result.out;
+}
+
+TEST_F(Validate, HostPathsThisMachineCannotSeeAreWarnings) {
+  const auto result = validate("DATA_PATH_HOST=/nonexistent/traitctl-data\n", {"--json"});
+  EXPECT_EQ(result.exit_code, 0) << result.out;
+  const json report = json::parse(result.out);
+  EXPECT_EQ(report.at("ok"), true);
+  EXPECT_EQ(check_named(report, "DATA_PATH_HOST").at("status"), "warn");
+  EXPECT_EQ(check_named(report, "GENOTYPE_FILE").at("status"), "warn");
+}
+
+TEST_F(Validate, AMissingRunaiFails) {
+  const auto result = validate("", {"--runai", (cluster_.dir() / "no-runai").string(), "--json"});
+  EXPECT_EQ(result.exit_code, 1);
+  const json report = json::parse(result.out);
+  EXPECT_EQ(check_named(report, "runai").at("status"), "fail");
+  EXPECT_EQ(check_named(report, "project listing").at("status"), "warn");
+}
+
+TEST_F(Validate, AnExpiredLoginIsReportedAsSuch) {
+  // A runai that answers --help but whose login has expired: the fake for
+  // help, a login error for everything else.
+  const fs::path expired = cluster_.dir() / "expired-runai";
+  std::ofstream(expired) << "#!/bin/sh\n"
+                         << "case \"$*\" in *--help*) exec runai \"$@\" ;; esac\n"
+                         << "echo 'Error: token is expired, please re-login' >&2\n"
+                         << "exit 1\n";
+  fs::permissions(expired, fs::perms::owner_all);
+  const auto result = validate("", {"--runai", expired.string(), "--json"});
+  EXPECT_EQ(result.exit_code, 1);
+  const json report = json::parse(result.out);
+  EXPECT_EQ(check_named(report, "runai").at("status"), "ok");
+  const json listing = check_named(report, "project listing");
+  EXPECT_EQ(listing.at("status"), "fail");
+  EXPECT_NE(listing.at("message").get<std::string>().find("runai login"), std::string::npos)
+      << listing.dump();
+}
+
+}  // namespace
+}  // namespace traitctl::e2e
