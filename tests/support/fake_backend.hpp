@@ -97,6 +97,7 @@ class FakeBackend : public Backend {
   std::function<void(FakeBackend&)> before_list;
   std::vector<JobSpec> submitted_specs;
   std::vector<std::string> deleted;
+  std::map<std::string, int> creations;
   int list_calls = 0;
   std::string tracked_prefix = "x";  // max_active_seen counts this batch
   int max_active_seen = 0;
@@ -105,7 +106,7 @@ class FakeBackend : public Backend {
   void create(const std::string& name) {
     auto& job = jobs[name];
     job.status = "Pending";
-    ++job.submissions;
+    job.submissions = ++creations[name];  // survives deletes, like a cluster's history
     max_active_seen = std::max(max_active_seen, active_with_prefix(tracked_prefix));
   }
   std::mutex mutex_;
