@@ -41,7 +41,8 @@ int run_cli(int argc, char** argv) {
       ->capture_default_str();
 
   const std::vector<Command> commands{register_submit(app, global), register_validate(app, global),
-                                      register_cleanup(app, global)};
+                                      register_cleanup(app, global), register_retry(app, global),
+                                      register_resubmit(app, global)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

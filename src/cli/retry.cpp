@@ -1,0 +1,57 @@
+// traitctl retry: retry the batch's mount failures, within the cap and the
+// persisted retry budget.
+#include <CLI/CLI.hpp>
+
+#include "traitctl/cli/commands.hpp"
+#include "traitctl/cli/supervise.hpp"
+
+namespace traitctl {
+namespace {
+
+struct RetryOptions {
+  BatchOptions batch;
+  SupervisionOptions supervision;
+  bool watch = false;
+  bool no_wait = false;
+};
+
+int run_retry(const RetryOptions& options) {
+  auto context = load_batch_context(options.batch);
+  if (!context) {
+    return fail_with(context.error());
+  }
+  auto request = build_retry_request(*context, options.supervision);
+  if (!request) {
+    return fail_with(request.error());
+  }
+  request->watch = options.watch;
+  request->wait_for_backoff = !options.no_wait;
+  RunaiBackend backend(context->runai);
+  return supervise(Outcome::Retry, *context, options.supervision, *request, backend, options.batch.json);
+}
+
+}  // namespace
+
+Command register_retry(CLI::App& app, const GlobalOptions& /*global*/) {
+  auto options = std::make_shared<RetryOptions>();
+  CLI::App* command = app.add_subcommand("retry", "Retry the batch's failed jobs that hit a mount failure (exit 2)");
+  add_batch_options(*command, options->batch);
+  add_supervision_options(*command, options->supervision, /*with_policy=*/true);
+  command->add_flag("--watch", options->watch,
+                    "Keep going: wait for retried jobs and retry again until every trait is settled");
+  auto* no_wait = command->add_flag("--no-wait", options->no_wait,
+                                    "Leave traits still in backoff for a later run instead of waiting");
+  no_wait->excludes(command->get_option("--watch"));
+  command->footer(
+      "Only exit-code-2 mount failures are retried; configuration errors (exit 1) and unknown failures are\n"
+      "skipped with the reason. Attempts are counted in a ledger under --state-dir across runs.\n\n"
+      "Examples:\n"
+      "  traitctl retry --dry-run\n"
+      "  traitctl retry --yes --max-retries 3 --retry-delay 30s\n"
+      "  traitctl retry --watch --yes --json\n\n"
+      "Exit codes: 0 done (the report shows partial failures), 1 runai, listing or ledger error,\n"
+      "2 invalid arguments, 130 interrupted.");
+  return Command{command, [options] { return run_retry(*options); }};
+}
+
+}  // namespace traitctl
