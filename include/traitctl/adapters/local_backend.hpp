@@ -1,0 +1,127 @@
+// The Backend for people without a cluster: each trait's job is a local
+// process (its own process group, output in a log file) instead of a Run:ai
+// workload. The record of the batch's jobs is authoritative, so listings are
+// complete; it is kept in `<state_dir>/local/<project>/jobs.json`, rewritten
+// atomically after every change, so that other traitctl processes can read
+// the batch while it runs.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "traitctl/adapters/process.hpp"
+#include "traitctl/core/backend.hpp"
+#include "traitctl/core/clock.hpp"
+
+namespace traitctl {
+
+struct LocalOptions {
+  std::filesystem::path state_dir;
+  std::string project;
+  // Run instead of the JobSpec's command (the words after `--`); empty: the
+  // JobSpec's. A container command such as /scripts/entrypoint.sh rarely
+  // exists on the host, hence the override.
+  std::vector<std::string> command;
+  Duration job_timeout{0};  // 0: no limit
+  // How long remove() and a timeout give a job between SIGTERM and SIGKILL.
+  Duration kill_grace{2'000};
+};
+
+// How a recorded job ended.
+enum class JobEnd {
+  Exited,       // on its own; exit_code says how (128 + signal when killed by one)
+  TimedOut,     // ran past job_timeout and was terminated
+  Interrupted,  // the traitctl that started it died; its exit code is unknown
+};
+
+struct LocalJob {
+  std::string name;
+  int trait = 0;
+  int attempt = 1;
+  pid_t pid = -1;
+  // The kernel's start time of `pid` (Linux /proc), so that a recycled pid is
+  // never mistaken for the job; empty where unavailable.
+  std::string pid_start;
+  TimePoint started_at;
+  std::optional<TimePoint> finished_at;
+  std::optional<int> exit_code;
+  std::optional<JobEnd> end;  // nullopt while the job runs
+
+  // "Running", "Completed" (exited 0) or "Failed".
+  [[nodiscard]] std::string status() const;
+};
+
+// The batch's jobs as recorded in the state file, for commands that only read
+// (`status`, `cleanup --dry-run`). Jobs left Running by a traitctl that is no
+// longer alive are reported Failed/Interrupted when their process is gone.
+// An empty list when the batch has no state file yet.
+[[nodiscard]] Result<std::vector<LocalJob>> load_recorded_state(const std::filesystem::path& state_dir,
+                                                                const std::string& project);
+
+class LocalBackend final : public Backend {
+ public:
+  // Owns the batch: runs jobs and rewrites the record. Holds a lock on the
+  // batch for its lifetime (Locked error while another traitctl owns it).
+  // Jobs a dead traitctl left running are stopped and recorded Failed/Interrupted.
+  [[nodiscard]] static Result<std::unique_ptr<LocalBackend>> open(LocalOptions options, Clock& clock);
+  // Reads the record afresh on every call and never changes it: submit and
+  // remove fail. For commands that look at a batch another traitctl may own.
+  [[nodiscard]] static Result<std::unique_ptr<LocalBackend>> open_read_only(LocalOptions options,
+                                                                            Clock& clock);
+
+  LocalBackend(const LocalBackend&) = delete;
+  LocalBackend& operator=(const LocalBackend&) = delete;
+  LocalBackend(LocalBackend&&) = delete;
+  LocalBackend& operator=(LocalBackend&&) = delete;
+  // stop_all(kill_grace): no job outlives the backend.
+  ~LocalBackend() override;
+
+  // Polls every child; ends those past job_timeout.
+  Result<std::vector<Workload>> list_workloads() override;
+  Result<SubmitOutcome> submit(const JobSpec& spec) override;
+  // Terminates a running job and forgets it; its log is kept as
+  // `<job>.attempt-<n>.log` so that a resubmission starts a fresh one.
+  Result<DeleteOutcome> remove(const std::string& name) override;
+  // The recorded exit code, the log, and whether the job timed out. Empty for
+  // an unknown job, as the runai backend's is.
+  Result<FailureEvidence> failure_evidence(const std::string& name) override;
+
+  // Terminates every running job (SIGTERM to its group, `grace`, SIGKILL) at
+  // once and forgets it, so that the next run starts it afresh; its log is
+  // kept as `<job>.attempt-<n>.interrupted.log`. Finished jobs stay recorded.
+  Result<void> stop_all(Duration grace);
+
+  // A snapshot of the record, for status tables that want exit codes and times.
+  [[nodiscard]] Result<std::vector<LocalJob>> jobs();
+
+  [[nodiscard]] const std::filesystem::path& log_dir() const { return log_dir_; }
+
+ private:
+  LocalBackend(LocalOptions options, Clock& clock, bool read_only);
+  Result<void> lock_and_load();
+  Result<void> reload_if_read_only();
+  void refresh_children();
+  Result<void> persist();
+  // Brings jobs_ up to date: reread (read-only) or poll the children and save.
+  Result<void> sync();
+
+  LocalOptions options_;
+  Clock& clock_;
+  bool read_only_;
+  std::filesystem::path record_dir_;
+  std::filesystem::path log_dir_;
+  std::mutex mutex_;
+  int lock_fd_ = -1;
+  std::vector<LocalJob> jobs_;                    // in submission order
+  std::map<std::string, ChildProcess> children_;  // running jobs of this process
+  bool dirty_ = false;                            // the file lags behind jobs_
+};
+
+}  // namespace traitctl

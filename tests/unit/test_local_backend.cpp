@@ -1,0 +1,355 @@
+#include "traitctl/adapters/local_backend.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <csignal>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <thread>
+
+#include "traitctl/config/job_builder.hpp"
+
+namespace traitctl {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+bool process_gone(pid_t pid) {
+  return ::kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+// Whether a live process is left in the group. Zombies do not count: they
+// wait for their new parent, and a container's init may be slow to reap them.
+bool group_has_live_member(pid_t group) {
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    std::ifstream in(entry.path() / "stat");
+    std::string stat;
+    if (!std::getline(in, stat) || stat.rfind(')') == std::string::npos) {
+      continue;
+    }
+    std::istringstream fields(stat.substr(stat.rfind(')') + 1));
+    std::string state;
+    pid_t parent = 0;
+    pid_t process_group = 0;
+    fields >> state >> parent >> process_group;
+    if (process_group == group && state != "Z") {
+      return true;
+    }
+  }
+  return false;
+}
+
+// SIGKILL is delivered asynchronously: allow the group a moment to go.
+bool group_gone_soon(pid_t group) {
+  for (int tries = 0; tries < 50; ++tries) {
+    if (!group_has_live_member(group)) {
+      return true;
+    }
+    std::this_thread::sleep_for(Duration{20});
+  }
+  return false;
+}
+
+class LocalBackendTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    root_ = fs::temp_directory_path() / fmt::format("traitctl-local-{}-{}", ::getpid(), info->name());
+    fs::remove_all(root_);
+    fs::create_directories(root_ / "data");
+    fs::create_directories(root_ / "outputs");
+    // The job dumps its environment, prints a line, and sleeps and exits as its spec says.
+    script_ = root_ / "job.sh";
+    std::ofstream(script_) << "#!/bin/sh\n"
+                              "env > \"$OUTPUT_PATH/env-$TRAIT_INDEX.txt\"\n"
+                              "echo \"hello from trait $TRAIT_INDEX\"\n"
+                              "if [ -n \"$JOB_IGNORE_TERM\" ]; then trap '' TERM; fi\n"
+                              "sleep \"${JOB_SLEEP:-0}\"\n"
+                              "exit \"${JOB_EXIT:-0}\"\n";
+    fs::permissions(script_, fs::perms::owner_all);
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  [[nodiscard]] LocalOptions options() const {
+    LocalOptions options;
+    options.state_dir = root_ / "state";
+    options.project = "lab";
+    options.command = {script_.string()};
+    options.kill_grace = Duration{300};
+    return options;
+  }
+
+  std::unique_ptr<LocalBackend> open(const LocalOptions& options) {
+    auto backend = LocalBackend::open(options, clock_);
+    EXPECT_TRUE(backend.ok()) << backend.error().message;
+    return std::move(*backend);
+  }
+
+  // trait's JobSpec as `run` builds it, plus variables that steer job.sh.
+  [[nodiscard]] JobSpec spec(int trait, std::vector<std::pair<std::string, std::string>> extra = {},
+                             int attempt = 1) const {
+    BatchSettings settings;
+    settings.project = "lab";
+    settings.prefix = "t";
+    settings.data_path_host = (root_ / "data").string();
+    settings.output_path_host = (root_ / "outputs").string();
+    JobSpec job = build_job_spec(settings, trait, attempt);
+    job.environment.insert(job.environment.end(), extra.begin(), extra.end());
+    return job;
+  }
+
+  // Polls the backend as `run` does until `name` has ended.
+  static std::string wait_for_end(LocalBackend& backend, const std::string& name) {
+    for (int tries = 0; tries < 250; ++tries) {
+      const auto listing = backend.list_workloads();
+      EXPECT_TRUE(listing.ok());
+      for (const Workload& workload : *listing) {
+        if (workload.name == name && workload.status != "Running") {
+          return workload.status;
+        }
+      }
+      std::this_thread::sleep_for(Duration{20});
+    }
+    return "still running";
+  }
+
+  static pid_t pid_of(LocalBackend& backend, const std::string& name) {
+    const auto jobs = backend.jobs();
+    for (const LocalJob& job : *jobs) {
+      if (job.name == name) {
+        return job.pid;
+      }
+    }
+    return -1;
+  }
+
+  fs::path root_;
+  fs::path script_;
+  FakeClock clock_;
+};
+
+TEST_F(LocalBackendTest, RunsTheJobWithItsEnvironmentAndTheHostPaths) {
+  auto backend = open(options());
+  ASSERT_EQ(*backend->submit(spec(5, {}, 2)), SubmitOutcome::Created);
+  EXPECT_EQ(wait_for_end(*backend, "t-5"), "Completed");
+
+  const std::string environment = read_file(root_ / "outputs" / "env-5.txt");
+  EXPECT_THAT(environment, HasSubstr("TRAIT_INDEX=5\n"));
+  EXPECT_THAT(environment, HasSubstr("TRAITCTL_ATTEMPT=2\n"));
+  EXPECT_THAT(environment, HasSubstr("MODEL=MLM\n"));
+  EXPECT_THAT(environment, HasSubstr("DATA_PATH=" + (root_ / "data").string() + "\n"));
+  EXPECT_THAT(environment, HasSubstr("OUTPUT_PATH=" + (root_ / "outputs").string() + "\n"));
+  // Files named below the container's /data are found below the host path.
+  EXPECT_THAT(environment,
+              HasSubstr("PHENOTYPE_FILE=" + (root_ / "data/phenotype/traits.txt").string() + "\n"));
+  EXPECT_THAT(read_file(backend->log_dir() / "t-5.log"), HasSubstr("hello from trait 5"));
+
+  const auto jobs = backend->jobs();
+  ASSERT_EQ(jobs->size(), 1U);
+  EXPECT_EQ(jobs->front().trait, 5);
+  EXPECT_EQ(jobs->front().attempt, 2);
+  EXPECT_EQ(jobs->front().exit_code, 0);
+  EXPECT_EQ(jobs->front().started_at, clock_.now());
+}
+
+TEST_F(LocalBackendTest, ListsRunningThenCompletedOrFailedWithTheExitCode) {
+  auto backend = open(options());
+  ASSERT_TRUE(backend->submit(spec(2, {{"JOB_SLEEP", "0.3"}})).ok());
+  ASSERT_TRUE(backend->submit(spec(3, {{"JOB_EXIT", "2"}})).ok());
+  EXPECT_THAT(*backend->list_workloads(), ::testing::Contains(Workload{"t-2", "Running"}));
+
+  EXPECT_EQ(wait_for_end(*backend, "t-3"), "Failed");
+  EXPECT_EQ(wait_for_end(*backend, "t-2"), "Completed");
+  EXPECT_THAT(*backend->list_workloads(),
+              UnorderedElementsAre(Workload{"t-2", "Completed"}, Workload{"t-3", "Failed"}));
+
+  const auto evidence = backend->failure_evidence("t-3");
+  ASSERT_TRUE(evidence.ok());
+  EXPECT_EQ(evidence->exit_code, 2);
+  EXPECT_FALSE(evidence->timed_out);
+  ASSERT_TRUE(evidence->log.has_value());
+  EXPECT_THAT(*evidence->log, HasSubstr("hello from trait 3"));
+
+  const auto unknown = backend->failure_evidence("t-99");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_FALSE(unknown->exit_code.has_value());
+  EXPECT_FALSE(unknown->log.has_value());
+}
+
+TEST_F(LocalBackendTest, ASecondSubmissionOfAJobIsAlreadyExists) {
+  auto backend = open(options());
+  ASSERT_EQ(*backend->submit(spec(4)), SubmitOutcome::Created);
+  EXPECT_EQ(*backend->submit(spec(4)), SubmitOutcome::AlreadyExists);
+  EXPECT_EQ(wait_for_end(*backend, "t-4"), "Completed");
+  EXPECT_EQ(*backend->submit(spec(4, {}, 2)), SubmitOutcome::AlreadyExists);
+}
+
+TEST_F(LocalBackendTest, RemoveStopsARunningJobAndKeepsItsLog) {
+  auto backend = open(options());
+  ASSERT_TRUE(backend->submit(spec(6, {{"JOB_SLEEP", "30"}})).ok());
+  const pid_t pid = pid_of(*backend, "t-6");
+  const fs::path log = backend->log_dir() / "t-6.log";
+  while (read_file(log).empty()) {
+    std::this_thread::sleep_for(Duration{10});
+  }
+
+  EXPECT_EQ(*backend->remove("t-6"), DeleteOutcome::Deleted);
+  EXPECT_TRUE(process_gone(pid));
+  EXPECT_TRUE(group_gone_soon(pid));
+  EXPECT_TRUE(backend->list_workloads()->empty());
+  EXPECT_FALSE(fs::exists(log));
+  EXPECT_THAT(read_file(backend->log_dir() / "t-6.attempt-1.log"), HasSubstr("hello from trait 6"));
+  EXPECT_EQ(*backend->remove("t-6"), DeleteOutcome::NotFound);
+
+  // A resubmission starts afresh, and the next kept log does not overwrite the first.
+  ASSERT_EQ(*backend->submit(spec(6)), SubmitOutcome::Created);
+  EXPECT_EQ(wait_for_end(*backend, "t-6"), "Completed");
+  EXPECT_EQ(*backend->remove("t-6"), DeleteOutcome::Deleted);
+  EXPECT_TRUE(fs::exists(backend->log_dir() / "t-6.attempt-1.log"));
+  EXPECT_TRUE(fs::exists(backend->log_dir() / "t-6.attempt-1-2.log"));
+}
+
+TEST_F(LocalBackendTest, AJobPastItsTimeoutIsStoppedAndFlagged) {
+  auto with_timeout = options();
+  with_timeout.job_timeout = Duration{60'000};
+  auto backend = open(with_timeout);
+  ASSERT_TRUE(backend->submit(spec(7, {{"JOB_SLEEP", "30"}})).ok());
+  const pid_t pid = pid_of(*backend, "t-7");
+  EXPECT_THAT(*backend->list_workloads(), UnorderedElementsAre(Workload{"t-7", "Running"}));
+
+  clock_.advance(Duration{60'000});
+  EXPECT_THAT(*backend->list_workloads(), UnorderedElementsAre(Workload{"t-7", "Failed"}));
+  EXPECT_TRUE(process_gone(pid));
+  const auto evidence = backend->failure_evidence("t-7");
+  EXPECT_TRUE(evidence->timed_out);
+  EXPECT_EQ(evidence->exit_code, 128 + SIGTERM);
+  EXPECT_EQ(backend->jobs()->front().end, JobEnd::TimedOut);
+}
+
+TEST_F(LocalBackendTest, StopAllLeavesNoProcessAndForgetsTheUnfinishedJobs) {
+  auto backend = open(options());
+  ASSERT_TRUE(backend->submit(spec(2)).ok());
+  EXPECT_EQ(wait_for_end(*backend, "t-2"), "Completed");
+  ASSERT_TRUE(backend->submit(spec(3, {{"JOB_SLEEP", "30"}})).ok());
+  ASSERT_TRUE(backend->submit(spec(4, {{"JOB_SLEEP", "30"}, {"JOB_IGNORE_TERM", "1"}})).ok());
+  const std::vector<pid_t> pids{pid_of(*backend, "t-3"), pid_of(*backend, "t-4")};
+  while (read_file(backend->log_dir() / "t-4.log").empty()) {  // past its trap
+    std::this_thread::sleep_for(Duration{10});
+  }
+
+  ASSERT_TRUE(backend->stop_all(Duration{200}).ok());
+  for (const pid_t pid : pids) {
+    EXPECT_TRUE(process_gone(pid)) << pid;
+    EXPECT_TRUE(group_gone_soon(pid)) << pid;
+  }
+  EXPECT_THAT(*backend->list_workloads(), UnorderedElementsAre(Workload{"t-2", "Completed"}));
+  EXPECT_TRUE(fs::exists(backend->log_dir() / "t-3.attempt-1.interrupted.log"));
+  EXPECT_TRUE(fs::exists(backend->log_dir() / "t-4.attempt-1.interrupted.log"));
+  EXPECT_TRUE(fs::exists(backend->log_dir() / "t-2.log"));
+
+  // The record on disk agrees: the next run starts traits 3 and 4 afresh.
+  backend.reset();
+  const auto recorded = load_recorded_state(options().state_dir, "lab");
+  ASSERT_TRUE(recorded.ok());
+  ASSERT_EQ(recorded->size(), 1U);
+  EXPECT_EQ(recorded->front().name, "t-2");
+}
+
+TEST_F(LocalBackendTest, AnotherBackendSeesTheRecordedJobs) {
+  auto backend = open(options());
+  ASSERT_TRUE(backend->submit(spec(2)).ok());
+  ASSERT_TRUE(backend->submit(spec(3, {{"JOB_EXIT", "2"}})).ok());
+  EXPECT_EQ(wait_for_end(*backend, "t-2"), "Completed");
+  EXPECT_EQ(wait_for_end(*backend, "t-3"), "Failed");
+
+  // While the batch is owned, others may only read it.
+  const auto second_owner = LocalBackend::open(options(), clock_);
+  ASSERT_FALSE(second_owner.ok());
+  EXPECT_EQ(second_owner.error().kind, ErrorKind::Locked);
+  auto reader = LocalBackend::open_read_only(options(), clock_);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_THAT(*(*reader)->list_workloads(),
+              UnorderedElementsAre(Workload{"t-2", "Completed"}, Workload{"t-3", "Failed"}));
+  EXPECT_EQ((*reader)->failure_evidence("t-3")->exit_code, 2);
+  EXPECT_EQ((*reader)->remove("t-3").error().kind, ErrorKind::Usage);
+
+  backend.reset();
+  auto next = open(options());
+  EXPECT_THAT(*next->list_workloads(),
+              UnorderedElementsAre(Workload{"t-2", "Completed"}, Workload{"t-3", "Failed"}));
+  const auto evidence = next->failure_evidence("t-3");
+  EXPECT_EQ(evidence->exit_code, 2);
+  EXPECT_THAT(evidence->log.value_or(""), HasSubstr("hello from trait 3"));
+}
+
+TEST_F(LocalBackendTest, JobsLeftRunningByADeadTraitctlAreInterrupted) {
+  // A traitctl killed with SIGKILL: no destructor stops its jobs.
+  const pid_t traitctl = ::fork();
+  ASSERT_GE(traitctl, 0);
+  if (traitctl == 0) {
+    auto backend = LocalBackend::open(options(), clock_);
+    const bool started = backend.ok() && (*backend)->submit(spec(2)).ok() &&
+                         (*backend)->submit(spec(3, {{"JOB_SLEEP", "30"}})).ok();
+    ::kill(::getpid(), started ? SIGKILL : SIGTERM);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(traitctl, &status, 0), traitctl);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the job did not start";
+
+  // Readers change nothing: a job whose process is gone is interrupted, the
+  // one still running is Running.
+  std::vector<LocalJob> read;
+  for (int tries = 0; tries < 100; ++tries) {
+    read = *load_recorded_state(root_ / "state", "lab");
+    if (read.at(0).end) {
+      break;
+    }
+    std::this_thread::sleep_for(Duration{20});
+  }
+  EXPECT_EQ(read.at(0).status(), "Failed");
+  EXPECT_EQ(read.at(0).end, JobEnd::Interrupted);
+  EXPECT_EQ(read.at(1).status(), "Running");
+  const pid_t orphan = read.at(1).pid;
+
+  // The next owner stops it, since nobody can learn how it ends.
+  auto backend = open(options());
+  EXPECT_THAT(*backend->list_workloads(), UnorderedElementsAre(Workload{"t-2", "Failed"}, Workload{"t-3", "Failed"}));
+  EXPECT_TRUE(group_gone_soon(orphan));
+  EXPECT_FALSE(backend->failure_evidence("t-3")->exit_code.has_value());
+}
+
+TEST_F(LocalBackendTest, SubmissionsFromManyThreadsAreAllRecorded) {
+  auto backend = open(options());
+  std::vector<std::jthread> threads;
+  for (int trait = 2; trait < 12; ++trait) {
+    threads.emplace_back([&, trait] { EXPECT_EQ(*backend->submit(spec(trait)), SubmitOutcome::Created); });
+  }
+  threads.clear();
+  EXPECT_EQ(backend->list_workloads()->size(), 10U);
+  for (int trait = 2; trait < 12; ++trait) {
+    EXPECT_EQ(wait_for_end(*backend, fmt::format("t-{}", trait)), "Completed");
+  }
+  EXPECT_EQ(load_recorded_state(options().state_dir, "lab")->size(), 10U);
+}
+
+TEST_F(LocalBackendTest, RefusesAProjectThatIsNotAFolderName) {
+  auto bad = options();
+  bad.project = "../elsewhere";
+  const auto backend = LocalBackend::open(bad, clock_);
+  ASSERT_FALSE(backend.ok());
+  EXPECT_EQ(backend.error().kind, ErrorKind::Config);
+}
+
+}  // namespace
+}  // namespace traitctl
