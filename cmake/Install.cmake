@@ -40,7 +40,6 @@ string(CONCAT CPACK_PACKAGE_DESCRIPTION
   "backoff, and reports status, cleans up and validates the configuration. A local\n"
   "backend runs the same batch as local processes, without a cluster.")
 set(CPACK_RESOURCE_FILE_LICENSE "${PROJECT_SOURCE_DIR}/LICENSE")
-set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
@@ -58,6 +57,8 @@ set(CPACK_DEBIAN_PACKAGE_SUGGESTS "zsh")
 
 # `cpack --config CPackSourceConfig.cmake`: the sources without build trees or local state.
 set(CPACK_SOURCE_GENERATOR TGZ)
-set(CPACK_SOURCE_IGNORE_FILES "/\\.git/" "/build/" "/build-[^/]*/" "/\\.traitctl/" "/\\.env$")
+set(traitctl_source_root "^${PROJECT_SOURCE_DIR}/")
+set(CPACK_SOURCE_IGNORE_FILES "${traitctl_source_root}[.]git/" "${traitctl_source_root}build/"
+    "${traitctl_source_root}build-[^/]*/" "${traitctl_source_root}[.]traitctl/" "${traitctl_source_root}[.]env$")
 
 include(CPack)
