@@ -6,6 +6,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "traitctl/adapters/journal.hpp"
 #include "traitctl/adapters/signals.hpp"
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/commands.hpp"
@@ -17,6 +18,7 @@ namespace {
 struct CleanupOptions {
   BatchOptions batch;
   CleanupClasses classes;
+  std::string lock_timeout = "10s";
   bool dry_run = false;
   bool yes = false;
 };
@@ -86,14 +88,19 @@ void print_summary(const BatchContext& context, const std::vector<BatchJob>& sel
          summary.already_gone.size(), summary.failed.size(), summary.not_attempted.size());
 }
 
-void report_deletion(const BatchJob& job, const Result<DeleteOutcome>& outcome) {
+void report_deletion(Journal& journal, const BatchJob& job, const Result<DeleteOutcome>& outcome) {
   if (!outcome) {
     report(Tag::Failed, "{} ({}): {}", job.name, printable(job.status), outcome.error().message);
-  } else if (*outcome == DeleteOutcome::NotFound) {
+    journal.record({"failed", job.trait, job.name, {{"status", job.status}, {"reason", outcome.error().message}}});
+    return;
+  }
+  const bool already_gone = *outcome == DeleteOutcome::NotFound;
+  if (already_gone) {
     report(Tag::Skip, "{} was already gone", job.name);
   } else {
     report(Tag::Success, "Deleted {} ({})", job.name, printable(job.status));
   }
+  journal.record({"deleted", job.trait, job.name, {{"status", job.status}, {"already_gone", already_gone}}});
 }
 
 int run_cleanup(const CleanupOptions& options) {
@@ -106,6 +113,10 @@ int run_cleanup(const CleanupOptions& options) {
   auto context = load_batch_context(options.batch);
   if (!context) {
     return fail_with(context.error());
+  }
+  auto lock_timeout = parse_lock_timeout(options.lock_timeout);
+  if (!lock_timeout) {
+    return fail_with(lock_timeout.error());
   }
   CancelToken& cancel = install_stop_signals();
   RunaiBackend backend(context->runai);
@@ -132,8 +143,21 @@ int run_cleanup(const CleanupOptions& options) {
     report(Tag::Info, "Aborted; nothing was deleted.");
     return to_int(ExitCode::Failure);
   }
+  auto lock = lock_batch(*context, *lock_timeout, cancel);
+  if (!lock) {
+    return fail_with(lock.error());
+  }
+  SystemClock clock;
+  auto journal =
+      Journal::open(context->state_dir, "cleanup", context->settings.project, context->settings.prefix, clock);
+  if (!journal) {
+    return fail_with(journal.error());
+  }
 
-  const CleanupReport summary = delete_jobs(backend, cancel, selected, report_deletion);
+  const CleanupReport summary =
+      delete_jobs(backend, cancel, selected, [&journal](const BatchJob& job, const Result<DeleteOutcome>& outcome) {
+        report_deletion(*journal, job, outcome);
+      });
   print_summary(*context, selected, summary, options.batch.json);
   if (summary.interrupted()) {
     report(Tag::Warning, "Interrupted: {} jobs were not deleted. Run the same command again to continue.",
@@ -155,6 +179,7 @@ Command register_cleanup(CLI::App& app, const GlobalOptions& /*global*/) {
   command->add_flag("--stopped", options->classes.stopped, "Delete stopped jobs");
   command->add_flag("--include-active", options->classes.active,
                     "Also delete jobs that are still pending or running (asks a second time)");
+  add_lock_timeout_option(*command, options->lock_timeout);
   command->add_flag("--dry-run", options->dry_run, "List the jobs that would be deleted; delete nothing");
   command->add_flag("-y,--yes", options->yes, "Do not ask for confirmation (required without a terminal)");
   command->footer(

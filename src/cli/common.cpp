@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "traitctl/adapters/ledger_store.hpp"
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/config/checks.hpp"
 #include "traitctl/config/env_file.hpp"
@@ -123,6 +124,28 @@ ExitCode exit_code_for(const Error& error) {
 int fail_with(const Error& error) {
   report(Tag::Error, "{}", error.message);
   return to_int(exit_code_for(error));
+}
+
+void add_lock_timeout_option(CLI::App& command, std::string& lock_timeout) {
+  command.add_option("--lock-timeout", lock_timeout,
+                     "How long to wait while another traitctl works on this batch, e.g. 10s or 2m")
+      ->capture_default_str();
+}
+
+Result<Duration> parse_lock_timeout(std::string_view text) {
+  auto timeout = parse_duration(text);
+  if (!timeout) {
+    return make_error(ErrorKind::Usage, "--lock-timeout: {}", timeout.error().message);
+  }
+  return *timeout;
+}
+
+Result<FileLock> lock_batch(const BatchContext& context, Duration timeout, const CancelToken& cancel) {
+  auto store = LedgerStore::open(context.state_dir, context.settings.project, context.settings.prefix);
+  if (!store) {
+    return store.error();
+  }
+  return store->lock(timeout, cancel);
 }
 
 Result<int> require_positive(int value, std::string_view flag) {

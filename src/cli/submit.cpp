@@ -5,6 +5,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "traitctl/adapters/journal.hpp"
+#include "traitctl/adapters/ledger_store.hpp"
 #include "traitctl/adapters/signals.hpp"
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/commands.hpp"
@@ -20,12 +22,38 @@ struct SubmitOptions {
   std::optional<int> max_concurrent;
   std::string poll_interval = "30s";
   int parallel = 4;
+  std::string lock_timeout = "10s";
   bool dry_run = false;
   bool yes = false;
 };
 
+// Records when the batch's first submission started, once, in the ledger
+// (for `status`'s elapsed time). A failed save only loses that time.
+class BatchStart {
+ public:
+  BatchStart(const LedgerStore& store, Ledger ledger, const Clock& clock)
+      : store_(store), ledger_(std::move(ledger)), clock_(clock) {}
+  void submitting() {
+    if (ledger_.first_submitted_at) {
+      return;
+    }
+    record_batch_started(ledger_, clock_.now());
+    if (auto saved = store_.save(ledger_); !saved) {
+      report(Tag::Warning, "could not record the batch's start time: {}", saved.error().message);
+    }
+  }
+
+ private:
+  const LedgerStore& store_;
+  Ledger ledger_;
+  const Clock& clock_;
+};
+
+// Progress lines on stderr, and the same events in the journal.
 class ConsoleObserver final : public SubmitObserver {
  public:
+  ConsoleObserver(Journal& journal, BatchStart& start) : journal_(journal), start_(start) {}
+
   void on_listing(const BatchView& view, int active) override {
     for (const auto& word : view.unknown_status_words) {
       spdlog::debug("status '{}' is not one traitctl knows; counting it as active", printable(word));
@@ -35,23 +63,40 @@ class ConsoleObserver final : public SubmitObserver {
   void on_skipped(const BatchJob& existing) override {
     report(Tag::Skip, "Trait {} - job {} already exists ({})", existing.trait, existing.name,
            printable(existing.status));
+    journal_.record({"skipped", existing.trait, existing.name, {{"status", existing.status}}});
   }
   void on_waiting(int active, int max_concurrent, Duration next_poll) override {
     report(Tag::Wait, "{} active jobs in batch (max: {}). Next check in {}s", active, max_concurrent,
            std::chrono::duration<double>(next_poll).count());
+    journal_.record({"waited",
+                     std::nullopt,
+                     std::nullopt,
+                     {{"active", active},
+                      {"max_concurrent", max_concurrent},
+                      {"next_check_seconds", std::chrono::duration<double>(next_poll).count()}}});
   }
   void on_submitting(const JobSpec& spec) override {
     report(Tag::Submit, "Trait {} (job: {})", spec.trait, spec.name);
+    start_.submitting();
   }
   void on_submitted(const JobSpec& spec, const SubmitResult& result) override {
     if (result.calls > 1) {
       report(Tag::Success, "Trait {} submitted after {} tries", spec.trait, result.calls);
     }
+    journal_.record({"submitted", spec.trait, spec.name, {{"calls", result.calls}}});
   }
   void on_submit_failed(const JobSpec& spec, const SubmitResult& result) override {
     report(Tag::Failed, "Trait {} - submission failed after {} tries: {}", spec.trait, result.calls,
            result.error);
+    journal_.record({"failed",
+                     spec.trait,
+                     spec.name,
+                     {{"calls", result.calls}, {"reason", result.error}}});
   }
+
+ private:
+  Journal& journal_;
+  BatchStart& start_;
 };
 
 // Peak memory at the cap, e.g. 50 x "32G" -> "1600G"; the raw product when
@@ -172,6 +217,10 @@ int run_submit(const SubmitOptions& options) {
   if (!parallel) {
     return fail_with(parallel.error());
   }
+  auto lock_timeout = parse_lock_timeout(options.lock_timeout);
+  if (!lock_timeout) {
+    return fail_with(lock_timeout.error());
+  }
 
   CancelToken& cancel = install_stop_signals();
   RunaiBackend backend(context->runai);
@@ -188,6 +237,23 @@ int run_submit(const SubmitOptions& options) {
     report(Tag::Info, "Aborted; nothing was submitted.");
     return to_int(ExitCode::Failure);
   }
+  auto lock = lock_batch(*context, *lock_timeout, cancel);
+  if (!lock) {
+    return fail_with(lock.error());
+  }
+  auto store = LedgerStore::open(context->state_dir, settings.project, settings.prefix);
+  if (!store) {
+    return fail_with(store.error());
+  }
+  auto ledger = store->load();
+  if (!ledger) {
+    return fail_with(ledger.error());
+  }
+  SystemClock clock;
+  auto journal = Journal::open(context->state_dir, "submit", settings.project, settings.prefix, clock);
+  if (!journal) {
+    return fail_with(journal.error());
+  }
 
   SubmitRequest request;
   request.prefix = settings.prefix;
@@ -200,8 +266,8 @@ int run_submit(const SubmitOptions& options) {
 
   report(Tag::Info, "Batch {} in project {}: {} traits, at most {} active at once", settings.prefix,
          settings.project, context->traits.size(), *cap);
-  SystemClock clock;
-  ConsoleObserver observer;
+  BatchStart start(*store, std::move(*ledger), clock);
+  ConsoleObserver observer(*journal, start);
   const SubmitReport summary = submit_batch(backend, clock, cancel, request, observer);
   print_summary(summary, context->traits.size(), options.batch.json, *context);
   if (summary.fatal) {
@@ -227,6 +293,7 @@ Command register_submit(CLI::App& app, const GlobalOptions& /*global*/) {
       ->capture_default_str();
   command->add_option("--parallel", options->parallel, "Submissions in flight at once (never more than free slots)")
       ->capture_default_str();
+  add_lock_timeout_option(*command, options->lock_timeout);
   command->add_flag("--dry-run", options->dry_run, "Show the plan and the first runai command; submit nothing");
   command->add_flag("-y,--yes", options->yes, "Do not ask for confirmation (required without a terminal)");
   command->footer(

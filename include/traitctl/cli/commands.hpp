@@ -8,6 +8,7 @@ namespace traitctl {
 [[nodiscard]] Command register_submit(CLI::App& app, const GlobalOptions& global);
 [[nodiscard]] Command register_validate(CLI::App& app, const GlobalOptions& global);
 [[nodiscard]] Command register_cleanup(CLI::App& app, const GlobalOptions& global);
+[[nodiscard]] Command register_status(CLI::App& app, const GlobalOptions& global);
 [[nodiscard]] Command register_retry(CLI::App& app, const GlobalOptions& global);
 [[nodiscard]] Command register_resubmit(CLI::App& app, const GlobalOptions& global);
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "traitctl/adapters/runai_backend.hpp"
+#include "traitctl/adapters/state_file.hpp"
 #include "traitctl/cli/exit_codes.hpp"
 #include "traitctl/config/settings.hpp"
 #include "traitctl/core/result.hpp"
@@ -68,6 +69,16 @@ struct Command {
 // Prints `error` as a one-line message and returns its exit code.
 int fail_with(const Error& error);
 [[nodiscard]] ExitCode exit_code_for(const Error& error);
+
+// --lock-timeout DUR for commands that change a batch: how long to wait for
+// the batch lock while another traitctl holds it (default 10s).
+void add_lock_timeout_option(CLI::App& command, std::string& lock_timeout);
+// The --lock-timeout value; Usage error naming the bad text.
+[[nodiscard]] Result<Duration> parse_lock_timeout(std::string_view text);
+// The batch lock of LedgerStore, held for a whole run. Locked error naming
+// the holder's pid when another traitctl works on the batch past `timeout`.
+[[nodiscard]] Result<FileLock> lock_batch(const BatchContext& context, Duration timeout,
+                                          const CancelToken& cancel);
 
 // A --max-concurrent style flag that must be at least 1.
 [[nodiscard]] Result<int> require_positive(int value, std::string_view flag);
