@@ -91,7 +91,8 @@ void print_summary(const BatchContext& context, const std::vector<BatchJob>& sel
 void report_deletion(Journal& journal, const BatchJob& job, const Result<DeleteOutcome>& outcome) {
   if (!outcome) {
     report(Tag::Failed, "{} ({}): {}", job.name, printable(job.status), outcome.error().message);
-    journal.record({"failed", job.trait, job.name, {{"status", job.status}, {"reason", outcome.error().message}}});
+    journal.record(
+        {"failed", job.trait, job.name, {{"status", job.status}, {"reason", outcome.error().message}}});
     return;
   }
   const bool already_gone = *outcome == DeleteOutcome::NotFound;
@@ -148,14 +149,14 @@ int run_cleanup(const CleanupOptions& options) {
     return fail_with(lock.error());
   }
   SystemClock clock;
-  auto journal =
-      Journal::open(context->state_dir, "cleanup", context->settings.project, context->settings.prefix, clock);
+  auto journal = Journal::open(context->state_dir, "cleanup", context->settings.project,
+                               context->settings.prefix, clock);
   if (!journal) {
     return fail_with(journal.error());
   }
 
-  const CleanupReport summary =
-      delete_jobs(backend, cancel, selected, [&journal](const BatchJob& job, const Result<DeleteOutcome>& outcome) {
+  const CleanupReport summary = delete_jobs(
+      backend, cancel, selected, [&journal](const BatchJob& job, const Result<DeleteOutcome>& outcome) {
         report_deletion(*journal, job, outcome);
       });
   print_summary(*context, selected, summary, options.batch.json);

@@ -88,10 +88,7 @@ class ConsoleObserver final : public SubmitObserver {
   void on_submit_failed(const JobSpec& spec, const SubmitResult& result) override {
     report(Tag::Failed, "Trait {} - submission failed after {} tries: {}", spec.trait, result.calls,
            result.error);
-    journal_.record({"failed",
-                     spec.trait,
-                     spec.name,
-                     {{"calls", result.calls}, {"reason", result.error}}});
+    journal_.record({"failed", spec.trait, spec.name, {{"calls", result.calls}, {"reason", result.error}}});
   }
 
  private:
