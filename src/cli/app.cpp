@@ -43,7 +43,7 @@ int run_cli(int argc, char** argv) {
   const std::vector<Command> commands{register_submit(app, global), register_validate(app, global),
                                       register_cleanup(app, global), register_retry(app, global),
                                       register_status(app, global),
-                                      register_resubmit(app, global)};
+                                      register_resubmit(app, global), register_run(app, global)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
