@@ -175,11 +175,11 @@ std::string FakeCluster::current_status(std::string_view name) const {
   return w.at("exit_code").get<int>() == 0 ? "Completed" : "Failed";
 }
 
-CommandResult run_traitctl(const FakeCluster& cluster, std::vector<std::string> args,
-                           EnvironmentOverrides extra, Duration timeout) {
-  args.insert(args.begin(), TRAITCTL_BIN);
-  // `extra` replaces a variable rather than adding a second entry that the
-  // child's getenv might never see.
+namespace {
+
+// The cluster's environment plus `extra`, which replaces a variable rather
+// than adding a second entry that the child's getenv might never see.
+EnvironmentOverrides merged_environment(const FakeCluster& cluster, EnvironmentOverrides extra) {
   EnvironmentOverrides environment = cluster.environment();
   for (auto& [key, value] : extra) {
     const auto same = std::find_if(environment.begin(), environment.end(),
@@ -190,7 +190,21 @@ CommandResult run_traitctl(const FakeCluster& cluster, std::vector<std::string> 
       environment.emplace_back(std::move(key), std::move(value));
     }
   }
-  return run(args, std::move(environment), timeout);
+  return environment;
+}
+
+}  // namespace
+
+CommandResult run_traitctl(const FakeCluster& cluster, std::vector<std::string> args,
+                           EnvironmentOverrides extra, Duration timeout) {
+  args.insert(args.begin(), TRAITCTL_BIN);
+  return run(args, merged_environment(cluster, std::move(extra)), timeout);
+}
+
+Result<ChildProcess> start_traitctl(const FakeCluster& cluster, std::vector<std::string> args,
+                                    const std::filesystem::path& log, EnvironmentOverrides extra) {
+  args.insert(args.begin(), TRAITCTL_BIN);
+  return ChildProcess::spawn(args, merged_environment(cluster, std::move(extra)), log);
 }
 
 CommandResult run_fake_runai(const FakeCluster& cluster, std::vector<std::string> args, Duration timeout) {

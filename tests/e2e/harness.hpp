@@ -64,6 +64,13 @@ class FakeCluster {
                                          EnvironmentOverrides extra = {},
                                          Duration timeout = std::chrono::seconds(60));
 
+// Starts the built traitctl in the background, like run_traitctl but with the
+// test's environment inherited underneath (ChildProcess always inherits) and
+// stdout and stderr appended to `log`. For tests that signal a running submit.
+[[nodiscard]] Result<ChildProcess> start_traitctl(const FakeCluster& cluster, std::vector<std::string> args,
+                                                  const std::filesystem::path& log,
+                                                  EnvironmentOverrides extra = {});
+
 // Runs the fake `runai` itself with the same environment.
 [[nodiscard]] CommandResult run_fake_runai(const FakeCluster& cluster, std::vector<std::string> args,
                                            Duration timeout = std::chrono::seconds(10));
