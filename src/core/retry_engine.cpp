@@ -43,7 +43,7 @@ class Supervisor {
   RetryReport run() {
     bool first_cycle = true;
     while (!cancel_.stop_requested()) {
-      auto listing = backend_.list_workloads();
+      auto listing = list_with_retries(backend_, clock_, cancel_, request_.submit_retry);
       ++report_.listings;
       if (!listing) {
         report_.fatal = listing.error();
@@ -225,7 +225,7 @@ class Supervisor {
     if (planned_deletes_.empty()) {
       return true;
     }
-    auto listing = backend_.list_workloads();
+    auto listing = list_with_retries(backend_, clock_, cancel_, request_.submit_retry);
     ++report_.listings;
     if (!listing) {
       report_.fatal = listing.error();

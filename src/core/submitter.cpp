@@ -32,7 +32,7 @@ SubmitReport submit_batch(Backend& backend, Clock& clock, const CancelToken& can
       report.interrupted = true;
       break;
     }
-    auto listing = backend.list_workloads();
+    auto listing = list_with_retries(backend, clock, cancel, request.retry);
     ++report.listings;
     if (!listing) {
       report.fatal = listing.error();

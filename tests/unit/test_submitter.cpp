@@ -127,11 +127,18 @@ TEST_F(SubmitterTest, AFinalFailureIsReportedAndTheBatchGoesOn) {
   EXPECT_THAT(report.submitted, ElementsAre(3));
 }
 
-TEST_F(SubmitterTest, AListingFailureStopsTheBatch) {
-  backend.list_errors = {make_error(ErrorKind::Backend, "login expired")};
+TEST_F(SubmitterTest, AListingThatKeepsFailingStopsTheBatch) {
+  backend.list_errors.assign(3, make_error(ErrorKind::Backend, "login expired"));
   const auto report = submit_batch(backend, clock, cancel, request_for({2}, 5), observer);
   ASSERT_TRUE(report.fatal.has_value());
   EXPECT_THAT(backend.submitted_specs, IsEmpty());
+}
+
+TEST_F(SubmitterTest, ATransientListingFailureIsRetried) {
+  backend.list_errors = {make_error(ErrorKind::Backend, "i/o timeout")};
+  const auto report = submit_batch(backend, clock, cancel, request_for({2}, 5), observer);
+  EXPECT_FALSE(report.fatal.has_value());
+  EXPECT_THAT(report.submitted, ElementsAre(2));
 }
 
 TEST_F(SubmitterTest, StopsStartingWorkOnceCancelled) {

@@ -33,6 +33,13 @@ struct SubmitResult {
 [[nodiscard]] SubmitResult submit_with_retries(Backend& backend, const JobSpec& spec, Clock& clock,
                                                const CancelToken& cancel, const SubmitRetryPolicy& policy);
 
+// Lists the workloads, retrying a failed listing the way failed submits are
+// retried: one network hiccup must not end a batch that has run for hours.
+// A missing runai executable is not retried.
+[[nodiscard]] Result<std::vector<Workload>> list_with_retries(Backend& backend, Clock& clock,
+                                                              const CancelToken& cancel,
+                                                              const SubmitRetryPolicy& policy);
+
 // Submits every spec, at most `parallelism` calls at once; results in order.
 [[nodiscard]] std::vector<SubmitResult> submit_all(Backend& backend, const std::vector<JobSpec>& specs,
                                                    int parallelism, Clock& clock, const CancelToken& cancel,
