@@ -18,24 +18,21 @@ struct ResubmitOptions {
 };
 
 int run_resubmit(const ResubmitOptions& options) {
-  auto context = load_batch_context(options.batch);
-  if (!context) {
-    return fail_with(context.error());
+  auto prepared = prepare_supervision(options.batch, options.supervision);
+  if (!prepared) {
+    return fail_with(prepared.error());
   }
-  auto request = build_retry_request(*context, options.supervision);
-  if (!request) {
-    return fail_with(request.error());
-  }
-  RunaiBackend backend(context->runai);
+  auto& [context, request] = *prepared;
+  RunaiBackend backend(context.runai);
   if (options.failed) {
     auto listing = backend.list_workloads();
     if (!listing) {
       return fail_with(listing.error());
     }
-    for (const auto& [trait, job] : view_batch(context->settings.prefix, *listing).jobs) {
+    for (const auto& [trait, job] : view_batch(context.settings.prefix, *listing).jobs) {
       if (job.status_class == StatusClass::Failed &&
-          std::binary_search(context->traits.begin(), context->traits.end(), trait)) {
-        request->manual.insert(trait);
+          std::binary_search(context.traits.begin(), context.traits.end(), trait)) {
+        request.manual.insert(trait);
       }
     }
   }
@@ -44,14 +41,14 @@ int run_resubmit(const ResubmitOptions& options) {
     if (!traits) {
       return fail_with(traits.error());
     }
-    request->manual.insert(traits->begin(), traits->end());
+    request.manual.insert(traits->begin(), traits->end());
   }
-  if (request->manual.empty()) {
+  if (request.manual.empty()) {
     report(Tag::Info, "Nothing to resubmit.");
     return to_int(ExitCode::Success);
   }
-  request->traits.assign(request->manual.begin(), request->manual.end());
-  return supervise(Outcome::Resubmit, *context, options.supervision, *request, backend, options.batch.json);
+  request.traits.assign(request.manual.begin(), request.manual.end());
+  return supervise(Outcome::Resubmit, context, options.supervision, request, backend, options.batch.json);
 }
 
 }  // namespace

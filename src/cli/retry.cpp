@@ -16,18 +16,15 @@ struct RetryOptions {
 };
 
 int run_retry(const RetryOptions& options) {
-  auto context = load_batch_context(options.batch);
-  if (!context) {
-    return fail_with(context.error());
+  auto prepared = prepare_supervision(options.batch, options.supervision);
+  if (!prepared) {
+    return fail_with(prepared.error());
   }
-  auto request = build_retry_request(*context, options.supervision);
-  if (!request) {
-    return fail_with(request.error());
-  }
-  request->watch = options.watch;
-  request->wait_for_backoff = !options.no_wait;
-  RunaiBackend backend(context->runai);
-  return supervise(Outcome::Retry, *context, options.supervision, *request, backend, options.batch.json);
+  auto& [context, request] = *prepared;
+  request.watch = options.watch;
+  request.wait_for_backoff = !options.no_wait;
+  RunaiBackend backend(context.runai);
+  return supervise(Outcome::Retry, context, options.supervision, request, backend, options.batch.json);
 }
 
 }  // namespace

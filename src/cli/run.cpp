@@ -47,24 +47,21 @@ Result<std::unique_ptr<Backend>> make_backend(const RunOptions& options, const B
 }
 
 int run_run(const RunOptions& options) {
-  auto context = load_batch_context(options.batch);
-  if (!context) {
-    return fail_with(context.error());
+  auto prepared = prepare_supervision(options.batch, options.supervision);
+  if (!prepared) {
+    return fail_with(prepared.error());
   }
-  auto request = build_retry_request(*context, options.supervision);
-  if (!request) {
-    return fail_with(request.error());
-  }
-  request->watch = true;
-  request->submit_new = true;
+  auto& [context, request] = *prepared;
+  request.watch = true;
+  request.submit_new = true;
   SystemClock clock;
-  auto backend = make_backend(options, *context, clock);
+  auto backend = make_backend(options, context, clock);
   if (!backend) {
     return fail_with(backend.error());
   }
   // The local backend stops its jobs when it goes out of scope: an
   // interrupted run leaves no process behind.
-  return supervise(Outcome::Run, *context, options.supervision, *request, **backend, options.batch.json);
+  return supervise(Outcome::Run, context, options.supervision, request, **backend, options.batch.json);
 }
 
 }  // namespace

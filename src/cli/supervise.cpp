@@ -254,7 +254,12 @@ void add_supervision_options(CLI::App& command, SupervisionOptions& options, boo
   command.add_flag("-y,--yes", options.yes, "Do not ask for confirmation (required without a terminal)");
 }
 
-Result<RetryRequest> build_retry_request(BatchContext& context, const SupervisionOptions& options) {
+Result<Supervision> prepare_supervision(const BatchOptions& batch, const SupervisionOptions& options) {
+  auto loaded = load_batch_context(batch);
+  if (!loaded) {
+    return loaded.error();
+  }
+  BatchContext& context = *loaded;
   BatchSettings& settings = context.settings;
   if (options.max_concurrent) {
     settings.max_concurrent = *options.max_concurrent;
@@ -294,8 +299,8 @@ Result<RetryRequest> build_retry_request(BatchContext& context, const Supervisio
     request.classifier.mount_failure_patterns = options.mount_failure_patterns;
   }
   request.dry_run = options.dry_run;
-  request.job_for = [&settings](int trait, int attempt) { return build_job_spec(settings, trait, attempt); };
-  return request;
+  request.job_for = [settings](int trait, int attempt) { return build_job_spec(settings, trait, attempt); };
+  return Supervision{std::move(context), std::move(request)};
 }
 
 int supervise(Outcome outcome, const BatchContext& context, const SupervisionOptions& options,

@@ -26,15 +26,6 @@ bool is_blank(char c) {
   return c == ' ' || c == '\t';
 }
 
-std::string_view trim_blanks(std::string_view text) {
-  while (!text.empty() && is_blank(text.front())) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && is_blank(text.back())) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 // Strict decimal digits to int; nullopt for anything else or overflow.
 std::optional<int> to_int(std::string_view text) {
@@ -284,6 +275,16 @@ std::string shell_join(const std::vector<std::string>& argv) {
     out += shell_quote(word);
   }
   return out;
+}
+
+std::string_view trim_blanks(std::string_view text) {
+  while (!text.empty() && is_blank(text.front())) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && is_blank(text.back())) {
+    text.remove_suffix(1);
+  }
+  return text;
 }
 
 }  // namespace traitctl

@@ -29,9 +29,14 @@ struct SupervisionOptions {
 // --poll-interval, --lock-timeout, --dry-run, --yes.
 void add_supervision_options(CLI::App& command, SupervisionOptions& options, bool with_policy);
 
-// The engine's request from the context and flags; Usage error naming the
-// accepted range for a bad value.
-[[nodiscard]] Result<RetryRequest> build_retry_request(BatchContext& context, const SupervisionOptions& options);
+struct Supervision {
+  BatchContext context;
+  RetryRequest request;
+};
+
+// The batch context and the engine's request from the flags; Usage error
+// naming the accepted range for a bad value.
+[[nodiscard]] Result<Supervision> prepare_supervision(const BatchOptions& batch, const SupervisionOptions& options);
 
 enum class Outcome { Retry, Resubmit, Run };
 

@@ -26,6 +26,9 @@ namespace traitctl {
 // echo in a message: a hostile value cannot drive the terminal.
 [[nodiscard]] std::string printable(std::string_view text);
 
+// `text` without leading and trailing spaces and tabs.
+[[nodiscard]] std::string_view trim_blanks(std::string_view text);
+
 // POSIX-shell quoting for display only (dry-run's copy-and-paste command).
 [[nodiscard]] std::string shell_quote(std::string_view word);
 [[nodiscard]] std::string shell_join(const std::vector<std::string>& argv);
