@@ -64,6 +64,9 @@ class Supervisor {
           !delete_planned() || !submit_ready()) {
         return finish();
       }
+      if (cancel_.stop_requested()) {
+        break;  // what this cycle skipped is not done: the report says interrupted
+      }
       if (done()) {
         return finish();
       }
@@ -107,6 +110,9 @@ class Supervisor {
   // stopped between delete and resubmit.
   bool continue_pending_intents() {
     for (auto& [trait, record] : ledger_.traits) {
+      if (cancel_.stop_requested()) {
+        return true;  // Ctrl-C waits for the call in flight only; the intents stay for the next run
+      }
       if (!record.pending || !in_batch_.contains(trait) || request_.dry_run) {
         continue;
       }
@@ -158,6 +164,9 @@ class Supervisor {
 
   bool handle_new_failures() {
     for (const auto& [trait, job] : view_.jobs) {
+      if (cancel_.stop_requested()) {
+        return true;  // the next run classifies the rest
+      }
       if (job.status_class != StatusClass::Failed || !in_scope(trait) || stages_.contains(trait)) {
         continue;
       }
@@ -222,7 +231,8 @@ class Supervisor {
   // Right before deleting, a fresh listing must still show each job failed:
   // nothing that has changed since it was classified is ever deleted.
   bool delete_planned() {
-    if (planned_deletes_.empty()) {
+    if (planned_deletes_.empty() || cancel_.stop_requested()) {
+      planned_deletes_.clear();  // nothing counted yet: the next run decides again
       return true;
     }
     auto listing = list_with_retries(backend_, clock_, cancel_, request_.submit_retry);
@@ -233,6 +243,9 @@ class Supervisor {
     }
     const BatchView fresh = view_batch(request_.prefix, *listing);
     for (int trait : std::exchange(planned_deletes_, {})) {
+      if (cancel_.stop_requested()) {
+        break;
+      }
       const auto job = fresh.jobs.find(trait);
       if (job == fresh.jobs.end() || job->second.status_class != StatusClass::Failed) {
         observer_.on_changed_before_delete(trait, job == fresh.jobs.end() ? "gone" : job->second.status);

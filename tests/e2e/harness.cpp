@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 namespace traitctl::e2e {
@@ -79,7 +81,7 @@ fs::path FakeCluster::bin_dir() {
 EnvironmentOverrides FakeCluster::environment() const {
   return {{"PATH", bin_dir().string() + ":/usr/bin:/bin"},
           {"FAKE_RUNAI_DIR", dir_.string()},
-          {"TRAITCTL_STATE_DIR", (dir_ / "state").string()},
+          {"TRAITCTL_STATE_DIR", state_dir().string()},
           {"HOME", dir_.string()}};
 }
 
@@ -205,6 +207,54 @@ Result<ChildProcess> start_traitctl(const FakeCluster& cluster, std::vector<std:
                                     const std::filesystem::path& log, EnvironmentOverrides extra) {
   args.insert(args.begin(), TRAITCTL_BIN);
   return ChildProcess::spawn(args, merged_environment(cluster, std::move(extra)), log);
+}
+
+int wait_for_exit(ChildProcess& child, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (const auto code = child.poll()) {
+      return *code;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  child.terminate(std::chrono::seconds(1));
+  return -1;
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<std::string> state_dir_problems(const FakeCluster& cluster) {
+  std::vector<std::string> problems;
+  std::error_code error;
+  for (fs::recursive_directory_iterator it(cluster.state_dir(), error), end; !error && it != end;
+       it.increment(error)) {
+    const std::string file = it->path().filename().string();
+    if (file.find(".tmp-") != std::string::npos) {
+      problems.push_back(fmt::format("temporary file left behind: {}", it->path().string()));
+    } else if (file.ends_with(".ledger.json") && !json::accept(read_text(it->path()))) {
+      problems.push_back(
+          fmt::format("ledger is not JSON: {}:\n{}", it->path().string(), read_text(it->path())));
+    } else if (file == "journal.jsonl") {
+      const std::string text = read_text(it->path());
+      if (!text.empty() && !text.ends_with('\n')) {
+        problems.push_back(fmt::format("{} ends in a partial line", it->path().string()));
+      }
+      std::istringstream journal(text);
+      int number = 0;
+      for (std::string line; std::getline(journal, line);) {
+        ++number;
+        if (!json::accept(line)) {
+          problems.push_back(fmt::format("{}:{} is not JSON: {}", it->path().string(), number, line));
+        }
+      }
+    }
+  }
+  return problems;
 }
 
 CommandResult run_fake_runai(const FakeCluster& cluster, std::vector<std::string> args, Duration timeout) {

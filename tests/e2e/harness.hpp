@@ -32,6 +32,8 @@ class FakeCluster {
   ~FakeCluster();
 
   [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
+  // traitctl's --state-dir in environment(): the ledger, lock and journal.
+  [[nodiscard]] std::filesystem::path state_dir() const { return dir_ / "state"; }
   // The folder holding the fake `runai`, to put first on PATH.
   [[nodiscard]] static std::filesystem::path bin_dir();
   // PATH, FAKE_RUNAI_DIR, TRAITCTL_STATE_DIR and HOME for a child.
@@ -70,6 +72,18 @@ class FakeCluster {
 [[nodiscard]] Result<ChildProcess> start_traitctl(const FakeCluster& cluster, std::vector<std::string> args,
                                                   const std::filesystem::path& log,
                                                   EnvironmentOverrides extra = {});
+
+// Waits at most `limit` for the child to end; kills it after that and
+// returns -1.
+[[nodiscard]] int wait_for_exit(ChildProcess& child, std::chrono::milliseconds limit);
+
+// The whole file, or "" when it cannot be read.
+[[nodiscard]] std::string read_text(const std::filesystem::path& path);
+
+// What an interrupted traitctl must never leave in its state directory: a
+// temporary file of an atomic write, a ledger that is not JSON, a journal
+// line that is not JSON. One message per problem; empty when all is sound.
+[[nodiscard]] std::vector<std::string> state_dir_problems(const FakeCluster& cluster);
 
 // Runs the fake `runai` itself with the same environment.
 [[nodiscard]] CommandResult run_fake_runai(const FakeCluster& cluster, std::vector<std::string> args,

@@ -9,7 +9,6 @@
 #include <chrono>
 #include <fstream>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -105,37 +104,8 @@ bool contains(const json& array, int trait) {
   return std::find(values.begin(), values.end(), trait) != values.end();
 }
 
-fs::path state_dir(const FakeCluster& cluster) {
-  for (const auto& [key, value] : cluster.environment()) {
-    if (key == "TRAITCTL_STATE_DIR") {
-      return value;
-    }
-  }
-  return {};
-}
-
 fs::path ledger_path(const FakeCluster& cluster) {
-  return state_dir(cluster) / kProject / (std::string(kPrefix) + ".ledger.json");
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Waits at most `limit` for the child to end; kills it after that.
-int wait_for_exit(ChildProcess& child, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (const auto code = child.poll()) {
-      return *code;
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  child.terminate(1s);
-  return -1;
+  return cluster.state_dir() / kProject / (std::string(kPrefix) + ".ledger.json");
 }
 
 TEST(Retry, WatchRetriesAMountFailureUntilItCompletes) {

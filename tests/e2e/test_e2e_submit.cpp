@@ -9,7 +9,6 @@
 #include <chrono>
 #include <fstream>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -215,26 +214,6 @@ TEST(Submit, FaultsNeverBreakTheCapOrDuplicateAJob) {
   EXPECT_TRUE(finished) << "twelve runs did not finish the batch";
   EXPECT_LE(cluster.max_in_flight(kPrefix), 6);
   expect_one_job_per_trait(cluster, 2, 61);
-}
-
-// Waits at most `limit` for the child to end; kills it after that.
-int wait_for_exit(ChildProcess& child, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (const auto code = child.poll()) {
-      return *code;
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  child.terminate(1s);
-  return -1;
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 TEST(Submit, SigintStopsPromptlyAndARerunCompletesTheBatch) {

@@ -144,6 +144,28 @@ TEST_F(RetryEngineTest, AnInterruptedRetryIsCompletedByTheNextRunWithoutCounting
   EXPECT_FALSE(persisted.traits.at(2).pending.has_value());
 }
 
+// Ctrl-C waits for the call in flight, not for the rest of the cycle: with
+// many failed jobs, classifying and deleting them all would outlast it.
+TEST_F(RetryEngineTest, AStopRequestMidCycleMakesNoFurtherCall) {
+  request.traits = {2, 3, 4};
+  for (int trait : {2, 3, 4}) {
+    fail_now(trait, 2);
+  }
+  struct StopAtFirstClassification : RetryObserver {
+    explicit StopAtFirstClassification(CancelToken& token) : cancel(token) {}
+    void on_classified(const BatchJob& /*job*/, FailureClass /*failure*/) override { cancel.request_stop(); }
+    CancelToken& cancel;
+  } stopping{cancel};
+  Ledger ledger = persisted;
+  const auto report = supervise_batch(backend, clock, cancel, request, ledger, stopping);
+  EXPECT_TRUE(report.interrupted);
+  EXPECT_EQ(report.failed_found, 1);
+  EXPECT_EQ(backend.list_calls, 1);
+  EXPECT_THAT(backend.deleted, IsEmpty());
+  EXPECT_THAT(backend.submitted_specs, IsEmpty());
+  EXPECT_FALSE(ledger.traits[2].pending.has_value()) << "an intent counted for a retry never started";
+}
+
 TEST_F(RetryEngineTest, ResubmissionsRespectTheCap) {
   request.traits = {2, 3, 4, 5};
   backend.jobs["x-9"] = {"Running", 1};
