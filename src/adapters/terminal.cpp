@@ -2,6 +2,7 @@
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <array>
@@ -48,7 +49,87 @@ TagStyle style_of(Tag tag) {
   return {"[INFO]", {}};
 }
 
+bool term_is_dumb() {
+  const char* term = std::getenv("TERM");
+  return term != nullptr && std::string_view(term) == "dumb";
+}
+
+std::size_t stderr_columns() {
+  winsize size{};
+  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &size) != 0) {
+    return 0;
+  }
+  return size.ws_col;
+}
+
+constexpr std::string_view erase_line = "\r\x1b[K";
+
 }  // namespace
+
+StatusLine::StatusLine(std::ostream& out, bool enabled, std::function<std::size_t()> columns)
+    : out_(out), enabled_(enabled), columns_(std::move(columns)) {}
+
+bool StatusLine::enabled() const {
+  const std::lock_guard lock(mutex_);
+  return enabled_;
+}
+
+void StatusLine::set_enabled(bool enabled) {
+  const std::lock_guard lock(mutex_);
+  if (!enabled) {
+    clear_locked();
+  }
+  enabled_ = enabled;
+}
+
+void StatusLine::show(std::string_view text) {
+  const std::lock_guard lock(mutex_);
+  if (!enabled_) {
+    return;
+  }
+  const std::size_t columns = columns_ ? columns_() : 0;
+  if (columns > 0 && text.size() >= columns) {
+    text = text.substr(0, columns - 1);  // the last column would leave the cursor waiting to wrap
+  }
+  // Text first, then erase what is left of a longer previous line: no flicker.
+  out_ << '\r' << text << "\x1b[K" << std::flush;
+  shown_ = true;
+}
+
+void StatusLine::clear() {
+  const std::lock_guard lock(mutex_);
+  clear_locked();
+}
+
+void StatusLine::clear_then(const std::function<void()>& write) {
+  const std::lock_guard lock(mutex_);
+  clear_locked();
+  write();
+}
+
+void StatusLine::clear_locked() {
+  if (shown_) {
+    out_ << erase_line << std::flush;
+    shown_ = false;
+  }
+}
+
+StatusLine& stderr_status_line() {
+  static StatusLine line(std::cerr, false, stderr_columns);
+  return line;
+}
+
+void StatusLineSink::log(const spdlog::details::log_msg& message) {
+  status_line_.clear_then([&] { inner_->log(message); });
+}
+
+void StatusLineSink::flush() { inner_->flush(); }
+
+void StatusLineSink::set_pattern(const std::string& pattern) { inner_->set_pattern(pattern); }
+
+void StatusLineSink::set_formatter(std::unique_ptr<spdlog::formatter> formatter) {
+  inner_->set_formatter(std::move(formatter));
+}
 
 bool should_color(ColorMode mode, int fd) {
   switch (mode) {
@@ -60,8 +141,7 @@ bool should_color(ColorMode mode, int fd) {
   if (no_color != nullptr && *no_color != '\0') {
     return false;
   }
-  const char* term = std::getenv("TERM");
-  if (term != nullptr && std::string_view(term) == "dumb") {
+  if (term_is_dumb()) {
     return false;
   }
   return isatty(fd) == 1;
@@ -69,7 +149,11 @@ bool should_color(ColorMode mode, int fd) {
 
 void configure_logging(int verbosity, bool quiet, bool color) {
   color_enabled = color;
-  auto logger = std::make_shared<spdlog::logger>("traitctl", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  StatusLine& status_line = stderr_status_line();
+  status_line.set_enabled(!quiet && !term_is_dumb() && isatty(STDERR_FILENO) == 1);
+  auto logger = std::make_shared<spdlog::logger>(
+      "traitctl",
+      std::make_shared<StatusLineSink>(std::make_shared<spdlog::sinks::stderr_sink_mt>(), status_line));
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
   formatter->add_flag<DebugPrefix>('*').set_pattern("%*%v");
   logger->set_formatter(std::move(formatter));

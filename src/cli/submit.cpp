@@ -10,6 +10,7 @@
 #include "traitctl/adapters/signals.hpp"
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/commands.hpp"
+#include "traitctl/cli/wait_status.hpp"
 #include "traitctl/config/job_builder.hpp"
 #include "traitctl/core/parse.hpp"
 #include "traitctl/core/submitter.hpp"
@@ -49,10 +50,12 @@ class BatchStart {
   const Clock& clock_;
 };
 
-// Progress lines on stderr, and the same events in the journal.
+// Progress lines on stderr, and the same events in the journal. Waits show
+// as the live status line on a terminal, as a [WAIT] line elsewhere.
 class ConsoleObserver final : public SubmitObserver {
  public:
-  ConsoleObserver(Journal& journal, BatchStart& start) : journal_(journal), start_(start) {}
+  ConsoleObserver(Journal& journal, BatchStart& start, StatusLine& status_line)
+      : journal_(journal), start_(start), status_line_(status_line) {}
 
   void on_listing(const BatchView& view, int active) override {
     for (const auto& word : view.unknown_status_words) {
@@ -65,15 +68,21 @@ class ConsoleObserver final : public SubmitObserver {
            printable(existing.status));
     journal_.record({"skipped", existing.trait, existing.name, {{"status", existing.status}}});
   }
-  void on_waiting(int active, int max_concurrent, Duration next_poll) override {
-    report(Tag::Wait, "{} active jobs in batch (max: {}). Next check in {}s", active, max_concurrent,
-           std::chrono::duration<double>(next_poll).count());
+  void on_waiting(const WaitProgress& progress) override {
+    const double next_check = std::chrono::duration<double>(progress.next_poll).count();
+    if (!status_line_.enabled()) {
+      report(Tag::Wait, "{} active jobs in batch (max: {}). Next check in {}s", progress.active,
+             progress.max_concurrent, next_check);
+    }
     journal_.record({"waited",
                      std::nullopt,
                      std::nullopt,
-                     {{"active", active},
-                      {"max_concurrent", max_concurrent},
-                      {"next_check_seconds", std::chrono::duration<double>(next_poll).count()}}});
+                     {{"active", progress.active},
+                      {"max_concurrent", progress.max_concurrent},
+                      {"next_check_seconds", next_check}}});
+  }
+  void on_wait_tick(const WaitProgress& progress) override {
+    status_line_.show(wait_status(progress, "to submit"));
   }
   void on_submitting(const JobSpec& spec) override {
     report(Tag::Submit, "Trait {} (job: {})", spec.trait, spec.name);
@@ -94,6 +103,7 @@ class ConsoleObserver final : public SubmitObserver {
  private:
   Journal& journal_;
   BatchStart& start_;
+  StatusLine& status_line_;
 };
 
 // Peak memory at the cap, e.g. 50 x "32G" -> "1600G"; the raw product when
@@ -264,8 +274,9 @@ int run_submit(const SubmitOptions& options) {
   report(Tag::Info, "Batch {} in project {}: {} traits, at most {} active at once", settings.prefix,
          settings.project, context->traits.size(), *cap);
   BatchStart start(*store, std::move(*ledger), clock);
-  ConsoleObserver observer(*journal, start);
+  ConsoleObserver observer(*journal, start, stderr_status_line());
   const SubmitReport summary = submit_batch(backend, clock, cancel, request, observer);
+  stderr_status_line().clear();  // before the report, which may go to the same terminal on stdout
   print_summary(summary, context->traits.size(), options.batch.json, *context);
   if (summary.fatal) {
     return fail_with(*summary.fatal);
@@ -286,7 +297,7 @@ Command register_submit(CLI::App& app, const GlobalOptions& /*global*/) {
   command->add_option("--max-concurrent", options->max_concurrent,
                       "Most jobs of this batch in any non-terminal state at once (MAX_CONCURRENT, default 50)");
   command->add_option("--poll-interval", options->poll_interval,
-                      "How often to look again while the batch is full, e.g. 30s or 2m")
+                      "How often to look again while the batch is full, e.g. 30s; a terminal counts down to it")
       ->capture_default_str();
   command->add_option("--parallel", options->parallel, "Submissions in flight at once (never more than free slots)")
       ->capture_default_str();

@@ -6,11 +6,14 @@
 
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <utility>
 
 #include "traitctl/adapters/journal.hpp"
 #include "traitctl/adapters/ledger_store.hpp"
 #include "traitctl/adapters/signals.hpp"
 #include "traitctl/adapters/terminal.hpp"
+#include "traitctl/cli/wait_status.hpp"
 #include "traitctl/config/job_builder.hpp"
 #include "traitctl/core/job_name.hpp"
 #include "traitctl/core/parse.hpp"
@@ -32,11 +35,12 @@ std::string_view command_name(Outcome outcome) {
 
 double seconds(Duration duration) { return std::chrono::duration<double>(duration).count(); }
 
-// Progress lines on stderr and one journal event per step.
+// Progress lines on stderr and one journal event per step. Waits show as the
+// live status line on a terminal, as [WAIT] lines elsewhere.
 class ConsoleRetryObserver final : public RetryObserver {
  public:
-  ConsoleRetryObserver(const std::string& prefix, int max_retries, Journal* journal)
-      : prefix_(prefix), max_retries_(max_retries), journal_(journal) {}
+  ConsoleRetryObserver(const std::string& prefix, int max_retries, Journal* journal, StatusLine& status_line)
+      : prefix_(prefix), max_retries_(max_retries), journal_(journal), status_line_(status_line) {}
 
   void on_analyzing(const BatchJob& job) override { report(Tag::Info, "Analyzing: {}", job.name); }
   void on_classified(const BatchJob& job, FailureClass failure) override {
@@ -54,6 +58,12 @@ class ConsoleRetryObserver final : public RetryObserver {
     record("out-of-retries", trait, {{"retries", retries_used}});
   }
   void on_backoff(int trait, Duration remaining, int retry_number) override {
+    // The engine repeats a backoff every cycle; on a terminal the status line
+    // counts it, so only its start gets a line.
+    const bool repeated = !announced_backoffs_.emplace(trait, retry_number).second;
+    if (repeated && status_line_.enabled()) {
+      return;
+    }
     report(Tag::Wait, "Trait {}: retry {}/{} in {:.0f}s (backoff)", trait, retry_number, max_retries_,
            seconds(remaining));
   }
@@ -101,9 +111,14 @@ class ConsoleRetryObserver final : public RetryObserver {
     report(Tag::Failed, "Trait {} - submission failed: {}", trait, error);
     record("failed", trait, {{"reason", error}});
   }
-  void on_waiting(int active, int max_concurrent, Duration next_poll) override {
-    report(Tag::Wait, "{} active jobs in batch (max: {}). Next check in {:.1f}s", active, max_concurrent,
-           seconds(next_poll));
+  void on_waiting(const WaitProgress& progress) override {
+    if (!status_line_.enabled()) {
+      report(Tag::Wait, "{} active jobs in batch (max: {}). Next check in {:.1f}s", progress.active,
+             progress.max_concurrent, seconds(progress.next_poll));
+    }
+  }
+  void on_wait_tick(const WaitProgress& progress) override {
+    status_line_.show(wait_status(progress, "to settle"));
   }
 
  private:
@@ -121,6 +136,8 @@ class ConsoleRetryObserver final : public RetryObserver {
   std::string prefix_;
   int max_retries_;
   Journal* journal_;
+  StatusLine& status_line_;
+  std::set<std::pair<int, int>> announced_backoffs_;  // (trait, retry number)
 };
 
 nlohmann::json trait_map(const std::map<int, std::string>& entries) {
@@ -245,7 +262,8 @@ void add_supervision_options(CLI::App& command, SupervisionOptions& options, boo
   }
   command.add_option("--max-concurrent", options.max_concurrent,
                      "Most jobs of this batch active at once (MAX_CONCURRENT, default 50)");
-  command.add_option("--poll-interval", options.poll_interval, "How often to look at the cluster while waiting")
+  command.add_option("--poll-interval", options.poll_interval,
+                     "How often to look at the cluster while waiting; a terminal counts down to it")
       ->capture_default_str();
   command.add_option("--lock-timeout", options.lock_timeout,
                      "How long to wait for another traitctl working on this batch")
@@ -350,9 +368,11 @@ int supervise(Outcome outcome, const BatchContext& context, const SupervisionOpt
     journal.emplace(std::move(*opened));
   }
   request.save_ledger = [&store](const Ledger& updated) { return store->save(updated); };
-  ConsoleRetryObserver observer(settings.prefix, request.policy.max_retries, journal ? &*journal : nullptr);
+  ConsoleRetryObserver observer(settings.prefix, request.policy.max_retries, journal ? &*journal : nullptr,
+                                stderr_status_line());
   const TimePoint started = clock.now();
   const RetryReport summary = supervise_batch(backend, clock, cancel, request, *ledger, observer);
+  stderr_status_line().clear();  // before the report, which may go to the same terminal on stdout
   print_report(outcome, summary, context, json, std::chrono::duration_cast<Duration>(clock.now() - started));
   return exit_code(outcome, summary);
 }

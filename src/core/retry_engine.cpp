@@ -416,10 +416,34 @@ class Supervisor {
       interval = std::min(interval, std::max(remaining, Duration{0}));
       observer_.on_backoff(trait, remaining, wait.retry_number);
     }
+    const auto submitted =
+        report_.submitted.size() + report_.retried.size() + report_.resubmitted_manually.size();
+    WaitProgress progress{active_, request_.max_concurrent, static_cast<int>(submitted), unsettled(),
+                          static_cast<int>(backoffs_.size()), interval};
     if (interval > request_.confirm_interval || backoffs_.empty()) {
-      observer_.on_waiting(active_, request_.max_concurrent, interval);
+      observer_.on_waiting(progress);
     }
-    clock_.sleep_for(interval, cancel_);
+    sleep_in_ticks(clock_, interval, cancel_, [&](Duration left) {
+      progress.next_poll = left;
+      observer_.on_wait_tick(progress);
+    });
+  }
+
+  // Traits this run still has to see through: a retry under way, a job still
+  // active (when watching), or a first submission still to come (run).
+  int unsettled() const {
+    int count = 0;
+    for (int trait : request_.traits) {
+      const auto stage = stages_.find(trait);
+      const bool retrying =
+          backoffs_.contains(trait) || (stage != stages_.end() && stage->second != Stage::Settled);
+      const BatchJob* job = listed(trait);
+      const bool running = request_.watch && job != nullptr && job->status_class == StatusClass::Active;
+      const bool not_yet_listed =
+          request_.submit_new && job == nullptr && !report_.submission_failures.contains(trait);
+      count += retrying || running || not_yet_listed ? 1 : 0;
+    }
+    return count;
   }
 
   RetryReport finish() {

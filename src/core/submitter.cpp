@@ -26,6 +26,15 @@ SubmitReport submit_batch(Backend& backend, Clock& clock, const CancelToken& can
   SubmitReport report;
   std::deque<int> pending(request.traits.begin(), request.traits.end());
   UnlistedSubmissions unlisted(request.unlisted_grace);
+  auto wait_for_next_poll = [&](int active) {
+    WaitProgress progress{active, request.max_concurrent, static_cast<int>(report.submitted.size()),
+                          static_cast<int>(pending.size()), 0, request.poll_interval};
+    observer.on_waiting(progress);
+    sleep_in_ticks(clock, request.poll_interval, cancel, [&](Duration left) {
+      progress.next_poll = left;
+      observer.on_wait_tick(progress);
+    });
+  };
 
   while (true) {
     if (cancel.stop_requested()) {
@@ -58,8 +67,7 @@ SubmitReport submit_batch(Backend& backend, Clock& clock, const CancelToken& can
 
     const int slots = free_slots(request.max_concurrent, active);
     if (slots == 0) {
-      observer.on_waiting(active, request.max_concurrent, request.poll_interval);
-      clock.sleep_for(request.poll_interval, cancel);
+      wait_for_next_poll(active);
       continue;
     }
 
@@ -106,8 +114,7 @@ SubmitReport submit_batch(Backend& backend, Clock& clock, const CancelToken& can
     }
     if (started >= slots) {
       // Full: nothing can start before some job ends.
-      observer.on_waiting(active + started, request.max_concurrent, request.poll_interval);
-      clock.sleep_for(request.poll_interval, cancel);
+      wait_for_next_poll(active + started);
     }
   }
 

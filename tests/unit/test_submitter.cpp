@@ -38,10 +38,12 @@ SubmitRequest request_for(std::vector<int> traits, int cap) {
 
 class RecordingObserver : public SubmitObserver {
  public:
-  void on_waiting(int active, int max_concurrent, Duration /*next_poll*/) override {
-    waits.emplace_back(active, max_concurrent);
+  void on_waiting(const WaitProgress& progress) override {
+    waits.emplace_back(progress.active, progress.max_concurrent);
   }
+  void on_wait_tick(const WaitProgress& progress) override { ticks.push_back(progress); }
   std::vector<std::pair<int, int>> waits;
+  std::vector<WaitProgress> ticks;
 };
 
 class SubmitterTest : public ::testing::Test {
@@ -106,6 +108,25 @@ TEST_F(SubmitterTest, CountsSubmittedJobsTheListingDoesNotShowYet) {
   ASSERT_GE(observer.waits.size(), 1u);
   EXPECT_EQ(observer.waits.front(), std::make_pair(3, 3));
   EXPECT_EQ(report.submitted.size(), 8u);
+}
+
+TEST_F(SubmitterTest, AWaitCountsDownToTheNextPollOncePerSecondWithTheBatchsProgress) {
+  backend.before_list = [](FakeBackend& fake) { fake.advance_all(); };
+  auto request = request_for(range(2, 4), 1);
+  request.poll_interval = Duration{2'500};
+  (void)submit_batch(backend, clock, cancel, request, observer);
+  ASSERT_GE(observer.ticks.size(), 3u);
+  std::vector<long> first_wait;
+  for (std::size_t i = 0; i < 3; ++i) {
+    const WaitProgress& tick = observer.ticks[i];
+    EXPECT_EQ(tick.active, 1);
+    EXPECT_EQ(tick.max_concurrent, 1);
+    EXPECT_EQ(tick.submitted, 1);
+    EXPECT_EQ(tick.remaining, 2);  // traits 3 and 4 not yet submitted
+    first_wait.push_back(static_cast<long>(tick.next_poll.count()));
+  }
+  EXPECT_THAT(first_wait, ElementsAre(3'000, 2'000, 1'000));
+  EXPECT_EQ(observer.ticks.back().remaining, 1);
 }
 
 TEST_F(SubmitterTest, RetriesAFailedSubmitAndCountsAlreadyExistsAsSubmitted) {

@@ -3,9 +3,15 @@
 #pragma once
 
 #include <fmt/color.h>
+#include <spdlog/sinks/sink.h>
 #include <spdlog/spdlog.h>
 
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -15,6 +21,55 @@ enum class ColorMode { Auto, Always, Never };
 
 // Auto: colour when `fd` is a terminal, TERM is not "dumb" and NO_COLOR is unset.
 [[nodiscard]] bool should_color(ColorMode mode, int fd);
+
+// One line at the bottom of a terminal, redrawn in place ("\r", the text,
+// erase to the end of the line) while a long wait lasts. Disabled, it writes
+// nothing. Thread-safe.
+class StatusLine {
+ public:
+  // `columns` gives the terminal's width (0 when unknown); longer text is
+  // cut so that it never wraps, since "\r" only returns to the last row.
+  StatusLine(std::ostream& out, bool enabled, std::function<std::size_t()> columns = {});
+
+  [[nodiscard]] bool enabled() const;
+  void set_enabled(bool enabled);
+  // Replaces the line's text.
+  void show(std::string_view text);
+  // Erases the line, if shown.
+  void clear();
+  // Erases the line, then runs `write`, which prints whole lines: no redraw
+  // can land in between. The next show() draws it again below them.
+  void clear_then(const std::function<void()>& write);
+
+ private:
+  void clear_locked();
+
+  mutable std::mutex mutex_;
+  std::ostream& out_;
+  bool enabled_;
+  std::function<std::size_t()> columns_;
+  bool shown_ = false;
+};
+
+// stderr's status line: configure_logging enables it when stderr is a
+// terminal that understands "\x1b[K" and info lines are shown (not -q).
+[[nodiscard]] StatusLine& stderr_status_line();
+
+// Wraps a log sink: clears the status line before each message, so a log
+// line never shares a row with it.
+class StatusLineSink final : public spdlog::sinks::sink {
+ public:
+  StatusLineSink(std::shared_ptr<spdlog::sinks::sink> inner, StatusLine& status_line)
+      : inner_(std::move(inner)), status_line_(status_line) {}
+  void log(const spdlog::details::log_msg& message) override;
+  void flush() override;
+  void set_pattern(const std::string& pattern) override;
+  void set_formatter(std::unique_ptr<spdlog::formatter> formatter) override;
+
+ private:
+  std::shared_ptr<spdlog::sinks::sink> inner_;
+  StatusLine& status_line_;
+};
 
 // stderr logging: -q shows warnings and errors only, -v adds debug lines, -vv trace.
 void configure_logging(int verbosity, bool quiet, bool color);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <mutex>
 
 #include "traitctl/core/cancel.hpp"
@@ -45,5 +46,11 @@ class FakeClock final : public Clock {
   mutable std::mutex mutex_;
   TimePoint now_;
 };
+
+// Sleeps `duration` in slices that end on whole seconds of the time left,
+// calling `on_tick(time left, rounded up to whole seconds)` before each, so a
+// caller can count down once per second. Returns early once `cancel` is set.
+void sleep_in_ticks(Clock& clock, Duration duration, const CancelToken& cancel,
+                    const std::function<void(Duration left)>& on_tick);
 
 }  // namespace traitctl

@@ -78,7 +78,8 @@ class RetryObserver {
   virtual void on_resubmit_failed(int /*trait*/, const std::string& /*error*/) {}
   virtual void on_submitting(const JobSpec& /*spec*/) {}
   virtual void on_submit_failed(int /*trait*/, const std::string& /*error*/) {}
-  virtual void on_waiting(int /*active*/, int /*max_concurrent*/, Duration /*next_poll*/) {}
+  virtual void on_waiting(const WaitProgress& /*progress*/) {}
+  virtual void on_wait_tick(const WaitProgress& /*progress*/) {}
 };
 
 // `ledger` is updated in memory and saved through request.save_ledger after

@@ -21,6 +21,18 @@ enum class SubmitStatus {
   Failed,
 };
 
+// Where a batch stands while a loop waits for its next listing: told to the
+// observer once per wait, then once per second of it with `next_poll`
+// counting down.
+struct WaitProgress {
+  int active = 0;  // jobs of the batch holding a slot
+  int max_concurrent = 0;
+  int submitted = 0;   // jobs this run has submitted, resubmissions included
+  int remaining = 0;   // submit: traits not yet submitted; retry and run: traits not yet settled
+  int in_backoff = 0;  // failed traits waiting out a retry delay
+  Duration next_poll{0};
+};
+
 struct SubmitResult {
   SubmitStatus status = SubmitStatus::Failed;
   std::string error;  // the last error, for Failed

@@ -42,7 +42,8 @@ class SubmitObserver {
   virtual ~SubmitObserver() = default;
   virtual void on_listing(const BatchView& /*view*/, int /*active*/) {}
   virtual void on_skipped(const BatchJob& /*existing*/) {}
-  virtual void on_waiting(int /*active*/, int /*max_concurrent*/, Duration /*next_poll*/) {}
+  virtual void on_waiting(const WaitProgress& /*progress*/) {}
+  virtual void on_wait_tick(const WaitProgress& /*progress*/) {}
   virtual void on_submitting(const JobSpec& /*spec*/) {}
   virtual void on_submitted(const JobSpec& /*spec*/, const SubmitResult& /*result*/) {}
   virtual void on_submit_failed(const JobSpec& /*spec*/, const SubmitResult& /*result*/) {}

@@ -1,0 +1,216 @@
+// The live status line of `traitctl submit` on a pseudo-terminal: redrawn in
+// place while the batch waits at its cap, counting down to the next poll,
+// cleared before every log line, the report and on Ctrl-C; and, off a
+// terminal, the plain [WAIT] lines without a control code.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness.hpp"
+
+namespace traitctl::e2e {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr std::string_view kRedraw = "\r[WAIT] ";
+constexpr std::string_view kErase = "\r\x1b[K";
+
+// The built traitctl on the slave side of a pseudo-terminal (stdin, stdout
+// and stderr), 200 columns wide so that no status line is cut.
+class TerminalRun {
+ public:
+  TerminalRun(const FakeCluster& cluster, std::vector<std::string> args) {
+    args.insert(args.begin(), TRAITCTL_BIN);
+    std::vector<std::string> environment;
+    for (const auto& [key, value] : cluster.environment()) {
+      environment.push_back(key + "=" + value);
+    }
+    environment.emplace_back("TERM=xterm");
+    // Built before the fork: the child only calls execve and _exit.
+    std::vector<char*> argv = pointers(args);
+    std::vector<char*> envp = pointers(environment);
+    winsize size{};
+    size.ws_row = 24;
+    size.ws_col = 200;
+    pid_ = ::forkpty(&master_, nullptr, nullptr, &size);
+    if (pid_ == 0) {
+      ::execve(argv[0], argv.data(), envp.data());
+      ::_exit(127);
+    }
+  }
+  TerminalRun(const TerminalRun&) = delete;
+  TerminalRun& operator=(const TerminalRun&) = delete;
+  ~TerminalRun() {
+    if (pid_ > 0 && !exit_code_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (master_ >= 0) {
+      ::close(master_);
+    }
+  }
+
+  [[nodiscard]] bool started() const { return pid_ > 0 && master_ >= 0; }
+  [[nodiscard]] const std::string& screen() const { return screen_; }
+
+  // Reads what the terminal shows until `text` appears; false on end or timeout.
+  bool read_until(std::string_view text, std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (screen_.find(text) == std::string::npos) {
+      if (std::chrono::steady_clock::now() >= deadline || !read_some(100ms)) {
+        return screen_.find(text) != std::string::npos;
+      }
+    }
+    return true;
+  }
+
+  // Types on the terminal's keyboard: "\x03" is Ctrl-C.
+  void type(std::string_view keys) const { (void)::write(master_, keys.data(), keys.size()); }
+
+  // Reads to the end and reaps the child: its exit code, or -1 past `limit`.
+  int finish(std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline && read_some(100ms)) {
+    }
+    // The terminal closes a moment before the child can be reaped.
+    int status = 0;
+    while (::waitpid(pid_, &status, WNOHANG) != pid_) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        return -1;  // the destructor kills it
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return *exit_code_;
+  }
+
+ private:
+  static std::vector<char*> pointers(std::vector<std::string>& strings) {
+    std::vector<char*> result;
+    for (auto& text : strings) {
+      result.push_back(text.data());
+    }
+    result.push_back(nullptr);
+    return result;
+  }
+
+  // False once the child has closed the terminal (EIO) or on an error.
+  bool read_some(std::chrono::milliseconds wait) {
+    pollfd fd{master_, POLLIN, 0};
+    const int ready = ::poll(&fd, 1, static_cast<int>(wait.count()));
+    if (ready == 0) {
+      return true;
+    }
+    if (ready < 0) {
+      return errno == EINTR;
+    }
+    char buffer[4096];
+    const ssize_t got = ::read(master_, buffer, sizeof buffer);
+    if (got <= 0) {
+      return got < 0 && errno == EINTR;
+    }
+    screen_.append(buffer, static_cast<std::size_t>(got));
+    return true;
+  }
+
+  int master_ = -1;
+  pid_t pid_ = -1;
+  std::string screen_;
+  std::optional<int> exit_code_;
+};
+
+// Two traits, one at a time: trait 3 waits one 2 s poll for trait 2 to end.
+std::vector<std::string> capped_submit(std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{"submit", "--prefix",         "sl", "--project",       "p",  "--traits",
+                                "2-3",    "--max-concurrent", "1",  "--poll-interval", "2s", "--yes"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+std::size_t count_of(const std::string& text, std::string_view part) {
+  std::size_t count = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+TEST(StatusLine, OnATerminalTheWaitIsOneLineRedrawnWithACountdown) {
+  FakeCluster cluster;
+  cluster.write_config(json{{"pending_ms", 100}, {"running_ms", 1200}});
+  TerminalRun run(cluster, capped_submit());
+  ASSERT_TRUE(run.started());
+  ASSERT_EQ(run.finish(20s), 0) << run.screen();
+  const std::string& screen = run.screen();
+
+  EXPECT_NE(screen.find("\r[WAIT] 1/1 active, 1 submitted, 1 to submit, next poll in 2s\x1b[K"),
+            std::string::npos)
+      << screen;
+  EXPECT_NE(screen.find("\r[WAIT] 1/1 active, 1 submitted, 1 to submit, next poll in 1s\x1b[K"),
+            std::string::npos)
+      << screen;
+  EXPECT_EQ(count_of(screen, kRedraw), 2u) << "one redraw per second of the 2 s wait\n" << screen;
+  EXPECT_EQ(screen.find("Next check in"), std::string::npos) << "no plain [WAIT] line on a terminal\n"
+                                                             << screen;
+  // The next log line, and after it the report, start on a cleared line.
+  const auto last_draw = screen.rfind(kRedraw);
+  const auto erased = screen.find(kErase, last_draw);
+  const auto next_line = screen.find("Trait 3", last_draw);
+  ASSERT_NE(next_line, std::string::npos) << screen;
+  EXPECT_LT(erased, next_line) << screen;
+  EXPECT_EQ(count_of(screen, kErase), 1u) << "the report needs no second clear\n" << screen;
+  EXPECT_GT(screen.find("Submitted: 2"), next_line) << screen;
+}
+
+TEST(StatusLine, CtrlCDuringTheWaitClearsTheStatusLine) {
+  FakeCluster cluster;
+  cluster.write_config(json{{"pending_ms", 100}, {"running_ms", 10'000}});
+  TerminalRun run(cluster, capped_submit());
+  ASSERT_TRUE(run.started());
+  ASSERT_TRUE(run.read_until("next poll in", 10s)) << run.screen();
+  run.type("\x03");
+  ASSERT_EQ(run.finish(10s), 130) << run.screen();
+  const std::string& screen = run.screen();
+  const auto erased = screen.find(kErase, screen.rfind(kRedraw));
+  ASSERT_NE(erased, std::string::npos) << screen;
+  EXPECT_LT(erased, screen.find("Interrupted")) << screen;
+}
+
+TEST(StatusLine, QuietOnATerminalShowsNoStatusLine) {
+  FakeCluster cluster;
+  cluster.write_config(json{{"pending_ms", 100}, {"running_ms", 1200}});
+  TerminalRun run(cluster, capped_submit({"-q"}));
+  ASSERT_TRUE(run.started());
+  ASSERT_EQ(run.finish(20s), 0) << run.screen();
+  EXPECT_EQ(run.screen().find("\x1b[K"), std::string::npos) << run.screen();
+}
+
+TEST(StatusLine, OffATerminalTheWaitIsAPlainLineWithoutControlCodes) {
+  FakeCluster cluster;
+  cluster.write_config(json{{"pending_ms", 100}, {"running_ms", 1200}});
+  const auto result = run_traitctl(cluster, capped_submit(), {}, 20s);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.err.find("[WAIT] 1 active jobs in batch (max: 1). Next check in 2s\n"), std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.err.find("next poll in"), std::string::npos) << result.err;
+  for (const std::string* stream : {&result.out, &result.err}) {
+    EXPECT_EQ(stream->find('\x1b'), std::string::npos) << *stream;
+    EXPECT_EQ(stream->find('\r'), std::string::npos) << *stream;
+  }
+}
+
+}  // namespace
+}  // namespace traitctl::e2e

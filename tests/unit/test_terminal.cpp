@@ -1,0 +1,87 @@
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+
+#include <sstream>
+
+#include "traitctl/adapters/terminal.hpp"
+#include "traitctl/cli/wait_status.hpp"
+
+namespace traitctl {
+namespace {
+
+constexpr std::string_view erase = "\r\x1b[K";
+
+TEST(StatusLine, RedrawsInPlace) {
+  std::ostringstream out;
+  StatusLine line(out, true);
+  line.show("3 s left");
+  line.show("2 s");
+  EXPECT_EQ(out.str(), "\r3 s left\x1b[K\r2 s\x1b[K");
+}
+
+TEST(StatusLine, ClearErasesOnlyAShownLine) {
+  std::ostringstream out;
+  StatusLine line(out, true);
+  line.clear();
+  EXPECT_EQ(out.str(), "");
+  line.show("waiting");
+  line.clear();
+  line.clear();
+  EXPECT_EQ(out.str(), "\rwaiting\x1b[K" + std::string(erase));
+}
+
+TEST(StatusLine, CutsTextToTheTerminalWidthSoItNeverWraps) {
+  std::ostringstream out;
+  StatusLine line(out, true, [] { return std::size_t{6}; });
+  line.show("abcdefgh");
+  line.show("abc");
+  EXPECT_EQ(out.str(), "\rabcde\x1b[K\rabc\x1b[K");
+}
+
+TEST(StatusLine, DisabledWritesNothing) {
+  std::ostringstream out;
+  StatusLine line(out, false);
+  line.show("waiting");
+  line.clear();
+  line.clear_then([&] { out << "a log line\n"; });
+  EXPECT_EQ(out.str(), "a log line\n");
+}
+
+// The sink configure_logging puts on stderr, here on a string.
+struct LoggerOnStream {
+  std::ostringstream out;
+  StatusLine line{out, true};
+  spdlog::logger logger{
+      "test", std::make_shared<StatusLineSink>(std::make_shared<spdlog::sinks::ostream_sink_st>(out), line)};
+  LoggerOnStream() { logger.set_pattern("%v"); }
+};
+
+TEST(StatusLineSink, ClearsTheStatusLineBeforeALogLine) {
+  LoggerOnStream stream;
+  stream.line.show("next poll in 3s");
+  stream.logger.info("[SUBMIT] Trait 4");
+  stream.logger.info("[SUBMIT] Trait 5");
+  EXPECT_EQ(stream.out.str(),
+            "\rnext poll in 3s\x1b[K" + std::string(erase) + "[SUBMIT] Trait 4\n[SUBMIT] Trait 5\n");
+}
+
+TEST(StatusLineSink, LeavesLogLinesAloneWhenNoStatusLineIsShown) {
+  LoggerOnStream stream;
+  stream.logger.info("plain");
+  EXPECT_EQ(stream.out.str(), "plain\n");
+}
+
+TEST(WaitStatus, ShowsActiveOverCapSubmittedRemainingAndTheCountdown) {
+  const WaitProgress progress{5, 50, 12, 28, 0, Duration{27'000}};
+  EXPECT_EQ(wait_status(progress, "to submit"),
+            "[WAIT] 5/50 active, 12 submitted, 28 to submit, next poll in 27s");
+}
+
+TEST(WaitStatus, NamesBackoffsAndRoundsTheCountdownUp) {
+  const WaitProgress progress{0, 4, 7, 2, 1, Duration{400}};
+  EXPECT_EQ(wait_status(progress, "to settle"),
+            "[WAIT] 0/4 active, 7 submitted, 2 to settle, 1 in backoff, next poll in 1s");
+}
+
+}  // namespace
+}  // namespace traitctl
