@@ -9,7 +9,16 @@
 namespace traitctl {
 namespace {
 
-constexpr const char* exit_code_help =
+constexpr const char* footer =
+    "Examples:\n"
+    "  traitctl validate && traitctl submit --dry-run\n"
+    "  traitctl run --yes --max-concurrent 50 --max-retries 3\n"
+    "  traitctl status --watch\n"
+    "  traitctl submit --help\n\n"
+    "While submit, retry, resubmit and run wait for their next poll, a terminal shows one status line\n"
+    "redrawn in place: jobs active / the cap, jobs this run submitted (resubmissions included),\n"
+    "traits still to submit (submit) or to settle (retry, resubmit, run: not yet completed or given up),\n"
+    "and the seconds to the next poll. Off a terminal, or with -q: one [WAIT] line per poll.\n\n"
     "Exit codes:\n"
     "  0    success\n"
     "  1    a submission or runtime error (runai missing or failing, listing failed, ledger locked)\n"
@@ -26,24 +35,30 @@ ColorMode color_mode(const std::string& name) {
 
 }  // namespace
 
-int run_cli(int argc, char** argv) {
-  CLI::App app{"traitctl: run one Run:ai job per GWAS trait, under a per-batch concurrency cap", "traitctl"};
+std::vector<Command> register_app(CLI::App& app, GlobalOptions& global) {
+  app.name("traitctl");
+  app.description("traitctl: run one Run:ai job per GWAS trait, under a per-batch concurrency cap");
   app.set_version_flag("--version", TRAITCTL_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
-  app.footer(exit_code_help);
+  app.footer(footer);
 
-  GlobalOptions global;
   app.add_flag("-v,--verbose", global.verbosity, "More detail on stderr (repeat for more)");
   app.add_flag("-q,--quiet", global.quiet, "Only warnings and errors on stderr");
   app.add_option("--color", global.color, "Colour: auto, always or never (NO_COLOR is honoured)")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
 
-  const std::vector<Command> commands{register_submit(app, global), register_validate(app, global),
-                                      register_cleanup(app, global), register_retry(app, global),
-                                      register_status(app, global),
-                                      register_resubmit(app, global), register_run(app, global)};
+  return {register_submit(app, global), register_validate(app, global),
+          register_cleanup(app, global), register_retry(app, global),
+          register_status(app, global),
+          register_resubmit(app, global), register_run(app, global)};
+}
+
+int run_cli(int argc, char** argv) {
+  CLI::App app;
+  GlobalOptions global;
+  const std::vector<Command> commands = register_app(app, global);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
