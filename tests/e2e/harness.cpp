@@ -1,6 +1,7 @@
 #include "harness.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -252,6 +253,64 @@ std::vector<std::string> state_dir_problems(const FakeCluster& cluster) {
           problems.push_back(fmt::format("{}:{} is not JSON: {}", it->path().string(), number, line));
         }
       }
+    }
+  }
+  return problems;
+}
+
+bool wait_until_ended(const FakeCluster& cluster, const std::vector<std::string>& names,
+                      std::chrono::milliseconds limit) {
+  const auto ended = [&] {
+    return std::all_of(names.begin(), names.end(), [&](const std::string& name) {
+      const std::string status = cluster.current_status(name);
+      return status == "Completed" || status == "Failed";
+    });
+  };
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!ended()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+json read_ledger(const FakeCluster& cluster, std::string_view project, std::string_view prefix) {
+  const std::string text = read_text(cluster.state_dir() / project / fmt::format("{}.ledger.json", prefix));
+  return text.empty() ? json::object() : json::parse(text);
+}
+
+std::vector<std::string> attempt_problems(const FakeCluster& cluster, std::string_view project,
+                                          std::string_view prefix, const std::map<int, int>& creations) {
+  std::vector<std::string> problems;
+  const auto all = history(cluster);
+  const json traits = read_ledger(cluster, project, prefix).value("traits", json::object());
+  for (const auto& [trait, expected] : creations) {
+    const std::string name = fmt::format("{}-{}", prefix, trait);
+    std::vector<std::string> attempts;
+    for (const auto& workload : all) {
+      if (workload.at("name") == name) {
+        // traitctl sets TRAITCTL_ATTEMPT from the second attempt on.
+        attempts.push_back(workload.at("environment").value("TRAITCTL_ATTEMPT", "1"));
+      }
+    }
+    std::vector<std::string> in_order;
+    for (int attempt = 1; attempt <= expected; ++attempt) {
+      in_order.push_back(std::to_string(attempt));
+    }
+    if (attempts != in_order) {
+      problems.push_back(fmt::format("{}: created with attempts [{}], expected [{}]", name,
+                                     fmt::join(attempts, ", "), fmt::join(in_order, ", ")));
+    }
+    const json record = traits.value(std::to_string(trait), json::object());
+    const int retries = record.value("automatic_retries", 0);
+    if (retries != static_cast<int>(attempts.size()) - 1) {
+      problems.push_back(fmt::format("{}: the ledger counts {} automatic retries for {} creations: {}", name,
+                                     retries, attempts.size(), record.dump()));
+    }
+    if (record.contains("pending")) {
+      problems.push_back(fmt::format("{}: an intent left pending in the ledger: {}", name, record.dump()));
     }
   }
   return problems;

@@ -85,6 +85,22 @@ class FakeCluster {
 // line that is not JSON. One message per problem; empty when all is sound.
 [[nodiscard]] std::vector<std::string> state_dir_problems(const FakeCluster& cluster);
 
+// Waits (at most `limit`) until every named job is Completed or Failed.
+[[nodiscard]] bool wait_until_ended(const FakeCluster& cluster, const std::vector<std::string>& names,
+                                    std::chrono::milliseconds limit);
+
+// The batch's attempt ledger, or {} before traitctl has written one.
+[[nodiscard]] nlohmann::json read_ledger(const FakeCluster& cluster, std::string_view project,
+                                         std::string_view prefix);
+
+// Where the fake's record and the ledger differ from a batch run exactly as
+// needed: `creations` jobs made for each trait (key), their TRAITCTL_ATTEMPT
+// 1, 2, ... in order, the ledger counting one automatic retry per creation
+// after the first, and no intent left pending. One message per problem.
+[[nodiscard]] std::vector<std::string> attempt_problems(const FakeCluster& cluster, std::string_view project,
+                                                        std::string_view prefix,
+                                                        const std::map<int, int>& creations);
+
 // Runs the fake `runai` itself with the same environment.
 [[nodiscard]] CommandResult run_fake_runai(const FakeCluster& cluster, std::vector<std::string> args,
                                            Duration timeout = std::chrono::seconds(10));

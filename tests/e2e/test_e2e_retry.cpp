@@ -47,25 +47,13 @@ json quick_config(json plans) {
   return json{{"pending_ms", 50}, {"running_ms", 100}, {"deleting_ms", 0}, {"plans", std::move(plans)}};
 }
 
-// Waits (at most `limit`) until every named job is Completed or Failed.
-bool wait_terminal(const FakeCluster& cluster, const std::vector<int>& traits,
-                   std::chrono::milliseconds limit = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    bool all = true;
-    for (int trait : traits) {
-      const std::string status = cluster.current_status(name_of(trait));
-      if (status != "Completed" && status != "Failed") {
-        all = false;
-        break;
-      }
-    }
-    if (all) {
-      return true;
-    }
-    std::this_thread::sleep_for(50ms);
+// Waits (at most 10 s) until every named job is Completed or Failed.
+bool wait_terminal(const FakeCluster& cluster, const std::vector<int>& traits) {
+  std::vector<std::string> names;
+  for (int trait : traits) {
+    names.push_back(name_of(trait));
   }
-  return false;
+  return wait_until_ended(cluster, names, 10s);
 }
 
 // Submits the batch with traitctl and waits until every job has ended.
