@@ -52,13 +52,22 @@ std::string error_excerpt(const ProcessOutput& output) {
   return excerpt.empty() ? "no error output" : excerpt;
 }
 
+bool network_failure(const ProcessOutput& output) {
+  return mentions(output.err + output.out, {"something went wrong", "i/o timeout", "connection refused",
+                                            "no such host", "tls handshake"});
+}
+
+// The CLI did not answer, as opposed to answering that something is missing.
+bool failed_transiently(const ProcessOutput& output) {
+  return !output.succeeded() && (output.timed_out || output.term_signal != 0 || network_failure(output));
+}
+
 std::string hint_for(const ProcessOutput& output) {
   const std::string combined = output.err + output.out;
   if (mentions(combined, {"re-login", "login", "unauthorized", "token is expired", "401"})) {
     return "; the runai login may have expired: run `runai login` and try again";
   }
-  if (mentions(combined, {"something went wrong", "i/o timeout", "connection refused", "no such host",
-                          "tls handshake"})) {
+  if (network_failure(output)) {
     return "; this looks like a network or cluster failure: try again";
   }
   return "";
@@ -302,7 +311,8 @@ Result<FailureEvidence> RunaiBackend::failure_evidence(const std::string& name) 
   } else {
     spdlog::debug("describe gave no exit code for {}: {}", name, error_excerpt(*described));
   }
-  auto logs = call(runai_job_argv(options_, "logs", name));
+  const auto logs_argv = runai_job_argv(options_, "logs", name);
+  auto logs = call(logs_argv);
   if (!logs) {
     return logs.error();
   }
@@ -310,6 +320,16 @@ Result<FailureEvidence> RunaiBackend::failure_evidence(const std::string& name) 
     evidence.log = std::move(logs->out);
   } else {
     spdlog::debug("logs unavailable for {}: {}", name, error_excerpt(*logs));
+  }
+  // Nothing to tell the failure by because the CLI did not answer: an error
+  // to ask again, never a verdict of "logs unavailable" on a retryable job.
+  if (!evidence.exit_code && !evidence.log) {
+    if (failed_transiently(*logs)) {
+      return call_failed(logs_argv, *logs);
+    }
+    if (failed_transiently(*described)) {
+      return call_failed(describe_argv, *described);
+    }
   }
   return evidence;
 }

@@ -267,6 +267,8 @@ int run_submit(const SubmitOptions& options) {
   request.traits = context->traits;
   request.max_concurrent = *cap;
   request.poll_interval = *poll_interval;
+  // A failed runai call is tried again no later than the next look would be.
+  request.retry.delay = std::min(request.retry.delay, *poll_interval);
   request.parallel_submits = *parallel;
   request.unlisted_grace = std::max(Duration{60'000}, *poll_interval * 10);
   request.job_for_trait = [&settings](int trait) { return build_job_spec(settings, trait, 1); };

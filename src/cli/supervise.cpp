@@ -308,6 +308,8 @@ Result<Supervision> prepare_supervision(const BatchOptions& batch, const Supervi
     return make_error(ErrorKind::Usage, "--poll-interval: {}", poll.error().message);
   }
   request.poll_interval = *poll;
+  // A failed runai call is tried again no later than the next look would be.
+  request.submit_retry.delay = std::min(request.submit_retry.delay, *poll);
   request.confirm_interval = std::min(*poll, Duration{2'000});
   request.unlisted_grace = std::max(Duration{60'000}, *poll * 10);
   if (!options.retry_exit_codes.empty()) {

@@ -12,9 +12,15 @@ namespace {
 // Where a trait stands within this run.
 enum class Stage {
   AwaitingGone,   // delete sent; the old job is still listed
+  RetryDelete,    // the delete failed; try it again next cycle
   ReadyToSubmit,  // the old job is gone; needs a free slot
   Settled,        // nothing more to do for it in this run
 };
+
+// A watching run outlives a cluster that fails for a while: a listing, delete
+// or submit that failed after its own retries is tried again next cycle, up
+// to this many failed cycles in a row (listings) or in the run (per trait).
+constexpr int max_failed_cycles = 3;
 
 bool is_going_away(const std::string& status) {
   std::string lowered(status);
@@ -46,11 +52,16 @@ class Supervisor {
       auto listing = list_with_retries(backend_, clock_, cancel_, request_.submit_retry);
       ++report_.listings;
       if (!listing) {
-        report_.fatal = listing.error();
-        return finish();
+        if (!tolerate_failed_listing(listing.error())) {
+          return finish();
+        }
+        clock_.sleep_for(request_.poll_interval, cancel_);
+        continue;
       }
+      failed_listings_ = 0;
       view_ = view_batch(request_.prefix, *listing);
       active_ = view_.active + unlisted_.reconcile(*listing, clock_.now());
+      confirm_unanswered_submits();
       if (first_cycle) {
         start_manual_resubmissions();
         for (const auto& [trait, job] : view_.jobs) {
@@ -88,6 +99,35 @@ class Supervisor {
     return true;
   }
 
+  // Watch mode: another cycle may succeed where this listing failed.
+  bool tolerate_failed_listing(const Error& error) {
+    if (request_.watch && ++failed_listings_ < max_failed_cycles) {
+      return true;
+    }
+    report_.fatal = error;
+    return false;
+  }
+
+  // Watch mode: the trait's failed delete or submit is tried again next cycle.
+  bool try_again_next_cycle(int trait) {
+    return request_.watch && ++failed_cycles_[trait] < max_failed_cycles;
+  }
+
+  // A first submit whose answer was a failure may have created the job all
+  // the same: once listed, it was submitted.
+  void confirm_unanswered_submits() {
+    for (auto it = unanswered_submits_.begin(); it != unanswered_submits_.end();) {
+      if (listed(*it) == nullptr) {
+        ++it;
+        continue;
+      }
+      report_.submission_failures.erase(*it);
+      report_.submitted.push_back(*it);
+      first_submitted_.insert(*it);
+      it = unanswered_submits_.erase(it);
+    }
+  }
+
   const BatchJob* listed(int trait) const {
     const auto found = view_.jobs.find(trait);
     return found == view_.jobs.end() ? nullptr : &found->second;
@@ -117,7 +157,8 @@ class Supervisor {
         continue;
       }
       const auto stage = stages_.find(trait);
-      if (stage != stages_.end() && stage->second != Stage::AwaitingGone) {
+      const bool not_deleted = stage == stages_.end() || stage->second == Stage::RetryDelete;
+      if (!not_deleted && stage->second != Stage::AwaitingGone) {
         continue;
       }
       const BatchJob* job = listed(trait);
@@ -125,11 +166,11 @@ class Supervisor {
         stages_[trait] = Stage::ReadyToSubmit;
       } else if (is_going_away(job->status)) {
         stages_[trait] = Stage::AwaitingGone;
-      } else if (stage == stages_.end() &&
+      } else if (not_deleted &&
                  (job->status_class == StatusClass::Failed || request_.manual.contains(trait))) {
         // The delete never happened (or the job is to be replaced): do it now.
         delete_job(trait, *job);
-      } else if (stage == stages_.end()) {
+      } else if (not_deleted) {
         // Listed and not failed: the resubmission went through before a crash.
         record_resubmitted(record);
         stages_[trait] = Stage::Settled;
@@ -143,10 +184,15 @@ class Supervisor {
 
   void delete_job(int trait, const BatchJob& job) {
     observer_.on_deleting(job.name);
-    auto removed = backend_.remove(job.name);
+    auto removed = call_with_retries(clock_, cancel_, request_.submit_retry,
+                                     [&] { return backend_.remove(job.name); });
     if (!removed) {
-      // The intent stays in the ledger: the next run completes it.
       observer_.on_delete_failed(job.name, removed.error().message);
+      if (try_again_next_cycle(trait)) {
+        stages_[trait] = Stage::RetryDelete;
+        return;
+      }
+      // The intent stays in the ledger: the next run completes it.
       report_.resubmission_failures[trait] = removed.error().message;
       stages_[trait] = Stage::Settled;
       return;
@@ -189,7 +235,8 @@ class Supervisor {
   }
 
   FailureClass classify(const BatchJob& job) {
-    auto evidence = backend_.failure_evidence(job.name);
+    auto evidence = call_with_retries(clock_, cancel_, request_.submit_retry,
+                                      [&] { return backend_.failure_evidence(job.name); });
     return classify_failure(evidence ? *evidence : FailureEvidence{}, request_.classifier);
   }
 
@@ -238,8 +285,7 @@ class Supervisor {
     auto listing = list_with_retries(backend_, clock_, cancel_, request_.submit_retry);
     ++report_.listings;
     if (!listing) {
-      report_.fatal = listing.error();
-      return false;
+      return tolerate_failed_listing(listing.error());  // the planned deletes wait for the next cycle
     }
     const BatchView fresh = view_batch(request_.prefix, *listing);
     for (int trait : std::exchange(planned_deletes_, {})) {
@@ -334,9 +380,15 @@ class Supervisor {
         first_submitted_.insert(spec.trait);
         if (created) {
           report_.submitted.push_back(spec.trait);
+          unanswered_submits_.erase(spec.trait);
         } else if (results[i].calls > 0) {
-          report_.submission_failures[spec.trait] = results[i].error;
           observer_.on_submit_failed(spec.trait, results[i].error);
+          unanswered_submits_.insert(spec.trait);
+          if (try_again_next_cycle(spec.trait)) {
+            first_submitted_.erase(spec.trait);
+          } else {
+            report_.submission_failures[spec.trait] = results[i].error;
+          }
         } else {
           first_submitted_.erase(spec.trait);  // interrupted before its turn
         }
@@ -349,9 +401,12 @@ class Supervisor {
     TraitRecord& record = ledger_.traits[spec.trait];
     if (result.status == SubmitStatus::Failed) {
       if (result.calls > 0) {
+        observer_.on_resubmit_failed(spec.trait, result.error);
+        if (try_again_next_cycle(spec.trait)) {
+          return;  // still ReadyToSubmit; an unanswered one that went through is "already exists" then
+        }
         // The intent stays: the next run resubmits this trait.
         report_.resubmission_failures[spec.trait] = result.error;
-        observer_.on_resubmit_failed(spec.trait, result.error);
         stages_[spec.trait] = Stage::Settled;
       }
       return;
@@ -380,7 +435,7 @@ class Supervisor {
     if (request_.dry_run) {
       return true;
     }
-    if (has_open_stage() || !backoffs_.empty()) {
+    if (has_open_stage() || !backoffs_.empty() || !planned_deletes_.empty()) {
       return false;
     }
     if (!request_.watch) {
@@ -478,6 +533,9 @@ class Supervisor {
   std::set<int> failed_at_start_;
   std::set<int> handled_;
   std::set<int> first_submitted_;
+  std::set<int> unanswered_submits_;  // first submits that failed: listed later, they went through
+  std::map<int, int> failed_cycles_;  // per trait: cycles whose delete or submit failed
+  int failed_listings_ = 0;           // in a row
   std::map<int, Stage> stages_;
   std::map<int, WaitUntil> backoffs_;
   std::vector<int> planned_deletes_;

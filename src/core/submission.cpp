@@ -37,16 +37,7 @@ SubmitResult submit_with_retries(Backend& backend, const JobSpec& spec, Clock& c
 
 Result<std::vector<Workload>> list_with_retries(Backend& backend, Clock& clock, const CancelToken& cancel,
                                                 const SubmitRetryPolicy& policy) {
-  Duration delay = policy.delay;
-  for (int attempt = 1;; ++attempt) {
-    auto listing = backend.list_workloads();
-    if (listing || listing.error().kind == ErrorKind::NotFound || attempt >= std::max(1, policy.attempts) ||
-        cancel.stop_requested()) {
-      return listing;
-    }
-    clock.sleep_for(delay, cancel);
-    delay *= 2;
-  }
+  return call_with_retries(clock, cancel, policy, [&backend] { return backend.list_workloads(); });
 }
 
 std::vector<SubmitResult> submit_all(Backend& backend, const std::vector<JobSpec>& specs, int parallelism,

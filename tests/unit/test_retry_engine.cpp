@@ -204,5 +204,52 @@ TEST_F(RetryEngineTest, RunModeSubmitsNewTraitsAndSettlesTheBatch) {
   EXPECT_LE(backend.max_active_seen, 2);
 }
 
+// A run that lasts hours outlives a cluster that fails for a while: what
+// failed after its own retries is tried again at the next cycle.
+TEST_F(RetryEngineTest, RunModeSubmitsAgainNextCycleWhatFailedToSubmit) {
+  request.traits = {2, 3};
+  request.watch = true;
+  request.submit_new = true;
+  request.parallel_submits = 1;
+  request.submit_retry.attempts = 1;
+  backend.submit_errors = {Error{ErrorKind::Backend, "i/o timeout"}};
+  const auto report = supervise();
+  EXPECT_THAT(report.submitted, ElementsAre(2, 3));
+  EXPECT_THAT(report.submission_failures, IsEmpty());
+  EXPECT_EQ(backend.creations["x-2"], 1);
+  EXPECT_EQ(backend.jobs["x-2"].status, "Completed");
+}
+
+TEST_F(RetryEngineTest, RunModeCountsASubmitThatFailedButCreatedItsJobOnce) {
+  request.traits = {2, 3};
+  request.watch = true;
+  request.submit_new = true;
+  request.parallel_submits = 1;
+  request.submit_retry.attempts = 1;
+  backend.ghost_submits = true;
+  backend.submit_errors = {Error{ErrorKind::Backend, "i/o timeout"}};
+  const auto report = supervise();
+  EXPECT_THAT(report.submitted, ElementsAre(2, 3));
+  EXPECT_THAT(report.submission_failures, IsEmpty());
+  EXPECT_EQ(backend.creations["x-2"], 1);
+}
+
+TEST_F(RetryEngineTest, WatchingOutlivesFailedListingsButNotThreeCyclesInARow) {
+  request.traits = {2};
+  request.watch = true;
+  request.submit_retry.attempts = 1;
+  backend.plans["x-2"] = {2, 0};
+  fail_now(2, 2);
+  backend.list_errors.assign(2, Error{ErrorKind::Backend, "i/o timeout"});
+  const auto recovered = supervise();
+  EXPECT_FALSE(recovered.fatal.has_value());
+  EXPECT_THAT(recovered.succeeded_after_retry, ElementsAre(2));
+
+  backend.list_errors.assign(3, Error{ErrorKind::Backend, "i/o timeout"});
+  const auto given_up = supervise();
+  ASSERT_TRUE(given_up.fatal.has_value());
+  EXPECT_EQ(given_up.fatal->message, "i/o timeout");
+}
+
 }  // namespace
 }  // namespace traitctl

@@ -2,6 +2,7 @@
 // a time in parallel. Shared by submit, retry, resubmit and run.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -45,9 +46,26 @@ struct SubmitResult {
 [[nodiscard]] SubmitResult submit_with_retries(Backend& backend, const JobSpec& spec, Clock& clock,
                                                const CancelToken& cancel, const SubmitRetryPolicy& policy);
 
-// Lists the workloads, retrying a failed listing the way failed submits are
-// retried: one network hiccup must not end a batch that has run for hours.
-// A missing runai executable is not retried.
+// Makes `call` (returning a Result) up to policy.attempts times, pausing
+// between failures the way failed submits are retried: one network hiccup
+// must not end a batch that has run for hours. A missing runai executable
+// (NotFound) is not retried, nor is anything once `cancel` is set.
+template <typename Call>
+[[nodiscard]] auto call_with_retries(Clock& clock, const CancelToken& cancel, const SubmitRetryPolicy& policy,
+                                     Call call) -> decltype(call()) {
+  Duration delay = policy.delay;
+  for (int attempt = 1;; ++attempt) {
+    auto result = call();
+    if (result || result.error().kind == ErrorKind::NotFound || attempt >= std::max(1, policy.attempts) ||
+        cancel.stop_requested()) {
+      return result;
+    }
+    clock.sleep_for(delay, cancel);
+    delay *= 2;
+  }
+}
+
+// Lists the workloads with call_with_retries.
 [[nodiscard]] Result<std::vector<Workload>> list_with_retries(Backend& backend, Clock& clock,
                                                               const CancelToken& cancel,
                                                               const SubmitRetryPolicy& policy);

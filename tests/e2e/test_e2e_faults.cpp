@@ -1,0 +1,163 @@
+// `retry --watch` and `run` on a 60-trait batch, cap 6, against a cluster
+// whose CLI fails transiently (15% of calls), creates jobs while reporting
+// failure (10% of submits) and hangs (2% of calls, stopped by a short
+// --runai-timeout). Each command finishes the batch in one go, and the fake's
+// own record shows the cap held, exactly one live job per trait at the end,
+// and the JSON report's counts equal to what the cluster really holds.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "harness.hpp"
+
+namespace traitctl::e2e {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr const char* kPrefix = "ft";
+constexpr const char* kProject = "p";
+constexpr int kFirst = 2;
+constexpr int kLast = 61;
+constexpr int kCap = 6;
+constexpr int kConfigError = 11;
+const std::set<int> kMountFailures{5, 17, 29, 41, 53};
+
+std::string name_of(int trait) {
+  return fmt::format("{}-{}", kPrefix, trait);
+}
+
+json faulty_cluster(std::uint64_t seed) {
+  json plans = json::object();
+  for (int trait : kMountFailures) {
+    plans[name_of(trait)] = {2, 0};
+  }
+  plans[name_of(kConfigError)] = {1};
+  return json{{"pending_ms", 20},
+              {"running_ms", 80},
+              {"latency_ms", 0},
+              {"plans", plans},
+              {"faults",
+               {{"seed", seed}, {"transient_rate", 0.15}, {"ghost_submit_rate", 0.1}, {"hang_rate", 0.02}}}};
+}
+
+std::vector<std::string> batch_args(std::vector<std::string> command) {
+  const std::vector<std::string> batch{"--prefix",
+                                       kPrefix,
+                                       "--project",
+                                       kProject,
+                                       "--traits",
+                                       fmt::format("{}-{}", kFirst, kLast),
+                                       "--max-concurrent",
+                                       std::to_string(kCap),
+                                       "--poll-interval",
+                                       "0.1s",
+                                       "--runai-timeout",
+                                       "1s",
+                                       "--yes"};
+  command.insert(command.end(), batch.begin(), batch.end());
+  return command;
+}
+
+std::vector<int> ints(const json& array) {
+  return array.get<std::vector<int>>();
+}
+
+// The fake's truth against the report: the cap, one live job per trait,
+// every trait accounted for, and the same counts.
+void expect_report_matches_cluster(const FakeCluster& cluster, const json& report) {
+  EXPECT_LE(cluster.max_in_flight(kPrefix), kCap);
+  std::map<std::string, int> live;
+  const json state = cluster.state();
+  for (const auto& workload : state.at("history")) {
+    if (workload.at("deleted_ms").is_null()) {
+      ++live[workload.at("name").get<std::string>()];
+    }
+  }
+  std::map<std::string, int> by_status;
+  for (int trait = kFirst; trait <= kLast; ++trait) {
+    EXPECT_EQ(live[name_of(trait)], 1) << name_of(trait) << ": live jobs at the end";
+    ++by_status[cluster.current_status(name_of(trait))];
+  }
+  EXPECT_EQ(live.size(), static_cast<std::size_t>(kLast - kFirst + 1)) << "jobs outside the batch";
+  const int traits = kLast - kFirst + 1;
+  EXPECT_EQ(by_status["Completed"], traits - 1) << report.dump(2);
+  EXPECT_EQ(by_status["Failed"], 1) << report.dump(2);
+
+  // Every mount failure was retried and succeeded; the configuration error was
+  // skipped with its reason; nothing else happened to any trait.
+  EXPECT_EQ(ints(report.at("succeeded_after_retry")),
+            std::vector<int>(kMountFailures.begin(), kMountFailures.end()))
+      << report.dump(2);
+  EXPECT_EQ(report.at("mount_failures"), kMountFailures.size()) << report.dump(2);
+  EXPECT_EQ(report.at("configuration_errors"), 1) << report.dump(2);
+  EXPECT_EQ(report.at("skipped").size(), 1U) << report.dump(2);
+  EXPECT_TRUE(report.at("skipped").contains(std::to_string(kConfigError))) << report.dump(2);
+  EXPECT_EQ(report.at("failed_jobs_found"), kMountFailures.size() + 1) << report.dump(2);
+  EXPECT_TRUE(report.at("resubmission_failures").empty()) << report.dump(2);
+  EXPECT_TRUE(report.at("out_of_retries").empty()) << report.dump(2);
+  EXPECT_EQ(report.at("interrupted"), false);
+  std::map<int, int> creations;
+  for (int trait = kFirst; trait <= kLast; ++trait) {
+    creations[trait] = kMountFailures.contains(trait) ? 2 : 1;
+  }
+  for (const auto& problem : attempt_problems(cluster, kProject, kPrefix, creations)) {
+    ADD_FAILURE() << problem;
+  }
+}
+
+TEST(Faults, RetryWatchAfterASubmitFinishesTheBatchAndReportsTheTruth) {
+  FakeCluster cluster;
+  cluster.write_config(faulty_cluster(21));
+  // submit stops at a listing that keeps failing; its reruns finish the batch.
+  bool submitted = false;
+  for (int run = 1; run <= 10 && !submitted; ++run) {
+    const auto result = run_traitctl(cluster, batch_args({"submit"}), {}, 60s);
+    ASSERT_TRUE(result.exit_code == 0 || result.exit_code == 1) << result.err;
+    submitted = result.exit_code == 0;
+  }
+  ASSERT_TRUE(submitted) << "ten submit runs did not submit the batch";
+  std::vector<std::string> names;
+  for (int trait = kFirst; trait <= kLast; ++trait) {
+    names.push_back(name_of(trait));
+  }
+  ASSERT_TRUE(wait_until_ended(cluster, names, 10s));
+
+  const auto result = run_traitctl(cluster, batch_args({"retry", "--watch", "--json"}), {}, 60s);
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  const json report = json::parse(result.out);
+  EXPECT_EQ(ints(report.at("retried")), std::vector<int>(kMountFailures.begin(), kMountFailures.end()))
+      << report.dump(2);
+  expect_report_matches_cluster(cluster, report);
+}
+
+TEST(Faults, RunFromNothingFinishesTheBatchAndReportsTheTruth) {
+  FakeCluster cluster;
+  cluster.write_config(faulty_cluster(22));
+  const auto result = run_traitctl(cluster, batch_args({"run", "--json"}), {}, 60s);
+  // 3: the batch finished with a trait failed for good (the configuration error).
+  ASSERT_EQ(result.exit_code, 3) << result.out << result.err;
+  const json report = json::parse(result.out);
+  std::vector<int> all;
+  for (int trait = kFirst; trait <= kLast; ++trait) {
+    all.push_back(trait);
+  }
+  EXPECT_EQ(ints(report.at("submitted")), all) << report.dump(2);
+  EXPECT_TRUE(report.at("submission_failures").empty()) << report.dump(2);
+  EXPECT_EQ(report.at("total"), all.size());
+  std::vector<int> completed = all;
+  std::erase(completed, kConfigError);
+  EXPECT_EQ(ints(report.at("completed")), completed) << report.dump(2);
+  EXPECT_EQ(ints(report.at("retried")), std::vector<int>(kMountFailures.begin(), kMountFailures.end()))
+      << report.dump(2);
+  expect_report_matches_cluster(cluster, report);
+}
+
+}  // namespace
+}  // namespace traitctl::e2e
