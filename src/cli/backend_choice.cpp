@@ -1,0 +1,62 @@
+#include "traitctl/cli/backend_choice.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include "traitctl/adapters/local_backend.hpp"
+#include "traitctl/core/parse.hpp"
+
+namespace traitctl {
+
+void add_backend_option(CLI::App& command, BackendOptions& options) {
+  command.add_option("--backend", options.kind, "Where the batch's jobs run: runai (the cluster) or local (processes)")
+      ->check(CLI::IsMember({"runai", "local"}))
+      ->capture_default_str();
+}
+
+void add_local_job_options(CLI::App& command, BackendOptions& options) {
+  command.add_option("--job-timeout", options.job_timeout,
+                     "local: stop a job running longer than this, e.g. 2h (0: no limit)")
+      ->capture_default_str();
+  command.add_option("job_command", options.job_command, "local: the job's command and arguments, after `--`");
+}
+
+bool is_local(const BackendOptions& options) { return options.kind == "local"; }
+
+Result<std::unique_ptr<Backend>> open_backend(const BackendOptions& options, const BatchContext& context,
+                                              BackendAccess access, Clock& clock) {
+  if (!is_local(options)) {
+    return std::unique_ptr<Backend>(std::make_unique<RunaiBackend>(context.runai));
+  }
+  LocalOptions local;
+  local.state_dir = context.state_dir;
+  local.project = context.settings.project;
+  const bool recorded_batch_needed = access == BackendAccess::Inspect || access == BackendAccess::Delete;
+  if (recorded_batch_needed && !has_local_record(local.state_dir, local.project)) {
+    return make_error(ErrorKind::NotFound,
+                      "no local batch of project '{}' is recorded in {}: start one with "
+                      "`traitctl run --backend local -- COMMAND`, or pass the --state-dir it used",
+                      printable(local.project), printable(local_record_dir(local.state_dir, local.project).string()));
+  }
+  if (access == BackendAccess::Run) {
+    auto timeout = parse_duration(options.job_timeout);
+    if (!timeout) {
+      return make_error(ErrorKind::Usage, "--job-timeout: {}", timeout.error().message);
+    }
+    if (options.job_command.empty()) {
+      return make_error(ErrorKind::Usage,
+                        "the local backend needs the job's command after `--`, e.g. "
+                        "traitctl run --backend local -- examples/gwas-trait.sh");
+    }
+    local.command = options.job_command;
+    local.job_timeout = *timeout;
+  }
+  auto backend = access == BackendAccess::Preview || access == BackendAccess::Inspect
+                     ? LocalBackend::open_read_only(std::move(local), clock)
+                     : LocalBackend::open(std::move(local), clock);
+  if (!backend) {
+    return backend.error();
+  }
+  return std::unique_ptr<Backend>(std::move(*backend));
+}
+
+}  // namespace traitctl
