@@ -57,10 +57,10 @@ _traitctl() {
         "") COMPREPLY=($(compgen -W "$commands $global" -- "$cur")); return ;;
         submit) options="$batch --max-concurrent --poll-interval --parallel --lock-timeout --dry-run -y --yes" ;;
         run) options="$batch $policy $supervision --backend --job-timeout" ;;
-        retry) options="$batch $policy $supervision --watch --no-wait" ;;
+        retry) options="$batch $policy $supervision --watch --no-wait --backend" ;;
         resubmit) options="$batch $supervision --failed" ;;
-        status) options="$batch --watch --interval" ;;
-        cleanup) options="$batch --failed --completed --stopped --include-active --lock-timeout --dry-run -y --yes" ;;
+        status) options="$batch --watch --interval --backend" ;;
+        cleanup) options="$batch --failed --completed --stopped --include-active --lock-timeout --dry-run -y --yes --backend" ;;
         validate) options="$batch" ;;
     esac
     COMPREPLY=($(compgen -W "$options $global" -- "$cur"))

@@ -152,10 +152,6 @@ fs::path record_path(const fs::path& record_dir) {
   return record_dir / "jobs.json";
 }
 
-fs::path record_dir_of(const fs::path& state_dir, const std::string& project) {
-  return state_dir / "local" / project;
-}
-
 }  // namespace
 
 void to_json(nlohmann::json& json, const LocalJob& job) {
@@ -298,8 +294,10 @@ void keep_log(const fs::path& log_dir, const LocalJob& job, std::string_view tag
 // The container saw the host paths mounted at /data and /outputs; a local job
 // sees the host paths themselves, in DATA_PATH/OUTPUT_PATH and in every value
 // that names a file below them (GENOTYPE_FILE=/data/genotype/...). Absolute,
-// so that a job which changes folder still finds them.
-EnvironmentOverrides local_environment(const JobSpec& spec) {
+// so that a job which changes folder still finds them. TRAITCTL_ATTEMPT is
+// always set: a Run:ai job gets it from its second attempt on only, so that
+// first submissions stay those of the old scripts.
+EnvironmentOverrides local_environment(const JobSpec& spec, int attempt) {
   const auto absolute = [](const std::string& path) {
     std::error_code error;  // no working folder: keep the path as given
     const fs::path resolved = fs::absolute(path, error);
@@ -325,10 +323,11 @@ EnvironmentOverrides local_environment(const JobSpec& spec) {
       environment.emplace_back(key, data);
     } else if (key == "OUTPUT_PATH") {
       environment.emplace_back(key, outputs);
-    } else {
+    } else if (key != "TRAITCTL_ATTEMPT") {
       environment.emplace_back(key, on_host(value));
     }
   }
+  environment.emplace_back("TRAITCTL_ATTEMPT", std::to_string(attempt));
   return environment;
 }
 
@@ -360,6 +359,15 @@ Error read_only_error(const std::string& project) {
 
 }  // namespace
 
+fs::path local_record_dir(const fs::path& state_dir, const std::string& project) {
+  return state_dir / "local" / project;
+}
+
+bool has_local_record(const fs::path& state_dir, const std::string& project) {
+  std::error_code error;
+  return fs::exists(record_path(local_record_dir(state_dir, project)), error);
+}
+
 std::string LocalJob::status() const {
   if (!end) {
     return "Running";
@@ -371,7 +379,7 @@ Result<std::vector<LocalJob>> load_recorded_state(const fs::path& state_dir, con
   if (auto checked = check_file_name(project, "project"); !checked) {
     return checked.error();
   }
-  auto record = read_record(record_path(record_dir_of(state_dir, project)));
+  auto record = read_record(record_path(local_record_dir(state_dir, project)));
   if (!record) {
     return record.error();
   }
@@ -387,7 +395,7 @@ LocalBackend::LocalBackend(LocalOptions options, Clock& clock, bool read_only)
     : options_(std::move(options)),
       clock_(clock),
       read_only_(read_only),
-      record_dir_(record_dir_of(options_.state_dir, options_.project)),
+      record_dir_(local_record_dir(options_.state_dir, options_.project)),
       log_dir_(options_.state_dir / "logs") {}
 
 Result<std::unique_ptr<LocalBackend>> LocalBackend::open(LocalOptions options, Clock& clock) {
@@ -563,7 +571,7 @@ Result<SubmitOutcome> LocalBackend::submit(const JobSpec& spec) {
   if (error) {
     return make_error(ErrorKind::Io, "cannot create {}: {}", log_dir_.string(), error.message());
   }
-  auto child = ChildProcess::spawn(argv, local_environment(spec), log_dir_ / (spec.name + ".log"));
+  auto child = ChildProcess::spawn(argv, local_environment(spec, *attempt), log_dir_ / (spec.name + ".log"));
   if (!child) {
     return make_error(child.error().kind, "cannot start {} for {}: {}", shell_join(argv), spec.name,
                       child.error().message);

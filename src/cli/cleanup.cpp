@@ -9,6 +9,7 @@
 #include "traitctl/adapters/journal.hpp"
 #include "traitctl/adapters/signals.hpp"
 #include "traitctl/adapters/terminal.hpp"
+#include "traitctl/cli/backend_choice.hpp"
 #include "traitctl/cli/commands.hpp"
 #include "traitctl/core/parse.hpp"
 
@@ -17,6 +18,7 @@ namespace {
 
 struct CleanupOptions {
   BatchOptions batch;
+  BackendOptions backend;
   CleanupClasses classes;
   std::string lock_timeout = "10s";
   bool dry_run = false;
@@ -120,8 +122,15 @@ int run_cleanup(const CleanupOptions& options) {
     return fail_with(lock_timeout.error());
   }
   CancelToken& cancel = install_stop_signals();
-  RunaiBackend backend(context->runai);
-  auto listing = backend.list_workloads();
+  SystemClock clock;
+  // Deleting from a local batch takes its lock, so the jobs of a traitctl
+  // still running it are never touched.
+  auto backend = open_backend(options.backend, *context,
+                              options.dry_run ? BackendAccess::Inspect : BackendAccess::Delete, clock);
+  if (!backend) {
+    return fail_with(backend.error());
+  }
+  auto listing = (*backend)->list_workloads();
   if (!listing) {
     return fail_with(listing.error());
   }
@@ -148,7 +157,6 @@ int run_cleanup(const CleanupOptions& options) {
   if (!lock) {
     return fail_with(lock.error());
   }
-  SystemClock clock;
   auto journal = Journal::open(context->state_dir, "cleanup", context->settings.project,
                                context->settings.prefix, clock);
   if (!journal) {
@@ -156,7 +164,7 @@ int run_cleanup(const CleanupOptions& options) {
   }
 
   const CleanupReport summary = delete_jobs(
-      backend, cancel, selected, [&journal](const BatchJob& job, const Result<DeleteOutcome>& outcome) {
+      **backend, cancel, selected, [&journal](const BatchJob& job, const Result<DeleteOutcome>& outcome) {
         report_deletion(*journal, job, outcome);
       });
   print_summary(*context, selected, summary, options.batch.json);
@@ -181,6 +189,7 @@ Command register_cleanup(CLI::App& app, const GlobalOptions& /*global*/) {
   command->add_flag("--include-active", options->classes.active,
                     "Also delete jobs that are still pending or running (asks a second time)");
   add_lock_timeout_option(*command, options->lock_timeout);
+  add_backend_option(*command, options->backend);
   command->add_flag("--dry-run", options->dry_run, "List the jobs that would be deleted; delete nothing");
   command->add_flag("-y,--yes", options->yes, "Do not ask for confirmation (required without a terminal)");
   command->footer(
@@ -188,7 +197,8 @@ Command register_cleanup(CLI::App& app, const GlobalOptions& /*global*/) {
       "START_TRAIT..END_TRAIT), are ever deleted.\n\n"
       "Examples:\n"
       "  traitctl cleanup --failed --dry-run\n"
-      "  traitctl cleanup --failed --completed --traits 2-50 --yes\n\n"
+      "  traitctl cleanup --failed --completed --traits 2-50 --yes\n"
+      "  traitctl cleanup --failed --backend local --yes   # a batch of `traitctl run --backend local`\n\n"
       "Exit codes: 0 every deletion succeeded (or the job was already gone), 1 a deletion\n"
       "or the listing failed, 2 invalid usage, 130 interrupted.");
   return Command{command, [options] { return run_cleanup(*options); }};

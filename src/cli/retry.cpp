@@ -2,6 +2,7 @@
 // persisted retry budget.
 #include <CLI/CLI.hpp>
 
+#include "traitctl/cli/backend_choice.hpp"
 #include "traitctl/cli/commands.hpp"
 #include "traitctl/cli/supervise.hpp"
 
@@ -11,6 +12,7 @@ namespace {
 struct RetryOptions {
   BatchOptions batch;
   SupervisionOptions supervision;
+  BackendOptions backend;
   bool watch = false;
   bool no_wait = false;
 };
@@ -23,8 +25,20 @@ int run_retry(const RetryOptions& options) {
   auto& [context, request] = *prepared;
   request.watch = options.watch;
   request.wait_for_backoff = !options.no_wait;
-  RunaiBackend backend(context.runai);
-  return supervise(Outcome::Retry, context, options.supervision, request, backend, options.batch.json);
+  // Local jobs live only as long as the traitctl that started them, so only
+  // `run` retries them; here a local batch can only be looked at.
+  if (is_local(options.backend) && !options.supervision.dry_run) {
+    return fail_with(make_error(ErrorKind::Usage,
+                                "retry --backend local only looks (add --dry-run): local jobs stop with the "
+                                "traitctl that started them; `traitctl run --backend local -- COMMAND` "
+                                "retries them as it goes"));
+  }
+  SystemClock clock;
+  auto backend = open_backend(options.backend, context, BackendAccess::Inspect, clock);
+  if (!backend) {
+    return fail_with(backend.error());
+  }
+  return supervise(Outcome::Retry, context, options.supervision, request, **backend, options.batch.json);
 }
 
 }  // namespace
@@ -39,13 +53,15 @@ Command register_retry(CLI::App& app, const GlobalOptions& /*global*/) {
   auto* no_wait = command->add_flag("--no-wait", options->no_wait,
                                     "Leave traits still in backoff for a later run instead of waiting");
   no_wait->excludes(command->get_option("--watch"));
+  add_backend_option(*command, options->backend);
   command->footer(
       "Only exit-code-2 mount failures are retried; configuration errors (exit 1) and unknown failures are\n"
       "skipped with the reason. Attempts are counted in a ledger under --state-dir across runs.\n\n"
       "Examples:\n"
       "  traitctl retry --dry-run\n"
       "  traitctl retry --yes --max-retries 3 --retry-delay 30s\n"
-      "  traitctl retry --watch --yes --json\n\n"
+      "  traitctl retry --watch --yes --json\n"
+      "  traitctl retry --dry-run --backend local   # a batch of `traitctl run --backend local`\n\n"
       "Exit codes: 0 done (the report shows partial failures), 1 runai, listing or ledger error,\n"
       "2 invalid arguments, 130 interrupted.");
   return Command{command, [options] { return run_retry(*options); }};

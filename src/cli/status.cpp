@@ -9,6 +9,7 @@
 #include "traitctl/adapters/ledger_store.hpp"
 #include "traitctl/adapters/signals.hpp"
 #include "traitctl/adapters/terminal.hpp"
+#include "traitctl/cli/backend_choice.hpp"
 #include "traitctl/cli/commands.hpp"
 #include "traitctl/core/batch_status.hpp"
 #include "traitctl/core/parse.hpp"
@@ -18,6 +19,7 @@ namespace {
 
 struct StatusOptions {
   BatchOptions batch;
+  BackendOptions backend;
   bool watch = false;
   std::string interval = "30s";
 };
@@ -30,7 +32,7 @@ struct Snapshot {
 
 // The ledger is read without the batch lock: it is replaced atomically, so a
 // reader sees a whole old or a whole new file.
-Result<Snapshot> take_snapshot(const BatchContext& context, RunaiBackend& backend, const LedgerStore& store,
+Result<Snapshot> take_snapshot(const BatchContext& context, Backend& backend, const LedgerStore& store,
                                const Clock& clock) {
   auto listing = backend.list_workloads();
   if (!listing) {
@@ -208,12 +210,15 @@ int run_status(const StatusOptions& options) {
     return fail_with(store.error());
   }
   CancelToken& cancel = install_stop_signals();
-  RunaiBackend backend(context->runai);
   SystemClock clock;
+  auto backend = open_backend(options.backend, *context, BackendAccess::Inspect, clock);
+  if (!backend) {
+    return fail_with(backend.error());
+  }
   Display display(::isatty(STDOUT_FILENO) == 1);
   bool shown = false;
   while (true) {
-    auto snapshot = take_snapshot(*context, backend, *store, clock);
+    auto snapshot = take_snapshot(*context, **backend, *store, clock);
     if (!snapshot) {
       // A watch that has shown the batch rides out a failed listing.
       if (!options.watch || !shown) {
@@ -255,6 +260,7 @@ Command register_status(CLI::App& app, const GlobalOptions& /*global*/) {
                     "Show it again every --interval until the batch is finished or Ctrl-C");
   command->add_option("--interval", options->interval, "How often --watch looks again, e.g. 30s or 2m")
       ->capture_default_str();
+  add_backend_option(*command, options->backend);
   command->footer(
       "Reads the attempt ledger without taking the batch lock, so it works while\n"
       "submit, retry or run are busy with the batch. --json prints one object\n"
@@ -262,7 +268,8 @@ Command register_status(CLI::App& app, const GlobalOptions& /*global*/) {
       "Examples:\n"
       "  traitctl status\n"
       "  traitctl status --watch --interval 1m\n"
-      "  traitctl status --traits 2-50 --json\n\n"
+      "  traitctl status --traits 2-50 --json\n"
+      "  traitctl status --backend local   # a batch of `traitctl run --backend local`\n\n"
       "Exit codes: 0 shown (with --watch: the batch finished), 1 the listing failed or\n"
       "the ledger is unreadable, 2 invalid usage, 130 interrupted.");
   return Command{command, [options] { return run_status(*options); }};

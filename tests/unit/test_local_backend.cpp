@@ -139,6 +139,18 @@ class LocalBackendTest : public ::testing::Test {
   FakeClock clock_;
 };
 
+TEST_F(LocalBackendTest, TellsAFirstAttemptItsNumberOnce) {
+  auto backend = open(options());
+  ASSERT_EQ(*backend->submit(spec(5)), SubmitOutcome::Created);
+  EXPECT_EQ(wait_for_end(*backend, "t-5"), "Completed");
+
+  const std::string environment = read_file(root_ / "outputs" / "env-5.txt");
+  const auto first = environment.find("TRAITCTL_ATTEMPT=");
+  ASSERT_NE(first, std::string::npos);
+  EXPECT_EQ(environment.compare(first, 19, "TRAITCTL_ATTEMPT=1\n"), 0);
+  EXPECT_EQ(environment.find("TRAITCTL_ATTEMPT=", first + 1), std::string::npos);
+}
+
 TEST_F(LocalBackendTest, RunsTheJobWithItsEnvironmentAndTheHostPaths) {
   auto backend = open(options());
   ASSERT_EQ(*backend->submit(spec(5, {}, 2)), SubmitOutcome::Created);

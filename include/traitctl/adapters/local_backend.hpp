@@ -65,6 +65,12 @@ struct LocalJob {
 [[nodiscard]] Result<std::vector<LocalJob>> load_recorded_state(const std::filesystem::path& state_dir,
                                                                 const std::string& project);
 
+// Where the record of the project's local batch lives under `state_dir`.
+[[nodiscard]] std::filesystem::path local_record_dir(const std::filesystem::path& state_dir,
+                                                     const std::string& project);
+// Whether a traitctl has recorded a local batch of the project there.
+[[nodiscard]] bool has_local_record(const std::filesystem::path& state_dir, const std::string& project);
+
 class LocalBackend final : public Backend {
  public:
   // Owns the batch: runs jobs and rewrites the record. Holds a lock on the
