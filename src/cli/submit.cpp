@@ -94,10 +94,16 @@ class ConsoleObserver final : public SubmitObserver {
     }
     journal_.record({"submitted", spec.trait, spec.name, {{"calls", result.calls}}});
   }
-  void on_submit_failed(const JobSpec& spec, const SubmitResult& result) override {
-    report(Tag::Failed, "Trait {} - submission failed after {} tries: {}", spec.trait, result.calls,
-           result.error);
-    journal_.record({"failed", spec.trait, spec.name, {{"calls", result.calls}, {"reason", result.error}}});
+  void on_submit_failed(const JobSpec& spec, const SubmitResult& result, bool again) override {
+    report(again ? Tag::Warning : Tag::Failed, "Trait {} - submission failed after {} tries: {}{}", spec.trait,
+           result.calls, result.error, again ? "; trying again next cycle" : "");
+    journal_.record({"failed",
+                     spec.trait,
+                     spec.name,
+                     {{"calls", result.calls}, {"reason", result.error}, {"tried_again", again}}});
+  }
+  void on_listing_failed(const Error& error) override {
+    report(Tag::Warning, "Listing the batch failed: {}; trying again next cycle", error.message);
   }
 
  private:

@@ -17,11 +17,6 @@ enum class Stage {
   Settled,        // nothing more to do for it in this run
 };
 
-// A watching run outlives a cluster that fails for a while: a listing, delete
-// or submit that failed after its own retries is tried again next cycle, up
-// to this many failed cycles in a row (listings) or in the run (per trait).
-constexpr int max_failed_cycles = 3;
-
 bool is_going_away(const std::string& status) {
   std::string lowered(status);
   std::transform(lowered.begin(), lowered.end(), lowered.begin(),

@@ -2,16 +2,19 @@
 
 #include <algorithm>
 #include <deque>
+#include <map>
 
 namespace traitctl {
 namespace {
 
 // A failed submit may still have created the job (the CLI timed out after the
-// server acted). A later listing that shows it turns the failure into a success.
-void reconcile_failures(const BatchView& view, SubmitReport& report) {
+// server acted). A later listing that shows it turns the failure into a
+// success, and the trait is no longer waiting for another try.
+void reconcile_failures(const BatchView& view, SubmitReport& report, std::deque<int>& pending) {
   for (auto it = report.failed.begin(); it != report.failed.end();) {
     if (view.jobs.contains(it->first)) {
       report.submitted.push_back(it->first);
+      std::erase(pending, it->first);
       it = report.failed.erase(it);
     } else {
       ++it;
@@ -26,6 +29,10 @@ SubmitReport submit_batch(Backend& backend, Clock& clock, const CancelToken& can
   SubmitReport report;
   std::deque<int> pending(request.traits.begin(), request.traits.end());
   UnlistedSubmissions unlisted(request.unlisted_grace);
+  std::map<int, int> failed_cycles;  // per trait: rounds whose submit failed
+  bool listed_once = false;
+  int failed_listings = 0;  // in a row
+  int last_active = 0;
   auto wait_for_next_poll = [&](int active) {
     WaitProgress progress{active, request.max_concurrent, static_cast<int>(report.submitted.size()),
                           static_cast<int>(pending.size()), 0, request.poll_interval};
@@ -44,12 +51,23 @@ SubmitReport submit_batch(Backend& backend, Clock& clock, const CancelToken& can
     auto listing = list_with_retries(backend, clock, cancel, request.retry);
     ++report.listings;
     if (!listing) {
+      // Once the batch is under way a failing cluster gets a few polls to
+      // recover; a first listing that fails is a problem to report now
+      // (not logged in, wrong project).
+      if (listed_once && ++failed_listings < max_failed_cycles && !cancel.stop_requested()) {
+        observer.on_listing_failed(listing.error());
+        wait_for_next_poll(last_active);
+        continue;
+      }
       report.fatal = listing.error();
       break;
     }
+    listed_once = true;
+    failed_listings = 0;
     const BatchView view = view_batch(request.prefix, *listing);
-    reconcile_failures(view, report);
+    reconcile_failures(view, report, pending);
     const int active = view.active + unlisted.reconcile(*listing, clock.now());
+    last_active = active;
     observer.on_listing(view, active);
 
     std::erase_if(pending, [&](int trait) {
@@ -81,39 +99,54 @@ SubmitReport submit_batch(Backend& backend, Clock& clock, const CancelToken& can
     }
     const auto results = submit_all(backend, round, request.parallel_submits, clock, cancel, request.retry);
     int started = 0;
+    bool tried_again_later = false;
     for (std::size_t i = 0; i < round.size(); ++i) {
       const JobSpec& spec = round[i];
       const SubmitResult& result = results[i];
       report.runai_calls += result.calls;
       switch (result.status) {
         case SubmitStatus::Submitted:
+          report.failed.erase(spec.trait);  // an earlier round's failure
           report.submitted.push_back(spec.trait);
           unlisted.add(spec.name, clock.now());
           ++started;
           observer.on_submitted(spec, result);
           break;
         case SubmitStatus::AlreadyExists:
+          ++started;
+          if (report.failed.erase(spec.trait) > 0) {
+            // Our earlier round created it after all, unlisted until now.
+            report.submitted.push_back(spec.trait);
+            unlisted.add(spec.name, clock.now());
+            break;
+          }
           // Created by someone else since the listing: it holds a slot the
           // next listing will count.
           report.skipped.push_back(spec.trait);
-          ++started;
           observer.on_skipped(BatchJob{spec.trait, spec.name, "unknown", StatusClass::Active});
           break;
-        case SubmitStatus::Failed:
+        case SubmitStatus::Failed: {
           if (result.calls == 0) {
             pending.push_front(spec.trait);  // never tried: interrupted before its turn
-          } else {
-            report.failed[spec.trait] = result.error;
-            observer.on_submit_failed(spec, result);
+            break;
           }
+          report.failed[spec.trait] = result.error;
+          const bool again = ++failed_cycles[spec.trait] < max_failed_cycles;
+          if (again) {
+            pending.push_back(spec.trait);  // next cycle, unless its listing shows the job
+            tried_again_later = true;
+          }
+          observer.on_submit_failed(spec, result, again);
           break;
+        }
       }
     }
     if (pending.empty()) {
       break;
     }
-    if (started >= slots) {
-      // Full: nothing can start before some job ends.
+    if (started >= slots || tried_again_later) {
+      // Full, nothing can start before some job ends; or the cluster refused
+      // a submit and gets a poll interval to recover.
       wait_for_next_poll(active + started);
     }
   }
@@ -122,7 +155,7 @@ SubmitReport submit_batch(Backend& backend, Clock& clock, const CancelToken& can
   if (!report.failed.empty() && !report.fatal) {
     if (auto listing = backend.list_workloads(); listing) {
       ++report.listings;
-      reconcile_failures(view_batch(request.prefix, *listing), report);
+      reconcile_failures(view_batch(request.prefix, *listing), report, pending);
     }
   }
   std::sort(report.submitted.begin(), report.submitted.end());

@@ -138,21 +138,75 @@ TEST_F(SubmitterTest, RetriesAFailedSubmitAndCountsAlreadyExistsAsSubmitted) {
   EXPECT_EQ(backend.jobs["x-2"].submissions, 1);
 }
 
-TEST_F(SubmitterTest, AFinalFailureIsReportedAndTheBatchGoesOn) {
-  for (int i = 0; i < 3; ++i) {
-    backend.submit_errors.push_back(make_error(ErrorKind::Backend, "quota exceeded"));
-  }
-  const auto report = submit_batch(backend, clock, cancel, request_for({2, 3}, 5), observer);
-  ASSERT_EQ(report.failed.size(), 1u);
-  EXPECT_EQ(report.failed.at(2), "quota exceeded");
-  EXPECT_THAT(report.submitted, ElementsAre(3));
+TEST_F(SubmitterTest, AFailedSubmitIsTriedAgainNextCycle) {
+  // Two rounds of three calls fail; the third round's first call succeeds.
+  backend.submit_errors.assign(2 * 3, make_error(ErrorKind::Backend, "quota exceeded"));
+  const auto report = submit_batch(backend, clock, cancel, request_for({2}, 5), observer);
+  EXPECT_THAT(report.submitted, ElementsAre(2));
+  EXPECT_THAT(report.failed, IsEmpty());
+  EXPECT_EQ(backend.submitted_specs.size(), 7U);
+  EXPECT_EQ(observer.waits.size(), 2U);  // a poll interval before each new round
 }
 
-TEST_F(SubmitterTest, AListingThatKeepsFailingStopsTheBatch) {
+TEST_F(SubmitterTest, ASubmitFailingEveryCycleIsReportedAndTheBatchGoesOn) {
+  // One at a time, trait 2 first: both fail their first two rounds, trait 2
+  // its third as well (5 x 3 calls); trait 3's third round succeeds.
+  backend.submit_errors.assign(5 * 3, make_error(ErrorKind::Backend, "quota exceeded"));
+  auto request = request_for({2, 3}, 5);
+  request.parallel_submits = 1;
+  const auto report = submit_batch(backend, clock, cancel, request, observer);
+  EXPECT_THAT(report.submitted, ElementsAre(3));
+  ASSERT_EQ(report.failed.size(), 1u);
+  EXPECT_EQ(report.failed.at(2), "quota exceeded");
+  EXPECT_FALSE(report.fatal.has_value());
+}
+
+TEST_F(SubmitterTest, ASubmitThatFailedButCreatedTheJobIsNotSubmittedAgain) {
+  // The round's last call creates the job while reporting failure.
+  backend.ghost_submits = true;
+  backend.submit_errors = {make_error(ErrorKind::Timeout, "timed out"), make_error(ErrorKind::Timeout, "timed out"),
+                           make_error(ErrorKind::Backend, "connection reset")};
+  const auto report = submit_batch(backend, clock, cancel, request_for({2}, 5), observer);
+  EXPECT_THAT(report.submitted, ElementsAre(2));
+  EXPECT_THAT(report.skipped, IsEmpty());
+  EXPECT_THAT(report.failed, IsEmpty());
+  EXPECT_EQ(backend.submitted_specs.size(), 3U);
+  EXPECT_EQ(backend.jobs["x-2"].submissions, 1);
+}
+
+TEST_F(SubmitterTest, AFirstListingThatFailsStopsTheBatch) {
   backend.list_errors.assign(3, make_error(ErrorKind::Backend, "login expired"));
   const auto report = submit_batch(backend, clock, cancel, request_for({2}, 5), observer);
   ASSERT_TRUE(report.fatal.has_value());
   EXPECT_THAT(backend.submitted_specs, IsEmpty());
+  EXPECT_THAT(observer.waits, IsEmpty());
+}
+
+// From the second listing on, `failed_cycles` listings in a row fail with all
+// their retries; jobs finish between listings.
+SubmitReport submit_through_failed_listings(FakeBackend& backend, FakeClock& clock, CancelToken& cancel,
+                                            SubmitObserver& observer, int failed_cycles) {
+  backend.before_list = [failed_cycles](FakeBackend& fake) {
+    fake.advance_all();
+    if (fake.list_calls == 2) {
+      fake.list_errors.assign(static_cast<std::size_t>(3 * failed_cycles),
+                              make_error(ErrorKind::Backend, "dial tcp: i/o timeout"));
+    }
+  };
+  return submit_batch(backend, clock, cancel, request_for(range(2, 7), 3), observer);
+}
+
+TEST_F(SubmitterTest, ABatchUnderWayRidesOutFailedListings) {
+  const auto report = submit_through_failed_listings(backend, clock, cancel, observer, 2);
+  EXPECT_FALSE(report.fatal.has_value());
+  EXPECT_EQ(report.submitted, range(2, 7));
+  EXPECT_LE(backend.max_active_seen, 3);
+}
+
+TEST_F(SubmitterTest, ABatchUnderWayStopsAfterThreeFailedListingsInARow) {
+  const auto report = submit_through_failed_listings(backend, clock, cancel, observer, 3);
+  ASSERT_TRUE(report.fatal.has_value());
+  EXPECT_EQ(report.submitted, range(2, 4));
 }
 
 TEST_F(SubmitterTest, ATransientListingFailureIsRetried) {

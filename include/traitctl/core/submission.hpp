@@ -11,6 +11,12 @@
 
 namespace traitctl {
 
+// A waiting loop outlives a cluster that fails for a while: a listing,
+// delete or submit that failed after its own retries is tried again next
+// cycle, up to this many failed cycles in a row (listings) or in the run
+// (per trait).
+constexpr int max_failed_cycles = 3;
+
 struct SubmitRetryPolicy {
   int attempts = 3;        // calls per job before giving up
   Duration delay{2'000};   // before the 2nd call; doubled before each later one

@@ -29,11 +29,11 @@ struct SubmitRequest {
 struct SubmitReport {
   std::vector<int> submitted;
   std::vector<int> skipped;  // the job already existed
-  std::map<int, std::string> failed;  // trait -> the CLI's error
+  std::map<int, std::string> failed;  // trait -> the CLI's error, after max_failed_cycles rounds
   int runai_calls = 0;       // submit calls made, retries included
   int listings = 0;
   bool interrupted = false;
-  std::optional<Error> fatal;  // a listing failed: the batch stopped early
+  std::optional<Error> fatal;  // the first listing, or max_failed_cycles in a row, failed: the batch stopped early
 };
 
 // What the loop tells its caller, for progress lines and the journal.
@@ -41,12 +41,15 @@ class SubmitObserver {
  public:
   virtual ~SubmitObserver() = default;
   virtual void on_listing(const BatchView& /*view*/, int /*active*/) {}
+  // A listing failed after its retries; the loop tries again next poll.
+  virtual void on_listing_failed(const Error& /*error*/) {}
   virtual void on_skipped(const BatchJob& /*existing*/) {}
   virtual void on_waiting(const WaitProgress& /*progress*/) {}
   virtual void on_wait_tick(const WaitProgress& /*progress*/) {}
   virtual void on_submitting(const JobSpec& /*spec*/) {}
   virtual void on_submitted(const JobSpec& /*spec*/, const SubmitResult& /*result*/) {}
-  virtual void on_submit_failed(const JobSpec& /*spec*/, const SubmitResult& /*result*/) {}
+  // `again`: the trait is tried again next cycle (unless the listing shows its job).
+  virtual void on_submit_failed(const JobSpec& /*spec*/, const SubmitResult& /*result*/, bool /*again*/) {}
 };
 
 [[nodiscard]] SubmitReport submit_batch(Backend& backend, Clock& clock, const CancelToken& cancel,
