@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "traitctl/core/parse.hpp"
+
 namespace traitctl {
 namespace {
 
@@ -34,17 +36,17 @@ Result<void> validate_job_name(std::string_view name) {
   }
   if (name.size() > max_job_name_length) {
     return make_error(ErrorKind::Usage, "job name '{}' is {} characters long; Run:ai allows at most {}",
-                      name, name.size(), max_job_name_length);
+                      printable(name), name.size(), max_job_name_length);
   }
   if (name.front() < 'a' || name.front() > 'z') {
-    return make_error(ErrorKind::Usage, "job name '{}' must start with a lowercase letter", name);
+    return make_error(ErrorKind::Usage, "job name '{}' must start with a lowercase letter", printable(name));
   }
   if (!std::all_of(name.begin(), name.end(), is_lower_alnum_or_dash)) {
     return make_error(ErrorKind::Usage,
-                      "job name '{}' may contain only lowercase letters, digits and '-'", name);
+                      "job name '{}' may contain only lowercase letters, digits and '-'", printable(name));
   }
   if (name.back() == '-') {
-    return make_error(ErrorKind::Usage, "job name '{}' must not end with '-'", name);
+    return make_error(ErrorKind::Usage, "job name '{}' must not end with '-'", printable(name));
   }
   return {};
 }
@@ -58,11 +60,11 @@ Result<void> validate_prefix(std::string_view prefix, int highest_trait) {
     return make_error(ErrorKind::Usage,
                       "prefix '{}' makes job names up to {} characters long ('{}'); Run:ai allows at most {}: "
                       "use a prefix of at most {} characters",
-                      prefix, longest.size(), longest, max_job_name_length,
+                      printable(prefix), longest.size(), printable(longest), max_job_name_length,
                       max_job_name_length - (longest.size() - prefix.size()));
   }
   if (auto valid = validate_job_name(longest); !valid) {
-    return make_error(ErrorKind::Usage, "invalid prefix '{}': {}", prefix, valid.error().message);
+    return make_error(ErrorKind::Usage, "invalid prefix '{}': {}", printable(prefix), valid.error().message);
   }
   return {};
 }

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
+
+#include "traitctl/core/parse.hpp"
 
 namespace traitctl {
 namespace {
@@ -36,6 +39,17 @@ TEST(ValidateJobName, RejectsBadNames) {
   EXPECT_FALSE(validate_job_name("trait;rm").ok());
   EXPECT_FALSE(validate_job_name(std::string(64, 'a')).ok());
   EXPECT_TRUE(validate_job_name(std::string(63, 'a')).ok());
+}
+
+TEST(ValidatePrefix, EchoesAHostilePrefixOnOneLineWithoutRawControlBytes) {
+  const std::vector<std::string> prefixes{"a\nb", "a\x1b[2Jb", "\xff\xfe", std::string(100'000, 'a') + "\n"};
+  for (const auto& prefix : prefixes) {
+    auto result = validate_prefix(prefix, 187);
+    ASSERT_FALSE(result.ok());
+    const std::string& message = result.error().message;
+    EXPECT_NE(message.find(printable(prefix)), std::string::npos) << message.substr(0, 200);
+    EXPECT_EQ(message, printable(message)) << "raw control or non-UTF-8 bytes: " << printable(message.substr(0, 200));
+  }
 }
 
 TEST(ValidatePrefix, NamesTheLimitWhenTheLongestNameIsTooLong) {

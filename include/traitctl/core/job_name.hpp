@@ -18,7 +18,9 @@ inline constexpr std::size_t max_job_name_length = 63;
 // The trait number when `name` is a member of batch `prefix`, else nullopt.
 [[nodiscard]] std::optional<int> batch_trait(std::string_view prefix, std::string_view name);
 
-// Lowercase letters, digits and '-', starting with a letter, at most 63 characters.
+// Lowercase letters, digits and '-', starting with a letter, at most 63
+// characters. Error messages echo the name through printable(): one line, no
+// raw control or non-UTF-8 bytes.
 [[nodiscard]] Result<void> validate_job_name(std::string_view name);
 
 // Checks the prefix and the longest name it makes with `highest_trait`.
