@@ -72,13 +72,14 @@ Result<Ledger> LedgerStore::load() const {
     return make_error(ErrorKind::Parse,
                       "{}: {}; it was left untouched — move it aside to start the batch's attempt "
                       "counts afresh",
-                      ledger_path_.string(), ledger.error().message);
+                      printable(ledger_path_.string()), printable(ledger.error().message));
   }
   if (ledger->project != project_ || ledger->prefix != prefix_) {
     return make_error(ErrorKind::Parse,
                       "{} holds the ledger of project '{}' prefix '{}', not of project '{}' prefix '{}'; "
                       "it was left untouched — was it copied or renamed by hand?",
-                      ledger_path_.string(), ledger->project, ledger->prefix, project_, prefix_);
+                      printable(ledger_path_.string()), printable(ledger->project), printable(ledger->prefix),
+                      printable(project_), printable(prefix_));
   }
   return ledger;
 }

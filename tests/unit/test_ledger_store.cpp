@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "traitctl/adapters/ledger_store.hpp"
+#include "traitctl/core/parse.hpp"
 
 namespace traitctl {
 namespace {
@@ -77,6 +78,21 @@ TEST_F(LedgerStoreTest, CorruptFileIsReportedAndLeftAlone) {
   EXPECT_NE(message.find("left untouched"), std::string::npos) << message;
   EXPECT_NE(message.find("move it aside"), std::string::npos) << message;
   EXPECT_EQ(*read_file_contents(store_->ledger_path()), text) << "byte for byte";
+}
+
+TEST_F(LedgerStoreTest, ReportsHostileBytesInACorruptFileOnOneLine) {
+  // A parse error quotes what it last read, bytes >= 0x80 raw; a foreign
+  // ledger's names come from the file, escapes decoded.
+  for (const std::string& text :
+       {std::string("{\"version\": 1,\xff\xfe\x1b[31m"),
+        std::string(R"({"version": 1, "project": "team-b\u001b[2J\n", "prefix": "gwas", "traits": {}})")}) {
+    write_raw(store_->ledger_path(), text);
+    auto loaded = store_->load();
+    ASSERT_FALSE(loaded.ok());
+    const std::string& message = loaded.error().message;
+    EXPECT_EQ(message, printable(message)) << "raw control or non-UTF-8 bytes: " << printable(message);
+    EXPECT_EQ(*read_file_contents(store_->ledger_path()), text) << "byte for byte";
+  }
 }
 
 TEST_F(LedgerStoreTest, FutureVersionIsReportedAndLeftAlone) {
