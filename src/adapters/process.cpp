@@ -19,6 +19,8 @@
 #include <thread>
 #include <utility>
 
+#include "traitctl/core/parse.hpp"
+
 namespace traitctl {
 namespace {
 
@@ -106,7 +108,8 @@ Result<std::string> resolve_program(const std::string& name) {
     }
     start = end + 1;
   }
-  return make_error(ErrorKind::NotFound, "'{}' not found on PATH: install it or give its full path", name);
+  return make_error(ErrorKind::NotFound, "'{}' not found on PATH: install it or give its full path",
+                    printable(name));
 }
 
 std::string_view variable_name(std::string_view entry) {
@@ -124,7 +127,7 @@ Result<std::vector<std::string>> build_environment(bool inherit, const Environme
     const std::string& name = variable.first;
     if (name.empty() || name.find('=') != std::string::npos || name.find('\0') != std::string::npos) {
       return make_error(ErrorKind::Process, "invalid environment variable name '{}' for a child process",
-                        name);
+                        printable(name));
     }
     std::string entry = name;
     entry += '=';
@@ -252,11 +255,11 @@ Result<pid_t> spawn_child(const std::vector<std::string>& argv, bool inherit_env
   FileActions actions;
   SpawnAttributes attributes;
   if (int rc = set_up_streams(actions, out_fd, err_fd); rc != 0) {
-    return make_error(ErrorKind::Process, "cannot prepare to start '{}': {}", argv.front(),
+    return make_error(ErrorKind::Process, "cannot prepare to start '{}': {}", printable(argv.front()),
                       std::strerror(rc));
   }
   if (int rc = set_up_attributes(attributes); rc != 0) {
-    return make_error(ErrorKind::Process, "cannot prepare to start '{}': {}", argv.front(),
+    return make_error(ErrorKind::Process, "cannot prepare to start '{}': {}", printable(argv.front()),
                       std::strerror(rc));
   }
   const std::vector<char*> args = c_strings(argv);
@@ -265,10 +268,10 @@ Result<pid_t> spawn_child(const std::vector<std::string>& argv, bool inherit_env
   const int rc =
       posix_spawn(&pid, program->c_str(), actions.get(), attributes.get(), args.data(), envp.data());
   if (rc == ENOENT) {
-    return make_error(ErrorKind::NotFound, "'{}' not found: check the path", *program);
+    return make_error(ErrorKind::NotFound, "'{}' not found: check the path", printable(*program));
   }
   if (rc != 0) {
-    return make_error(ErrorKind::Process, "cannot start '{}': {}", *program, std::strerror(rc));
+    return make_error(ErrorKind::Process, "cannot start '{}': {}", printable(*program), std::strerror(rc));
   }
   return pid;
 }
@@ -453,7 +456,8 @@ Result<ChildProcess> ChildProcess::spawn(const std::vector<std::string>& argv,
                                          const std::filesystem::path& log_path) {
   const UniqueFd log(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
   if (!log.valid()) {
-    return make_error(ErrorKind::Io, "cannot open log file {}: {}", log_path.string(), std::strerror(errno));
+    return make_error(ErrorKind::Io, "cannot open log file {}: {}", printable(log_path.string()),
+                      std::strerror(errno));
   }
   const auto pid = spawn_child(argv, true, environment, log.get(), log.get());
   if (!pid) {

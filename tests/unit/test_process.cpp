@@ -153,6 +153,22 @@ TEST(RunProcess, MissingExecutableIsNotFoundAndNamesIt) {
   EXPECT_THAT(by_path.error().message, HasSubstr("/nonexistent/traitctl-prog"));
 }
 
+TEST(RunProcess, EscapesAHostileProgramNameInItsErrors) {
+  const fs::path dir = fs::temp_directory_path() / ("traitctl-test-process-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const fs::path not_executable = dir / "runai\n\x1b[2J\xff";
+  std::ofstream(not_executable) << "#!/bin/sh\n";
+  fs::permissions(not_executable, fs::perms::owner_read | fs::perms::owner_write);
+  for (const std::string& program :
+       {not_executable.string(), (dir / "missing\n\x1b[2J").string(), std::string("missing\n\x1b[2J")}) {
+    const auto output = run_process({program}, with_timeout(Duration{5'000}));
+    ASSERT_FALSE(output.ok()) << program;
+    EXPECT_THAT(output.error().message, HasSubstr("\\n\\x1b[2J"));
+    EXPECT_EQ(output.error().message.find_first_of("\n\x1b\xff"), std::string::npos) << output.error().message;
+  }
+  fs::remove_all(dir);
+}
+
 TEST(RunProcess, EmptyCommandIsAnError) {
   const auto output = run_process({}, with_timeout(Duration{5'000}));
   ASSERT_FALSE(output.ok());
