@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "traitctl/config/env_file.hpp"
+#include "traitctl/core/parse.hpp"
 
 namespace traitctl {
 namespace {
@@ -140,6 +141,29 @@ TEST(ParseEnvFile, ReportsMalformedLinesWithFileAndLineNumber) {
     ASSERT_FALSE(values.ok()) << c.text;
     EXPECT_EQ(values.error().kind, ErrorKind::Config) << c.text;
     EXPECT_THAT(values.error().message, HasSubstr(c.message)) << c.text;
+  }
+}
+
+TEST(ParseEnvFile, RefusesANulByteAnywhereWithItsLine) {
+  using namespace std::string_literals;
+  struct Case {
+    std::string text;
+    std::string message;
+  };
+  const std::vector<Case> cases{
+      {"A=1\nIMAGE=ab\0cd\n"s, "my.env:2: a NUL byte at column 9; a .env file is text"},
+      {"A='x\0'\n"s, "my.env:1: a NUL byte at column 5"},
+      {"A=1\n# a comment \0\n"s, "my.env:2: a NUL byte at column 13"},
+      // UTF-16LE with its byte order mark: every other byte is NUL.
+      {"\xff\xfeP\0R\0=\0x\0\n\0"s, "my.env:1: a NUL byte at column 4; a .env file is text (if it was "
+                                        "saved as UTF-16, save it as UTF-8): \\xff\\xfeP\\x00R"},
+  };
+  for (const auto& c : cases) {
+    auto values = parse_env_file(c.text, "my.env");
+    ASSERT_FALSE(values.ok()) << printable(c.text);
+    EXPECT_EQ(values.error().kind, ErrorKind::Config);
+    EXPECT_THAT(values.error().message, HasSubstr(c.message));
+    EXPECT_EQ(values.error().message.find('\0'), std::string::npos);
   }
 }
 
