@@ -108,11 +108,14 @@ void print_checks(const std::vector<Check>& checks, bool json) {
     std::cout << result.dump(2) << '\n';
     return;
   }
+  // A longer value overflows its cell rather than widening the column: one
+  // 100 KB value must not pad every row of the report to 100 KB.
+  constexpr std::size_t max_value_width = 80;
   std::size_t name_width = 0;
   std::size_t value_width = 0;
   for (const auto& check : checks) {
     name_width = std::max(name_width, check.name.size());
-    value_width = std::max(value_width, check.value.size());
+    value_width = std::max(value_width, std::min(check.value.size(), max_value_width));
   }
   for (const auto& check : checks) {
     fmt::print("{:<4}  {:<{}}  {:<{}}  {}\n", status_word(check.status), check.name, name_width,
