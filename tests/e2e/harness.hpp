@@ -43,7 +43,9 @@ class FakeCluster {
   void write_config(const nlohmann::json& config) const;
   // state.json ({"call_count", "history": [...]}), or {} before the first call.
   [[nodiscard]] nlohmann::json state() const;
-  // Every recorded call: {"t_ms", "argv" (after the program name), "exit" (null for a hang)}.
+  // Every recorded call: {"t_ms", "argv" (after the program name), "argv_hex"
+  // (each argument's bytes in hex: exact where argv is not UTF-8), "exit"
+  // (null for a hang)}.
   [[nodiscard]] std::vector<nlohmann::json> calls() const;
   // Calls whose command word is `subcommand` ("submit", "delete", "list", ...).
   [[nodiscard]] int count_calls(std::string_view subcommand) const;

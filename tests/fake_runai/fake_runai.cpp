@@ -4,7 +4,9 @@
 //   config.json  written by tests, every key optional (see load_config)
 //   state.json   every workload ever created, plus the call counter
 //   state.lock   flock'ed for each call's read-modify-write of state.json
-//   calls.jsonl  one line per call: {"t_ms", "argv" (after the program name), "exit"}
+//   calls.jsonl  one line per call: {"t_ms", "argv" (after the program name),
+//                "argv_hex" (the same, each byte as two hex digits: lossless where
+//                argv is not UTF-8), "exit"}
 // It deliberately shares no code with traitctl_core, so a parser bug in
 // traitctl cannot be mirrored here and go unnoticed.
 #include <fcntl.h>
@@ -1110,6 +1112,21 @@ class ExclusiveLock {
   int fd_;
 };
 
+// Each string as lowercase hex, two digits per byte.
+std::vector<std::string> hex_strings(const std::vector<std::string>& strings) {
+  std::vector<std::string> hex;
+  hex.reserve(strings.size());
+  for (const auto& text : strings) {
+    std::string digits;
+    digits.reserve(text.size() * 2);
+    for (const char c : text) {
+      digits += fmt::format("{:02x}", static_cast<unsigned char>(c));
+    }
+    hex.push_back(std::move(digits));
+  }
+  return hex;
+}
+
 int run(const std::vector<std::string>& argv) {
   const char* dir_env = std::getenv("FAKE_RUNAI_DIR");
   if (dir_env == nullptr || *dir_env == '\0') {
@@ -1145,12 +1162,16 @@ int run(const std::vector<std::string>& argv) {
         outcome = {"", fmt::format("{}\n", e.what()), 1};
       }
     }
-    write_atomically(dir / "state.json",
-                     json{{"call_count", call.call_number}, {"history", history}}.dump(1) + "\n");
-    append_line(
-        dir / "calls.jsonl",
-        json{{"t_ms", call.now_ms}, {"argv", argv}, {"exit", hang ? json(nullptr) : json(outcome.exit_code)}}
-            .dump());
+    // JSON holds only UTF-8: other bytes become U+FFFD here, and argv_hex
+    // keeps every argument byte for byte.
+    write_atomically(dir / "state.json", json{{"call_count", call.call_number}, {"history", history}}.dump(
+                                             1, ' ', false, json::error_handler_t::replace) +
+                                             "\n");
+    append_line(dir / "calls.jsonl", json{{"t_ms", call.now_ms},
+                                          {"argv", argv},
+                                          {"argv_hex", hex_strings(argv)},
+                                          {"exit", hang ? json(nullptr) : json(outcome.exit_code)}}
+                                         .dump(-1, ' ', false, json::error_handler_t::replace));
   }
   if (hang) {
     for (;;) {
