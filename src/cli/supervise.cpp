@@ -103,10 +103,8 @@ class ConsoleRetryObserver final : public RetryObserver {
     report(Tag::Failed, "Resubmission failed: {}", error);
     record("failed", trait, {{"reason", error}});
   }
-  void on_submitting(const JobSpec& spec) override {
-    report(Tag::Submit, "Trait {} (job: {})", spec.trait, spec.name);
-    record("submitted", spec.trait, {{"attempt", 1}}, spec.name);
-  }
+  void on_submitting(const JobSpec& spec) override { report(Tag::Submit, "Trait {} (job: {})", spec.trait, spec.name); }
+  void on_submitted(int trait) override { record("submitted", trait, {{"attempt", 1}}); }
   void on_submit_failed(int trait, const std::string& error) override {
     report(Tag::Failed, "Trait {} - submission failed: {}", trait, error);
     record("failed", trait, {{"reason", error}});
@@ -146,6 +144,11 @@ nlohmann::json trait_map(const std::map<int, std::string>& entries) {
     object[std::to_string(trait)] = text;
   }
   return object;
+}
+
+// " (traits 2, 15)" after a count, so the report names them; "" for none.
+std::string named(const std::vector<int>& traits) {
+  return traits.empty() ? "" : fmt::format(" (traits {})", fmt::join(traits, ", "));
 }
 
 int count_of(const RetryReport& summary, FailureClass failure) {
@@ -209,10 +212,13 @@ void print_report(Outcome outcome, const RetryReport& summary, const BatchContex
   }
   spdlog::info("  Retried:                   {}", summary.retried.size() + summary.resubmitted_manually.size());
   spdlog::info("  Succeeded after retry:     {}", summary.succeeded_after_retry.size());
-  spdlog::info("  Out of retries:            {}{}", summary.out_of_retries.size(),
-               summary.out_of_retries.empty() ? "" : fmt::format(" (traits {})", fmt::join(summary.out_of_retries, ", ")));
+  std::vector<int> not_retryable;
+  for (const auto& [trait, reason] : summary.not_retryable) {
+    not_retryable.push_back(trait);
+  }
+  spdlog::info("  Out of retries:            {}{}", summary.out_of_retries.size(), named(summary.out_of_retries));
   spdlog::info("  Resubmission failures:     {}", summary.resubmission_failures.size());
-  spdlog::info("  Skipped (not retryable):   {}", summary.not_retryable.size());
+  spdlog::info("  Skipped (not retryable):   {}{}", not_retryable.size(), named(not_retryable));
   for (const auto& [trait, eligible_at] : summary.deferred) {
     spdlog::info("  Trait {} becomes eligible for retry at {}", trait, format_utc(eligible_at));
   }

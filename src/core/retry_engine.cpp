@@ -96,6 +96,10 @@ class Supervisor {
 
   // Watch mode: another cycle may succeed where this listing failed.
   bool tolerate_failed_listing(const Error& error) {
+    if (cancel_.stop_requested()) {
+      report_.interrupted = true;  // Ctrl-C cut the call short: not a cluster failure
+      return false;
+    }
     if (request_.watch && ++failed_listings_ < max_failed_cycles) {
       return true;
     }
@@ -119,6 +123,7 @@ class Supervisor {
       report_.submission_failures.erase(*it);
       report_.submitted.push_back(*it);
       first_submitted_.insert(*it);
+      observer_.on_submitted(*it);
       it = unanswered_submits_.erase(it);
     }
   }
@@ -376,6 +381,7 @@ class Supervisor {
         if (created) {
           report_.submitted.push_back(spec.trait);
           unanswered_submits_.erase(spec.trait);
+          observer_.on_submitted(spec.trait);
         } else if (results[i].calls > 0) {
           observer_.on_submit_failed(spec.trait, results[i].error);
           unanswered_submits_.insert(spec.trait);

@@ -50,11 +50,15 @@ SubmitReport submit_batch(Backend& backend, Clock& clock, const CancelToken& can
     }
     auto listing = list_with_retries(backend, clock, cancel, request.retry);
     ++report.listings;
+    if (!listing && cancel.stop_requested()) {
+      report.interrupted = true;  // Ctrl-C cut the call short: not a cluster failure
+      break;
+    }
     if (!listing) {
       // Once the batch is under way a failing cluster gets a few polls to
       // recover; a first listing that fails is a problem to report now
       // (not logged in, wrong project).
-      if (listed_once && ++failed_listings < max_failed_cycles && !cancel.stop_requested()) {
+      if (listed_once && ++failed_listings < max_failed_cycles) {
         observer.on_listing_failed(listing.error());
         wait_for_next_poll(last_active);
         continue;

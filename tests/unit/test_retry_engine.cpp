@@ -251,5 +251,40 @@ TEST_F(RetryEngineTest, WatchingOutlivesFailedListingsButNotThreeCyclesInARow) {
   EXPECT_EQ(given_up.fatal->message, "i/o timeout");
 }
 
+// Ctrl-C reaches the runai child too: the listing it cut short is an
+// interruption (exit 130), not a cluster failure (exit 1).
+TEST_F(RetryEngineTest, AListingCutShortByAStopRequestIsAnInterruption) {
+  request.traits = {2};
+  fail_now(2, 2);
+  backend.before_list = [&](FakeBackend& fake) {
+    if (fake.list_calls == 1) {
+      cancel.request_stop();
+      fake.list_errors.assign(1, Error{ErrorKind::Backend, "signal: interrupt"});
+    }
+  };
+  const auto report = supervise();
+  EXPECT_TRUE(report.interrupted);
+  EXPECT_FALSE(report.fatal.has_value());
+}
+
+TEST_F(RetryEngineTest, ReportsEachFirstSubmissionOnceItCreatedTheJob) {
+  struct Submissions : RetryObserver {
+    void on_submitting(const JobSpec& spec) override { tried.push_back(spec.trait); }
+    void on_submitted(int trait) override { created.push_back(trait); }
+    std::vector<int> tried;
+    std::vector<int> created;
+  } submissions;
+  request.traits = {2, 3};
+  request.watch = true;
+  request.submit_new = true;
+  request.parallel_submits = 1;
+  request.submit_retry.attempts = 1;
+  backend.submit_errors = {Error{ErrorKind::Backend, "i/o timeout"}};
+  Ledger ledger = persisted;
+  (void)supervise_batch(backend, clock, cancel, request, ledger, submissions);
+  EXPECT_THAT(submissions.tried, ElementsAre(2, 3, 2));
+  EXPECT_THAT(submissions.created, ElementsAre(3, 2));
+}
+
 }  // namespace
 }  // namespace traitctl

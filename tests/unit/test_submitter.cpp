@@ -216,6 +216,20 @@ TEST_F(SubmitterTest, ATransientListingFailureIsRetried) {
   EXPECT_THAT(report.submitted, ElementsAre(2));
 }
 
+// Ctrl-C reaches the runai child too: the listing it cut short is an
+// interruption (exit 130), not a cluster failure (exit 1).
+TEST_F(SubmitterTest, AListingCutShortByAStopRequestIsAnInterruption) {
+  backend.before_list = [&](FakeBackend& fake) {
+    if (fake.list_calls == 2) {
+      cancel.request_stop();
+      fake.list_errors.assign(1, make_error(ErrorKind::Backend, "signal: interrupt"));
+    }
+  };
+  const auto report = submit_batch(backend, clock, cancel, request_for(range(2, 20), 3), observer);
+  EXPECT_TRUE(report.interrupted);
+  EXPECT_FALSE(report.fatal.has_value());
+}
+
 TEST_F(SubmitterTest, StopsStartingWorkOnceCancelled) {
   backend.before_list = [&](FakeBackend& fake) {
     if (fake.list_calls == 2) {

@@ -77,6 +77,8 @@ class RetryObserver {
   virtual void on_resubmitted(int /*trait*/, int /*attempt*/) {}
   virtual void on_resubmit_failed(int /*trait*/, const std::string& /*error*/) {}
   virtual void on_submitting(const JobSpec& /*spec*/) {}
+  // The first submission created the job (perhaps learnt from a later listing).
+  virtual void on_submitted(int /*trait*/) {}
   virtual void on_submit_failed(int /*trait*/, const std::string& /*error*/) {}
   virtual void on_waiting(const WaitProgress& /*progress*/) {}
   virtual void on_wait_tick(const WaitProgress& /*progress*/) {}
