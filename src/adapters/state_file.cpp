@@ -110,17 +110,27 @@ Result<void> write_temp(const fs::path& temp, int fd, std::string_view content) 
   return {};
 }
 
+// " (pid N)" of the lock's holder, or "" when unknown. The holder writes its
+// pid just after taking the lock, so a file still empty is read again for a
+// moment before giving up.
 std::string lock_holder(const fs::path& path) {
-  const auto content = read_file_contents(path);
-  int pid = 0;
-  if (content) {
-    const std::string_view text = *content;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), pid);
-    if (error == std::errc{} && pid > 0) {
-      return fmt::format(" (pid {})", pid);
+  constexpr auto patience = std::chrono::milliseconds(250);
+  const auto give_up = std::chrono::steady_clock::now() + patience;
+  while (true) {
+    const auto content = read_file_contents(path);
+    int pid = 0;
+    if (content) {
+      const std::string_view text = *content;
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), pid);
+      if (error == std::errc{} && pid > 0) {
+        return fmt::format(" (pid {})", pid);
+      }
     }
+    if (std::chrono::steady_clock::now() >= give_up) {
+      return "";
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  return "";
 }
 
 }  // namespace
