@@ -122,9 +122,10 @@ Result<std::map<std::string, std::string>> parse_env_file(std::string_view text,
     // A NUL would end the value early once it becomes a C string (argv):
     // refuse the line rather than pass on a silently shortened value.
     if (const std::size_t nul = line.find('\0'); nul != std::string_view::npos) {
-      return fail(fmt::format("a NUL byte at column {}; a .env file is text (if it was saved as UTF-16, "
-                              "save it as UTF-8)",
-                              nul + 1));
+      return fail(
+          fmt::format("a NUL byte at column {}; a .env file is text (if it was saved as UTF-16, "
+                      "save it as UTF-8)",
+                      nul + 1));
     }
     std::string_view body = trim_blanks(line);
     if (body.empty() || body.starts_with('#')) {

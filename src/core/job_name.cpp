@@ -42,8 +42,8 @@ Result<void> validate_job_name(std::string_view name) {
     return make_error(ErrorKind::Usage, "job name '{}' must start with a lowercase letter", printable(name));
   }
   if (!std::all_of(name.begin(), name.end(), is_lower_alnum_or_dash)) {
-    return make_error(ErrorKind::Usage,
-                      "job name '{}' may contain only lowercase letters, digits and '-'", printable(name));
+    return make_error(ErrorKind::Usage, "job name '{}' may contain only lowercase letters, digits and '-'",
+                      printable(name));
   }
   if (name.back() == '-') {
     return make_error(ErrorKind::Usage, "job name '{}' must not end with '-'", printable(name));

@@ -155,8 +155,9 @@ TEST(ParseEnvFile, RefusesANulByteAnywhereWithItsLine) {
       {"A='x\0'\n"s, "my.env:1: a NUL byte at column 5"},
       {"A=1\n# a comment \0\n"s, "my.env:2: a NUL byte at column 13"},
       // UTF-16LE with its byte order mark: every other byte is NUL.
-      {"\xff\xfeP\0R\0=\0x\0\n\0"s, "my.env:1: a NUL byte at column 4; a .env file is text (if it was "
-                                        "saved as UTF-16, save it as UTF-8): \\xff\\xfeP\\x00R"},
+      {"\xff\xfeP\0R\0=\0x\0\n\0"s,
+       "my.env:1: a NUL byte at column 4; a .env file is text (if it was "
+       "saved as UTF-16, save it as UTF-8): \\xff\\xfeP\\x00R"},
   };
   for (const auto& c : cases) {
     auto values = parse_env_file(c.text, "my.env");

@@ -48,7 +48,8 @@ TEST(ValidatePrefix, EchoesAHostilePrefixOnOneLineWithoutRawControlBytes) {
     ASSERT_FALSE(result.ok());
     const std::string& message = result.error().message;
     EXPECT_NE(message.find(printable(prefix)), std::string::npos) << message.substr(0, 200);
-    EXPECT_EQ(message, printable(message)) << "raw control or non-UTF-8 bytes: " << printable(message.substr(0, 200));
+    EXPECT_EQ(message, printable(message))
+        << "raw control or non-UTF-8 bytes: " << printable(message.substr(0, 200));
   }
 }
 

@@ -164,7 +164,8 @@ TEST(RunProcess, EscapesAHostileProgramNameInItsErrors) {
     const auto output = run_process({program}, with_timeout(Duration{5'000}));
     ASSERT_FALSE(output.ok()) << program;
     EXPECT_THAT(output.error().message, HasSubstr("\\n\\x1b[2J"));
-    EXPECT_EQ(output.error().message.find_first_of("\n\x1b\xff"), std::string::npos) << output.error().message;
+    EXPECT_EQ(output.error().message.find_first_of("\n\x1b\xff"), std::string::npos)
+        << output.error().message;
   }
   fs::remove_all(dir);
 }
