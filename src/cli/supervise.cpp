@@ -216,7 +216,8 @@ void print_report(Outcome outcome, const RetryReport& summary, const BatchContex
   for (const auto& [trait, reason] : summary.not_retryable) {
     not_retryable.push_back(trait);
   }
-  spdlog::info("  Out of retries:            {}{}", summary.out_of_retries.size(), named(summary.out_of_retries));
+  spdlog::info("  Out of retries:            {}{}", summary.out_of_retries.size(),
+               named(summary.out_of_retries));
   spdlog::info("  Resubmission failures:     {}", summary.resubmission_failures.size());
   spdlog::info("  Skipped (not retryable):   {}{}", not_retryable.size(), named(not_retryable));
   for (const auto& [trait, eligible_at] : summary.deferred) {
