@@ -1,10 +1,12 @@
 #include "traitctl/cli/app.hpp"
 
 #include <CLI/CLI.hpp>
+#include <iostream>
 #include <unistd.h>
 
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/commands.hpp"
+#include "traitctl/core/parse.hpp"
 
 namespace traitctl {
 namespace {
@@ -62,8 +64,13 @@ int run_cli(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    const int cli11_code = app.exit(error);
-    return cli11_code == 0 ? to_int(ExitCode::Success) : to_int(ExitCode::Usage);
+    if (error.get_exit_code() == 0) {  // --help, --version
+      app.exit(error);
+      return to_int(ExitCode::Success);
+    }
+    // The message quotes what was typed: escaped, as in every other error.
+    std::cerr << printable(error.what()) << "\nRun with --help for more information.\n";
+    return to_int(ExitCode::Usage);
   }
   configure_logging(global.verbosity, global.quiet, should_color(color_mode(global.color), STDERR_FILENO));
   for (const auto& command : commands) {

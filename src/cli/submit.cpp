@@ -172,9 +172,9 @@ int print_plan(const BatchContext& context, RunaiBackend& backend, int max_concu
   }
   fmt::print("  To submit:         {}\n", to_submit.size());
   fmt::print("  Active now:        {} (max concurrent: {})\n", view.active, max_concurrent);
-  fmt::print("  Per job:           {} CPU, {} memory\n", settings.cpu, settings.memory);
+  fmt::print("  Per job:           {} CPU, {} memory\n", printable(settings.cpu), printable(settings.memory));
   fmt::print("  Peak at the cap:   {} jobs, {} CPU, {} memory\n", peak_jobs, cpu * peak_jobs,
-             peak_memory(settings.memory, peak_jobs));
+             printable(peak_memory(settings.memory, peak_jobs)));
   if (!first_command.empty()) {
     fmt::print("First command:\n  {}\n", first_command);
   }

@@ -254,6 +254,18 @@ std::string shell_quote(std::string_view word) {
   if (std::all_of(word.begin(), word.end(), is_shell_safe)) {
     return std::string(word);
   }
+  if (printable(word) != word) {
+    // Control or non-UTF-8 bytes must not reach the terminal raw: bash's
+    // $'...' spells them as escapes and still pastes as the same bytes.
+    std::string escaped;
+    for (const char c : word) {
+      if (c == '\\' || c == '\'') {
+        escaped += '\\';
+      }
+      escaped += c;
+    }
+    return "$'" + printable(escaped) + "'";
+  }
   std::string out = "'";
   for (const char c : word) {
     if (c == '\'') {

@@ -429,6 +429,42 @@ INSTANTIATE_TEST_SUITE_P(
                             Treatment::PassedThrough, data_path_element, data_path_expected}),
     [](const ::testing::TestParamInfo<Place>& place) { return place.param.label; });
 
+// Flags that take a number or a duration: the parser refuses every hostile
+// value with exit 2 and a message that shows it escaped, on its own lines.
+TEST(HostileFlagValue, IsRefusedWithTheValueEscaped) {
+  for (const std::string flag : {"--max-concurrent", "--poll-interval", "--max-retries"}) {
+    for (const auto& hostile : hostile_values()) {
+      SCOPED_TRACE(fmt::format("{} in {}", hostile.label, flag));
+      const Scratch scratch;
+      scratch.write_env("");
+      const std::string value = "1" + hostile.value;
+      const auto command = flag == "--max-retries" ? "retry" : "submit";
+      const auto result = run_traitctl(scratch.cluster(), {command, "--yes", flag, value}, {}, std::chrono::seconds(20));
+      EXPECT_EQ(result.exit_code, 2) << shown(result.err);
+      EXPECT_EQ(call_count(scratch.cluster()), 0U);
+      expect_printable_lines(result.out, "stdout");
+      expect_printable_lines(result.err, "stderr");
+      EXPECT_NE(result.err.find(printable(value).substr(0, 64)), std::string::npos) << shown(result.err);
+      scratch.expect_inert();
+    }
+  }
+}
+
+// submit --dry-run shows CPU and MEMORY in its plan: escaped, never raw.
+TEST(HostileResourceValue, IsShownEscapedInTheSubmitPlan) {
+  for (const std::string key : {"CPU", "MEMORY"}) {
+    for (const auto& hostile : hostile_values()) {
+      SCOPED_TRACE(fmt::format("{} in {}", hostile.label, key));
+      const Scratch scratch;
+      scratch.write_env(env_line(key, "\x1b[2J" + hostile.value));
+      const auto result = run_traitctl(scratch.cluster(), {"submit", "--dry-run"}, {}, std::chrono::seconds(20));
+      expect_printable_lines(result.out, "stdout");
+      expect_printable_lines(result.err, "stderr");
+      scratch.expect_inert();
+    }
+  }
+}
+
 // ------------------------------------------------- odd runai paths --------
 
 // The runai executable found at a path full of shell syntax: executed as

@@ -214,7 +214,9 @@ TEST(ShellQuote, QuotesOnlyWhatNeedsIt) {
       {"`x`", "'`x`'"},
       {"*", "'*'"},
       {"~", "'~'"},
-      {"a\nb", "'a\nb'"},
+      {"a\nb", "$'a\\nb'"},
+      {"\x1b[2J it's \\", "$'\\x1b[2J it\\'s \\\\'"},
+      {"caf\xc3\xa9 \xff", "$'caf\xc3\xa9 \\xff'"},
   };
   for (const auto& c : cases) {
     EXPECT_EQ(shell_quote(c.word), c.expected) << c.word;

@@ -29,7 +29,8 @@ namespace traitctl {
 // `text` without leading and trailing spaces and tabs.
 [[nodiscard]] std::string_view trim_blanks(std::string_view text);
 
-// POSIX-shell quoting for display only (dry-run's copy-and-paste command).
+// POSIX-shell quoting for display only (dry-run's copy-and-paste command);
+// a word with control or non-UTF-8 bytes gets bash's $'...' with escapes.
 [[nodiscard]] std::string shell_quote(std::string_view word);
 [[nodiscard]] std::string shell_join(const std::vector<std::string>& argv);
 
