@@ -266,6 +266,15 @@ Result<std::vector<Workload>> RunaiBackend::list_workloads() {
 }
 
 Result<SubmitOutcome> RunaiBackend::submit(const JobSpec& spec) {
+  // --host-path separates its fields with commas: a comma in a folder would
+  // make runai mount something else.
+  for (const auto& [name, path] : {std::pair{"DATA_PATH_HOST", &spec.data_path_host},
+                                   std::pair{"OUTPUT_PATH_HOST", &spec.output_path_host}}) {
+    if (path->find(',') != std::string::npos) {
+      return make_error(ErrorKind::Config, "{} '{}' holds a comma, which runai's --host-path cannot carry: use a "
+                        "path (or a symlink) without one", name, printable(*path));
+    }
+  }
   const auto argv = runai_submit_argv(options_, spec);
   auto output = call(argv);
   if (!output) {

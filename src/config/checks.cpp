@@ -371,6 +371,10 @@ Check check_host_folder(std::string_view name, const std::string& path, const Fi
     return fail(name, path,
                 fmt::format("{} must be an absolute path of a folder on the cluster nodes", name));
   }
+  if (path.find(',') != std::string::npos) {
+    return fail(name, path,
+                "runai's --host-path separates its fields with ',': use a path (or a symlink) without one");
+  }
   const FileProbe::Kind kind = probe.kind(path);
   if (kind == FileProbe::Kind::Missing) {
     return warn(name, path,

@@ -27,8 +27,8 @@ SubmitResult submit_with_retries(Backend& backend, const JobSpec& spec, Clock& c
       return result;
     }
     result.error = outcome.error().message;
-    if (outcome.error().kind == ErrorKind::NotFound) {
-      break;  // no runai executable: retrying cannot help
+    if (outcome.error().kind == ErrorKind::NotFound || outcome.error().kind == ErrorKind::Config) {
+      break;  // no runai executable, or a setting runai cannot take: retrying cannot help
     }
   }
   result.status = SubmitStatus::Failed;

@@ -237,6 +237,8 @@ const std::vector<Row> rows{
      CheckStatus::Warn, "cluster nodes"},
     {"DataPathRelative", "DATA_PATH_HOST", set(&BatchSettings::data_path_host, "data"), CheckStatus::Fail,
      "absolute"},
+    {"DataPathWithAComma", "DATA_PATH_HOST", set(&BatchSettings::data_path_host, "/hpi/a,mount=/etc"),
+     CheckStatus::Fail, "without one"},
     {"DataPathIsAFile", "DATA_PATH_HOST",
      [](Scenario& s) { s.probe.kinds[data_dir] = FileProbe::Kind::File; }, CheckStatus::Fail,
      "needs a folder"},

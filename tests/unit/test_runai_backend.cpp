@@ -64,6 +64,21 @@ TEST(RunaiSubmitArgv, ARetryCarriesItsAttemptNumber) {
   EXPECT_EQ(*(command - 2), "--environment");
 }
 
+// runai would read the part after the comma as another --host-path field.
+TEST(RunaiBackendSubmit, RefusesAHostPathWithACommaWithoutCallingRunai) {
+  BatchSettings settings;
+  settings.project = "lab";
+  settings.prefix = "t";
+  settings.data_path_host = "/hpi/data,mount=/etc";
+  RunaiOptions options;
+  options.executable = "/nonexistent/runai";  // a call would fail with NotFound instead
+  RunaiBackend backend(options);
+  const auto outcome = backend.submit(build_job_spec(settings, 5, 1));
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.error().kind, ErrorKind::Config);
+  EXPECT_THAT(outcome.error().message, ::testing::HasSubstr("DATA_PATH_HOST '/hpi/data,mount=/etc' holds a comma"));
+}
+
 TEST(RunaiJobArgv, UsesTheLongProjectFlag) {
   RunaiOptions options;
   options.executable = "/opt/runai";

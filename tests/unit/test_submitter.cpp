@@ -161,6 +161,13 @@ TEST_F(SubmitterTest, ASubmitFailingEveryCycleIsReportedAndTheBatchGoesOn) {
   EXPECT_FALSE(report.fatal.has_value());
 }
 
+TEST_F(SubmitterTest, ASettingRunaiCannotTakeIsNotRetriedWithinARound) {
+  backend.submit_errors.assign(3, make_error(ErrorKind::Config, "DATA_PATH_HOST holds a comma"));
+  const auto report = submit_batch(backend, clock, cancel, request_for({2}, 5), observer);
+  EXPECT_EQ(report.failed.size(), 1U);
+  EXPECT_EQ(backend.submitted_specs.size(), 3U);  // one call in each of the three rounds
+}
+
 TEST_F(SubmitterTest, ASubmitThatFailedButCreatedTheJobIsNotSubmittedAgain) {
   // The round's last call creates the job while reporting failure.
   backend.ghost_submits = true;
