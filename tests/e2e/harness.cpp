@@ -222,6 +222,17 @@ int wait_for_exit(ChildProcess& child, std::chrono::milliseconds limit) {
   return -1;
 }
 
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
 std::string read_text(const fs::path& path) {
   std::ifstream in(path);
   std::stringstream text;

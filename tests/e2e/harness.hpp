@@ -79,6 +79,9 @@ class FakeCluster {
 // returns -1.
 [[nodiscard]] int wait_for_exit(ChildProcess& child, std::chrono::milliseconds limit);
 
+// The lines of `text`, without their '\n'; a last line without one counts.
+[[nodiscard]] std::vector<std::string> lines_of(const std::string& text);
+
 // The whole file, or "" when it cannot be read.
 [[nodiscard]] std::string read_text(const std::filesystem::path& path);
 

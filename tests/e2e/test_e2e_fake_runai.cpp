@@ -28,17 +28,6 @@ CommandResult submit(const FakeCluster& cluster, const std::string& name, const 
                 "GENOTYPE_FILE=/data/g.hmp.txt", "--command", "--", "/entrypoint.sh"});
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const std::size_t end = std::min(text.find('\n', start), text.size());
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
-}
-
 // Cells of a table line: separated by runs of two or more spaces (FORMATS.md).
 std::vector<std::string> cells_of(const std::string& line) {
   std::vector<std::string> cells;

@@ -101,17 +101,6 @@ bool is_submit(const std::vector<std::string>& argv) {
   return argv.size() > 1 && argv[1] == "submit";
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const std::size_t end = std::min(text.find('\n', start), text.size());
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
-}
-
 // A long line shortened for a failure message, control bytes escaped.
 std::string shown(std::string_view text) {
   constexpr std::size_t kShown = 300;
