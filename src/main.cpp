@@ -1,3 +1,5 @@
 #include "traitctl/cli/app.hpp"
 
-int main(int argc, char** argv) { return traitctl::run_cli(argc, argv); }
+int main(int argc, char** argv) {
+  return traitctl::run_cli(argc, argv);
+}

@@ -75,11 +75,14 @@ std::string hint_for(const ProcessOutput& output) {
 
 Error call_failed(const std::vector<std::string>& argv, const ProcessOutput& output) {
   if (output.timed_out) {
-    return make_error(ErrorKind::Timeout, "`{}` did not answer in time and was stopped; raise --runai-timeout "
-                      "if the cluster is slow", shell_join(argv));
+    return make_error(ErrorKind::Timeout,
+                      "`{}` did not answer in time and was stopped; raise --runai-timeout "
+                      "if the cluster is slow",
+                      shell_join(argv));
   }
   if (output.term_signal != 0) {
-    return make_error(ErrorKind::Backend, "`{}` was killed by signal {}", shell_join(argv), output.term_signal);
+    return make_error(ErrorKind::Backend, "`{}` was killed by signal {}", shell_join(argv),
+                      output.term_signal);
   }
   return make_error(ErrorKind::Backend, "`{}` failed (exit {}): {}{}", shell_join(argv), output.exit_code,
                     error_excerpt(output), hint_for(output));
@@ -116,24 +119,24 @@ ListPaging detect_list_paging(std::string_view list_help) {
 }
 
 std::vector<std::string> runai_submit_argv(const RunaiOptions& options, const JobSpec& spec) {
-  std::vector<std::string> argv{options.executable,
-                                options.workload_kind,
-                                "submit",
-                                spec.name,
-                                "--project",
-                                spec.project,
-                                "--image",
-                                spec.image,
-                                "--cpu-core-request",
-                                spec.cpu,
-                                "--cpu-memory-request",
-                                spec.memory,
-                                "--host-path",
-                                fmt::format("path={},mount=/data,mount-propagation=HostToContainer",
-                                            spec.data_path_host),
-                                "--host-path",
-                                fmt::format("path={},mount=/outputs,mount-propagation=HostToContainer,readwrite",
-                                            spec.output_path_host)};
+  std::vector<std::string> argv{
+      options.executable,
+      options.workload_kind,
+      "submit",
+      spec.name,
+      "--project",
+      spec.project,
+      "--image",
+      spec.image,
+      "--cpu-core-request",
+      spec.cpu,
+      "--cpu-memory-request",
+      spec.memory,
+      "--host-path",
+      fmt::format("path={},mount=/data,mount-propagation=HostToContainer", spec.data_path_host),
+      "--host-path",
+      fmt::format("path={},mount=/outputs,mount-propagation=HostToContainer,readwrite",
+                  spec.output_path_host)};
   for (const auto& [key, value] : spec.environment) {
     argv.emplace_back("--environment");
     argv.push_back(fmt::format("{}={}", key, value));
@@ -150,8 +153,8 @@ std::vector<std::string> runai_list_argv(const RunaiOptions& options) {
 
 std::vector<std::string> runai_job_argv(const RunaiOptions& options, std::string_view verb,
                                         std::string_view name) {
-  return {options.executable, options.workload_kind, std::string(verb), std::string(name), "--project",
-          options.project};
+  return {options.executable, options.workload_kind, std::string(verb),
+          std::string(name),  "--project",           options.project};
 }
 
 std::optional<int> exit_code_from_describe(std::string_view describe_json) {
@@ -173,10 +176,11 @@ Result<ProcessOutput> RunaiBackend::call(const std::vector<std::string>& argv) c
   auto output = run_process(argv, process_options);
   if (!output) {
     if (output.error().kind == ErrorKind::NotFound) {
-      return make_error(ErrorKind::NotFound,
-                        "the runai CLI '{}' was not found: install it, or point traitctl at it with --runai PATH "
-                        "or TRAITCTL_RUNAI",
-                        printable(options_.executable));
+      return make_error(
+          ErrorKind::NotFound,
+          "the runai CLI '{}' was not found: install it, or point traitctl at it with --runai PATH "
+          "or TRAITCTL_RUNAI",
+          printable(options_.executable));
     }
     return output.error();
   }
@@ -253,11 +257,12 @@ Result<std::vector<Workload>> RunaiBackend::list_workloads() {
         break;
       case ListPaging::None:
         if (parsed->next_token || rows == default_truncation) {
-          return make_error(ErrorKind::Backend,
-                            "`{}` printed {} workloads and this runai CLI offers no --limit or --next-token to "
-                            "prove the listing complete; traitctl will not act on a listing that may be "
-                            "truncated: upgrade the runai CLI to 2.18 or later",
-                            shell_join(argv), rows);
+          return make_error(
+              ErrorKind::Backend,
+              "`{}` printed {} workloads and this runai CLI offers no --limit or --next-token to "
+              "prove the listing complete; traitctl will not act on a listing that may be "
+              "truncated: upgrade the runai CLI to 2.18 or later",
+              shell_join(argv), rows);
         }
         return workloads;
     }
@@ -271,8 +276,10 @@ Result<SubmitOutcome> RunaiBackend::submit(const JobSpec& spec) {
   for (const auto& [name, path] : {std::pair{"DATA_PATH_HOST", &spec.data_path_host},
                                    std::pair{"OUTPUT_PATH_HOST", &spec.output_path_host}}) {
     if (path->find(',') != std::string::npos) {
-      return make_error(ErrorKind::Config, "{} '{}' holds a comma, which runai's --host-path cannot carry: use a "
-                        "path (or a symlink) without one", name, printable(*path));
+      return make_error(ErrorKind::Config,
+                        "{} '{}' holds a comma, which runai's --host-path cannot carry: use a "
+                        "path (or a symlink) without one",
+                        name, printable(*path));
     }
   }
   const auto argv = runai_submit_argv(options_, spec);
@@ -296,8 +303,9 @@ Result<DeleteOutcome> RunaiBackend::remove(const std::string& name) {
     return output.error();
   }
   // v1 printed "Job X does not exist in project P" and exited 0; v2 says "no workload was found".
-  const bool missing = !output->timed_out &&
-                       mentions(output->err + output->out, {"does not exist", "no workload was found", "not found"});
+  const bool missing =
+      !output->timed_out &&
+      mentions(output->err + output->out, {"does not exist", "no workload was found", "not found"});
   if (missing) {
     return DeleteOutcome::NotFound;
   }

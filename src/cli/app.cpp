@@ -1,8 +1,9 @@
 #include "traitctl/cli/app.hpp"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
-#include <unistd.h>
 
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/commands.hpp"
@@ -51,10 +52,9 @@ std::vector<Command> register_app(CLI::App& app, GlobalOptions& global) {
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
 
-  return {register_submit(app, global), register_validate(app, global),
-          register_cleanup(app, global), register_retry(app, global),
-          register_status(app, global),
-          register_resubmit(app, global), register_run(app, global)};
+  return {register_submit(app, global), register_validate(app, global), register_cleanup(app, global),
+          register_retry(app, global),  register_status(app, global),   register_resubmit(app, global),
+          register_run(app, global)};
 }
 
 int run_cli(int argc, char** argv) {

@@ -8,19 +8,25 @@
 namespace traitctl {
 
 void add_backend_option(CLI::App& command, BackendOptions& options) {
-  command.add_option("--backend", options.kind, "Where the batch's jobs run: runai (the cluster) or local (processes)")
+  command
+      .add_option("--backend", options.kind,
+                  "Where the batch's jobs run: runai (the cluster) or local (processes)")
       ->check(CLI::IsMember({"runai", "local"}))
       ->capture_default_str();
 }
 
 void add_local_job_options(CLI::App& command, BackendOptions& options) {
-  command.add_option("--job-timeout", options.job_timeout,
-                     "local: stop a job running longer than this, e.g. 2h (0: no limit)")
+  command
+      .add_option("--job-timeout", options.job_timeout,
+                  "local: stop a job running longer than this, e.g. 2h (0: no limit)")
       ->capture_default_str();
-  command.add_option("job_command", options.job_command, "local: the job's command and arguments, after `--`");
+  command.add_option("job_command", options.job_command,
+                     "local: the job's command and arguments, after `--`");
 }
 
-bool is_local(const BackendOptions& options) { return options.kind == "local"; }
+bool is_local(const BackendOptions& options) {
+  return options.kind == "local";
+}
 
 Result<std::unique_ptr<Backend>> open_backend(const BackendOptions& options, const BatchContext& context,
                                               BackendAccess access, Clock& clock) {
@@ -35,7 +41,8 @@ Result<std::unique_ptr<Backend>> open_backend(const BackendOptions& options, con
     return make_error(ErrorKind::NotFound,
                       "no local batch of project '{}' is recorded in {}: start one with "
                       "`traitctl run --backend local -- COMMAND`, or pass the --state-dir it used",
-                      printable(local.project), printable(local_record_dir(local.state_dir, local.project).string()));
+                      printable(local.project),
+                      printable(local_record_dir(local.state_dir, local.project).string()));
   }
   if (access == BackendAccess::Run) {
     auto timeout = parse_duration(options.job_timeout);

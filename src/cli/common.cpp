@@ -1,7 +1,6 @@
 #include "traitctl/cli/common.hpp"
 
 #include <CLI/CLI.hpp>
-
 #include <cstdlib>
 
 #include "traitctl/adapters/ledger_store.hpp"
@@ -28,7 +27,8 @@ std::optional<std::string> environment_value(const char* name) {
 }  // namespace
 
 void add_batch_options(CLI::App& command, BatchOptions& options, bool with_traits) {
-  command.add_option("--prefix", options.prefix, "Job name prefix: jobs are named PREFIX-<trait> (JOB_PREFIX)");
+  command.add_option("--prefix", options.prefix,
+                     "Job name prefix: jobs are named PREFIX-<trait> (JOB_PREFIX)");
   command.add_option("--project", options.project, "Run:ai project (PROJECT)");
   if (with_traits) {
     command.add_option("--traits", options.traits,
@@ -115,9 +115,12 @@ Result<BatchContext> load_batch_context(const BatchOptions& options, Validation 
 ExitCode exit_code_for(const Error& error) {
   switch (error.kind) {
     case ErrorKind::Usage:
-    case ErrorKind::Config: return ExitCode::Usage;
-    case ErrorKind::Interrupted: return ExitCode::Interrupted;
-    default: return ExitCode::Failure;
+    case ErrorKind::Config:
+      return ExitCode::Usage;
+    case ErrorKind::Interrupted:
+      return ExitCode::Interrupted;
+    default:
+      return ExitCode::Failure;
   }
 }
 
@@ -127,8 +130,9 @@ int fail_with(const Error& error) {
 }
 
 void add_lock_timeout_option(CLI::App& command, std::string& lock_timeout) {
-  command.add_option("--lock-timeout", lock_timeout,
-                     "How long to wait while another traitctl works on this batch, e.g. 10s or 2m")
+  command
+      .add_option("--lock-timeout", lock_timeout,
+                  "How long to wait while another traitctl works on this batch, e.g. 10s or 2m")
       ->capture_default_str();
 }
 

@@ -55,8 +55,8 @@ int run_resubmit(const ResubmitOptions& options) {
 
 Command register_resubmit(CLI::App& app, const GlobalOptions& /*global*/) {
   auto options = std::make_shared<ResubmitOptions>();
-  CLI::App* command =
-      app.add_subcommand("resubmit", "Delete and resubmit the named traits, or every failed trait of the batch");
+  CLI::App* command = app.add_subcommand(
+      "resubmit", "Delete and resubmit the named traits, or every failed trait of the batch");
   add_batch_options(*command, options->batch);
   add_supervision_options(*command, options->supervision, /*with_policy=*/false);
   auto* traits = command->add_option("trait", options->traits, "Traits to resubmit, e.g. 5 9-12");
@@ -68,13 +68,14 @@ Command register_resubmit(CLI::App& app, const GlobalOptions& /*global*/) {
       "  traitctl resubmit --failed --dry-run\n\n"
       "Exit codes: 0 all resubmitted, 1 a resubmission failed or runai/ledger error, 2 invalid usage,\n"
       "130 interrupted.");
-  return Command{command, [options] {
-                   if (options->traits.empty() && !options->failed) {
-                     return fail_with(make_error(ErrorKind::Usage,
-                                                 "name the traits to resubmit (e.g. `resubmit 5 9-12`) or pass --failed"));
-                   }
-                   return run_resubmit(*options);
-                 }};
+  return Command{
+      command, [options] {
+        if (options->traits.empty() && !options->failed) {
+          return fail_with(make_error(
+              ErrorKind::Usage, "name the traits to resubmit (e.g. `resubmit 5 9-12`) or pass --failed"));
+        }
+        return run_resubmit(*options);
+      }};
 }
 
 }  // namespace traitctl

@@ -45,7 +45,8 @@ int run_retry(const RetryOptions& options) {
 
 Command register_retry(CLI::App& app, const GlobalOptions& /*global*/) {
   auto options = std::make_shared<RetryOptions>();
-  CLI::App* command = app.add_subcommand("retry", "Retry the batch's failed jobs that hit a mount failure (exit 2)");
+  CLI::App* command =
+      app.add_subcommand("retry", "Retry the batch's failed jobs that hit a mount failure (exit 2)");
   add_batch_options(*command, options->batch);
   add_supervision_options(*command, options->supervision, /*with_policy=*/true);
   command->add_flag("--watch", options->watch,

@@ -1,7 +1,7 @@
 // traitctl submit: submit PREFIX-<trait> jobs under the per-batch cap.
-#include <CLI/CLI.hpp>
 #include <fmt/ranges.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -95,8 +95,8 @@ class ConsoleObserver final : public SubmitObserver {
     journal_.record({"submitted", spec.trait, spec.name, {{"calls", result.calls}}});
   }
   void on_submit_failed(const JobSpec& spec, const SubmitResult& result, bool again) override {
-    report(again ? Tag::Warning : Tag::Failed, "Trait {} - submission failed after {} tries: {}{}", spec.trait,
-           result.calls, result.error, again ? "; trying again next cycle" : "");
+    report(again ? Tag::Warning : Tag::Failed, "Trait {} - submission failed after {} tries: {}{}",
+           spec.trait, result.calls, result.error, again ? "; trying again next cycle" : "");
     journal_.record({"failed",
                      spec.trait,
                      spec.name,
@@ -146,7 +146,8 @@ int print_plan(const BatchContext& context, RunaiBackend& backend, int max_concu
   const int cpu = parse_int(settings.cpu, "CPU").ok() ? *parse_int(settings.cpu, "CPU") : 0;
   std::string first_command;
   if (!to_submit.empty()) {
-    first_command = shell_join(runai_submit_argv(context.runai, build_job_spec(settings, to_submit.front(), 1)));
+    first_command =
+        shell_join(runai_submit_argv(context.runai, build_job_spec(settings, to_submit.front(), 1)));
   }
   if (json) {
     nlohmann::json plan{{"command", "submit"},
@@ -157,8 +158,10 @@ int print_plan(const BatchContext& context, RunaiBackend& backend, int max_concu
                         {"active", view.active},
                         {"to_submit", to_submit},
                         {"existing", existing},
-                        {"peak", {{"jobs", peak_jobs}, {"cpu", cpu * peak_jobs},
-                                  {"memory", peak_memory(settings.memory, peak_jobs)}}},
+                        {"peak",
+                         {{"jobs", peak_jobs},
+                          {"cpu", cpu * peak_jobs},
+                          {"memory", peak_memory(settings.memory, peak_jobs)}}},
                         {"first_command", first_command}};
     std::cout << plan.dump(2) << '\n';
     return to_int(ExitCode::Success);
@@ -290,7 +293,8 @@ int run_submit(const SubmitOptions& options) {
     return fail_with(*summary.fatal);
   }
   if (summary.interrupted) {
-    report(Tag::Warning, "Interrupted: no new submissions were started. Run the same command again to continue.");
+    report(Tag::Warning,
+           "Interrupted: no new submissions were started. Run the same command again to continue.");
     return to_int(ExitCode::Interrupted);
   }
   return to_int(summary.failed.empty() ? ExitCode::Success : ExitCode::Failure);
@@ -300,17 +304,23 @@ int run_submit(const SubmitOptions& options) {
 
 Command register_submit(CLI::App& app, const GlobalOptions& /*global*/) {
   auto options = std::make_shared<SubmitOptions>();
-  CLI::App* command = app.add_subcommand("submit", "Submit PREFIX-<trait> jobs, at most N of the batch active at once");
+  CLI::App* command =
+      app.add_subcommand("submit", "Submit PREFIX-<trait> jobs, at most N of the batch active at once");
   add_batch_options(*command, options->batch);
-  command->add_option("--max-concurrent", options->max_concurrent,
-                      "Most jobs of this batch in any non-terminal state at once (MAX_CONCURRENT, default 50)");
-  command->add_option("--poll-interval", options->poll_interval,
-                      "How often to look again while the batch is full, e.g. 30s; a terminal counts down to it")
+  command->add_option(
+      "--max-concurrent", options->max_concurrent,
+      "Most jobs of this batch in any non-terminal state at once (MAX_CONCURRENT, default 50)");
+  command
+      ->add_option("--poll-interval", options->poll_interval,
+                   "How often to look again while the batch is full, e.g. 30s; a terminal counts down to it")
       ->capture_default_str();
-  command->add_option("--parallel", options->parallel, "Submissions in flight at once (never more than free slots)")
+  command
+      ->add_option("--parallel", options->parallel,
+                   "Submissions in flight at once (never more than free slots)")
       ->capture_default_str();
   add_lock_timeout_option(*command, options->lock_timeout);
-  command->add_flag("--dry-run", options->dry_run, "Show the plan and the first runai command; submit nothing");
+  command->add_flag("--dry-run", options->dry_run,
+                    "Show the plan and the first runai command; submit nothing");
   command->add_flag("-y,--yes", options->yes, "Do not ask for confirmation (required without a terminal)");
   command->footer(
       "Examples:\n"

@@ -1,9 +1,9 @@
 #include "traitctl/cli/supervise.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/chrono.h>
 #include <fmt/ranges.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -26,14 +26,19 @@ constexpr Duration max_retry_delay{300'000};
 
 std::string_view command_name(Outcome outcome) {
   switch (outcome) {
-    case Outcome::Retry: return "retry";
-    case Outcome::Resubmit: return "resubmit";
-    case Outcome::Run: return "run";
+    case Outcome::Retry:
+      return "retry";
+    case Outcome::Resubmit:
+      return "resubmit";
+    case Outcome::Run:
+      return "run";
   }
   return "retry";
 }
 
-double seconds(Duration duration) { return std::chrono::duration<double>(duration).count(); }
+double seconds(Duration duration) {
+  return std::chrono::duration<double>(duration).count();
+}
 
 // Progress lines on stderr and one journal event per step. Waits show as the
 // live status line on a terminal, as [WAIT] lines elsewhere.
@@ -77,7 +82,8 @@ class ConsoleRetryObserver final : public RetryObserver {
     }
   }
   void on_changed_before_delete(int trait, const std::string& status) override {
-    report(Tag::Warning, "Trait {}: the job is no longer failed ({}); not deleting it", trait, printable(status));
+    report(Tag::Warning, "Trait {}: the job is no longer failed ({}); not deleting it", trait,
+           printable(status));
     record("skipped", trait, {{"reason", "changed before delete"}, {"status", status}});
   }
   void on_deleting(const std::string& job) override {
@@ -103,7 +109,9 @@ class ConsoleRetryObserver final : public RetryObserver {
     report(Tag::Failed, "Resubmission failed: {}", error);
     record("failed", trait, {{"reason", error}});
   }
-  void on_submitting(const JobSpec& spec) override { report(Tag::Submit, "Trait {} (job: {})", spec.trait, spec.name); }
+  void on_submitting(const JobSpec& spec) override {
+    report(Tag::Submit, "Trait {} (job: {})", spec.trait, spec.name);
+  }
   void on_submitted(int trait) override { record("submitted", trait, {{"attempt", 1}}); }
   void on_submit_failed(int trait, const std::string& error) override {
     report(Tag::Failed, "Trait {} - submission failed: {}", trait, error);
@@ -210,7 +218,8 @@ void print_report(Outcome outcome, const RetryReport& summary, const BatchContex
   if (count_of(summary, FailureClass::Timeout) > 0) {
     spdlog::info("  Timed out:                 {}", count_of(summary, FailureClass::Timeout));
   }
-  spdlog::info("  Retried:                   {}", summary.retried.size() + summary.resubmitted_manually.size());
+  spdlog::info("  Retried:                   {}",
+               summary.retried.size() + summary.resubmitted_manually.size());
   spdlog::info("  Succeeded after retry:     {}", summary.succeeded_after_retry.size());
   std::vector<int> not_retryable;
   for (const auto& [trait, reason] : summary.not_retryable) {
@@ -237,7 +246,8 @@ int exit_code(Outcome outcome, const RetryReport& summary) {
     return to_int(ExitCode::Interrupted);
   }
   switch (outcome) {
-    case Outcome::Retry: return to_int(ExitCode::Success);
+    case Outcome::Retry:
+      return to_int(ExitCode::Success);
     case Outcome::Resubmit:
       return to_int(summary.resubmission_failures.empty() ? ExitCode::Success : ExitCode::Failure);
     case Outcome::Run:
@@ -245,7 +255,7 @@ int exit_code(Outcome outcome, const RetryReport& summary) {
         return to_int(ExitCode::Failure);
       }
       return to_int(summary.out_of_retries.empty() && summary.not_retryable.empty() ? ExitCode::Success
-                                                                                   : ExitCode::BatchFailed);
+                                                                                    : ExitCode::BatchFailed);
   }
   return to_int(ExitCode::Success);
 }
@@ -254,12 +264,14 @@ int exit_code(Outcome outcome, const RetryReport& summary) {
 
 void add_supervision_options(CLI::App& command, SupervisionOptions& options, bool with_policy) {
   if (with_policy) {
-    command.add_option("--max-retries", options.max_retries,
-                       "Automatic retries per trait over the batch's whole life (1-10)")
+    command
+        .add_option("--max-retries", options.max_retries,
+                    "Automatic retries per trait over the batch's whole life (1-10)")
         ->check(CLI::Range(1, 10))
         ->capture_default_str();
-    command.add_option("--retry-delay", options.retry_delay,
-                       "Backoff before the 2nd retry, doubled for each later one (1s-300s)")
+    command
+        .add_option("--retry-delay", options.retry_delay,
+                    "Backoff before the 2nd retry, doubled for each later one (1s-300s)")
         ->capture_default_str();
     command.add_option("--max-delay", options.max_delay, "The longest backoff")->capture_default_str();
     command.add_option("--retry-exit-code", options.retry_exit_codes,
@@ -269,11 +281,13 @@ void add_supervision_options(CLI::App& command, SupervisionOptions& options, boo
   }
   command.add_option("--max-concurrent", options.max_concurrent,
                      "Most jobs of this batch active at once (MAX_CONCURRENT, default 50)");
-  command.add_option("--poll-interval", options.poll_interval,
-                     "How often to look at the cluster while waiting; a terminal counts down to it")
+  command
+      .add_option("--poll-interval", options.poll_interval,
+                  "How often to look at the cluster while waiting; a terminal counts down to it")
       ->capture_default_str();
-  command.add_option("--lock-timeout", options.lock_timeout,
-                     "How long to wait for another traitctl working on this batch")
+  command
+      .add_option("--lock-timeout", options.lock_timeout,
+                  "How long to wait for another traitctl working on this batch")
       ->capture_default_str();
   command.add_flag("--dry-run", options.dry_run, "Classify and show what would happen; change nothing");
   command.add_flag("-y,--yes", options.yes, "Do not ask for confirmation (required without a terminal)");
@@ -336,8 +350,9 @@ int supervise(Outcome outcome, const BatchContext& context, const SupervisionOpt
   const BatchSettings& settings = context.settings;
   if (!options.dry_run) {
     auto confirmed = confirm_or_require_yes(
-        options.yes, fmt::format("{} batch {} in project {}?", outcome == Outcome::Run ? "Run" : "Retry failed jobs of",
-                                 settings.prefix, settings.project));
+        options.yes,
+        fmt::format("{} batch {} in project {}?", outcome == Outcome::Run ? "Run" : "Retry failed jobs of",
+                    settings.prefix, settings.project));
     if (!confirmed) {
       return fail_with(confirmed.error());
     }

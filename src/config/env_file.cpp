@@ -18,7 +18,6 @@ bool is_blank(char c) {
   return c == ' ' || c == '\t';
 }
 
-
 bool is_valid_key(std::string_view key) {
   const auto is_letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
   const auto is_letter_or_digit = [&is_letter](char c) { return is_letter(c) || (c >= '0' && c <= '9'); };

@@ -14,7 +14,9 @@ bool is_lower_alnum_or_dash(char c) {
 
 }  // namespace
 
-std::string job_name(std::string_view prefix, int trait) { return fmt::format("{}-{}", prefix, trait); }
+std::string job_name(std::string_view prefix, int trait) {
+  return fmt::format("{}-{}", prefix, trait);
+}
 
 std::optional<int> batch_trait(std::string_view prefix, std::string_view name) {
   if (name.size() <= prefix.size() + 1 || !name.starts_with(prefix) || name[prefix.size()] != '-') {
@@ -57,11 +59,12 @@ Result<void> validate_prefix(std::string_view prefix, int highest_trait) {
   }
   const std::string longest = job_name(prefix, highest_trait);
   if (longest.size() > max_job_name_length) {
-    return make_error(ErrorKind::Usage,
-                      "prefix '{}' makes job names up to {} characters long ('{}'); Run:ai allows at most {}: "
-                      "use a prefix of at most {} characters",
-                      printable(prefix), longest.size(), printable(longest), max_job_name_length,
-                      max_job_name_length - (longest.size() - prefix.size()));
+    return make_error(
+        ErrorKind::Usage,
+        "prefix '{}' makes job names up to {} characters long ('{}'); Run:ai allows at most {}: "
+        "use a prefix of at most {} characters",
+        printable(prefix), longest.size(), printable(longest), max_job_name_length,
+        max_job_name_length - (longest.size() - prefix.size()));
   }
   if (auto valid = validate_job_name(longest); !valid) {
     return make_error(ErrorKind::Usage, "invalid prefix '{}': {}", printable(prefix), valid.error().message);

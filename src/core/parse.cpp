@@ -26,7 +26,6 @@ bool is_blank(char c) {
   return c == ' ' || c == '\t';
 }
 
-
 // Strict decimal digits to int; nullopt for anything else or overflow.
 std::optional<int> to_int(std::string_view text) {
   if (text.empty() || !std::all_of(text.begin(), text.end(), is_digit)) {

@@ -184,8 +184,8 @@ class Supervisor {
 
   void delete_job(int trait, const BatchJob& job) {
     observer_.on_deleting(job.name);
-    auto removed = call_with_retries(clock_, cancel_, request_.submit_retry,
-                                     [&] { return backend_.remove(job.name); });
+    auto removed =
+        call_with_retries(clock_, cancel_, request_.submit_retry, [&] { return backend_.remove(job.name); });
     if (!removed) {
       observer_.on_delete_failed(job.name, removed.error().message);
       if (try_again_next_cycle(trait)) {
@@ -365,8 +365,8 @@ class Supervisor {
     if (!ledger_.first_submitted_at && round.size() > resubmissions) {
       record_batch_started(ledger_, clock_.now());
     }
-    const auto results = submit_all(backend_, round, request_.parallel_submits, clock_, cancel_,
-                                    request_.submit_retry);
+    const auto results =
+        submit_all(backend_, round, request_.parallel_submits, clock_, cancel_, request_.submit_retry);
     for (std::size_t i = 0; i < round.size(); ++i) {
       const JobSpec& spec = round[i];
       const bool created = results[i].status != SubmitStatus::Failed;
@@ -474,8 +474,12 @@ class Supervisor {
     }
     const auto submitted =
         report_.submitted.size() + report_.retried.size() + report_.resubmitted_manually.size();
-    WaitProgress progress{active_, request_.max_concurrent, static_cast<int>(submitted), unsettled(),
-                          static_cast<int>(backoffs_.size()), interval};
+    WaitProgress progress{active_,
+                          request_.max_concurrent,
+                          static_cast<int>(submitted),
+                          unsettled(),
+                          static_cast<int>(backoffs_.size()),
+                          interval};
     if (interval > request_.confirm_interval || backoffs_.empty()) {
       observer_.on_waiting(progress);
     }

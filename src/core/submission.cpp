@@ -6,8 +6,8 @@
 
 namespace traitctl {
 
-SubmitResult submit_with_retries(Backend& backend, const JobSpec& spec, Clock& clock, const CancelToken& cancel,
-                                 const SubmitRetryPolicy& policy) {
+SubmitResult submit_with_retries(Backend& backend, const JobSpec& spec, Clock& clock,
+                                 const CancelToken& cancel, const SubmitRetryPolicy& policy) {
   SubmitResult result;
   Duration delay = policy.delay;
   for (int attempt = 1; attempt <= std::max(1, policy.attempts); ++attempt) {
@@ -41,7 +41,8 @@ Result<std::vector<Workload>> list_with_retries(Backend& backend, Clock& clock, 
 }
 
 std::vector<SubmitResult> submit_all(Backend& backend, const std::vector<JobSpec>& specs, int parallelism,
-                                     Clock& clock, const CancelToken& cancel, const SubmitRetryPolicy& policy) {
+                                     Clock& clock, const CancelToken& cancel,
+                                     const SubmitRetryPolicy& policy) {
   std::vector<SubmitResult> results(specs.size());
   std::atomic<std::size_t> next{0};
   auto worker = [&] {

@@ -24,8 +24,8 @@ void reconcile_failures(const BatchView& view, SubmitReport& report, std::deque<
 
 }  // namespace
 
-SubmitReport submit_batch(Backend& backend, Clock& clock, const CancelToken& cancel, const SubmitRequest& request,
-                          SubmitObserver& observer) {
+SubmitReport submit_batch(Backend& backend, Clock& clock, const CancelToken& cancel,
+                          const SubmitRequest& request, SubmitObserver& observer) {
   SubmitReport report;
   std::deque<int> pending(request.traits.begin(), request.traits.end());
   UnlistedSubmissions unlisted(request.unlisted_grace);
@@ -34,8 +34,12 @@ SubmitReport submit_batch(Backend& backend, Clock& clock, const CancelToken& can
   int failed_listings = 0;  // in a row
   int last_active = 0;
   auto wait_for_next_poll = [&](int active) {
-    WaitProgress progress{active, request.max_concurrent, static_cast<int>(report.submitted.size()),
-                          static_cast<int>(pending.size()), 0, request.poll_interval};
+    WaitProgress progress{active,
+                          request.max_concurrent,
+                          static_cast<int>(report.submitted.size()),
+                          static_cast<int>(pending.size()),
+                          0,
+                          request.poll_interval};
     observer.on_waiting(progress);
     sleep_in_ticks(clock, request.poll_interval, cancel, [&](Duration left) {
       progress.next_poll = left;

@@ -428,7 +428,8 @@ TEST(HostileFlagValue, IsRefusedWithTheValueEscaped) {
       scratch.write_env("");
       const std::string value = "1" + hostile.value;
       const auto command = flag == "--max-retries" ? "retry" : "submit";
-      const auto result = run_traitctl(scratch.cluster(), {command, "--yes", flag, value}, {}, std::chrono::seconds(20));
+      const auto result =
+          run_traitctl(scratch.cluster(), {command, "--yes", flag, value}, {}, std::chrono::seconds(20));
       EXPECT_EQ(result.exit_code, 2) << shown(result.err);
       EXPECT_EQ(call_count(scratch.cluster()), 0U);
       expect_printable_lines(result.out, "stdout");
@@ -446,7 +447,8 @@ TEST(HostileResourceValue, IsShownEscapedInTheSubmitPlan) {
       SCOPED_TRACE(fmt::format("{} in {}", hostile.label, key));
       const Scratch scratch;
       scratch.write_env(env_line(key, "\x1b[2J" + hostile.value));
-      const auto result = run_traitctl(scratch.cluster(), {"submit", "--dry-run"}, {}, std::chrono::seconds(20));
+      const auto result =
+          run_traitctl(scratch.cluster(), {"submit", "--dry-run"}, {}, std::chrono::seconds(20));
       expect_printable_lines(result.out, "stdout");
       expect_printable_lines(result.err, "stderr");
       scratch.expect_inert();

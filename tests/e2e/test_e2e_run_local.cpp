@@ -74,11 +74,22 @@ class LocalRun : public ::testing::Test {
   // `traitctl run --backend local` of the batch, the job being the example
   // under the wrapper; `plan` sets the example's DEMO_* failures.
   [[nodiscard]] std::vector<std::string> run_args(std::vector<std::string> extra = {}) const {
-    std::vector<std::string> args{"run",           "--backend",     "local",  "--env-file",  env_file().string(),
-                                  "--yes",         "--json",        "--poll-interval", "0.1s", "--retry-delay",
-                                  "1s",            "--max-retries", "2"};
+    std::vector<std::string> args{"run",
+                                  "--backend",
+                                  "local",
+                                  "--env-file",
+                                  env_file().string(),
+                                  "--yes",
+                                  "--json",
+                                  "--poll-interval",
+                                  "0.1s",
+                                  "--retry-delay",
+                                  "1s",
+                                  "--max-retries",
+                                  "2"};
     args.insert(args.end(), extra.begin(), extra.end());
-    for (const std::string& word : {std::string("--"), wrapper().string(), std::string(TRAITCTL_EXAMPLE_JOB)}) {
+    for (const std::string& word :
+         {std::string("--"), wrapper().string(), std::string(TRAITCTL_EXAMPLE_JOB)}) {
       args.push_back(word);
     }
     return args;
@@ -90,8 +101,8 @@ class LocalRun : public ::testing::Test {
 
   // `command` on the recorded batch, e.g. status --json.
   [[nodiscard]] CommandResult on_batch(std::vector<std::string> command) const {
-    for (const std::string& word : {std::string("--backend"), std::string("local"), std::string("--env-file"),
-                                    env_file().string()}) {
+    for (const std::string& word :
+         {std::string("--backend"), std::string("local"), std::string("--env-file"), env_file().string()}) {
       command.push_back(word);
     }
     return traitctl(std::move(command));
@@ -198,9 +209,10 @@ bool group_alive(pid_t group) {
 
 // Trait 4 fails with a mount failure once, 6 with a configuration error, 8
 // with a mount failure on every attempt.
-const EnvironmentOverrides kMixedPlan{
-    {"DEMO_MOUNT_FAILURES", "4"}, {"DEMO_CONFIG_ERRORS", "6"}, {"DEMO_MOUNT_FAILURES_ALWAYS", "8"},
-    {"DEMO_SLEEP", "0.4"}};
+const EnvironmentOverrides kMixedPlan{{"DEMO_MOUNT_FAILURES", "4"},
+                                      {"DEMO_CONFIG_ERRORS", "6"},
+                                      {"DEMO_MOUNT_FAILURES_ALWAYS", "8"},
+                                      {"DEMO_SLEEP", "0.4"}};
 
 TEST_F(LocalRun, MixedBatchHoldsTheCapRetriesMountFailuresAndEndsWithThree) {
   write_env(2, 13, 3);
@@ -214,13 +226,14 @@ TEST_F(LocalRun, MixedBatchHoldsTheCapRetriesMountFailuresAndEndsWithThree) {
   for (int trait = 2; trait <= 13; ++trait) {
     expected_runs[trait] = 1;
   }
-  expected_runs[4] = 2;  // 2 then 0
-  expected_runs[8] = 3;  // the first attempt and both retries
+  expected_runs[4] = 2;                        // 2 then 0
+  expected_runs[8] = 3;                        // the first attempt and both retries
   EXPECT_EQ(runs_per_trait(), expected_runs);  // the exit-1 trait 6 ran once
   for (int trait = 2; trait <= 13; ++trait) {
     const bool completes = trait != 6 && trait != 8;
     EXPECT_EQ(fs::exists(outputs() / fmt::format("trait_{}", trait) / "result.txt"), completes) << trait;
-    EXPECT_TRUE(fs::exists(cluster_.state_dir() / "logs" / fmt::format("{}-{}.log", kPrefix, trait))) << trait;
+    EXPECT_TRUE(fs::exists(cluster_.state_dir() / "logs" / fmt::format("{}-{}.log", kPrefix, trait)))
+        << trait;
   }
 
   const json report = json::parse(result.out);  // stdout holds the report and nothing else

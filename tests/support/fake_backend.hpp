@@ -73,7 +73,8 @@ class FakeBackend : public Backend {
   // Jobs of the batch in a slot-holding state right now.
   [[nodiscard]] int active_with_prefix(const std::string& prefix) const {
     return static_cast<int>(std::count_if(jobs.begin(), jobs.end(), [&](const auto& entry) {
-      return entry.first.starts_with(prefix + "-") && classify_status(entry.second.status) == StatusClass::Active;
+      return entry.first.starts_with(prefix + "-") &&
+             classify_status(entry.second.status) == StatusClass::Active;
     }));
   }
 

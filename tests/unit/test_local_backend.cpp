@@ -1,5 +1,3 @@
-#include "traitctl/adapters/local_backend.hpp"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -11,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "traitctl/adapters/local_backend.hpp"
 #include "traitctl/config/job_builder.hpp"
 
 namespace traitctl {
@@ -336,7 +335,8 @@ TEST_F(LocalBackendTest, JobsLeftRunningByADeadTraitctlAreInterrupted) {
 
   // The next owner stops it, since nobody can learn how it ends.
   auto backend = open(options());
-  EXPECT_THAT(*backend->list_workloads(), UnorderedElementsAre(Workload{"t-2", "Failed"}, Workload{"t-3", "Failed"}));
+  EXPECT_THAT(*backend->list_workloads(),
+              UnorderedElementsAre(Workload{"t-2", "Failed"}, Workload{"t-3", "Failed"}));
   EXPECT_TRUE(group_gone_soon(orphan));
   EXPECT_FALSE(backend->failure_evidence("t-3")->exit_code.has_value());
 }

@@ -1,17 +1,16 @@
-#include "traitctl/core/retry_engine.hpp"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "support/fake_backend.hpp"
 #include "traitctl/core/job_name.hpp"
+#include "traitctl/core/retry_engine.hpp"
 
 namespace traitctl {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::IsEmpty;
 using testing::FakeBackend;
+using ::testing::IsEmpty;
 
 // Jobs run one listing each and end with the exit code planned for their
 // attempt (the last code repeats).
@@ -24,9 +23,13 @@ class PlannedBackend : public FakeBackend {
           job.status = "Running";
         } else if (job.status == "Running") {
           const auto& codes = plans[name];
-          const int code = codes.empty() ? 0 : codes[std::min<std::size_t>(codes.size(), static_cast<std::size_t>(job.submissions)) - 1];
+          const int code =
+              codes.empty()
+                  ? 0
+                  : codes[std::min<std::size_t>(codes.size(), static_cast<std::size_t>(job.submissions)) - 1];
           job.status = code == 0 ? "Completed" : "Failed";
-          evidence[name] = FailureEvidence{code, code == 2 ? "INFRASTRUCTURE MOUNT FAILURE" : "Missing required files"};
+          evidence[name] =
+              FailureEvidence{code, code == 2 ? "INFRASTRUCTURE MOUNT FAILURE" : "Missing required files"};
         }
       }
     };

@@ -1,8 +1,7 @@
-#include "traitctl/adapters/runai_backend.hpp"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "traitctl/adapters/runai_backend.hpp"
 #include "traitctl/config/job_builder.hpp"
 
 namespace traitctl {
@@ -26,31 +25,60 @@ TEST(RunaiSubmitArgv, MatchesTheBashScriptWordForWord) {
 
   const auto argv = runai_submit_argv(options, build_job_spec(settings, 5, 1));
   const std::vector<std::string> expected{
-      "runai", "workspace", "submit", "gapit3-trait-5",
-      "--project", "talmo-lab",
-      "--image", "ghcr.io/salk-harnessing-plants-initiative/gapit3-gwas-pipeline:sha-bc10fc8",
-      "--cpu-core-request", "12",
-      "--cpu-memory-request", "32G",
-      "--host-path", "path=/hpi/data dir,mount=/data,mount-propagation=HostToContainer",
-      "--host-path", "path=/hpi/outputs,mount=/outputs,mount-propagation=HostToContainer,readwrite",
-      "--environment", "TRAIT_INDEX=5",
-      "--environment", "DATA_PATH=/data",
-      "--environment", "OUTPUT_PATH=/outputs",
-      "--environment", "GENOTYPE_FILE=/data/genotype/all_chromosomes_binary.hmp.txt",
-      "--environment", "PHENOTYPE_FILE=/data/phenotype/traits.txt",
-      "--environment", "ACCESSION_IDS_FILE=/data/phenotype/accession_ids.txt",
-      "--environment", "MODEL=MLM",
-      "--environment", "PCA_TOTAL=0",
-      "--environment", "SNP_MAF=0",
-      "--environment", "SNP_THRESHOLD=0.05",
-      "--environment", "SNP_FDR=0.05",
-      "--environment", "KINSHIP_ALGORITHM=Zhang",
-      "--environment", "SNP_EFFECT=Add",
-      "--environment", "SNP_IMPUTE=Middle",
-      "--environment", "MULTIPLE_ANALYSIS=TRUE",
-      "--environment", "OPENBLAS_NUM_THREADS=12",
-      "--environment", "OMP_NUM_THREADS=12",
-      "--command", "--", "/scripts/entrypoint.sh", "run-single-trait"};
+      "runai",
+      "workspace",
+      "submit",
+      "gapit3-trait-5",
+      "--project",
+      "talmo-lab",
+      "--image",
+      "ghcr.io/salk-harnessing-plants-initiative/gapit3-gwas-pipeline:sha-bc10fc8",
+      "--cpu-core-request",
+      "12",
+      "--cpu-memory-request",
+      "32G",
+      "--host-path",
+      "path=/hpi/data dir,mount=/data,mount-propagation=HostToContainer",
+      "--host-path",
+      "path=/hpi/outputs,mount=/outputs,mount-propagation=HostToContainer,readwrite",
+      "--environment",
+      "TRAIT_INDEX=5",
+      "--environment",
+      "DATA_PATH=/data",
+      "--environment",
+      "OUTPUT_PATH=/outputs",
+      "--environment",
+      "GENOTYPE_FILE=/data/genotype/all_chromosomes_binary.hmp.txt",
+      "--environment",
+      "PHENOTYPE_FILE=/data/phenotype/traits.txt",
+      "--environment",
+      "ACCESSION_IDS_FILE=/data/phenotype/accession_ids.txt",
+      "--environment",
+      "MODEL=MLM",
+      "--environment",
+      "PCA_TOTAL=0",
+      "--environment",
+      "SNP_MAF=0",
+      "--environment",
+      "SNP_THRESHOLD=0.05",
+      "--environment",
+      "SNP_FDR=0.05",
+      "--environment",
+      "KINSHIP_ALGORITHM=Zhang",
+      "--environment",
+      "SNP_EFFECT=Add",
+      "--environment",
+      "SNP_IMPUTE=Middle",
+      "--environment",
+      "MULTIPLE_ANALYSIS=TRUE",
+      "--environment",
+      "OPENBLAS_NUM_THREADS=12",
+      "--environment",
+      "OMP_NUM_THREADS=12",
+      "--command",
+      "--",
+      "/scripts/entrypoint.sh",
+      "run-single-trait"};
   EXPECT_THAT(argv, ElementsAreArray(expected));
 }
 
@@ -76,7 +104,8 @@ TEST(RunaiBackendSubmit, RefusesAHostPathWithACommaWithoutCallingRunai) {
   const auto outcome = backend.submit(build_job_spec(settings, 5, 1));
   ASSERT_FALSE(outcome.ok());
   EXPECT_EQ(outcome.error().kind, ErrorKind::Config);
-  EXPECT_THAT(outcome.error().message, ::testing::HasSubstr("DATA_PATH_HOST '/hpi/data,mount=/etc' holds a comma"));
+  EXPECT_THAT(outcome.error().message,
+              ::testing::HasSubstr("DATA_PATH_HOST '/hpi/data,mount=/etc' holds a comma"));
 }
 
 TEST(RunaiJobArgv, UsesTheLongProjectFlag) {

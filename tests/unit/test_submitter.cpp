@@ -171,7 +171,8 @@ TEST_F(SubmitterTest, ASettingRunaiCannotTakeIsNotRetriedWithinARound) {
 TEST_F(SubmitterTest, ASubmitThatFailedButCreatedTheJobIsNotSubmittedAgain) {
   // The round's last call creates the job while reporting failure.
   backend.ghost_submits = true;
-  backend.submit_errors = {make_error(ErrorKind::Timeout, "timed out"), make_error(ErrorKind::Timeout, "timed out"),
+  backend.submit_errors = {make_error(ErrorKind::Timeout, "timed out"),
+                           make_error(ErrorKind::Timeout, "timed out"),
                            make_error(ErrorKind::Backend, "connection reset")};
   const auto report = submit_batch(backend, clock, cancel, request_for({2}, 5), observer);
   EXPECT_THAT(report.submitted, ElementsAre(2));

@@ -29,8 +29,8 @@ struct ProcessOptions {
 };
 
 struct ProcessOutput {
-  int exit_code = -1;    // meaningful when the child exited on its own
-  int term_signal = 0;   // the signal that ended it, 0 when it exited
+  int exit_code = -1;   // meaningful when the child exited on its own
+  int term_signal = 0;  // the signal that ended it, 0 when it exited
   bool timed_out = false;
   std::string out;
   std::string err;

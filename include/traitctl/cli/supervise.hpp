@@ -36,7 +36,8 @@ struct Supervision {
 
 // The batch context and the engine's request from the flags; Usage error
 // naming the accepted range for a bad value.
-[[nodiscard]] Result<Supervision> prepare_supervision(const BatchOptions& batch, const SupervisionOptions& options);
+[[nodiscard]] Result<Supervision> prepare_supervision(const BatchOptions& batch,
+                                                      const SupervisionOptions& options);
 
 enum class Outcome { Retry, Resubmit, Run };
 

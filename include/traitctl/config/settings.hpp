@@ -18,12 +18,12 @@ struct GapitSettings {
   std::string genotype_file = "/data/genotype/all_chromosomes_binary.hmp.txt";
   std::string phenotype_file = "/data/phenotype/traits.txt";
   std::string accession_ids_file = "/data/phenotype/accession_ids.txt";
-  std::string model = "MLM";              // MODEL, legacy MODELS
-  std::string pca_total = "0";            // PCA_TOTAL, legacy PCA_COMPONENTS
-  std::string snp_maf = "0";              // SNP_MAF, legacy MAF_FILTER
-  std::string snp_threshold = "0.05";     // SNP_THRESHOLD
-  std::string snp_fdr;                    // SNP_FDR; empty: not passed
-  std::string multiple_analysis = "TRUE"; // MULTIPLE_ANALYSIS
+  std::string model = "MLM";               // MODEL, legacy MODELS
+  std::string pca_total = "0";             // PCA_TOTAL, legacy PCA_COMPONENTS
+  std::string snp_maf = "0";               // SNP_MAF, legacy MAF_FILTER
+  std::string snp_threshold = "0.05";      // SNP_THRESHOLD
+  std::string snp_fdr;                     // SNP_FDR; empty: not passed
+  std::string multiple_analysis = "TRUE";  // MULTIPLE_ANALYSIS
   std::string kinship_algorithm = "Zhang";
   std::string snp_effect = "Add";
   std::string snp_impute = "Middle";
@@ -31,7 +31,7 @@ struct GapitSettings {
 
 struct BatchSettings {
   std::string project = "talmo-lab";
-  std::string prefix = "gapit3-trait";    // JOB_PREFIX
+  std::string prefix = "gapit3-trait";  // JOB_PREFIX
   int start_trait = 2;
   int end_trait = 187;
   int max_concurrent = 50;

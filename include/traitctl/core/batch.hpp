@@ -21,8 +21,8 @@ struct BatchJob {
 };
 
 struct BatchView {
-  std::map<int, BatchJob> jobs;  // by trait; only the exact `<prefix>-<trait>` names
-  int active = 0;                // members of the batch that hold a slot
+  std::map<int, BatchJob> jobs;                   // by trait; only the exact `<prefix>-<trait>` names
+  int active = 0;                                 // members of the batch that hold a slot
   std::vector<std::string> unknown_status_words;  // words classify_status has never seen
 };
 

@@ -9,8 +9,8 @@
 namespace traitctl {
 
 struct JobSpec {
-  std::string name;              // e.g. gapit3-trait-42
-  int trait = 0;                 // the phenotype column, TRAIT_INDEX
+  std::string name;  // e.g. gapit3-trait-42
+  int trait = 0;     // the phenotype column, TRAIT_INDEX
   std::string project;
   std::string image;
   std::string cpu;               // --cpu-core-request, e.g. "12"

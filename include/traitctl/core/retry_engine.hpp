@@ -30,11 +30,11 @@ struct RetryRequest {
   Duration confirm_interval{2'000};  // between listings while a delete is confirmed
   ClassifierPolicy classifier;
   RetryPolicy policy;
-  bool watch = false;          // keep going until every trait is settled
+  bool watch = false;            // keep going until every trait is settled
   bool wait_for_backoff = true;  // false (--no-wait): leave pending backoffs to a later run
-  bool dry_run = false;        // classify and plan; no delete, no submit, no ledger write
-  bool submit_new = false;     // run: also submit traits that have no job yet
-  std::set<int> manual;        // resubmit: these traits are resubmitted whatever their state
+  bool dry_run = false;          // classify and plan; no delete, no submit, no ledger write
+  bool submit_new = false;       // run: also submit traits that have no job yet
+  std::set<int> manual;          // resubmit: these traits are resubmitted whatever their state
   int parallel_submits = 4;
   SubmitRetryPolicy submit_retry;
   Duration unlisted_grace{300'000};
@@ -45,7 +45,7 @@ struct RetryRequest {
 struct RetryReport {
   int failed_found = 0;
   std::map<FailureClass, int> by_class;
-  std::vector<int> retried;                // resubmitted by this run (automatic)
+  std::vector<int> retried;  // resubmitted by this run (automatic)
   std::vector<int> resubmitted_manually;
   std::vector<int> would_retry;            // dry run
   std::vector<int> submitted;              // first submissions (run)
@@ -87,6 +87,7 @@ class RetryObserver {
 // `ledger` is updated in memory and saved through request.save_ledger after
 // every change that must survive a crash.
 [[nodiscard]] RetryReport supervise_batch(Backend& backend, Clock& clock, const CancelToken& cancel,
-                                          const RetryRequest& request, Ledger& ledger, RetryObserver& observer);
+                                          const RetryRequest& request, Ledger& ledger,
+                                          RetryObserver& observer);
 
 }  // namespace traitctl

@@ -18,8 +18,8 @@ namespace traitctl {
 constexpr int max_failed_cycles = 3;
 
 struct SubmitRetryPolicy {
-  int attempts = 3;        // calls per job before giving up
-  Duration delay{2'000};   // before the 2nd call; doubled before each later one
+  int attempts = 3;       // calls per job before giving up
+  Duration delay{2'000};  // before the 2nd call; doubled before each later one
 };
 
 enum class SubmitStatus {

@@ -28,12 +28,13 @@ struct SubmitRequest {
 
 struct SubmitReport {
   std::vector<int> submitted;
-  std::vector<int> skipped;  // the job already existed
+  std::vector<int> skipped;           // the job already existed
   std::map<int, std::string> failed;  // trait -> the CLI's error, after max_failed_cycles rounds
-  int runai_calls = 0;       // submit calls made, retries included
+  int runai_calls = 0;                // submit calls made, retries included
   int listings = 0;
   bool interrupted = false;
-  std::optional<Error> fatal;  // the first listing, or max_failed_cycles in a row, failed: the batch stopped early
+  std::optional<Error>
+      fatal;  // the first listing, or max_failed_cycles in a row, failed: the batch stopped early
 };
 
 // What the loop tells its caller, for progress lines and the journal.
