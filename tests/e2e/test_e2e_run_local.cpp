@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -237,6 +238,34 @@ TEST_F(LocalRun, MixedBatchHoldsTheCapRetriesMountFailuresAndEndsWithThree) {
   }
 
   const json report = json::parse(result.out);  // stdout holds the report and nothing else
+  // The keys docs/reports-json.md lists for run, and no others.
+  std::set<std::string> keys;
+  for (const auto& [key, value] : report.items()) {
+    keys.insert(key);
+  }
+  EXPECT_EQ(keys, (std::set<std::string>{"command",
+                                         "prefix",
+                                         "project",
+                                         "failed_jobs_found",
+                                         "mount_failures",
+                                         "configuration_errors",
+                                         "unknown",
+                                         "logs_unavailable",
+                                         "timeouts",
+                                         "retried",
+                                         "resubmitted_manually",
+                                         "would_retry",
+                                         "succeeded_after_retry",
+                                         "out_of_retries",
+                                         "resubmission_failures",
+                                         "skipped",
+                                         "deferred",
+                                         "interrupted",
+                                         "submitted",
+                                         "completed",
+                                         "submission_failures",
+                                         "total",
+                                         "wall_seconds"}));
   EXPECT_EQ(traits_in(report.at("out_of_retries")), std::vector<int>{8});
   EXPECT_EQ(traits_in(report.at("skipped")), std::vector<int>{6});
   EXPECT_EQ(traits_in(report.at("succeeded_after_retry")), std::vector<int>{4});
