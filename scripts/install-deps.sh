@@ -2,8 +2,10 @@
 # Installs the Debian packages traitctl builds with, when any is missing.
 set -euo pipefail
 
+# clang and libclang-rt-14-dev (libFuzzer's runtime; only a recommendation of
+# clang-14) build the fuzz targets.
 packages=(cmake ninja-build g++ libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
-          libgtest-dev libgmock-dev)
+          libgtest-dev libgmock-dev clang libclang-rt-14-dev)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
