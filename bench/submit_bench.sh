@@ -15,12 +15,7 @@ SLOTS=${SLOTS:-50}
 OLD_SLEEP_S=${OLD_SLEEP_S:-2}
 POLL_S=${POLL_S:-2}
 
-TRAITCTL=$(realpath "$BUILD_DIR/src/traitctl")
-RUNAI=$(realpath "$BUILD_DIR/tests/fake_runai/bin/runai")
-for tool in "$TRAITCTL" "$RUNAI"; do
-  [[ -x $tool ]] || { echo "missing $tool: build the traitctl and fake_runai targets in $BUILD_DIR" >&2; exit 2; }
-done
-command -v jq >/dev/null || { echo "jq is needed to read the fake's record" >&2; exit 2; }
+source "$(dirname "$0")/tools.sh" "$BUILD_DIR"
 
 WORK=$(mktemp -d -t traitctl-bench-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
