@@ -29,13 +29,6 @@ constexpr const char* footer =
     "  3    run: the batch finished with permanently failed traits\n"
     "  130  interrupted (SIGINT/SIGTERM)\n";
 
-ColorMode color_mode(const std::string& name) {
-  if (name == "always") {
-    return ColorMode::Always;
-  }
-  return name == "never" ? ColorMode::Never : ColorMode::Auto;
-}
-
 }  // namespace
 
 std::vector<Command> register_app(CLI::App& app, GlobalOptions& global) {
@@ -72,7 +65,7 @@ int run_cli(int argc, char** argv) {
     std::cerr << printable(error.what()) << "\nRun with --help for more information.\n";
     return to_int(ExitCode::Usage);
   }
-  configure_logging(global.verbosity, global.quiet, should_color(color_mode(global.color), STDERR_FILENO));
+  configure_logging(global.verbosity, global.quiet, global.color_on(STDERR_FILENO));
   for (const auto& command : commands) {
     if (command.parser->parsed()) {
       return command.run();

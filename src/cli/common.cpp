@@ -26,6 +26,13 @@ std::optional<std::string> environment_value(const char* name) {
 
 }  // namespace
 
+bool GlobalOptions::color_on(int fd) const {
+  const ColorMode mode = color == "always"  ? ColorMode::Always
+                         : color == "never" ? ColorMode::Never
+                                            : ColorMode::Auto;
+  return should_color(mode, fd);
+}
+
 void add_batch_options(CLI::App& command, BatchOptions& options, bool with_traits) {
   command.add_option("--prefix", options.prefix,
                      "Job name prefix: jobs are named PREFIX-<trait> (JOB_PREFIX)");

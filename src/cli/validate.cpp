@@ -1,5 +1,8 @@
 // traitctl validate: pre-flight checks of the settings, the files this machine
 // can see, and the runai CLI, each reported as ok, warn or FAIL with the fix.
+#include <fmt/color.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
@@ -91,11 +94,26 @@ Check check_listing(const BatchContext& context) {
                                 listing->size(), view.jobs.size(), view.active));
 }
 
-std::string status_word(CheckStatus status) {
-  return status == CheckStatus::Fail ? "FAIL" : std::string(to_string(status));
+// "ok", "warn" or "FAIL", padded to one width; green, yellow or bold red with `color`.
+std::string status_word(CheckStatus status, bool color) {
+  const std::string word =
+      fmt::format("{:<4}", status == CheckStatus::Fail ? "FAIL" : std::string(to_string(status)));
+  if (!color) {
+    return word;
+  }
+  switch (status) {
+    case CheckStatus::Ok:
+      return fmt::format(fmt::fg(fmt::terminal_color::green), "{}", word);
+    case CheckStatus::Warn:
+      return fmt::format(fmt::fg(fmt::terminal_color::yellow), "{}", word);
+    case CheckStatus::Fail:
+      return fmt::format(fmt::emphasis::bold | fmt::fg(fmt::terminal_color::red), "{}", word);
+  }
+  return word;
 }
 
-void print_checks(const std::vector<Check>& checks, bool json) {
+// `color`: the status words get colours (a terminal, or --color=always).
+void print_checks(const std::vector<Check>& checks, bool json, bool color) {
   if (json) {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& check : checks) {
@@ -118,7 +136,7 @@ void print_checks(const std::vector<Check>& checks, bool json) {
     value_width = std::max(value_width, std::min(check.value.size(), max_value_width));
   }
   for (const auto& check : checks) {
-    fmt::print("{:<4}  {:<{}}  {:<{}}  {}\n", status_word(check.status), check.name, name_width,
+    fmt::print("{}  {:<{}}  {:<{}}  {}\n", status_word(check.status, color), check.name, name_width,
                check.value.empty() ? "-" : check.value, value_width, check.message);
   }
   const auto count = [&checks](CheckStatus status) {
@@ -129,7 +147,7 @@ void print_checks(const std::vector<Check>& checks, bool json) {
              count(CheckStatus::Warn), count(CheckStatus::Fail));
 }
 
-int run_validate(const ValidateOptions& options) {
+int run_validate(const ValidateOptions& options, bool color) {
   auto context = load_batch_context(options.batch, Validation::Lenient);
   if (!context) {
     // A bad flag is a usage error; a .env that cannot be loaded is one more failed check.
@@ -138,7 +156,7 @@ int run_validate(const ValidateOptions& options) {
     }
     print_checks({make_check("configuration", CheckStatus::Fail, options.batch.env_file.value_or(".env"),
                              context.error().message)},
-                 options.batch.json);
+                 options.batch.json, color);
     return to_int(ExitCode::Failure);
   }
   std::vector<Check> checks;
@@ -153,13 +171,13 @@ int run_validate(const ValidateOptions& options) {
   auto settings_checks = check_settings(context->settings, context->traits, probe);
   checks.insert(checks.end(), std::make_move_iterator(settings_checks.begin()),
                 std::make_move_iterator(settings_checks.end()));
-  print_checks(checks, options.batch.json);
+  print_checks(checks, options.batch.json, color);
   return to_int(any_failed(checks) ? ExitCode::Failure : ExitCode::Success);
 }
 
 }  // namespace
 
-Command register_validate(CLI::App& app, const GlobalOptions& /*global*/) {
+Command register_validate(CLI::App& app, const GlobalOptions& global) {
   auto options = std::make_shared<ValidateOptions>();
   CLI::App* command =
       app.add_subcommand("validate", "Check the settings, input files and runai before a batch");
@@ -172,7 +190,9 @@ Command register_validate(CLI::App& app, const GlobalOptions& /*global*/) {
       "  traitctl validate --env-file batch2.env --json\n\n"
       "Exit codes: 0 no check failed (warnings allowed), 1 a check failed,\n"
       "2 invalid usage.");
-  return Command{command, [options] { return run_validate(*options); }};
+  // `global` lives as long as the app; --color is parsed by the time this runs.
+  return Command{command,
+                 [options, &global] { return run_validate(*options, global.color_on(STDOUT_FILENO)); }};
 }
 
 }  // namespace traitctl

@@ -61,6 +61,20 @@ TEST_F(Validate, AGoodBatchPasses) {
   EXPECT_NE(result.out.find(" 0 failed\n"), std::string::npos) << result.out;
 }
 
+// Off a terminal the report is plain; --color=always colours the status
+// words (and nothing else), --color=never and NO_COLOR keep them plain.
+TEST_F(Validate, ColoursTheStatusWordsOnlyWhenAsked) {
+  const auto plain = validate("END_TRAIT=11\n");
+  EXPECT_EQ(plain.out.find('\x1b'), std::string::npos) << plain.out;
+  const auto coloured = validate("END_TRAIT=11\n", {"--color=always"});
+  EXPECT_NE(coloured.out.find("\x1b[32mok  \x1b[0m  runai"), std::string::npos) << coloured.out;
+  EXPECT_NE(coloured.out.find("\x1b[31mFAIL\x1b[0m  phenotype columns"), std::string::npos) << coloured.out;
+  EXPECT_EQ(lines_of(coloured.out).back().find('\x1b'), std::string::npos) << "the summary line is plain";
+  const auto never = validate("END_TRAIT=11\n", {"--color=never"});
+  EXPECT_EQ(never.out.find('\x1b'), std::string::npos) << never.out;
+  EXPECT_EQ(coloured.exit_code, plain.exit_code);
+}
+
 TEST_F(Validate, ABadModelFailsAndJsonIsAllOfStdout) {
   const auto result = validate("MODEL=BLINK,Foo\n", {"--json"});
   EXPECT_EQ(result.exit_code, 1) << result.err;

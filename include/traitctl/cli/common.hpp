@@ -26,7 +26,11 @@ namespace traitctl {
 struct GlobalOptions {
   int verbosity = 0;
   bool quiet = false;
-  std::string color = "auto";
+  std::string color = "auto";  // --color: auto, always or never
+
+  // Whether output on `fd` gets colour: --color, then NO_COLOR and whether
+  // `fd` is a terminal.
+  [[nodiscard]] bool color_on(int fd) const;
 };
 
 struct BatchOptions {
