@@ -1,5 +1,3 @@
 #include "traitctl/cli/app.hpp"
 
-int main(int argc, char** argv) {
-  return traitctl::run_cli(argc, argv);
-}
+int main(int argc, char** argv) { return traitctl::run_cli(argc, argv); }

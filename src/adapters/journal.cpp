@@ -98,9 +98,7 @@ void Journal::record(const JournalEvent& event) {
   }
 }
 
-const fs::path& Journal::path() const {
-  return state_->path;
-}
+const fs::path& Journal::path() const { return state_->path; }
 
 Journal::Journal(std::unique_ptr<State> state) : state_(std::move(state)) {}
 Journal::Journal(Journal&&) noexcept = default;

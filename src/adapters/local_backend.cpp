@@ -32,9 +32,7 @@ constexpr int record_version = 1;
 constexpr std::string_view container_data = "/data";
 constexpr std::string_view container_outputs = "/outputs";
 
-std::string errno_text(int error) {
-  return std::strerror(error);
-}
+std::string errno_text(int error) { return std::strerror(error); }
 
 // Field 22 of /proc/<pid>/stat, the process's start time in ticks since boot:
 // with the pid it names one process for good. nullopt when the process is
@@ -114,12 +112,9 @@ TimePoint from_unix_ms(std::int64_t milliseconds) {
 
 std::string_view to_string(JobEnd end) {
   switch (end) {
-    case JobEnd::Exited:
-      return "exited";
-    case JobEnd::TimedOut:
-      return "timed_out";
-    case JobEnd::Interrupted:
-      return "interrupted";
+    case JobEnd::Exited: return "exited";
+    case JobEnd::TimedOut: return "timed_out";
+    case JobEnd::Interrupted: return "interrupted";
   }
   return "exited";
 }
@@ -148,9 +143,7 @@ struct Record {
   std::vector<LocalJob> jobs;
 };
 
-fs::path record_path(const fs::path& record_dir) {
-  return record_dir / "jobs.json";
-}
+fs::path record_path(const fs::path& record_dir) { return record_dir / "jobs.json"; }
 
 }  // namespace
 

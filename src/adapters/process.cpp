@@ -112,9 +112,7 @@ Result<std::string> resolve_program(const std::string& name) {
                     printable(name));
 }
 
-std::string_view variable_name(std::string_view entry) {
-  return entry.substr(0, entry.find('='));
-}
+std::string_view variable_name(std::string_view entry) { return entry.substr(0, entry.find('=')); }
 
 Result<std::vector<std::string>> build_environment(bool inherit, const EnvironmentOverrides& overrides) {
   std::vector<std::string> entries;

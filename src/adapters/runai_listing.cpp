@@ -11,15 +11,9 @@ namespace {
 constexpr char escape = '\x1b';
 constexpr std::size_t excerpt_limit = 100;
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-bool is_ascii_alpha(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-char ascii_lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+bool is_ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space(s.front())) {
@@ -31,9 +25,7 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-bool has_space(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), is_space);
-}
+bool has_space(std::string_view s) { return std::any_of(s.begin(), s.end(), is_space); }
 
 // `lowered` must be lowercase already.
 bool istarts_with(std::string_view s, std::string_view lowered) {
@@ -336,12 +328,9 @@ class TableReader {
       }
     }
     switch (stage_) {
-      case Stage::BeforeHeader:
-        return before_header(line, body);
-      case Stage::Rows:
-        return read_row(line, body);
-      case Stage::AfterRows:
-        break;
+      case Stage::BeforeHeader: return before_header(line, body);
+      case Stage::Rows: return read_row(line, body);
+      case Stage::AfterRows: break;
     }
     return make_error(ErrorKind::Parse,
                       "line {}: unexpected text after the table's rows: '{}'; a listing that is not fully "

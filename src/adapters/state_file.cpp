@@ -20,9 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string errno_text(int error) {
-  return std::generic_category().message(error);
-}
+std::string errno_text(int error) { return std::generic_category().message(error); }
 
 Error io_error(std::string_view what, const fs::path& path, int error) {
   return make_error(ErrorKind::Io, "cannot {} {}: {}", what, path.string(), errno_text(error));
@@ -234,9 +232,7 @@ FileLock& FileLock::operator=(FileLock&& other) noexcept {
   return *this;
 }
 
-FileLock::~FileLock() {
-  release();
-}
+FileLock::~FileLock() { release(); }
 
 void FileLock::release() noexcept {
   if (fd_ >= 0) {

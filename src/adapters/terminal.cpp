@@ -36,24 +36,15 @@ struct TagStyle {
 
 TagStyle style_of(Tag tag) {
   switch (tag) {
-    case Tag::Info:
-      return {"[INFO]", fmt::fg(fmt::terminal_color::blue)};
-    case Tag::Submit:
-      return {"[SUBMIT]", fmt::fg(fmt::terminal_color::green)};
-    case Tag::Skip:
-      return {"[SKIP]", fmt::fg(fmt::terminal_color::yellow)};
-    case Tag::Wait:
-      return {"[WAIT]", fmt::fg(fmt::terminal_color::yellow)};
-    case Tag::Success:
-      return {"[SUCCESS]", fmt::fg(fmt::terminal_color::green) | fmt::emphasis::bold};
-    case Tag::Failed:
-      return {"[FAILED]", fmt::fg(fmt::terminal_color::red) | fmt::emphasis::bold};
-    case Tag::Warning:
-      return {"[WARN]", fmt::fg(fmt::terminal_color::yellow) | fmt::emphasis::bold};
-    case Tag::Error:
-      return {"[ERROR]", fmt::fg(fmt::terminal_color::red) | fmt::emphasis::bold};
-    case Tag::DryRun:
-      return {"[DRY-RUN]", fmt::fg(fmt::terminal_color::cyan)};
+    case Tag::Info: return {"[INFO]", fmt::fg(fmt::terminal_color::blue)};
+    case Tag::Submit: return {"[SUBMIT]", fmt::fg(fmt::terminal_color::green)};
+    case Tag::Skip: return {"[SKIP]", fmt::fg(fmt::terminal_color::yellow)};
+    case Tag::Wait: return {"[WAIT]", fmt::fg(fmt::terminal_color::yellow)};
+    case Tag::Success: return {"[SUCCESS]", fmt::fg(fmt::terminal_color::green) | fmt::emphasis::bold};
+    case Tag::Failed: return {"[FAILED]", fmt::fg(fmt::terminal_color::red) | fmt::emphasis::bold};
+    case Tag::Warning: return {"[WARN]", fmt::fg(fmt::terminal_color::yellow) | fmt::emphasis::bold};
+    case Tag::Error: return {"[ERROR]", fmt::fg(fmt::terminal_color::red) | fmt::emphasis::bold};
+    case Tag::DryRun: return {"[DRY-RUN]", fmt::fg(fmt::terminal_color::cyan)};
   }
   return {"[INFO]", {}};
 }
@@ -132,13 +123,9 @@ void StatusLineSink::log(const spdlog::details::log_msg& message) {
   status_line_.clear_then([&] { inner_->log(message); });
 }
 
-void StatusLineSink::flush() {
-  inner_->flush();
-}
+void StatusLineSink::flush() { inner_->flush(); }
 
-void StatusLineSink::set_pattern(const std::string& pattern) {
-  inner_->set_pattern(pattern);
-}
+void StatusLineSink::set_pattern(const std::string& pattern) { inner_->set_pattern(pattern); }
 
 void StatusLineSink::set_formatter(std::unique_ptr<spdlog::formatter> formatter) {
   inner_->set_formatter(std::move(formatter));
@@ -146,12 +133,9 @@ void StatusLineSink::set_formatter(std::unique_ptr<spdlog::formatter> formatter)
 
 bool should_color(ColorMode mode, int fd) {
   switch (mode) {
-    case ColorMode::Always:
-      return true;
-    case ColorMode::Never:
-      return false;
-    case ColorMode::Auto:
-      break;
+    case ColorMode::Always: return true;
+    case ColorMode::Never: return false;
+    case ColorMode::Auto: break;
   }
   const char* no_color = std::getenv("NO_COLOR");
   if (no_color != nullptr && *no_color != '\0') {
@@ -194,9 +178,7 @@ std::string tagged(Tag tag, std::string_view message) {
   return fmt::format("{} {}", style.text, message);
 }
 
-bool stdin_is_terminal() {
-  return isatty(STDIN_FILENO) == 1;
-}
+bool stdin_is_terminal() { return isatty(STDIN_FILENO) == 1; }
 
 std::optional<bool> confirm(std::string_view question) {
   std::cerr << question << " [y/N] " << std::flush;

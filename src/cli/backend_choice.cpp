@@ -24,9 +24,7 @@ void add_local_job_options(CLI::App& command, BackendOptions& options) {
                      "local: the job's command and arguments, after `--`");
 }
 
-bool is_local(const BackendOptions& options) {
-  return options.kind == "local";
-}
+bool is_local(const BackendOptions& options) { return options.kind == "local"; }
 
 Result<std::unique_ptr<Backend>> open_backend(const BackendOptions& options, const BatchContext& context,
                                               BackendAccess access, Clock& clock) {

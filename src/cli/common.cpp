@@ -122,12 +122,9 @@ Result<BatchContext> load_batch_context(const BatchOptions& options, Validation 
 ExitCode exit_code_for(const Error& error) {
   switch (error.kind) {
     case ErrorKind::Usage:
-    case ErrorKind::Config:
-      return ExitCode::Usage;
-    case ErrorKind::Interrupted:
-      return ExitCode::Interrupted;
-    default:
-      return ExitCode::Failure;
+    case ErrorKind::Config: return ExitCode::Usage;
+    case ErrorKind::Interrupted: return ExitCode::Interrupted;
+    default: return ExitCode::Failure;
   }
 }
 

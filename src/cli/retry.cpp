@@ -34,6 +34,7 @@ int run_retry(const RetryOptions& options) {
                                 "retries them as it goes"));
   }
   SystemClock clock;
+  // Inspect matters for a local batch only, which reaches here as a dry run.
   auto backend = open_backend(options.backend, context, BackendAccess::Inspect, clock);
   if (!backend) {
     return fail_with(backend.error());

@@ -26,19 +26,14 @@ constexpr Duration max_retry_delay{300'000};
 
 std::string_view command_name(Outcome outcome) {
   switch (outcome) {
-    case Outcome::Retry:
-      return "retry";
-    case Outcome::Resubmit:
-      return "resubmit";
-    case Outcome::Run:
-      return "run";
+    case Outcome::Retry: return "retry";
+    case Outcome::Resubmit: return "resubmit";
+    case Outcome::Run: return "run";
   }
   return "retry";
 }
 
-double seconds(Duration duration) {
-  return std::chrono::duration<double>(duration).count();
-}
+double seconds(Duration duration) { return std::chrono::duration<double>(duration).count(); }
 
 // Progress lines on stderr and one journal event per step. Waits show as the
 // live status line on a terminal, as [WAIT] lines elsewhere.
@@ -246,8 +241,7 @@ int exit_code(Outcome outcome, const RetryReport& summary) {
     return to_int(ExitCode::Interrupted);
   }
   switch (outcome) {
-    case Outcome::Retry:
-      return to_int(ExitCode::Success);
+    case Outcome::Retry: return to_int(ExitCode::Success);
     case Outcome::Resubmit:
       return to_int(summary.resubmission_failures.empty() ? ExitCode::Success : ExitCode::Failure);
     case Outcome::Run:

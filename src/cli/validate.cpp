@@ -73,8 +73,7 @@ Check check_runai(const RunaiOptions& runai) {
     case ListPaging::NextToken:
       return make_check("runai", CheckStatus::Ok, runai.executable,
                         "answers; listings page with --next-token");
-    case ListPaging::None:
-      break;
+    case ListPaging::None: break;
   }
   return make_check("runai", CheckStatus::Warn, runai.executable,
                     "this runai CLI has neither --limit nor --next-token: a listing of 50 or more workloads "
@@ -102,10 +101,8 @@ std::string status_word(CheckStatus status, bool color) {
     return word;
   }
   switch (status) {
-    case CheckStatus::Ok:
-      return fmt::format(fmt::fg(fmt::terminal_color::green), "{}", word);
-    case CheckStatus::Warn:
-      return fmt::format(fmt::fg(fmt::terminal_color::yellow), "{}", word);
+    case CheckStatus::Ok: return fmt::format(fmt::fg(fmt::terminal_color::green), "{}", word);
+    case CheckStatus::Warn: return fmt::format(fmt::fg(fmt::terminal_color::yellow), "{}", word);
     case CheckStatus::Fail:
       return fmt::format(fmt::emphasis::bold | fmt::fg(fmt::terminal_color::red), "{}", word);
   }

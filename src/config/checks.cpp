@@ -49,24 +49,12 @@ Check fail(std::string_view name, std::string_view value, std::string_view messa
   return make_check(name, CheckStatus::Fail, value, message);
 }
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool is_lower(char c) {
-  return c >= 'a' && c <= 'z';
-}
-bool is_upper(char c) {
-  return c >= 'A' && c <= 'Z';
-}
-bool is_lower_alnum(char c) {
-  return is_lower(c) || is_digit(c);
-}
-bool is_alnum(char c) {
-  return is_lower_alnum(c) || is_upper(c);
-}
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+bool is_lower_alnum(char c) { return is_lower(c) || is_digit(c); }
+bool is_alnum(char c) { return is_lower_alnum(c) || is_upper(c); }
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
 bool all_of(std::string_view text, bool (*predicate)(char)) {
   return std::all_of(text.begin(), text.end(), predicate);
@@ -354,14 +342,10 @@ Check check_snp_fdr(const std::string& fdr) {
 
 std::string_view kind_text(FileProbe::Kind kind) {
   switch (kind) {
-    case FileProbe::Kind::File:
-      return "a file";
-    case FileProbe::Kind::Directory:
-      return "a folder";
-    case FileProbe::Kind::Other:
-      return "neither a file nor a folder";
-    case FileProbe::Kind::Missing:
-      break;
+    case FileProbe::Kind::File: return "a file";
+    case FileProbe::Kind::Directory: return "a folder";
+    case FileProbe::Kind::Other: return "neither a file nor a folder";
+    case FileProbe::Kind::Missing: break;
   }
   return "missing";
 }
@@ -497,12 +481,9 @@ Check check_prefix(const std::string& prefix, int highest_trait) {
 
 std::string_view to_string(CheckStatus status) {
   switch (status) {
-    case CheckStatus::Ok:
-      return "ok";
-    case CheckStatus::Warn:
-      return "warn";
-    case CheckStatus::Fail:
-      break;
+    case CheckStatus::Ok: return "ok";
+    case CheckStatus::Warn: return "warn";
+    case CheckStatus::Fail: break;
   }
   return "fail";
 }
@@ -515,15 +496,11 @@ bool any_failed(const std::vector<Check>& checks) {
 FileProbe::Kind LocalFileProbe::kind(const fs::path& path) const {
   std::error_code error;
   switch (fs::status(path, error).type()) {
-    case fs::file_type::regular:
-      return Kind::File;
-    case fs::file_type::directory:
-      return Kind::Directory;
+    case fs::file_type::regular: return Kind::File;
+    case fs::file_type::directory: return Kind::Directory;
     case fs::file_type::none:  // could not be examined, e.g. a folder we may not enter
-    case fs::file_type::not_found:
-      return Kind::Missing;
-    default:
-      return Kind::Other;
+    case fs::file_type::not_found: return Kind::Missing;
+    default: return Kind::Other;
   }
 }
 

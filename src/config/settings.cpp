@@ -12,14 +12,10 @@ namespace {
 
 std::string_view origin_text(ValueOrigin origin) {
   switch (origin) {
-    case ValueOrigin::Environment:
-      return "the environment";
-    case ValueOrigin::EnvFile:
-      return ".env";
-    case ValueOrigin::Flag:
-      return "the command line";
-    case ValueOrigin::Default:
-      break;
+    case ValueOrigin::Environment: return "the environment";
+    case ValueOrigin::EnvFile: return ".env";
+    case ValueOrigin::Flag: return "the command line";
+    case ValueOrigin::Default: break;
   }
   return "the default";
 }

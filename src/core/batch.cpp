@@ -31,9 +31,7 @@ BatchView view_batch(std::string_view prefix, const std::vector<Workload>& listi
   return view;
 }
 
-int free_slots(int max_concurrent, int active) {
-  return std::max(0, max_concurrent - active);
-}
+int free_slots(int max_concurrent, int active) { return std::max(0, max_concurrent - active); }
 
 int UnlistedSubmissions::reconcile(const std::vector<Workload>& listing, TimePoint now) {
   for (const auto& workload : listing) {

@@ -28,14 +28,10 @@ bool is_pending_word(std::string_view word) {
 
 TraitState state_of(const BatchJob& job) {
   switch (job.status_class) {
-    case StatusClass::Succeeded:
-      return TraitState::Completed;
-    case StatusClass::Failed:
-      return TraitState::Failed;
-    case StatusClass::Stopped:
-      return TraitState::Stopped;
-    case StatusClass::Active:
-      break;
+    case StatusClass::Succeeded: return TraitState::Completed;
+    case StatusClass::Failed: return TraitState::Failed;
+    case StatusClass::Stopped: return TraitState::Stopped;
+    case StatusClass::Active: break;
   }
   if (is_pending_word(job.status)) {
     return TraitState::Pending;
@@ -45,24 +41,12 @@ TraitState state_of(const BatchJob& job) {
 
 void count(BatchCounts& counts, const TraitStatus& status) {
   switch (status.state) {
-    case TraitState::NotSubmitted:
-      ++counts.not_submitted;
-      break;
-    case TraitState::Pending:
-      ++counts.pending;
-      break;
-    case TraitState::Running:
-      ++counts.running;
-      break;
-    case TraitState::OtherActive:
-      ++counts.other_active;
-      break;
-    case TraitState::Completed:
-      ++counts.completed;
-      break;
-    case TraitState::Stopped:
-      ++counts.stopped;
-      break;
+    case TraitState::NotSubmitted: ++counts.not_submitted; break;
+    case TraitState::Pending: ++counts.pending; break;
+    case TraitState::Running: ++counts.running; break;
+    case TraitState::OtherActive: ++counts.other_active; break;
+    case TraitState::Completed: ++counts.completed; break;
+    case TraitState::Stopped: ++counts.stopped; break;
     case TraitState::Failed:
       ++counts.failed;
       ++counts.failed_by_class[status.failure ? std::string(to_string(*status.failure)) : "unclassified"];
@@ -77,20 +61,13 @@ void count(BatchCounts& counts, const TraitStatus& status) {
 
 std::string_view to_string(TraitState state) {
   switch (state) {
-    case TraitState::NotSubmitted:
-      return "not-submitted";
-    case TraitState::Pending:
-      return "pending";
-    case TraitState::Running:
-      return "running";
-    case TraitState::OtherActive:
-      return "other-active";
-    case TraitState::Completed:
-      return "completed";
-    case TraitState::Failed:
-      return "failed";
-    case TraitState::Stopped:
-      return "stopped";
+    case TraitState::NotSubmitted: return "not-submitted";
+    case TraitState::Pending: return "pending";
+    case TraitState::Running: return "running";
+    case TraitState::OtherActive: return "other-active";
+    case TraitState::Completed: return "completed";
+    case TraitState::Failed: return "failed";
+    case TraitState::Stopped: return "stopped";
   }
   return "other-active";
 }
@@ -136,14 +113,10 @@ std::string job_class(const TraitStatus& status) {
     return std::string(to_string(*status.failure));
   }
   switch (status.state) {
-    case TraitState::Completed:
-      return std::string(to_string(StatusClass::Succeeded));
-    case TraitState::Failed:
-      return std::string(to_string(StatusClass::Failed));
-    case TraitState::Stopped:
-      return std::string(to_string(StatusClass::Stopped));
-    default:
-      return std::string(to_string(StatusClass::Active));
+    case TraitState::Completed: return std::string(to_string(StatusClass::Succeeded));
+    case TraitState::Failed: return std::string(to_string(StatusClass::Failed));
+    case TraitState::Stopped: return std::string(to_string(StatusClass::Stopped));
+    default: return std::string(to_string(StatusClass::Active));
   }
 }
 

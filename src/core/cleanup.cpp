@@ -7,14 +7,10 @@ namespace {
 
 bool chosen(StatusClass status_class, const CleanupClasses& classes) {
   switch (status_class) {
-    case StatusClass::Failed:
-      return classes.failed;
-    case StatusClass::Succeeded:
-      return classes.completed;
-    case StatusClass::Stopped:
-      return classes.stopped;
-    case StatusClass::Active:
-      return classes.active;
+    case StatusClass::Failed: return classes.failed;
+    case StatusClass::Succeeded: return classes.completed;
+    case StatusClass::Stopped: return classes.stopped;
+    case StatusClass::Active: return classes.active;
   }
   return false;
 }

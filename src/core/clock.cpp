@@ -5,9 +5,7 @@
 
 namespace traitctl {
 
-TimePoint SystemClock::now() const {
-  return std::chrono::system_clock::now();
-}
+TimePoint SystemClock::now() const { return std::chrono::system_clock::now(); }
 
 void SystemClock::sleep_for(Duration duration, const CancelToken& cancel) {
   // Short slices keep Ctrl-C responsive without a wake-up pipe.

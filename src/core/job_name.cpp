@@ -8,15 +8,11 @@
 namespace traitctl {
 namespace {
 
-bool is_lower_alnum_or_dash(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-}
+bool is_lower_alnum_or_dash(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
 
 }  // namespace
 
-std::string job_name(std::string_view prefix, int trait) {
-  return fmt::format("{}-{}", prefix, trait);
-}
+std::string job_name(std::string_view prefix, int trait) { return fmt::format("{}-{}", prefix, trait); }
 
 std::optional<int> batch_trait(std::string_view prefix, std::string_view name) {
   if (name.size() <= prefix.size() + 1 || !name.starts_with(prefix) || name[prefix.size()] != '-') {

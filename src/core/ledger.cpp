@@ -225,13 +225,9 @@ void record_resubmitted(TraitRecord& record) {
   record.out_of_retries = false;
 }
 
-void record_out_of_retries(TraitRecord& record) {
-  record.out_of_retries = true;
-}
+void record_out_of_retries(TraitRecord& record) { record.out_of_retries = true; }
 
-std::string_view to_string(IntentKind kind) {
-  return kind == IntentKind::Automatic ? "automatic" : "manual";
-}
+std::string_view to_string(IntentKind kind) { return kind == IntentKind::Automatic ? "automatic" : "manual"; }
 
 std::string format_utc(TimePoint time) {
   using namespace std::chrono;

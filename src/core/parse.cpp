@@ -19,12 +19,8 @@ constexpr std::string_view duration_forms = "use e.g. 30s, 2m, 1h, 500ms, 0.5s o
 constexpr std::uint64_t max_duration_ms = std::uint64_t{365} * 24 * 60 * 60 * 1000;
 constexpr std::string_view max_duration_text = "8760h, one year";
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool is_blank(char c) {
-  return c == ' ' || c == '\t';
-}
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
 // Strict decimal digits to int; nullopt for anything else or overflow.
 std::optional<int> to_int(std::string_view text) {
@@ -224,17 +220,10 @@ std::string printable(std::string_view text) {
       for (std::size_t i = 0; i < escaped; ++i) {
         const auto byte = static_cast<unsigned char>(text[i]);
         switch (byte) {
-          case '\n':
-            out += "\\n";
-            break;
-          case '\r':
-            out += "\\r";
-            break;
-          case '\t':
-            out += "\\t";
-            break;
-          default:
-            out += fmt::format("\\x{:02x}", byte);
+          case '\n': out += "\\n"; break;
+          case '\r': out += "\\r"; break;
+          case '\t': out += "\\t"; break;
+          default: out += fmt::format("\\x{:02x}", byte);
         }
       }
       text.remove_prefix(escaped);

@@ -45,9 +45,7 @@ bool mentions_any(std::string_view log, const std::vector<std::string>& patterns
 
 }  // namespace
 
-std::string_view to_string(FailureClass failure) {
-  return named(failure).name;
-}
+std::string_view to_string(FailureClass failure) { return named(failure).name; }
 
 Result<FailureClass> failure_class_from_string(std::string_view name) {
   for (const auto& entry : named_classes) {
@@ -61,13 +59,9 @@ Result<FailureClass> failure_class_from_string(std::string_view name) {
                     name);
 }
 
-bool is_retryable(FailureClass failure) {
-  return failure == FailureClass::MountFailure;
-}
+bool is_retryable(FailureClass failure) { return failure == FailureClass::MountFailure; }
 
-std::string_view failure_reason(FailureClass failure) {
-  return named(failure).reason;
-}
+std::string_view failure_reason(FailureClass failure) { return named(failure).reason; }
 
 FailureClass classify_failure(const FailureEvidence& evidence, const ClassifierPolicy& policy) {
   if (evidence.timed_out) {

@@ -72,20 +72,14 @@ StatusClass classify_status(std::string_view word) {
   return known == nullptr ? StatusClass::Active : known->status_class;
 }
 
-bool is_known_status(std::string_view word) {
-  return find_status(word) != nullptr;
-}
+bool is_known_status(std::string_view word) { return find_status(word) != nullptr; }
 
 std::string_view to_string(StatusClass status_class) {
   switch (status_class) {
-    case StatusClass::Active:
-      return "active";
-    case StatusClass::Succeeded:
-      return "succeeded";
-    case StatusClass::Failed:
-      return "failed";
-    case StatusClass::Stopped:
-      return "stopped";
+    case StatusClass::Active: return "active";
+    case StatusClass::Succeeded: return "succeeded";
+    case StatusClass::Failed: return "failed";
+    case StatusClass::Stopped: return "stopped";
   }
   return "active";
 }

@@ -75,9 +75,7 @@ FakeCluster::~FakeCluster() {
   fs::remove_all(dir_, ignored);
 }
 
-fs::path FakeCluster::bin_dir() {
-  return FAKE_RUNAI_BIN_DIR;
-}
+fs::path FakeCluster::bin_dir() { return FAKE_RUNAI_BIN_DIR; }
 
 EnvironmentOverrides FakeCluster::environment() const {
   return {{"PATH", bin_dir().string() + ":/usr/bin:/bin"},

@@ -29,9 +29,7 @@ constexpr int kCap = 6;
 constexpr int kConfigError = 11;
 const std::set<int> kMountFailures{5, 17, 29, 41, 53};
 
-std::string name_of(int trait) {
-  return fmt::format("{}-{}", kPrefix, trait);
-}
+std::string name_of(int trait) { return fmt::format("{}-{}", kPrefix, trait); }
 
 json faulty_cluster(std::uint64_t seed) {
   json plans = json::object();
@@ -65,9 +63,7 @@ std::vector<std::string> batch_args(std::vector<std::string> command) {
   return command;
 }
 
-std::vector<int> ints(const json& array) {
-  return array.get<std::vector<int>>();
-}
+std::vector<int> ints(const json& array) { return array.get<std::vector<int>>(); }
 
 // The fake's truth against the report: the cap, one live job per trait,
 // every trait accounted for, and the same counts.

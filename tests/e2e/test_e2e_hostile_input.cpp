@@ -97,9 +97,7 @@ std::optional<std::string> after(const std::vector<std::string>& argv, std::stri
   return std::nullopt;
 }
 
-bool is_submit(const std::vector<std::string>& argv) {
-  return argv.size() > 1 && argv[1] == "submit";
-}
+bool is_submit(const std::vector<std::string>& argv) { return argv.size() > 1 && argv[1] == "submit"; }
 
 // A long line shortened for a failure message, control bytes escaped.
 std::string shown(std::string_view text) {
@@ -136,20 +134,11 @@ std::string env_line(std::string_view key, std::string_view value) {
   std::string line = fmt::format("{}=\"", key);
   for (const char c : value) {
     switch (c) {
-      case '\\':
-        line += "\\\\";
-        break;
-      case '"':
-        line += "\\\"";
-        break;
-      case '$':
-        line += "\\$";
-        break;
-      case '\n':
-        line += "\\n";
-        break;
-      default:
-        line += c;
+      case '\\': line += "\\\\"; break;
+      case '"': line += "\\\""; break;
+      case '$': line += "\\$"; break;
+      case '\n': line += "\\n"; break;
+      default: line += c;
     }
   }
   return line + "\"\n";
@@ -276,9 +265,7 @@ struct Place {
 std::optional<std::string> image_element(const std::vector<std::string>& argv) {
   return after(argv, "--image");
 }
-std::string image_expected(const std::string& value) {
-  return value;
-}
+std::string image_expected(const std::string& value) { return value; }
 
 std::optional<std::string> model_element(const std::vector<std::string>& argv) {
   for (std::size_t i = 0; i + 1 < argv.size(); ++i) {
@@ -288,9 +275,7 @@ std::optional<std::string> model_element(const std::vector<std::string>& argv) {
   }
   return std::nullopt;
 }
-std::string model_expected(const std::string& value) {
-  return "MODEL=" + value;
-}
+std::string model_expected(const std::string& value) { return "MODEL=" + value; }
 
 std::optional<std::string> data_path_element(const std::vector<std::string>& argv) {
   return after(argv, "--host-path");  // the first: the data folder
@@ -299,9 +284,7 @@ std::string data_path_expected(const std::string& value) {
   return fmt::format("path={},mount=/data,mount-propagation=HostToContainer", value);
 }
 
-void PrintTo(const Place& place, std::ostream* out) {
-  *out << place.label;
-}
+void PrintTo(const Place& place, std::ostream* out) { *out << place.label; }
 
 class HostileValue : public ::testing::TestWithParam<Place> {
  protected:
@@ -312,15 +295,9 @@ class HostileValue : public ::testing::TestWithParam<Place> {
     EnvironmentOverrides environment;
     std::string env_extra;
     switch (place.source) {
-      case Source::Flag:
-        args.insert(args.end(), {place.key, value});
-        break;
-      case Source::EnvFile:
-        env_extra = env_line(place.key, value);
-        break;
-      case Source::Environment:
-        environment.emplace_back(place.key, value);
-        break;
+      case Source::Flag: args.insert(args.end(), {place.key, value}); break;
+      case Source::EnvFile: env_extra = env_line(place.key, value); break;
+      case Source::Environment: environment.emplace_back(place.key, value); break;
     }
     scratch.write_env(env_extra);
     return run_traitctl(scratch.cluster(), args, environment, std::chrono::seconds(20));

@@ -32,15 +32,11 @@ constexpr int kCap = 3;
 // Short enough to bound the test, far above one call's latency.
 constexpr auto kCallTimeout = 1s;
 
-std::string name_of(int trait) {
-  return fmt::format("{}-{}", kPrefix, trait);
-}
+std::string name_of(int trait) { return fmt::format("{}-{}", kPrefix, trait); }
 
 // Mount failures (exit 2) before success: trait 2 twice (its second retry
 // waits out a backoff), traits 4 and 7 once.
-json plans() {
-  return json{{name_of(2), {2, 2, 0}}, {name_of(4), {2, 0}}, {name_of(7), {2, 0}}};
-}
+json plans() { return json{{name_of(2), {2, 2, 0}}, {name_of(4), {2, 0}}, {name_of(7), {2, 0}}}; }
 
 // Creations each trait needs to complete under plans(): 1 + its mount failures.
 int needed_creations(int trait) {
@@ -56,12 +52,9 @@ enum class Command { Submit, RetryWatch, Run };
 
 std::string to_string(Command command) {
   switch (command) {
-    case Command::Submit:
-      return "submit";
-    case Command::RetryWatch:
-      return "retry_watch";
-    case Command::Run:
-      return "run";
+    case Command::Submit: return "submit";
+    case Command::RetryWatch: return "retry_watch";
+    case Command::Run: return "run";
   }
   return "";
 }
@@ -69,15 +62,9 @@ std::string to_string(Command command) {
 std::vector<std::string> args_for(Command command) {
   std::vector<std::string> args;
   switch (command) {
-    case Command::Submit:
-      args = {"submit"};
-      break;
-    case Command::RetryWatch:
-      args = {"retry", "--watch", "--retry-delay", "1s"};
-      break;
-    case Command::Run:
-      args = {"run", "--retry-delay", "1s"};
-      break;
+    case Command::Submit: args = {"submit"}; break;
+    case Command::RetryWatch: args = {"retry", "--watch", "--retry-delay", "1s"}; break;
+    case Command::Run: args = {"run", "--retry-delay", "1s"}; break;
   }
   const std::vector<std::string> batch{"--prefix",
                                        kPrefix,
@@ -120,15 +107,9 @@ InterruptPoint point_for(Command command, int seed) {
   };
   Window window{};
   switch (command) {
-    case Command::Submit:
-      window = {12, 800};
-      break;
-    case Command::RetryWatch:
-      window = {25, 1800};
-      break;
-    case Command::Run:
-      window = {35, 2000};
-      break;
+    case Command::Submit: window = {12, 800}; break;
+    case Command::RetryWatch: window = {25, 1800}; break;
+    case Command::Run: window = {35, 2000}; break;
   }
   const std::uint64_t draw =
       splitmix64(static_cast<std::uint64_t>(seed) * 3 + static_cast<std::uint64_t>(command));

@@ -25,9 +25,7 @@ namespace fs = std::filesystem;
 constexpr const char* kPrefix = "rt";
 constexpr const char* kProject = "p";
 
-std::string name_of(int trait) {
-  return fmt::format("{}-{}", kPrefix, trait);
-}
+std::string name_of(int trait) { return fmt::format("{}-{}", kPrefix, trait); }
 
 std::vector<std::string> batch_args(const std::string& command, const std::string& traits,
                                     std::vector<std::string> extra = {}) {
@@ -83,9 +81,7 @@ std::vector<json> calls_for(const FakeCluster& cluster, const std::string& subco
   return found;
 }
 
-std::vector<int> ints(const json& array) {
-  return array.get<std::vector<int>>();
-}
+std::vector<int> ints(const json& array) { return array.get<std::vector<int>>(); }
 
 bool contains(const json& array, int trait) {
   const auto values = ints(array);

@@ -78,17 +78,11 @@ std::vector<std::string> run_args(const std::string& prefix, const std::string& 
 }
 
 // The plan ends in a mount failure: it never succeeds.
-bool always_fails(const std::vector<int>& codes) {
-  return codes.back() == 2;
-}
+bool always_fails(const std::vector<int>& codes) { return codes.back() == 2; }
 
-bool completes(const std::vector<int>& codes) {
-  return codes.back() == 0;
-}
+bool completes(const std::vector<int>& codes) { return codes.back() == 0; }
 
-bool starts_with_mount_failure(const std::vector<int>& codes) {
-  return codes.front() == 2;
-}
+bool starts_with_mount_failure(const std::vector<int>& codes) { return codes.front() == 2; }
 
 bool completes_after_retry(const std::vector<int>& codes) {
   return starts_with_mount_failure(codes) && completes(codes);
@@ -103,9 +97,7 @@ int needed_creations(const std::vector<int>& codes) {
   return static_cast<int>(std::count(codes.begin(), codes.end(), 2)) + 1;
 }
 
-std::vector<int> ints(const json& array) {
-  return array.get<std::vector<int>>();
-}
+std::vector<int> ints(const json& array) { return array.get<std::vector<int>>(); }
 
 std::vector<int> traits_where(const Plan& plan, bool (*keep)(const std::vector<int>&)) {
   std::vector<int> traits;

@@ -46,9 +46,7 @@ std::vector<std::string> submit_args(const std::string& traits, int cap,
   return args;
 }
 
-std::string batch_name(int trait) {
-  return fmt::format("{}-{}", kPrefix, trait);
-}
+std::string batch_name(int trait) { return fmt::format("{}-{}", kPrefix, trait); }
 
 // Every trait of [first, last] created exactly once, and nothing else of the
 // batch or its siblings created at all.
@@ -62,9 +60,7 @@ void expect_one_job_per_trait(const FakeCluster& cluster, int first, int last) {
   EXPECT_EQ(created.size(), static_cast<std::size_t>(last - first + 1));
 }
 
-std::vector<int> ints(const json& array) {
-  return array.get<std::vector<int>>();
-}
+std::vector<int> ints(const json& array) { return array.get<std::vector<int>>(); }
 
 std::vector<int> range(int first, int last) {
   std::vector<int> values;
@@ -111,13 +107,9 @@ void submit_busy_batch_twice(const std::string& version, bool with_json) {
   }
 }
 
-TEST(Submit, HoldsTheCapPastATruncatedV220ListingAndSkipsOnRerun) {
-  submit_busy_batch_twice("2.20", false);
-}
+TEST(Submit, HoldsTheCapPastATruncatedV220ListingAndSkipsOnRerun) { submit_busy_batch_twice("2.20", false); }
 
-TEST(Submit, HoldsTheCapWithV225PagingAndReportsJson) {
-  submit_busy_batch_twice("2.25", true);
-}
+TEST(Submit, HoldsTheCapWithV225PagingAndReportsJson) { submit_busy_batch_twice("2.25", true); }
 
 TEST(Submit, WithoutATerminalOrYesRefusesQuickly) {
   FakeCluster cluster;

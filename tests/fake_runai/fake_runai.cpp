@@ -166,9 +166,7 @@ struct Workload {
   std::map<std::string, std::string> environment;
 };
 
-json optional_ms(const std::optional<std::int64_t>& ms) {
-  return ms ? json(*ms) : json(nullptr);
-}
+json optional_ms(const std::optional<std::int64_t>& ms) { return ms ? json(*ms) : json(nullptr); }
 
 void to_json(json& j, const Workload& w) {
   j = json{{"name", w.name},
@@ -223,9 +221,7 @@ std::optional<std::string> phase_at(const Workload& w, std::int64_t now_ms) {
   return w.exit_code == 0 ? "Completed" : "Failed";
 }
 
-bool is_terminal(std::string_view phase) {
-  return phase == "Completed" || phase == "Failed";
-}
+bool is_terminal(std::string_view phase) { return phase == "Completed" || phase == "Failed"; }
 
 struct Call {
   const Config& config;
@@ -502,9 +498,7 @@ std::string workload_id(std::string_view project, std::string_view name, int att
                      hash & 0xFFFU, (hash >> 4U) & 0xFFFU, hash & 0xFFFFFFFFFFFFULL);
 }
 
-std::string title_kind(std::string_view kind) {
-  return kind == "training" ? "Training" : "Workspace";
-}
+std::string title_kind(std::string_view kind) { return kind == "training" ? "Training" : "Workspace"; }
 
 // ------------------------------------------------------------- list --------
 
@@ -518,9 +512,7 @@ struct Row {
   std::int64_t created_ms = 0;
 };
 
-int running_pods(std::string_view phase) {
-  return phase == "Running" ? 1 : 0;
-}
+int running_pods(std::string_view phase) { return phase == "Running" ? 1 : 0; }
 
 constexpr std::int64_t kOtherWorkloadAgeMs = 86'400'000;
 
@@ -575,9 +567,7 @@ constexpr std::array kListFlags225{
 
 constexpr std::array kListFlagsV1{kProjectFlag};
 
-std::string next_token(std::size_t offset) {
-  return fmt::format("pg{:08x}", offset);
-}
+std::string next_token(std::size_t offset) { return fmt::format("pg{:08x}", offset); }
 
 std::size_t parse_token(const std::string& token) {
   std::size_t offset = 0;

@@ -10,9 +10,7 @@
 
 namespace {
 
-bool has_blank(std::string_view s) {
-  return s.find_first_of(" \t\r\n\v\f") != std::string_view::npos;
-}
+bool has_blank(std::string_view s) { return s.find_first_of(" \t\r\n\v\f") != std::string_view::npos; }
 
 }  // namespace
 

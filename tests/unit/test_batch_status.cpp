@@ -5,9 +5,7 @@
 namespace traitctl {
 namespace {
 
-BatchView view_of(const std::vector<Workload>& listing) {
-  return view_batch("b", listing);
-}
+BatchView view_of(const std::vector<Workload>& listing) { return view_batch("b", listing); }
 
 TEST(BatchStatus, PlacesEachTraitOfTheRange) {
   const BatchView view = view_of({{"b-1", "Pending"},

@@ -83,9 +83,7 @@ struct Row {
   std::string message_part;  // must appear in the message; "" checks nothing
 };
 
-void PrintTo(const Row& row, std::ostream* out) {
-  *out << row.label;
-}
+void PrintTo(const Row& row, std::ostream* out) { *out << row.label; }
 
 std::optional<Check> find_check(const std::vector<Check>& checks, std::string_view name) {
   const auto found =

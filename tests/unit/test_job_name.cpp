@@ -9,9 +9,7 @@
 namespace traitctl {
 namespace {
 
-TEST(JobName, JoinsPrefixAndTrait) {
-  EXPECT_EQ(job_name("gapit3-trait", 42), "gapit3-trait-42");
-}
+TEST(JobName, JoinsPrefixAndTrait) { EXPECT_EQ(job_name("gapit3-trait", 42), "gapit3-trait-42"); }
 
 TEST(BatchTrait, AcceptsExactPrefixDashDigits) {
   EXPECT_EQ(batch_trait("x", "x-5"), 5);
@@ -30,9 +28,7 @@ TEST(BatchTrait, RejectsSiblingBatchesAndOtherNames) {
   EXPECT_EQ(batch_trait("x", "x-99999999999999999999"), std::nullopt);
 }
 
-TEST(ValidateJobName, AcceptsRunaiNames) {
-  EXPECT_TRUE(validate_job_name("gapit3-trait-2").ok());
-}
+TEST(ValidateJobName, AcceptsRunaiNames) { EXPECT_TRUE(validate_job_name("gapit3-trait-2").ok()); }
 
 TEST(ValidateJobName, RejectsBadNames) {
   EXPECT_FALSE(validate_job_name("").ok());

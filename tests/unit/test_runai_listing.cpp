@@ -26,9 +26,7 @@ std::string fixture(const std::string& name) {
   return text.str();
 }
 
-Workload w(const std::string& name, const std::string& status) {
-  return Workload{name, status};
-}
+Workload w(const std::string& name, const std::string& status) { return Workload{name, status}; }
 
 ListingPage parsed(const Result<ListingPage>& result) {
   EXPECT_TRUE(result.ok()) << result.error().message;

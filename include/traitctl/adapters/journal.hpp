@@ -18,8 +18,8 @@
 namespace traitctl {
 
 struct JournalEvent {
-  std::string
-      event;  // submitted, skipped, waited, failed, classified, deleted, resubmitted, out-of-retries, ...
+  // submitted, skipped, waited, failed, classified, deleted, resubmitted, out-of-retries, ...
+  std::string event;
   std::optional<int> trait;
   std::optional<std::string> job;
   // Extra keys merged into the line, e.g. {"attempt": 2, "exit_code": 2,

@@ -84,15 +84,9 @@ void report(Tag tag, fmt::format_string<Args...> format, Args&&... args) {
   const std::string line = tagged(tag, fmt::format(format, std::forward<Args>(args)...));
   switch (tag) {
     case Tag::Failed:
-    case Tag::Error:
-      spdlog::error(line);
-      break;
-    case Tag::Warning:
-      spdlog::warn(line);
-      break;
-    default:
-      spdlog::info(line);
-      break;
+    case Tag::Error: spdlog::error(line); break;
+    case Tag::Warning: spdlog::warn(line); break;
+    default: spdlog::info(line); break;
   }
 }
 

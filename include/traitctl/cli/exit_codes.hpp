@@ -11,8 +11,6 @@ enum class ExitCode : int {
   Interrupted = 130,  // SIGINT or SIGTERM
 };
 
-[[nodiscard]] constexpr int to_int(ExitCode code) {
-  return static_cast<int>(code);
-}
+[[nodiscard]] constexpr int to_int(ExitCode code) { return static_cast<int>(code); }
 
 }  // namespace traitctl

@@ -33,8 +33,9 @@ struct SubmitReport {
   int runai_calls = 0;                // submit calls made, retries included
   int listings = 0;
   bool interrupted = false;
-  std::optional<Error>
-      fatal;  // the first listing, or max_failed_cycles in a row, failed: the batch stopped early
+  // The first listing, or max_failed_cycles listings in a row, failed: the
+  // batch stopped early.
+  std::optional<Error> fatal;
 };
 
 // What the loop tells its caller, for progress lines and the journal.
