@@ -112,6 +112,11 @@ class BatchLock : public ::testing::TestWithParam<Command> {
 };
 
 TEST_P(BatchLock, WithAShortLockTimeoutTheSecondRefusesNamingTheHolder) {
+  // Jobs created from now on run for 1.5 s, so the winner holds the lock far
+  // longer than the 0.5 s the other waits, however late a loaded machine
+  // starts the second process.
+  cluster_.write_config(
+      json{{"pending_ms", 20}, {"running_ms", 1'500}, {"plans", {{"bl-3", {2, 0}}, {"bl-6", {2, 0}}}}});
   const auto log_a = cluster_.dir() / "a.log";
   const auto log_b = cluster_.dir() / "b.log";
   auto a = start_traitctl(cluster_, args_for(GetParam(), "0.5s"), log_a);
