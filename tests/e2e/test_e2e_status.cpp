@@ -13,6 +13,15 @@
 namespace traitctl::e2e {
 namespace {
 
+// A trait whose current failure the ledger has classified.
+TraitRecord classified(TimePoint seen, FailureClass failure, int retries = 0) {
+  TraitRecord record;
+  record.failure_first_seen = seen;
+  record.last_failure = failure;
+  record.automatic_retries = retries;
+  return record;
+}
+
 using nlohmann::json;
 using namespace std::chrono_literals;
 
@@ -51,8 +60,8 @@ class Status : public ::testing::Test {
 
     const TimePoint now = std::chrono::system_clock::now();
     Ledger ledger{"p", "b", now - 2h, {}};
-    ledger.traits[2] = TraitRecord{0, 0, now - 1min, FailureClass::ConfigError, std::nullopt, false};
-    ledger.traits[6] = TraitRecord{1, 0, now - 1min, FailureClass::MountFailure, std::nullopt, false};
+    ledger.traits[2] = classified(now - 1min, FailureClass::Config);
+    ledger.traits[6] = classified(now - 1min, FailureClass::Mount, 1);
     write_ledger(cluster_, ledger);
     std::ofstream(env_file()) << "PROJECT=p\nJOB_PREFIX=b\nSTART_TRAIT=2\nEND_TRAIT=10\n";
   }
@@ -169,7 +178,7 @@ TEST(StatusWatch, ExitsOnceTheBatchIsFinished) {
   submit(cluster, "w-3");
   const TimePoint now = std::chrono::system_clock::now();
   Ledger ledger{"p", "w", now, {}};
-  ledger.traits[3] = TraitRecord{0, 0, now, FailureClass::ConfigError, std::nullopt, false};
+  ledger.traits[3] = classified(now, FailureClass::Config);
   write_ledger(cluster, ledger);
 
   const auto result = run_traitctl(
