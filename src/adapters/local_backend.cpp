@@ -371,8 +371,9 @@ bool LocalBackend::wait_for_change(Clock& /*clock*/, Duration timeout, const Can
     for (auto& [name, child] : children_) {
       running.push_back(&child);
       if (options_.job_timeout > Duration::zero()) {
-        const auto job = std::find_if(jobs_.begin(), jobs_.end(),
-                                      [&, &name = name](const LocalJob& recorded) { return recorded.name == name; });
+        const auto job =
+            std::find_if(jobs_.begin(), jobs_.end(),
+                         [&, &name = name](const LocalJob& recorded) { return recorded.name == name; });
         const auto left = std::chrono::ceil<Duration>(job->started_at + options_.job_timeout - clock_.now());
         wait = std::min(wait, std::max(left, Duration::zero()));
       }

@@ -31,7 +31,9 @@ std::int64_t to_unix_ms(TimePoint time) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
 }
 
-TimePoint from_unix_ms(std::int64_t milliseconds) { return TimePoint{std::chrono::milliseconds{milliseconds}}; }
+TimePoint from_unix_ms(std::int64_t milliseconds) {
+  return TimePoint{std::chrono::milliseconds{milliseconds}};
+}
 
 std::string_view to_string(JobEnd end) {
   switch (end) {

@@ -568,8 +568,8 @@ bool ChildProcess::wait_for_any(const std::vector<ChildProcess*>& children, Dura
     if (now >= deadline) {
       return false;
     }
-    const Duration wait = std::min({slice, std::chrono::ceil<Duration>(deadline - now),
-                                    all_pidfds ? slice : fallback_check});
+    const Duration wait =
+        std::min({slice, std::chrono::ceil<Duration>(deadline - now), all_pidfds ? slice : fallback_check});
     if (fds.empty() || !all_pidfds) {
       std::this_thread::sleep_for(wait);
     } else if (::poll(fds.data(), fds.size(), static_cast<int>(wait.count())) > 0) {

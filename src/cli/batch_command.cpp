@@ -77,9 +77,10 @@ Result<Prepared> prepare(const BatchCommand& command) {
   auto poll = duration_flag("--poll-interval", command.loop.poll_interval);
   auto lock_timeout = duration_flag("--lock-timeout", command.loop.lock_timeout);
   auto policy = retry_policy(command.policy);
-  for (const auto* failed : {cap.ok() ? nullptr : &cap.error(), parallel.ok() ? nullptr : &parallel.error(),
-                             poll.ok() ? nullptr : &poll.error(), lock_timeout.ok() ? nullptr : &lock_timeout.error(),
-                             policy.ok() ? nullptr : &policy.error()}) {
+  for (const auto* failed :
+       {cap.ok() ? nullptr : &cap.error(), parallel.ok() ? nullptr : &parallel.error(),
+        poll.ok() ? nullptr : &poll.error(), lock_timeout.ok() ? nullptr : &lock_timeout.error(),
+        policy.ok() ? nullptr : &policy.error()}) {
     if (failed != nullptr) {
       return *failed;
     }
@@ -115,10 +116,11 @@ Result<void> check_backend_fits(const BatchCommand& command) {
   if (!is_local(command.backend) || command.kind == CommandKind::Run || command.loop.dry_run) {
     return {};
   }
-  return make_error(ErrorKind::Usage,
-                    "{} --backend local only looks (add --dry-run): local jobs stop with the traitctl that "
-                    "started them; `traitctl run --backend local -- COMMAND` submits and retries them as it goes",
-                    command_name(command.kind));
+  return make_error(
+      ErrorKind::Usage,
+      "{} --backend local only looks (add --dry-run): local jobs stop with the traitctl that "
+      "started them; `traitctl run --backend local -- COMMAND` submits and retries them as it goes",
+      command_name(command.kind));
 }
 
 BackendAccess access_for(const BatchCommand& command) {
@@ -129,13 +131,14 @@ BackendAccess access_for(const BatchCommand& command) {
 }
 
 std::string question(const BatchCommand& command, const BatchContext& context, const PlanSettings& plan) {
-  const std::string batch = fmt::format("batch {} in project {} ({}, at most {} active at once)",
-                                        context.settings.prefix, context.settings.project, command.backend.kind,
-                                        plan.max_concurrent);
+  const std::string batch =
+      fmt::format("batch {} in project {} ({}, at most {} active at once)", context.settings.prefix,
+                  context.settings.project, command.backend.kind, plan.max_concurrent);
   switch (command.kind) {
     case CommandKind::Submit: return fmt::format("Submit up to {} jobs of {}?", plan.traits.size(), batch);
     case CommandKind::Retry:
-      return fmt::format("Retry the failed jobs of {}{}?", batch, command.mode.watch ? " until it is settled" : "");
+      return fmt::format("Retry the failed jobs of {}{}?", batch,
+                         command.mode.watch ? " until it is settled" : "");
     case CommandKind::Resubmit:
       return fmt::format("Delete and resubmit {} traits of {}?", plan.traits.size(), batch);
     case CommandKind::Run:
@@ -186,8 +189,8 @@ int drive(const BatchCommand& command, Prepared& prepared, Backend& backend, con
   SystemClock clock;
   std::optional<Journal> journal;
   if (!command.loop.dry_run) {
-    auto opened =
-        Journal::open(context.state_dir, std::string(command_name(command.kind)), settings.project, settings.prefix, clock);
+    auto opened = Journal::open(context.state_dir, std::string(command_name(command.kind)), settings.project,
+                                settings.prefix, clock);
     if (!opened) {
       return fail_with(opened.error());
     }
@@ -195,7 +198,8 @@ int drive(const BatchCommand& command, Prepared& prepared, Backend& backend, con
   }
   prepared.request.save_ledger = [&store](const Ledger& updated) { return store->save(updated); };
   ConsoleReporter reporter(journal ? &*journal : nullptr, stderr_status_line(),
-                           command.kind == CommandKind::Submit ? "to submit" : "to settle");
+                           command.kind == CommandKind::Submit ? "to submit" : "to settle",
+                           command.loop.dry_run && !command.batch.json);
   report(Tag::Info, "Batch {} in project {} ({}): {} traits, at most {} active at once", settings.prefix,
          settings.project, command.backend.kind, prepared.request.plan.traits.size(),
          prepared.request.plan.max_concurrent);
@@ -220,13 +224,16 @@ std::string_view command_name(CommandKind kind) {
 }
 
 void add_loop_options(CLI::App& command, LoopOptions& options) {
-  command.add_option("--max-concurrent", options.max_concurrent,
-                     "Most jobs of this batch in any non-terminal state at once (MAX_CONCURRENT, default 50)");
+  command.add_option(
+      "--max-concurrent", options.max_concurrent,
+      "Most jobs of this batch in any non-terminal state at once (MAX_CONCURRENT, default 50)");
   command
       .add_option("--poll-interval", options.poll_interval,
                   "How often to look at the cluster while waiting, e.g. 30s; a terminal counts down to it")
       ->capture_default_str();
-  command.add_option("--parallel", options.parallel, "Submissions in flight at once (never more than free slots)")
+  command
+      .add_option("--parallel", options.parallel,
+                  "Submissions in flight at once (never more than free slots)")
       ->capture_default_str();
   add_lock_timeout_option(command, options.lock_timeout);
   command.add_flag("--dry-run", options.dry_run, "Show what would happen; change nothing");
@@ -235,8 +242,9 @@ void add_loop_options(CLI::App& command, LoopOptions& options) {
 
 void add_policy_options(CLI::App& command, PolicyOptions& options) {
   command
-      .add_option("--max-retries", options.max_retries,
-                  "Automatic retries of mount and infrastructure failures per trait over the batch's life (1-10)")
+      .add_option(
+          "--max-retries", options.max_retries,
+          "Automatic retries of mount and infrastructure failures per trait over the batch's life (1-10)")
       ->check(CLI::Range(1, 10))
       ->capture_default_str();
   command
@@ -282,8 +290,8 @@ int run_batch_command(const BatchCommand& command, const TargetResolver& resolve
       return to_int(ExitCode::Success);
     }
   }
-  if (auto refused = refused_confirmation(command, question(command, prepared->context, prepared->request.plan),
-                                          cancel)) {
+  if (auto refused = refused_confirmation(
+          command, question(command, prepared->context, prepared->request.plan), cancel)) {
     return *refused;
   }
   // The local backend stops its jobs when it goes out of scope: an

@@ -117,7 +117,8 @@ void print_supervision_text(CommandKind kind, const BatchReport& report, const B
     line("Traits:", context.traits.size());
     line("Submitted:", report.submitted.size());
     line("Completed:", report.completed.size());
-    line("Submission failures:", report.submission_failures.size(), named(keys_of(report.submission_failures)));
+    line("Submission failures:", report.submission_failures.size(),
+         named(keys_of(report.submission_failures)));
   }
   line("Failed jobs found:", report.failed_found);
   for (const auto& [failure, number] : report.by_class) {
@@ -126,7 +127,7 @@ void print_supervision_text(CommandKind kind, const BatchReport& report, const B
   line("Retried:", report.retried.size() + report.resubmitted_manually.size());
   line("Succeeded after retry:", report.succeeded_after_retry.size());
   line("Out of retries:", report.out_of_retries.size(), named(report.out_of_retries));
-  line("Not retryable:", report.not_retryable.size(), named(keys_of(report.not_retryable)));
+  line("Skipped (not retryable):", report.not_retryable.size(), named(keys_of(report.not_retryable)));
   if (!report.stopped.empty()) {
     line("Stopped (never completed):", report.stopped.size(), named(report.stopped));
   }
@@ -151,8 +152,8 @@ void print_supervision_text(CommandKind kind, const BatchReport& report, const B
 void print_batch_report(CommandKind kind, const BatchReport& report, const BatchContext& context, bool json,
                         Duration wall_time) {
   if (json) {
-    nlohmann::json result =
-        kind == CommandKind::Submit ? submit_json(report, context) : supervision_json(kind, report, context, wall_time);
+    nlohmann::json result = kind == CommandKind::Submit ? submit_json(report, context)
+                                                        : supervision_json(kind, report, context, wall_time);
     if (report.fatal) {
       result["error"] = report.fatal->message;
     }

@@ -34,7 +34,8 @@ nlohmann::json jobs_json(const std::vector<CleanupTarget>& jobs) {
   return list;
 }
 
-nlohmann::json result_json(const BatchContext& context, const std::vector<CleanupTarget>& selected, bool dry_run) {
+nlohmann::json result_json(const BatchContext& context, const std::vector<CleanupTarget>& selected,
+                           bool dry_run) {
   return {{"command", "cleanup"},
           {"prefix", context.settings.prefix},
           {"project", context.settings.project},
@@ -58,7 +59,8 @@ int print_plan(const BatchContext& context, const std::vector<CleanupTarget>& se
 
 // The first question covers the whole selection; active jobs, whose deletion
 // kills a running analysis, get a second one of their own.
-Result<bool> confirm_deletion(const BatchContext& context, const std::vector<CleanupTarget>& selected, bool yes) {
+Result<bool> confirm_deletion(const BatchContext& context, const std::vector<CleanupTarget>& selected,
+                              bool yes) {
   auto confirmed =
       confirm_or_require_yes(yes, fmt::format("Delete {} jobs of batch {} in project {}?", selected.size(),
                                               context.settings.prefix, context.settings.project));
@@ -104,7 +106,8 @@ void report_deletion(Journal& journal, const CleanupTarget& target, const Result
   } else {
     report(Tag::Success, "Deleted {} ({})", job.name, printable(job.status));
   }
-  journal.record({"deleted", target.trait, job.name, {{"status", job.status}, {"already_gone", already_gone}}});
+  journal.record(
+      {"deleted", target.trait, job.name, {{"status", job.status}, {"already_gone", already_gone}}});
 }
 
 int run_cleanup(const CleanupOptions& options) {
@@ -126,8 +129,9 @@ int run_cleanup(const CleanupOptions& options) {
   SystemClock clock;
   // Deleting from a local batch takes its lock, so the jobs of a traitctl
   // still running it are never touched.
-  auto backend = open_backend(options.backend, *context,
-                              options.dry_run ? BackendAccess::Inspect : BackendAccess::Delete, clock, cancel);
+  auto backend =
+      open_backend(options.backend, *context,
+                   options.dry_run ? BackendAccess::Inspect : BackendAccess::Delete, clock, cancel);
   if (!backend) {
     return fail_with(backend.error());
   }
@@ -164,10 +168,11 @@ int run_cleanup(const CleanupOptions& options) {
     return fail_with(journal.error());
   }
 
-  const CleanupReport summary = delete_jobs(
-      **backend, cancel, selected, [&journal](const CleanupTarget& target, const Result<DeleteOutcome>& outcome) {
-        report_deletion(*journal, target, outcome);
-      });
+  const CleanupReport summary =
+      delete_jobs(**backend, cancel, selected,
+                  [&journal](const CleanupTarget& target, const Result<DeleteOutcome>& outcome) {
+                    report_deletion(*journal, target, outcome);
+                  });
   print_summary(*context, selected, summary, options.batch.json);
   if (summary.interrupted()) {
     report(Tag::Warning, "Interrupted: {} jobs were not deleted. Run the same command again to continue.",

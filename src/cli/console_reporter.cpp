@@ -77,8 +77,12 @@ nlohmann::json details_of(const BatchEvent& event) {
 
 }  // namespace
 
-ConsoleReporter::ConsoleReporter(Journal* journal, StatusLine& status_line, std::string remaining_label)
-    : journal_(journal), status_line_(status_line), remaining_label_(std::move(remaining_label)) {}
+ConsoleReporter::ConsoleReporter(Journal* journal, StatusLine& status_line, std::string remaining_label,
+                                 bool plan_on_stdout)
+    : journal_(journal),
+      status_line_(status_line),
+      remaining_label_(std::move(remaining_label)),
+      plan_on_stdout_(plan_on_stdout) {}
 
 void ConsoleReporter::on_event(const BatchEvent& event) {
   print(event);
@@ -118,16 +122,22 @@ void ConsoleReporter::print(const BatchEvent& event) const {
              status.empty() ? "" : fmt::format(" ({})", status));
       return;
     case EventKind::SubmitFailed:
-      report(event.again ? Tag::Warning : Tag::Failed, "Trait {} - submission failed: {}{}", trait, message, again);
+      report(event.again ? Tag::Warning : Tag::Failed, "Trait {} - submission failed: {}{}", trait, message,
+             again);
       return;
     case EventKind::SubmitUnconfirmed:
-      report(Tag::Warning, "Trait {} - no answer to the submission ({}); it counts against the cap until a "
-             "listing shows it", trait, message);
+      report(Tag::Warning,
+             "Trait {} - no answer to the submission ({}); it counts against the cap until a "
+             "listing shows it",
+             trait, message);
       return;
     case EventKind::Completed: report(Tag::Success, "Trait {} completed ({})", trait, event.job); return;
-    case EventKind::JobFailed: report(Tag::Failed, "Trait {} - job {} failed ({})", trait, event.job, status); return;
+    case EventKind::JobFailed:
+      report(Tag::Failed, "Trait {} - job {} failed ({})", trait, event.job, status);
+      return;
     case EventKind::Stopped:
-      report(Tag::Warning, "Trait {} - job {} was stopped ({}): it never completed", trait, event.job, status);
+      report(Tag::Warning, "Trait {} - job {} was stopped ({}): it never completed", trait, event.job,
+             status);
       return;
     case EventKind::Vanished:
       report(Tag::Warning, "Trait {} - job {} is gone, and traitctl did not delete it", trait, event.job);
@@ -138,24 +148,29 @@ void ConsoleReporter::print(const BatchEvent& event) const {
       return;
     case EventKind::NotRetryable: report(Tag::Skip, "Trait {} - {}: not retried", trait, message); return;
     case EventKind::OutOfRetries:
-      report(Tag::Failed, "Trait {} - out of retries: {} {} retries used", trait, event.retry_number,
-             class_of(event));
+      report(Tag::Failed, "Trait {} is out of retries: {} of {} {} retries used", trait, event.retry_number,
+             event.retry_budget, class_of(event));
       return;
     case EventKind::Backoff:
       report(Tag::Wait, "Trait {}: {} ({}) in {}", trait, retry_of(event), class_of(event),
              seconds_until(event, std::chrono::system_clock::now()));
       return;
     case EventKind::Deferred:
-      report(Tag::Info, "Trait {}: {} ({}) becomes eligible at {}; left for a later run", trait, retry_of(event),
-             class_of(event), format_utc(*event.eligible_at));
+      report(Tag::Info, "Trait {}: {} ({}) becomes eligible at {}; left for a later run", trait,
+             retry_of(event), class_of(event), format_utc(*event.eligible_at));
       return;
-    case EventKind::WouldRetry:
-      if (event.manual || !event.classification) {
-        report(Tag::DryRun, "Would resubmit trait {}", trait);
+    case EventKind::WouldRetry: {
+      const std::string plan =
+          event.manual || !event.classification
+              ? fmt::format("Would resubmit trait {}", trait)
+              : fmt::format("Would retry trait {} ({}, {})", trait, retry_of(event), class_of(event));
+      if (plan_on_stdout_) {
+        status_line_.clear_then([&plan] { fmt::print("{}\n", plan); });
       } else {
-        report(Tag::DryRun, "Would retry trait {} ({}, {})", trait, retry_of(event), class_of(event));
+        report(Tag::DryRun, "{}", plan);
       }
       return;
+    }
     case EventKind::EvidenceFailed:
       report(Tag::Warning, "Trait {}: could not tell why {} failed: {}{}", trait, event.job, message, again);
       return;
@@ -183,7 +198,8 @@ void ConsoleReporter::print(const BatchEvent& event) const {
       report(Tag::Success, "Trait {} resubmitted (attempt {})", trait, event.attempt);
       return;
     case EventKind::ResubmitFailed:
-      report(event.again ? Tag::Warning : Tag::Failed, "Resubmitting trait {} failed: {}{}", trait, message, again);
+      report(event.again ? Tag::Warning : Tag::Failed, "Resubmitting trait {} failed: {}{}", trait, message,
+             again);
       return;
     case EventKind::ListingFailed:
       report(event.again ? Tag::Warning : Tag::Failed, "Listing the batch failed: {}{}", message, again);
@@ -199,7 +215,8 @@ void ConsoleReporter::on_waiting(const WaitProgress& progress) {
   }
   last_wait_ = shown;
   if (!status_line_.enabled()) {
-    report(Tag::Wait, "{}", wait_status(progress, remaining_label_).substr(std::string_view("[WAIT] ").size()));
+    report(Tag::Wait, "{}",
+           wait_status(progress, remaining_label_).substr(std::string_view("[WAIT] ").size()));
   }
   if (journal_ != nullptr) {
     journal_->record({"waited",

@@ -26,8 +26,8 @@ std::string peak_memory(const std::string& memory, int jobs) {
 
 }  // namespace
 
-int print_submission_plan(const BatchContext& context, const BackendOptions& backend_options, Backend& backend,
-                          int max_concurrent, bool json) {
+int print_submission_plan(const BatchContext& context, const BackendOptions& backend_options,
+                          Backend& backend, int max_concurrent, bool json) {
   auto listing = backend.list_workloads();
   if (!listing) {
     return fail_with(listing.error());

@@ -37,10 +37,10 @@ Result<void> choose_traits(const ResubmitOptions& options, Backend& backend, con
   std::set_difference(chosen.begin(), chosen.end(), context.traits.begin(), context.traits.end(),
                       std::back_inserter(outside));
   if (!outside.empty()) {
-    return make_error(ErrorKind::Usage,
-                      "traits {} are not in batch {}'s traits {}..{}: name traits of the batch, or pass --traits",
-                      fmt::join(outside, ", "), context.settings.prefix, context.traits.front(),
-                      context.traits.back());
+    return make_error(
+        ErrorKind::Usage,
+        "traits {} are not in batch {}'s traits {}..{}: name traits of the batch, or pass --traits",
+        fmt::join(outside, ", "), context.settings.prefix, context.traits.front(), context.traits.back());
   }
   auto listing = backend.list_workloads();
   if (!listing) {
@@ -49,7 +49,8 @@ Result<void> choose_traits(const ResubmitOptions& options, Backend& backend, con
   const BatchView view = view_batch(context.settings.prefix, *listing);
   if (options.failed) {
     for (const auto& [trait, job] : view.jobs) {
-      if (job.state == JobState::Failed && std::binary_search(context.traits.begin(), context.traits.end(), trait)) {
+      if (job.state == JobState::Failed &&
+          std::binary_search(context.traits.begin(), context.traits.end(), trait)) {
         chosen.insert(trait);
       }
     }
@@ -57,14 +58,16 @@ Result<void> choose_traits(const ResubmitOptions& options, Backend& backend, con
   std::vector<std::string> busy;
   for (int trait : chosen) {
     const auto job = view.jobs.find(trait);
-    if (job != view.jobs.end() && (holds_slot(job->second.state) || job->second.state == JobState::Succeeded)) {
+    if (job != view.jobs.end() &&
+        (holds_slot(job->second.state) || job->second.state == JobState::Succeeded)) {
       busy.push_back(fmt::format("{} ({})", job->second.name, printable(job->second.status)));
     }
   }
   if (!busy.empty() && !plan.stage.mode.force) {
-    return make_error(ErrorKind::Usage,
-                      "{} still running or completed: resubmitting deletes that work; pass --force to do it anyway",
-                      fmt::join(busy, ", "));
+    return make_error(
+        ErrorKind::Usage,
+        "{} still running or completed: resubmitting deletes that work; pass --force to do it anyway",
+        fmt::join(busy, ", "));
   }
   plan.traits.assign(chosen.begin(), chosen.end());
   plan.stage.mode.replace = chosen;
@@ -93,16 +96,17 @@ Command register_resubmit(CLI::App& app, const GlobalOptions& /*global*/) {
       "  traitctl resubmit 9 --force --yes   # even though trait 9 is running\n\n"
       "Exit codes: 0 all resubmitted, 1 a resubmission failed or runai/ledger error, 2 invalid usage\n"
       "(no traits, traits outside the batch, a running or completed job without --force), 130 interrupted.");
-  return Command{command, [options] {
-                   if (options->traits.empty() && !options->failed) {
-                     return fail_with(make_error(ErrorKind::Usage,
-                                                 "name the traits to resubmit (e.g. `resubmit 5 9-12`) or pass --failed"));
-                   }
-                   return run_batch_command(options->command,
-                                            [options](Backend& backend, const BatchContext& context, PlanSettings& plan) {
-                                              return choose_traits(*options, backend, context, plan);
-                                            });
-                 }};
+  return Command{
+      command, [options] {
+        if (options->traits.empty() && !options->failed) {
+          return fail_with(make_error(
+              ErrorKind::Usage, "name the traits to resubmit (e.g. `resubmit 5 9-12`) or pass --failed"));
+        }
+        return run_batch_command(
+            options->command, [options](Backend& backend, const BatchContext& context, PlanSettings& plan) {
+              return choose_traits(*options, backend, context, plan);
+            });
+      }};
 }
 
 }  // namespace traitctl

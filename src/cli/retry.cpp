@@ -16,8 +16,9 @@ Command register_retry(CLI::App& app, const GlobalOptions& /*global*/) {
   add_batch_options(*command, options->batch);
   add_loop_options(*command, options->loop);
   add_policy_options(*command, options->policy);
-  auto* watch = command->add_flag("--watch", options->mode.watch,
-                                  "Keep going: wait for retried jobs and retry again until every trait is settled");
+  auto* watch =
+      command->add_flag("--watch", options->mode.watch,
+                        "Keep going: wait for retried jobs and retry again until every trait is settled");
   auto* no_wait = command->add_flag_callback(
       "--no-wait", [options] { options->mode.wait_for_backoff = false; },
       "Leave traits still in backoff for a later run instead of waiting");

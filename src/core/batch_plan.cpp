@@ -9,8 +9,8 @@ namespace traitctl {
 BatchPlan::BatchPlan(PlanSettings settings, Ledger& ledger, TimePoint now)
     : settings_(std::move(settings)), ledger_(ledger) {
   for (int trait : settings_.traits) {
-    traits_.emplace(trait, start_trait(trait, job_name(settings_.prefix, trait), record(trait),
-                                       settings_.stage, now));
+    traits_.emplace(
+        trait, start_trait(trait, job_name(settings_.prefix, trait), record(trait), settings_.stage, now));
   }
 }
 

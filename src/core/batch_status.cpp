@@ -85,8 +85,9 @@ BatchStatus summarize_batch(const BatchView& view, const std::vector<int>& trait
       if (known->failure_first_seen && known->last_failure) {
         status.failure = known->last_failure;
       }
-      status.permanently_failed = !known->pending && (known->out_of_retries ||
-                                                      (status.failure && !is_retryable(*status.failure, policy)));
+      status.permanently_failed =
+          !known->pending &&
+          (known->out_of_retries || (status.failure && !is_retryable(*status.failure, policy)));
     }
     count(batch.counts, status);
     batch.traits.push_back(std::move(status));

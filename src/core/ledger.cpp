@@ -122,8 +122,8 @@ PendingIntent read_pending(const json& value, const std::string& where) {
 
 AttemptEnd read_attempt_end(const json& value, const std::string& where) {
   const std::string name = read_string(value, where);
-  for (const AttemptEnd end : {AttemptEnd::Succeeded, AttemptEnd::Failed, AttemptEnd::Stopped,
-                               AttemptEnd::Incomplete}) {
+  for (const AttemptEnd end :
+       {AttemptEnd::Succeeded, AttemptEnd::Failed, AttemptEnd::Stopped, AttemptEnd::Incomplete}) {
     if (to_string(end) == name) {
       return end;
     }
@@ -185,7 +185,8 @@ TraitRecord read_trait(const json& value, const std::string& where) {
       fail(where + ".attempts", fmt::format("expected an array, found {}", attempts->type_name()));
     }
     for (std::size_t index = 0; index < attempts->size(); ++index) {
-      record.attempts.push_back(read_attempt(attempts->at(index), fmt::format("{}.attempts.{}", where, index)));
+      record.attempts.push_back(
+          read_attempt(attempts->at(index), fmt::format("{}.attempts.{}", where, index)));
     }
   }
   return record;
@@ -249,8 +250,9 @@ int next_attempt(const TraitRecord& record) {
 }
 
 AttemptRecord& attempt_record(TraitRecord& record, int number) {
-  const auto found = std::find_if(record.attempts.begin(), record.attempts.end(),
-                                  [number](const AttemptRecord& attempt) { return attempt.number == number; });
+  const auto found =
+      std::find_if(record.attempts.begin(), record.attempts.end(),
+                   [number](const AttemptRecord& attempt) { return attempt.number == number; });
   if (found != record.attempts.end()) {
     return *found;
   }

@@ -56,7 +56,9 @@ int retry_budget(FailureClass failure, const RetryPolicy& policy) {
   return 0;
 }
 
-bool is_retryable(FailureClass failure, const RetryPolicy& policy) { return retry_budget(failure, policy) > 0; }
+bool is_retryable(FailureClass failure, const RetryPolicy& policy) {
+  return retry_budget(failure, policy) > 0;
+}
 
 RetryDecision decide_retry(const TraitRecord& record, FailureClass failure, const RetryPolicy& policy,
                            TimePoint now) {

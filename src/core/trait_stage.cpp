@@ -65,8 +65,16 @@ void end_attempt(TraitRecord& record, AttemptEnd end, TimePoint now, const Workl
 }
 
 // The trait now has `listed` as its job: its stage follows the job's state.
+// A job that had already ended before this run's first listing is not news:
+// its end is recorded, not announced.
 void adopt(TraitProgress& progress, TraitRecord& record, const Workload& listed, TimePoint now,
            const StageRules& rules, Events& events) {
+  const bool news = progress.seen || progress.stage != Stage::Unsubmitted || !progress.first_listing;
+  const auto announce = [&](EventKind kind) {
+    if (news) {
+      events.push_back(event(kind, progress));
+    }
+  };
   const bool same_job = progress.job && progress.job->id == listed.id && progress.job->name == listed.name;
   const bool was_failed = progress.stage == Stage::Failed || progress.stage == Stage::Backoff;
   progress.job = listed;
@@ -78,7 +86,7 @@ void adopt(TraitProgress& progress, TraitRecord& record, const Workload& listed,
     case JobState::Succeeded:
       if (progress.stage != Stage::Completed) {
         end_attempt(record, AttemptEnd::Succeeded, now, listed);
-        events.push_back(event(EventKind::Completed, progress));
+        announce(EventKind::Completed);
         move_to(progress, Stage::Completed, now);
       }
       return;
@@ -90,7 +98,7 @@ void adopt(TraitProgress& progress, TraitRecord& record, const Workload& listed,
         return;  // already decided this run
       }
       end_attempt(record, AttemptEnd::Failed, now, listed);
-      events.push_back(event(EventKind::JobFailed, progress));
+      announce(EventKind::JobFailed);
       progress.failure.reset();
       move_to(progress, Stage::Failed, now);
       if (!rules.mode.retry_failures || !progress.in_scope) {
@@ -100,7 +108,7 @@ void adopt(TraitProgress& progress, TraitRecord& record, const Workload& listed,
     case JobState::Stopped:
       if (!(progress.stage == Stage::Settled && progress.settled == Settlement::Stopped)) {
         end_attempt(record, AttemptEnd::Stopped, now, listed);
-        events.push_back(event(EventKind::Stopped, progress));
+        announce(EventKind::Stopped);
         settle(progress, Settlement::Stopped, now);
       }
       return;
@@ -239,8 +247,8 @@ void observe_replacement(TraitProgress& progress, TraitRecord& record, const Wor
 
 void observe_deleting(TraitProgress& progress, TraitRecord& record, const Workload* listed, TimePoint now,
                       const StageRules& rules, Events& events) {
-  const bool gone = listed == nullptr || (!rules.unique_names && (!is_replaced_job(record, *listed) ||
-                                                                  has_ended(listed->state)));
+  const bool gone = listed == nullptr ||
+                    (!rules.unique_names && (!is_replaced_job(record, *listed) || has_ended(listed->state)));
   if (gone) {
     if (listed != nullptr && !is_replaced_job(record, *listed) && record.pending &&
         !record.pending->replaces_id.empty()) {
@@ -307,6 +315,7 @@ TraitProgress start_trait(int trait, std::string name, const TraitRecord& record
 void observe_job(TraitProgress& progress, TraitRecord& record, const Workload* listed, TimePoint now,
                  std::uint64_t listing, const StageRules& rules, Events& events) {
   const bool first_listing = listing == 1;
+  progress.first_listing = first_listing;
   progress.listed = listed != nullptr;
   if (listed != nullptr) {
     progress.missing = 0;
@@ -314,11 +323,18 @@ void observe_job(TraitProgress& progress, TraitRecord& record, const Workload* l
   // A one-pass retry deals with the failures its first listing shows, and
   // with resubmissions under way.
   if (first_listing && is_one_pass_retry(rules.mode)) {
-    progress.in_scope = record.pending.has_value() || (listed != nullptr && listed->state == JobState::Failed);
+    progress.in_scope =
+        record.pending.has_value() || (listed != nullptr && listed->state == JobState::Failed);
   }
   switch (progress.stage) {
     case Stage::Unsubmitted:
       if (listed != nullptr && !is_replaced_job(record, *listed)) {
+        if (rules.mode.submit_new && !progress.created_by_us) {
+          BatchEvent existing = event(EventKind::Existing, progress);
+          existing.status = listed->status;
+          events.push_back(existing);
+          progress.existed = true;
+        }
         adopt(progress, record, *listed, now, rules, events);
       }
       return;
@@ -338,6 +354,13 @@ void observe_job(TraitProgress& progress, TraitRecord& record, const Workload* l
         events.push_back(failure_event(EventKind::NotRetryable, progress,
                                        "its job completed: resubmit it with --force", false));
         settle(progress, Settlement::Refused, now);
+        return;
+      }
+      if (rules.mode.dry_run) {
+        BatchEvent would = event(EventKind::WouldRetry, progress);
+        would.manual = true;
+        events.push_back(would);
+        settle(progress, Settlement::WouldRetry, now);
         return;
       }
       observe_replacement(progress, record, listed, now, listing, rules, events);
@@ -362,8 +385,8 @@ void observe_job(TraitProgress& progress, TraitRecord& record, const Workload* l
     case Stage::Settled:
       // A job that changed after the run settled it (a person resubmitted
       // it, say) is watched again; one that was cleaned up changes nothing.
-      if (listed != nullptr && (!progress.job || progress.job->state != listed->state ||
-                                progress.job->id != listed->id) &&
+      if (listed != nullptr &&
+          (!progress.job || progress.job->state != listed->state || progress.job->id != listed->id) &&
           rules.mode.watch && progress.settled != Settlement::Refused) {
         progress.settled = Settlement::None;
         adopt(progress, record, *listed, now, rules, events);
@@ -516,10 +539,9 @@ void apply_submit_answer(TraitProgress& progress, TraitRecord& record, const Sub
                          Events& events) {
   const bool resubmission = record.pending.has_value();
   const int attempt = resubmission ? record.pending->attempt : current_attempt(record);
-  const bool ours_after_all =
-      answer.kind == SubmitAnswer::Kind::AlreadyExists &&
-      (answer.earlier_call_unanswered || progress.answer_lost) &&
-      (!resubmission || record.pending->old_job_gone);
+  const bool ours_after_all = answer.kind == SubmitAnswer::Kind::AlreadyExists &&
+                              (answer.earlier_call_unanswered || progress.answer_lost) &&
+                              (!resubmission || record.pending->old_job_gone);
   BatchEvent told = event(resubmission ? EventKind::Resubmitted : EventKind::Submitted, progress);
   told.attempt = attempt;
   told.calls = answer.calls;

@@ -190,7 +190,7 @@ TEST(Retry, DryRunChangesNothing) {
   const auto result =
       run_traitctl(cluster, batch_args("retry", "2", {"--dry-run", "--retry-delay", "1s"}), {}, 20s);
   EXPECT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_NE(result.err.find("[DRY-RUN] Would retry trait 2"), std::string::npos) << result.err;
+  EXPECT_NE(result.out.find("Would retry trait 2"), std::string::npos) << result.out;
   EXPECT_EQ(cluster.count_calls("delete"), 0);
   EXPECT_EQ(cluster.count_calls("submit"), submits_before);
   EXPECT_EQ(fs::exists(ledger_path(cluster)), had_ledger);
@@ -287,9 +287,9 @@ TEST(Resubmit, NamedTraitsAndFailedDryRun) {
 
   const auto dry = run_traitctl(cluster, batch_args("resubmit", "4-6", {"--failed", "--dry-run"}), {}, 20s);
   EXPECT_EQ(dry.exit_code, 0) << dry.err;
-  EXPECT_NE(dry.err.find("Would resubmit trait 4"), std::string::npos) << dry.err;
-  EXPECT_NE(dry.err.find("Would resubmit trait 5"), std::string::npos) << dry.err;
-  EXPECT_EQ(dry.err.find("Would resubmit trait 6"), std::string::npos) << dry.err;
+  EXPECT_NE(dry.out.find("Would resubmit trait 4"), std::string::npos) << dry.out;
+  EXPECT_NE(dry.out.find("Would resubmit trait 5"), std::string::npos) << dry.out;
+  EXPECT_EQ(dry.out.find("Would resubmit trait 6"), std::string::npos) << dry.out;
   EXPECT_EQ(cluster.count_calls("delete"), 0);
 
   const auto result =

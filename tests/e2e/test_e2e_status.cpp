@@ -105,7 +105,7 @@ TEST_F(Status, JsonMatchesTheFakeAndTheLedger) {
   EXPECT_EQ(counts.at("other_active"), 0);
   EXPECT_EQ(counts.at("completed"), 1);
   EXPECT_EQ(counts.at("failed"), 2);
-  EXPECT_EQ(counts.at("failed_by_class"), (json{{"config-error", 1}, {"mount-failure", 1}}));
+  EXPECT_EQ(counts.at("failed_by_class"), (json{{"config", 1}, {"mount", 1}}));
   EXPECT_EQ(counts.at("permanently_failed"), 1);
   EXPECT_EQ(counts.at("stopped"), 0);
   EXPECT_EQ(counts.at("not_submitted"), 4);
@@ -118,7 +118,7 @@ TEST_F(Status, JsonMatchesTheFakeAndTheLedger) {
   const json expected_jobs = json::array({json{{"name", "b-2"},
                                                {"trait", 2},
                                                {"status", cluster_.current_status("b-2")},
-                                               {"class", "config-error"},
+                                               {"class", "config"},
                                                {"attempts", 1}},
                                           json{{"name", "b-3"},
                                                {"trait", 3},
@@ -138,7 +138,7 @@ TEST_F(Status, JsonMatchesTheFakeAndTheLedger) {
                                           json{{"name", "b-6"},
                                                {"trait", 6},
                                                {"status", cluster_.current_status("b-6")},
-                                               {"class", "mount-failure"},
+                                               {"class", "mount"},
                                                {"attempts", 2}}});
   EXPECT_EQ(report.at("jobs"), expected_jobs);
 }
@@ -151,8 +151,7 @@ TEST_F(Status, PlainOutputWithoutATerminalHasNoControlCodes) {
                             "Not submitted: 4"),
             std::string::npos)
       << result.out;
-  EXPECT_NE(result.out.find("Failed by class: config-error 1, mount-failure 1"), std::string::npos)
-      << result.out;
+  EXPECT_NE(result.out.find("Failed by class: config 1, mount 1"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("Done: 2/9"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("Elapsed since the first submission: 2h"), std::string::npos) << result.out;
 }

@@ -25,7 +25,7 @@ class FakeBackend : public Backend {
     std::string id;
     JobState state = JobState::Pending;
     int attempt = 1;
-    int listings_hidden = 0;  // listings that will not show it yet
+    int listings_hidden = 0;    // listings that will not show it yet
     int deleting_listings = 0;  // listings it stays Deleting once deleted
   };
 
@@ -53,9 +53,8 @@ class FakeBackend : public Backend {
         gone.push_back(job.id);
       }
     }
-    std::erase_if(jobs, [this](const Job& job) {
-      return std::find(gone.begin(), gone.end(), job.id) != gone.end();
-    });
+    std::erase_if(
+        jobs, [this](const Job& job) { return std::find(gone.begin(), gone.end(), job.id) != gone.end(); });
     return listing;
   }
 
@@ -86,9 +85,8 @@ class FakeBackend : public Backend {
         job = &candidate;
       }
     }
-    const bool lose_answer = !lost_delete_answers.empty() &&
-                             lost_delete_answers.front() == workload.name && job != nullptr &&
-                             job->state != JobState::Deleting;
+    const bool lose_answer = !lost_delete_answers.empty() && lost_delete_answers.front() == workload.name &&
+                             job != nullptr && job->state != JobState::Deleting;
     if (job == nullptr || job->state == JobState::Deleting) {
       return DeleteOutcome::NotFound;  // as the real CLI says of a job already Deleting
     }
@@ -100,7 +98,8 @@ class FakeBackend : public Backend {
     }
     if (lose_answer) {
       lost_delete_answers.pop_front();
-      return make_error(ErrorKind::Timeout, "`runai workspace delete {}` did not answer in time", workload.name);
+      return make_error(ErrorKind::Timeout, "`runai workspace delete {}` did not answer in time",
+                        workload.name);
     }
     return DeleteOutcome::Deleted;
   }
@@ -147,7 +146,8 @@ class FakeBackend : public Backend {
     if (plan == plans.end() || plan->second.empty()) {
       return 0;
     }
-    return plan->second[std::min<std::size_t>(plan->second.size(), static_cast<std::size_t>(job.attempt)) - 1];
+    return plan
+        ->second[std::min<std::size_t>(plan->second.size(), static_cast<std::size_t>(job.attempt)) - 1];
   }
 
   std::vector<Job> jobs;  // in creation order
@@ -175,9 +175,9 @@ class FakeBackend : public Backend {
   JobState planned_end(const Job& job) {
     const int code = planned_code(job);
     if (code != 0) {
-      evidence[job.name] = FailureEvidence{code, std::nullopt, std::nullopt,
-                                           code == 2 ? "INFRASTRUCTURE MOUNT FAILURE" : "Missing required files",
-                                           false};
+      evidence[job.name] =
+          FailureEvidence{code, std::nullopt, std::nullopt,
+                          code == 2 ? "INFRASTRUCTURE MOUNT FAILURE" : "Missing required files", false};
     }
     return code == 0 ? JobState::Succeeded : JobState::Failed;
   }

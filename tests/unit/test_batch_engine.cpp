@@ -14,9 +14,9 @@ namespace traitctl {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::IsEmpty;
 using testing::FakeBackend;
 using testing::FakeClock;
+using ::testing::IsEmpty;
 
 // Every listing moves each job one step: Pending, Running, its planned end.
 class Cluster : public FakeBackend {
@@ -30,8 +30,8 @@ class RecordingObserver : public BatchObserver {
  public:
   void on_event(const BatchEvent& event) override { events.push_back(event); }
   [[nodiscard]] int count(EventKind kind) const {
-    return static_cast<int>(
-        std::count_if(events.begin(), events.end(), [kind](const BatchEvent& event) { return event.kind == kind; }));
+    return static_cast<int>(std::count_if(events.begin(), events.end(),
+                                          [kind](const BatchEvent& event) { return event.kind == kind; }));
   }
   std::vector<BatchEvent> events;
 };

@@ -21,11 +21,10 @@ TraitRecord failed_record(int retries, int manual, std::optional<TimePoint> seen
 }
 
 TEST(BatchStatus, PlacesEachTraitOfTheRange) {
-  const BatchView view = view_of({job("b-1", JobState::Pending), job("b-2", JobState::Pending),
-                                  job("b-4", JobState::Running), job("b-5", JobState::Deleting),
-                                  job("b-6", JobState::Succeeded), job("b-7", JobState::Stopped),
-                                  job("b-8", JobState::Failed), job("b-3", JobState::Unknown),
-                                  job("b-20", JobState::Running)});
+  const BatchView view =
+      view_of({job("b-1", JobState::Pending), job("b-2", JobState::Pending), job("b-4", JobState::Running),
+               job("b-5", JobState::Deleting), job("b-6", JobState::Succeeded), job("b-7", JobState::Stopped),
+               job("b-8", JobState::Failed), job("b-3", JobState::Unknown), job("b-20", JobState::Running)});
   const BatchStatus status = summarize_batch(view, {1, 2, 3, 4, 5, 6, 7, 8, 9}, Ledger{"p", "b", {}, {}}, {});
   const BatchCounts& counts = status.counts;
   EXPECT_EQ(counts.pending, 2);
@@ -52,13 +51,14 @@ TEST(BatchStatus, UsesTheLedgerForFailuresAndRetries) {
   // A mount failure of an earlier attempt; the current failure is not classified yet.
   ledger.traits[4] = failed_record(1, 0, std::nullopt, FailureClass::Mount, false);
   ledger.traits[4].oom_retries = 1;
-  const BatchView view = view_of({job("b-1", JobState::Failed), job("b-2", JobState::Failed),
-                                  job("b-3", JobState::Failed), job("b-4", JobState::Failed),
-                                  job("b-5", JobState::Succeeded)});
+  const BatchView view =
+      view_of({job("b-1", JobState::Failed), job("b-2", JobState::Failed), job("b-3", JobState::Failed),
+               job("b-4", JobState::Failed), job("b-5", JobState::Succeeded)});
   const BatchStatus status = summarize_batch(view, {1, 2, 3, 4, 5}, ledger, {});
   const BatchCounts& counts = status.counts;
   EXPECT_EQ(counts.failed, 4);
-  EXPECT_EQ(counts.failed_by_class, (std::map<std::string, int>{{"config", 1}, {"mount", 2}, {"unclassified", 1}}));
+  EXPECT_EQ(counts.failed_by_class,
+            (std::map<std::string, int>{{"config", 1}, {"mount", 2}, {"unclassified", 1}}));
   EXPECT_EQ(counts.permanently_failed, 2);
   EXPECT_EQ(counts.retries_used, 6);
   EXPECT_EQ(counts.manual_resubmissions, 1);
@@ -84,8 +84,8 @@ TEST(BatchStatus, OutOfMemoryIsPermanentOnlyWithoutALadder) {
 TEST(BatchStatus, FinishedWhenEveryTraitCompletedOrPermanentlyFailed) {
   Ledger ledger{"p", "b", {}, {}};
   ledger.traits[2] = failed_record(0, 0, TimePoint{}, FailureClass::Config, false);
-  const BatchStatus status =
-      summarize_batch(view_of({job("b-1", JobState::Succeeded), job("b-2", JobState::Failed)}), {1, 2}, ledger, {});
+  const BatchStatus status = summarize_batch(
+      view_of({job("b-1", JobState::Succeeded), job("b-2", JobState::Failed)}), {1, 2}, ledger, {});
   EXPECT_TRUE(status.finished());
 }
 

@@ -20,12 +20,12 @@ Workload job(const char* name, JobState state, const char* status) { return {nam
 
 // One job of the batch per state, plus names that only look like members.
 const std::vector<Workload> listing{
-    job("b-2", JobState::Failed, "Failed"),         job("b-3", JobState::Succeeded, "Completed"),
-    job("b-4", JobState::Running, "Running"),       job("b-5", JobState::Stopped, "Stopped"),
-    job("b-6", JobState::Pending, "Pending"),       job("b-7", JobState::Failed, "TimedOut"),
-    job("b-8", JobState::Succeeded, "Succeeded"),   job("b-9", JobState::Unknown, "Throttled"),
-    job("b-10", JobState::Deleting, "Deleting"),    job("b-extra-5", JobState::Failed, "Failed"),
-    job("bb-5", JobState::Failed, "Failed"),        job("b-010", JobState::Failed, "Failed"),
+    job("b-2", JobState::Failed, "Failed"),           job("b-3", JobState::Succeeded, "Completed"),
+    job("b-4", JobState::Running, "Running"),         job("b-5", JobState::Stopped, "Stopped"),
+    job("b-6", JobState::Pending, "Pending"),         job("b-7", JobState::Failed, "TimedOut"),
+    job("b-8", JobState::Succeeded, "Succeeded"),     job("b-9", JobState::Unknown, "Throttled"),
+    job("b-10", JobState::Deleting, "Deleting"),      job("b-extra-5", JobState::Failed, "Failed"),
+    job("bb-5", JobState::Failed, "Failed"),          job("b-010", JobState::Failed, "Failed"),
     job("other-2", JobState::Succeeded, "Completed"), job("b-", JobState::Failed, "Failed"),
     job("b-x", JobState::Succeeded, "Completed"),
 };

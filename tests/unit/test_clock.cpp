@@ -10,8 +10,8 @@ namespace traitctl {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::IsEmpty;
 using testing::FakeClock;
+using ::testing::IsEmpty;
 
 std::vector<long> ticks_of(FakeClock& clock, Duration duration, const CancelToken& cancel,
                            const std::function<void()>& on_each = {}) {

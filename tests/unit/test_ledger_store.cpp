@@ -4,8 +4,8 @@
 #include <fstream>
 
 #include "traitctl/adapters/ledger_store.hpp"
-#include "traitctl/core/retry_policy.hpp"
 #include "traitctl/core/parse.hpp"
+#include "traitctl/core/retry_policy.hpp"
 
 namespace traitctl {
 namespace {
@@ -50,7 +50,8 @@ TEST_F(LedgerStoreTest, RoundTripOnDisk) {
   Ledger ledger{"team-a", "gwas", TimePoint{std::chrono::hours{480000}}, {}};
   TraitRecord& record = ledger.traits[7];
   record_failure_seen(record, FailureClass::Mount, TimePoint{std::chrono::hours{480001}});
-  (void)record_intent(record, IntentKind::Automatic, FailureClass::Mount, TimePoint{std::chrono::hours{480002}});
+  (void)record_intent(record, IntentKind::Automatic, FailureClass::Mount,
+                      TimePoint{std::chrono::hours{480002}});
   ASSERT_TRUE(store_->save(ledger).ok());
   auto loaded = store_->load();
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;

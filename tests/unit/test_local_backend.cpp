@@ -394,7 +394,8 @@ TEST_F(LocalBackendTest, SubmissionsFromManyThreadsAreAllRecorded) {
   auto backend = open(options());
   std::vector<std::jthread> threads;
   for (int trait = 2; trait < 12; ++trait) {
-    threads.emplace_back([&, trait] { EXPECT_EQ(backend->submit(spec(trait))->outcome, SubmitOutcome::Created); });
+    threads.emplace_back(
+        [&, trait] { EXPECT_EQ(backend->submit(spec(trait))->outcome, SubmitOutcome::Created); });
   }
   threads.clear();
   EXPECT_EQ(backend->list_workloads()->size(), 10U);

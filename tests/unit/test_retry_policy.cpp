@@ -152,7 +152,8 @@ TEST_F(RetryRules, IncompleteOutputsAreRetriedOnceByDefault) {
 
 TEST_F(RetryRules, IntentIsCountedOnce) {
   fail_and_decide();
-  const PendingIntent intent = record_intent(record_, IntentKind::Automatic, FailureClass::Mount, clock_.now());
+  const PendingIntent intent =
+      record_intent(record_, IntentKind::Automatic, FailureClass::Mount, clock_.now());
   EXPECT_EQ(intent.attempt, 2);
   EXPECT_EQ(record_.automatic_retries, 1);
   // A crash after the delete: the next run finds the intent pending and

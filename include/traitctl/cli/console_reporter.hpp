@@ -16,7 +16,10 @@ class ConsoleReporter final : public BatchObserver {
  public:
   // `journal` may be null (a dry run writes none). `remaining_label` names
   // what the wait's remaining traits wait for: "to submit" or "to settle".
-  ConsoleReporter(Journal* journal, StatusLine& status_line, std::string remaining_label);
+  // `plan_on_stdout`: a dry run's decisions are its result, printed on stdout
+  // (not with --json, whose stdout is the one report object).
+  ConsoleReporter(Journal* journal, StatusLine& status_line, std::string remaining_label,
+                  bool plan_on_stdout);
 
   void on_event(const BatchEvent& event) override;
   void on_waiting(const WaitProgress& progress) override;
@@ -29,6 +32,7 @@ class ConsoleReporter final : public BatchObserver {
   Journal* journal_;
   StatusLine& status_line_;
   std::string remaining_label_;
+  bool plan_on_stdout_;
   std::optional<WaitProgress> last_wait_;  // what the last plain [WAIT] line said
 };
 

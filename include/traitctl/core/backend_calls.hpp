@@ -29,9 +29,9 @@ template <typename Call>
   Duration delay = policy.delay;
   for (int attempt = 1;; ++attempt) {
     auto result = call();
-    const bool final_error = !result && (result.error().kind == ErrorKind::NotFound ||
-                                         result.error().kind == ErrorKind::Config ||
-                                         result.error().kind == ErrorKind::Usage);
+    const bool final_error =
+        !result && (result.error().kind == ErrorKind::NotFound || result.error().kind == ErrorKind::Config ||
+                    result.error().kind == ErrorKind::Usage);
     if (result || final_error || attempt >= std::max(1, policy.attempts) || cancel.stop_requested()) {
       return result;
     }

@@ -14,10 +14,10 @@ namespace traitctl {
 
 enum class EventKind {
   // First submissions.
-  Submitting,       // a first submission is about to be sent
-  Submitted,        // this run created the trait's first job (perhaps learnt from a later listing)
-  Existing,         // the trait's job was already there: another run's, or someone else's
-  SubmitFailed,     // a submission failed; `again` says whether it is tried again
+  Submitting,         // a first submission is about to be sent
+  Submitted,          // this run created the trait's first job (perhaps learnt from a later listing)
+  Existing,           // the trait's job was already there: another run's, or someone else's
+  SubmitFailed,       // a submission failed; `again` says whether it is tried again
   SubmitUnconfirmed,  // a submission got no answer: it holds a slot until a listing shows it
   // What listings show.
   Completed,  // the job succeeded
@@ -25,12 +25,12 @@ enum class EventKind {
   Stopped,    // the job was stopped or cancelled: it never completed
   Vanished,   // a job seen before is gone, and traitctl did not delete it
   // Failures.
-  Classified,     // `classification` says why the job failed
-  NotRetryable,   // the class is not retried: a person must fix it
-  OutOfRetries,   // the class's budget is used up
-  Backoff,        // retry `retry_number` waits until `eligible_at`
-  Deferred,       // --no-wait: left for a later run, eligible at `eligible_at`
-  WouldRetry,     // a dry run's decision
+  Classified,      // `classification` says why the job failed
+  NotRetryable,    // the class is not retried: a person must fix it
+  OutOfRetries,    // the class's budget is used up
+  Backoff,         // retry `retry_number` waits until `eligible_at`
+  Deferred,        // --no-wait: left for a later run, eligible at `eligible_at`
+  WouldRetry,      // a dry run's decision
   EvidenceFailed,  // the backend could not say why the job failed; asked again next cycle
   // Replacing a job.
   ChangedBeforeDelete,  // the failed job changed before its delete: left alone

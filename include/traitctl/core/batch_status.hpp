@@ -52,9 +52,9 @@ struct BatchCounts {
   int permanently_failed = 0;
   int stopped = 0;
   int not_submitted = 0;
-  int retries_used = 0;          // automatic retries over the range
-  int manual_resubmissions = 0;  // over the range
-  int out_of_retries = 0;        // traits the ledger marks out of retries
+  int retries_used = 0;           // automatic retries over the range
+  int manual_resubmissions = 0;   // over the range
+  int out_of_retries = 0;         // traits the ledger marks out of retries
   int resubmissions_pending = 0;  // traits the ledger has a resubmission under way for
 };
 

@@ -28,7 +28,8 @@ struct CleanupTarget {
 
 // The members of the batch, among `traits`, whose state was chosen, in trait
 // order. Only exact `<prefix>-<trait>` names are in `view.jobs`.
-[[nodiscard]] std::vector<CleanupTarget> select_for_cleanup(const BatchView& view, const std::vector<int>& traits,
+[[nodiscard]] std::vector<CleanupTarget> select_for_cleanup(const BatchView& view,
+                                                            const std::vector<int>& traits,
                                                             const CleanupClasses& classes);
 
 struct CleanupReport {
@@ -44,6 +45,7 @@ using DeletionObserver = std::function<void(const CleanupTarget&, const Result<D
 
 // Deletes `jobs` in order; checks `cancel` before each one.
 [[nodiscard]] CleanupReport delete_jobs(Backend& backend, const CancelToken& cancel,
-                                        const std::vector<CleanupTarget>& jobs, const DeletionObserver& observer);
+                                        const std::vector<CleanupTarget>& jobs,
+                                        const DeletionObserver& observer);
 
 }  // namespace traitctl

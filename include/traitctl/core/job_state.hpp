@@ -8,7 +8,7 @@
 namespace traitctl {
 
 enum class JobState {
-  Pending,      // queued or starting
+  Pending,  // queued or starting
   Running,
   OtherActive,  // any other state on the way somewhere (Stopping, Updating, Degraded, ...)
   Deleting,     // being removed: its name is still taken

@@ -32,12 +32,12 @@ namespace traitctl {
 
 // What a command lets the loop do.
 struct BatchMode {
-  bool submit_new = false;      // submit traits that have no job (submit, run)
-  bool retry_failures = false;  // classify failed jobs and retry what a retry can fix (retry, run)
-  bool watch = false;           // keep going until every trait is settled (run, retry --watch)
-  std::set<int> replace;        // resubmit: replace these traits' jobs
-  bool force = false;           // resubmit --force: also jobs that are active or completed
-  bool dry_run = false;         // decide and report; change nothing
+  bool submit_new = false;       // submit traits that have no job (submit, run)
+  bool retry_failures = false;   // classify failed jobs and retry what a retry can fix (retry, run)
+  bool watch = false;            // keep going until every trait is settled (run, retry --watch)
+  std::set<int> replace;         // resubmit: replace these traits' jobs
+  bool force = false;            // resubmit --force: also jobs that are active or completed
+  bool dry_run = false;          // decide and report; change nothing
   bool wait_for_backoff = true;  // false (retry --no-wait): leave traits in backoff for a later run
 };
 
@@ -68,16 +68,16 @@ enum class Stage {
 
 enum class Settlement {
   None,
-  LeftAlone,       // outside what the command does (a failure `submit` does not retry, ...)
-  NotRetryable,    // a person must fix it
-  OutOfRetries,    // its class's budget is used up
-  Stopped,         // stopped or cancelled: never completed
-  SubmitFailed,    // the first submission kept failing
-  ReplaceFailed,   // the delete or the resubmission kept failing (the intent stays for a later run)
-  Vanished,        // someone else removed its job
-  Deferred,        // --no-wait: in backoff
-  WouldRetry,      // dry run: would be retried
-  Refused,         // resubmit without --force of a job that is active or completed
+  LeftAlone,      // outside what the command does (a failure `submit` does not retry, ...)
+  NotRetryable,   // a person must fix it
+  OutOfRetries,   // its class's budget is used up
+  Stopped,        // stopped or cancelled: never completed
+  SubmitFailed,   // the first submission kept failing
+  ReplaceFailed,  // the delete or the resubmission kept failing (the intent stays for a later run)
+  Vanished,       // someone else removed its job
+  Deferred,       // --no-wait: in backoff
+  WouldRetry,     // dry run: would be retried
+  Refused,        // resubmit without --force of a job that is active or completed
 };
 
 [[nodiscard]] std::string_view to_string(Stage stage);
@@ -93,10 +93,11 @@ struct TraitProgress {
   // In what this run does: every trait when watching; in a one-pass retry,
   // those failed at the start; in resubmit, those named.
   bool in_scope = true;
-  bool seen = false;        // a listing has shown it at least once
-  int missing = 0;          // listings in a row without a job seen before, traitctl not having deleted it
-  bool answer_lost = false;  // a submission of this attempt may have created the job unanswered
-  std::string expected_id;   // of the job the last submission created, where the backend has ids
+  bool seen = false;           // a listing has shown it at least once
+  bool first_listing = false;  // the latest listing is the run's first
+  int missing = 0;             // listings in a row without a job seen before, traitctl not having deleted it
+  bool answer_lost = false;    // a submission of this attempt may have created the job unanswered
+  std::string expected_id;     // of the job the last submission created, where the backend has ids
   bool created_by_us = false;  // this run created its first job
   bool existed = false;        // its first submission found the name taken
   int failed_cycles = 0;       // cycles in a row whose call for this trait failed
@@ -107,7 +108,7 @@ struct TraitProgress {
   int retry_number = 0;
   std::uint64_t decided_at_listing = 0;  // ReplaceDue: delete only after a newer listing
   bool delete_errored = false;
-  std::string error;  // the last failed call's message
+  std::string error;      // the last failed call's message
   int resubmissions = 0;  // by this run
 };
 
@@ -139,7 +140,8 @@ void decide_next(TraitProgress& progress, TraitRecord& record, TimePoint now, st
 // trait to Deleting, or straight to ResubmitDue where the old job needs no
 // delete. Returns the job to delete, if any.
 [[nodiscard]] std::optional<Workload> begin_replacement(TraitProgress& progress, TraitRecord& record,
-                                                        TimePoint now, const StageRules& rules, Events& events);
+                                                        TimePoint now, const StageRules& rules,
+                                                        Events& events);
 void apply_delete_answer(TraitProgress& progress, const Result<DeleteOutcome>& answer, TimePoint now,
                          const StageRules& rules, Events& events);
 
@@ -147,8 +149,8 @@ void apply_delete_answer(TraitProgress& progress, const Result<DeleteOutcome>& a
 struct SubmitAnswer {
   enum class Kind { Created, AlreadyExists, Refused, Unanswered, NotSent };
   Kind kind = Kind::NotSent;
-  std::string id;     // Created: the new job's id, where the backend tells it
-  std::string error;  // Refused, Unanswered
+  std::string id;                        // Created: the new job's id, where the backend tells it
+  std::string error;                     // Refused, Unanswered
   bool earlier_call_unanswered = false;  // a try before the last one may have created the job
   int calls = 0;
 };
