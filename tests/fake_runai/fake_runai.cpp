@@ -2,32 +2,33 @@
 // /work/shared/runai/FORMATS.md (never traitctl's own view of them) and keeps a
 // simulated cluster in $FAKE_RUNAI_DIR:
 //   config.json  written by tests, every key optional (config.hpp lists them)
-//   state.json   every workload ever created, plus the call counter
+//   state.json   {"call_count", "list_calls", "history": every workload ever created
+//                (cluster.hpp's Workload), "lost_delete_answers"}
 //   state.lock   flock'ed for each call's read-modify-write of state.json
 //   calls.jsonl  one line per call: {"t_ms", "argv" (after the program name),
 //                "argv_hex" (the same, each byte as two hex digits: lossless where
-//                argv is not UTF-8), "exit"}
+//                argv is not UTF-8), "exit" (null for a hang), "answer" (only when a
+//                fault or a race shaped the answer: see Outcome)}
+// Time passes only during calls: each call first settles what happened since
+// the last one (lifecycle.hpp), such as a completed job's result file in the
+// host folder its submit mounted at /outputs.
 // It deliberately shares no code with traitctl_core, so a parser bug in
 // traitctl cannot be mirrored here and go unnoticed.
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/file.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <system_error>
 #include <thread>
 #include <vector>
 
 #include "commands.hpp"
+#include "files.hpp"
+#include "lifecycle.hpp"
 
 namespace fake_runai {
 namespace {
@@ -68,76 +69,13 @@ Outcome dispatch(Call& call, const std::vector<std::string>& argv) {
   throw CliError(fmt::format("Error: unknown command \"{}\" for \"runai\"", args.empty() ? "" : args[0]));
 }
 
-// ------------------------------------------------------------- files -------
+// ------------------------------------------------------------- run ---------
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
-
-void write_all(int fd, std::string_view data, const fs::path& path) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      throw SetupError(fmt::format("cannot write {}: {}", path.string(), std::strerror(errno)));
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
-
-// Readers (the test harness) never take the lock, so replace the file whole.
-void write_atomically(const fs::path& path, std::string_view data) {
-  const fs::path temp = path.string() + fmt::format(".tmp.{}", ::getpid());
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    throw SetupError(fmt::format("cannot create {}: {}", temp.string(), std::strerror(errno)));
-  }
-  write_all(fd, data, temp);
-  ::fsync(fd);
-  ::close(fd);
-  std::error_code ec;
-  fs::rename(temp, path, ec);
-  if (ec) {
-    throw SetupError(fmt::format("cannot rename {} to {}: {}", temp.string(), path.string(), ec.message()));
-  }
-}
-
-void append_line(const fs::path& path, const std::string& line) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    throw SetupError(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
-  }
-  write_all(fd, line + "\n", path);
-  ::close(fd);
-}
-
-class ExclusiveLock {
- public:
-  explicit ExclusiveLock(const fs::path& path)
-      : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
-    if (fd_ < 0) {
-      throw SetupError(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
-    }
-    while (::flock(fd_, LOCK_EX) != 0) {
-      if (errno != EINTR) {
-        ::close(fd_);
-        throw SetupError(fmt::format("cannot lock {}: {}", path.string(), std::strerror(errno)));
-      }
-    }
-  }
-  ExclusiveLock(const ExclusiveLock&) = delete;
-  ExclusiveLock& operator=(const ExclusiveLock&) = delete;
-  ExclusiveLock(ExclusiveLock&&) = delete;
-  ExclusiveLock& operator=(ExclusiveLock&&) = delete;
-  ~ExclusiveLock() { ::close(fd_); }  // closing releases the flock
-
- private:
-  int fd_;
-};
 
 // Each string as lowercase hex, two digits per byte.
 std::vector<std::string> hex_strings(const std::vector<std::string>& strings) {
@@ -154,6 +92,18 @@ std::vector<std::string> hex_strings(const std::vector<std::string>& strings) {
   return hex;
 }
 
+State read_state(const fs::path& dir) {
+  std::ifstream in(dir / "state.json");
+  if (!in) {
+    return {};
+  }
+  try {
+    return json::parse(in).get<State>();
+  } catch (const json::exception& e) {
+    throw SetupError(fmt::format("state.json in {}: {}", dir.string(), e.what()));
+  }
+}
+
 int run(const std::vector<std::string>& argv) {
   const char* dir_env = std::getenv("FAKE_RUNAI_DIR");
   if (dir_env == nullptr || *dir_env == '\0') {
@@ -165,42 +115,37 @@ int run(const std::vector<std::string>& argv) {
   std::this_thread::sleep_for(std::chrono::milliseconds(config.latency_ms));
 
   Outcome outcome;
-  bool hang = false;
   {
     const ExclusiveLock lock(dir / "state.lock");
-    json state = json::object();
-    if (std::ifstream in(dir / "state.json"); in) {
-      try {
-        state = json::parse(in);
-      } catch (const json::exception& e) {
-        throw SetupError(fmt::format("state.json in {}: {}", dir.string(), e.what()));
-      }
-    }
-    std::vector<Workload> history = state.value("history", json::array()).get<std::vector<Workload>>();
-    Call call{config, history, now_ms(), state.value("call_count", std::uint64_t{0}) + 1};
+    State state = read_state(dir);
+    ++state.call_count;
+    Call call{config, state, now_ms(), state.call_count};
+    settle(call);
     if (draw(call, kHang) < config.faults.hang_rate) {
-      hang = true;
+      outcome = {.hang = true, .answer = "hang"};
     } else if (draw(call, kTransient) < config.faults.transient_rate) {
-      outcome = {"", std::string(kNetworkError), 1};
+      outcome = {.err = std::string(kNetworkError), .exit_code = 1, .answer = "transient"};
     } else {
       try {
         outcome = dispatch(call, argv);
       } catch (const CliError& e) {
-        outcome = {"", fmt::format("{}\n", e.what()), 1};
+        outcome = {.err = fmt::format("{}\n", e.what()), .exit_code = 1};
       }
     }
     // JSON holds only UTF-8: other bytes become U+FFFD here, and argv_hex
     // keeps every argument byte for byte.
-    write_atomically(dir / "state.json", json{{"call_count", call.call_number}, {"history", history}}.dump(
-                                             1, ' ', false, json::error_handler_t::replace) +
-                                             "\n");
-    append_line(dir / "calls.jsonl", json{{"t_ms", call.now_ms},
-                                          {"argv", argv},
-                                          {"argv_hex", hex_strings(argv)},
-                                          {"exit", hang ? json(nullptr) : json(outcome.exit_code)}}
-                                         .dump(-1, ' ', false, json::error_handler_t::replace));
+    write_atomically(dir / "state.json",
+                     json(state).dump(1, ' ', false, json::error_handler_t::replace) + "\n");
+    json line{{"t_ms", call.now_ms},
+              {"argv", argv},
+              {"argv_hex", hex_strings(argv)},
+              {"exit", outcome.hang ? json(nullptr) : json(outcome.exit_code)}};
+    if (!outcome.answer.empty()) {
+      line["answer"] = outcome.answer;
+    }
+    append_line(dir / "calls.jsonl", line.dump(-1, ' ', false, json::error_handler_t::replace));
   }
-  if (hang) {
+  if (outcome.hang) {
     for (;;) {
       std::this_thread::sleep_for(std::chrono::hours(1));  // until the caller kills us
     }

@@ -25,9 +25,13 @@ class SetupError : public std::runtime_error {
 };
 
 struct Outcome {
-  std::string out;
-  std::string err;
+  std::string out{};
+  std::string err{};
   int exit_code = 0;
+  bool hang = false;  // no answer at all: sleep until killed (after the state is saved)
+  // calls.jsonl's "answer" when a fault or a race shaped it: "transient",
+  // "hang", "ghost_submit", "garbage", "lost_delete", "still_deleting".
+  std::string answer{};
 };
 
 constexpr std::string_view kNetworkError =

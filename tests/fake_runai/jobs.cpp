@@ -13,109 +13,6 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr std::array kSubmitFlags{
-    FlagSpec{"annotation", '\0', "stringArray",
-             "Set of annotations to populate into the container running the workspace"},
-    FlagSpec{"command", '\0', "",
-             "If true, override the image's entrypoint with the command supplied after '--'"},
-    FlagSpec{"cpu-core-limit", '\0', "float", "CPU core limit (e.g. 0.5, 1)"},
-    FlagSpec{"cpu-core-request", '\0', "float", "CPU core request (e.g. 0.5, 1)"},
-    FlagSpec{"cpu-memory-limit", '\0', "string", "CPU memory limit (e.g. 1G, 500M)"},
-    FlagSpec{"cpu-memory-request", '\0', "string", "CPU memory request (e.g. 1G, 500M)"},
-    FlagSpec{"environment", 'e', "stringArray", "Set environment variables in the container (KEY=VALUE)"},
-    FlagSpec{"existing-pvc", '\0', "stringArray", "Mount an existing persistent volume claim"},
-    FlagSpec{"gpu-devices-request", 'g', "int32", "GPU units to allocate for the workload"},
-    FlagSpec{"gpu-portion-request", '\0', "float", "GPU portion to allocate for the workload"},
-    FlagSpec{"host-path", '\0', "stringArray", "Volumes to mount into the container (path=...,mount=...)"},
-    FlagSpec{"image", 'i', "string", "The image for the workload"},
-    FlagSpec{"image-pull-policy", '\0', "string", "Image pull policy: Always, IfNotPresent, Never"},
-    FlagSpec{"label", '\0', "stringArray",
-             "Set of labels to populate into the container running the workspace"},
-    FlagSpec{"node-pools", '\0', "stringArray", "List of node pools to use for scheduling the job"},
-    FlagSpec{"preemptible", '\0', "",
-             "Workspace preemptible workloads can be scheduled above guaranteed quota"},
-    kProjectFlag,
-    FlagSpec{"working-dir", '\0', "string", "The directory the command runs in"},
-};
-
-bool valid_name(std::string_view name) {
-  if (name.empty() || name.size() > 63 || name.front() < 'a' || name.front() > 'z' || name.back() == '-') {
-    return false;
-  }
-  return std::all_of(name.begin(), name.end(),
-                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
-}
-
-int planned_exit_code(const Config& config, const std::string& name, int attempt) {
-  const auto plan = config.plans.find(name);
-  if (plan == config.plans.end()) {
-    return config.default_exit_code;
-  }
-  const auto index = std::min(static_cast<std::size_t>(attempt - 1), plan->second.size() - 1);
-  return plan->second[index];
-}
-
-}  // namespace
-
-Outcome submit(Call& call, std::string_view kind, std::span<const std::string> args,
-               const std::vector<std::string>& argv) {
-  const ParsedArgs parsed = parse_flags(args, kSubmitFlags);
-  if (parsed.help) {
-    return {help_text(fmt::format("submit {}", kind), fmt::format("runai {} submit [name] [flags]", kind),
-                      kSubmitFlags),
-            "", 0};
-  }
-  const std::string name = single_name(parsed, "submit");
-  const std::string project = require_project(parsed);
-  if (!valid_name(name)) {
-    throw CliError(
-        fmt::format("Error: invalid workload name \"{}\": it must consist of lower case alphanumeric "
-                    "characters or '-', start with a letter and be at most 63 characters",
-                    name));
-  }
-  const bool taken_by_other =
-      std::any_of(call.config.other_workloads.begin(), call.config.other_workloads.end(),
-                  [&](const OtherWorkload& other) { return other.name == name && other.project == project; });
-  if (taken_by_other || find_present(call, name, project) != nullptr) {
-    throw CliError(fmt::format("workload with name '{}' already exists in this project", name));
-  }
-  Workload w;
-  w.name = name;
-  w.project = project;
-  w.kind = std::string(kind);
-  w.attempt =
-      1 + static_cast<int>(std::count_if(call.history.begin(), call.history.end(), [&](const Workload& h) {
-        return h.name == name && h.project == project;
-      }));
-  w.created_ms = call.now_ms;
-  w.running_from_ms = w.created_ms + call.config.pending_ms;
-  w.end_ms = w.running_from_ms + call.config.running_ms;
-  w.exit_code = planned_exit_code(call.config, name, w.attempt);
-  w.image = parsed.last("image").value_or("-");
-  w.argv = argv;
-  if (const auto it = parsed.values.find("environment"); it != parsed.values.end()) {
-    for (const auto& pair : it->second) {
-      const auto equals = pair.find('=');
-      if (equals == std::string::npos) {
-        throw CliError(fmt::format("Error: invalid environment variable \"{}\": expected KEY=VALUE", pair));
-      }
-      w.environment[pair.substr(0, equals)] = pair.substr(equals + 1);
-    }
-  }
-  call.history.push_back(std::move(w));
-  if (draw(call, kGhost) < call.config.faults.ghost_submit_rate) {
-    return {"", std::string(kNetworkError), 1};
-  }
-  return {
-      fmt::format("Creating {} {}...\nTo know the status of the workload use: runai {} describe {} -p {}\n",
-                  kind, name, kind, name, project),
-      "", 0};
-}
-
-// --------------------------------------------- delete, describe, logs ------
-
-namespace {
-
 constexpr std::array kDeleteFlags{kProjectFlag};
 constexpr std::array kDescribeFlags{
     FlagSpec{"output", 'o', "string", "output format: table|json (default \"table\")"}, kProjectFlag};
@@ -132,6 +29,27 @@ Workload& find_or_throw(Call& call, std::string_view kind, std::string_view name
   return *w;
 }
 
+// The first delete of a lost_deletes name that takes effect, or a seeded draw.
+bool delete_answer_lost(Call& call, const std::string& name) {
+  if (call.config.lost_deletes.contains(name) && call.state.lost_delete_answers.insert(name).second) {
+    return true;
+  }
+  return draw(call, kLostDelete) < call.config.faults.lost_delete_rate;
+}
+
+// A Go HTTP client whose deadline passed before the server answered; with
+// lost_delete_hang, no answer until the caller's own deadline.
+Outcome lost_delete_answer(const Call& call, const Workload& w) {
+  if (call.config.faults.lost_delete_hang) {
+    return {.hang = true, .answer = "lost_delete"};
+  }
+  return {.err = fmt::format("Error: Delete \"https://runai.example.com/api/v1/workloads/{}s/{}\": context "
+                             "deadline exceeded (Client.Timeout exceeded while awaiting headers)\n",
+                             w.kind, workload_id(w.project, w.name, w.attempt)),
+          .exit_code = 1,
+          .answer = "lost_delete"};
+}
+
 }  // namespace
 
 Outcome delete_workload(Call& call, std::string_view kind, std::span<const std::string> args) {
@@ -144,11 +62,15 @@ Outcome delete_workload(Call& call, std::string_view kind, std::span<const std::
   const std::string name = single_name(parsed, "delete");
   const std::string project = require_project(parsed);
   Workload& w = find_or_throw(call, kind, name, project, "no workload was found");
-  if (!w.deleted_ms) {  // deleting a workload that is already Deleting changes nothing
-    w.deleted_ms = call.now_ms;
-    w.gone_ms = call.now_ms + call.config.deleting_ms;
+  if (w.deleted_ms) {  // still listed as Deleting, yet the API no longer finds it (FORMATS.md)
+    return {.err = "no workload was found\n", .exit_code = 1, .answer = "still_deleting"};
   }
-  return {fmt::format("Successfully deleted {} {}\n", kind, name), "", 0};
+  w.deleted_ms = call.now_ms;
+  w.gone_ms = call.now_ms + call.config.deleting_ms;
+  if (delete_answer_lost(call, name)) {
+    return lost_delete_answer(call, w);
+  }
+  return {.out = fmt::format("Successfully deleted {} {}\n", kind, name)};
 }
 
 namespace {
@@ -165,6 +87,73 @@ std::string pod_phase(std::string_view phase) {
     return std::string(phase);
   }
   return "Unknown";
+}
+
+// One container's run: it waits until started_ms, runs until finished_ms,
+// then has ended with exit_code.
+struct ContainerRun {
+  std::string name;
+  std::string image;
+  std::int64_t started_ms = 0;
+  std::int64_t finished_ms = 0;
+  int exit_code = 0;
+};
+
+std::string termination_reason(int exit_code) {
+  if (exit_code == 0) {
+    return "Completed";
+  }
+  return exit_code == 137 ? "OOMKilled" : "Error";
+}
+
+// Shaped like Kubernetes' containerStatuses[]: the state is waiting, running or
+// terminated {exitCode, reason, startedAt, finishedAt}; an ended container also
+// carries a flat exitCode. A Deleting pod, and a cluster whose describe reveals
+// no exit codes, show no state at all.
+json container_json(const Call& call, const ContainerRun& run, std::string_view phase,
+                    std::string_view waiting_reason) {
+  json container{{"name", run.name}, {"image", run.image}};
+  const bool ended = call.now_ms >= run.finished_ms;
+  if (phase == "Deleting" || (ended && !call.config.describe_reveals_exit_code)) {
+    return container;
+  }
+  if (call.now_ms < run.started_ms) {
+    container["state"] = {{"waiting", {{"reason", waiting_reason}}}};
+  } else if (!ended) {
+    container["state"] = {{"running", {{"startedAt", iso8601(run.started_ms)}}}};
+  } else {
+    container["exitCode"] = run.exit_code;
+    container["state"] = {{"terminated",
+                           {{"exitCode", run.exit_code},
+                            {"reason", termination_reason(run.exit_code)},
+                            {"startedAt", iso8601(run.started_ms)},
+                            {"finishedAt", iso8601(run.finished_ms)}}}};
+  }
+  return container;
+}
+
+// The job's pod: the main container named after the workload, optionally an
+// init container (under initContainers) and a sidecar listed after the main one.
+json pod_json(const Call& call, const Workload& w, std::string_view phase) {
+  const Config& config = call.config;
+  const std::string_view waiting = config.describe_init_containers ? "PodInitializing" : "ContainerCreating";
+  json containers = json::array(
+      {container_json(call, {w.name, w.image, w.running_from_ms, w.end_ms, w.exit_code}, phase, waiting)});
+  if (config.describe_sidecar) {
+    containers.push_back(container_json(
+        call, {"log-shipper", "fluent/fluent-bit:3.0", w.running_from_ms, w.end_ms, 0}, phase, waiting));
+  }
+  json pod{{"name", fmt::format("{}-0-0", w.name)}, {"phase", pod_phase(phase)}};
+  if (config.describe_init_containers) {
+    // A one-shot init container ends before the main one starts; one that
+    // reports a failure stands for a restartable one (a native sidecar), which
+    // runs alongside and is stopped with the pod.
+    const std::int64_t init_end = config.init_exit_code == 0 ? w.running_from_ms : w.end_ms;
+    pod["initContainers"] = json::array({container_json(
+        call, {"data-sync", "busybox:1.36", w.created_ms, init_end, config.init_exit_code}, phase, "")});
+  }
+  pod["containers"] = std::move(containers);
+  return pod;
 }
 
 }  // namespace
@@ -190,20 +179,14 @@ Outcome describe(Call& call, std::string_view kind, std::span<const std::string>
                     w.name, title_kind(w.kind), phase, w.project, iso8601(w.created_ms), w.image),
         "", 0};
   }
-  json container{{"name", w.name}, {"image", w.image}};
-  if (is_terminal(phase) && call.config.describe_reveals_exit_code) {
-    container["exitCode"] = w.exit_code;
-  }
   const json described{{"name", w.name},
                        {"id", workload_id(w.project, w.name, w.attempt)},
                        {"type", title_kind(w.kind)},
                        {"phase", phase},
                        {"projectName", w.project},
                        {"createdAt", iso8601(w.created_ms)},
-                       {"pods", json::array({json{{"name", fmt::format("{}-0-0", w.name)},
-                                                  {"phase", pod_phase(phase)},
-                                                  {"containers", json::array({container})}}})}};
-  return {described.dump(2) + "\n", "", 0};
+                       {"pods", json::array({pod_json(call, w, phase)})}};
+  return {.out = described.dump(2) + "\n"};
 }
 
 namespace {

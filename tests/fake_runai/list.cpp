@@ -30,9 +30,10 @@ int running_pods(std::string_view phase) { return phase == "Running" ? 1 : 0; }
 
 constexpr std::int64_t kOtherWorkloadAgeMs = 86'400'000;
 
-// Other users' workloads first (they were there before the test), then ours
-// in creation order; active phases may be replaced by a never-seen word. An
-// empty kind (the v1 CLI) lists every kind.
+// Other users' workloads first (they were there before the test: the fixed
+// ones, then the churning pool oldest first), then ours in creation order,
+// except those younger than list_lag_ms; active phases may be replaced by a
+// never-seen word. An empty kind (the v1 CLI) lists every kind.
 std::vector<Row> listed_rows(Call& call, std::string_view project, std::string_view kind) {
   std::vector<Row> rows;
   const auto wanted = [&](std::string_view row_kind) { return kind.empty() || row_kind == kind; };
@@ -43,8 +44,17 @@ std::vector<Row> listed_rows(Call& call, std::string_view project, std::string_v
     rows.push_back({other.name, other.kind, other.status, other.project, "-",
                     workload_id(other.project, other.name, 0), call.now_ms - kOtherWorkloadAgeMs});
   }
-  for (const auto& w : call.history) {
-    if (w.project != project || !wanted(w.kind)) {
+  const OtherChurn& churn = call.config.other_churn;
+  if (wanted(churn.kind)) {
+    for (std::uint64_t i = churn_first(call, project); i < churn.count; ++i) {
+      const std::string name = churn_name(i);
+      rows.push_back({name, churn.kind, churn.status, std::string(project), "-",
+                      workload_id(project, name, 0),
+                      call.now_ms - kOtherWorkloadAgeMs + static_cast<std::int64_t>(i)});
+    }
+  }
+  for (const auto& w : call.state.history) {
+    if (w.project != project || !wanted(w.kind) || call.now_ms - w.created_ms < call.config.list_lag_ms) {
       continue;
     }
     if (auto phase = phase_at(w, call.now_ms)) {
@@ -228,6 +238,7 @@ Outcome list(Call& call, std::string_view kind, std::span<const std::string> arg
             "", 0};
   }
   const std::string project = require_project(parsed);
+  ++call.state.list_calls;  // other_churn: the next oldest end before the listing is read
   const std::vector<Row> rows = listed_rows(call, project, kind);
   std::string text;
   if (v1) {
@@ -244,9 +255,9 @@ Outcome list(Call& call, std::string_view kind, std::span<const std::string> arg
     }
   }
   if (draw(call, kGarbage) < call.config.faults.garbage_rate) {
-    text = garble(text);
+    return {.out = garble(text), .answer = "garbage"};
   }
-  return {text, "", 0};
+  return {.out = text};
 }
 
 }  // namespace fake_runai
