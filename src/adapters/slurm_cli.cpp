@@ -44,6 +44,19 @@ bool mentions(std::string_view text, std::string_view needle) {
   return text.find(needle) != std::string_view::npos;
 }
 
+bool has_ended(std::string_view state) {
+  switch (classify_slurm_state(state)) {
+    case SlurmStateClass::Succeeded:
+    case SlurmStateClass::Failed:
+    case SlurmStateClass::Stopped: return true;
+    case SlurmStateClass::Pending:
+    case SlurmStateClass::Running:
+    case SlurmStateClass::OtherActive:
+    case SlurmStateClass::Unknown: return false;
+  }
+  return false;
+}
+
 // Slurm's own words from a failed call: its stderr (else stdout) lines
 // without the "sbatch: error: " prefixes, escaped, joined with "; ".
 std::string slurm_said(const ProcessOutput& output) {
@@ -288,13 +301,19 @@ Result<std::optional<SlurmJobDetails>> SlurmCli::job_details(const std::string& 
   if (!is_slurm_job_id(id)) {
     return make_error(ErrorKind::Usage, "'{}' is not a Slurm job id", printable(id));
   }
+  std::optional<SlurmJobDetails> accounted;
   if (!accounting_disabled_.load()) {
-    auto accounted = from_accounting(id);
-    if (!accounted || *accounted) {
+    auto found = from_accounting(id);
+    if (!found) {
+      return found.error();
+    }
+    accounted = std::move(*found);
+    if (accounted && has_ended(accounted->state)) {
       return accounted;
     }
   }
-  // No accounting, or the job has not reached the database yet.
+  // No accounting, or the database has not heard of the job or of its end
+  // yet (slurmctld tells slurmdbd after the fact): the controller knows.
   const std::vector<std::string> argv{slurm_program(options_, "scontrol"), "show", "job", "-o", id};
   auto output = call(argv);
   if (!output) {
@@ -302,7 +321,7 @@ Result<std::optional<SlurmJobDetails>> SlurmCli::job_details(const std::string& 
   }
   if (!output->succeeded()) {
     if (!output->timed_out && mentions(output->err + output->out, "Invalid job id specified")) {
-      return std::optional<SlurmJobDetails>();
+      return accounted;  // purged from the controller: what the database had, if anything
     }
     return slurm_call_error(argv, *output, slurm_conf());
   }

@@ -4,8 +4,9 @@
 // tests themselves (no systemd, nothing in /etc touched), as root or as any
 // other user: the daemons run as whoever starts them.
 //
-// Measured on the 2-core development VM (Debian 12, Slurm 22.05): start takes
-// about 1.1 s (most of it waiting for slurmd to register), stop about 0.1 s.
+// Measured on the 2-core development VM (Debian 12, Slurm 22.05), also under
+// a load average of 10: start takes 0.15-1.1 s (mostly slurmd registering
+// with the controller), stop 0.1-0.4 s.
 #pragma once
 
 #include <sys/types.h>

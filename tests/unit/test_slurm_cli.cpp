@@ -182,6 +182,114 @@ TEST(SlurmCallError, ATimeoutAndASignalAreSaidSo) {
   EXPECT_THAT(slurm_call_error({"squeue"}, killed, std::nullopt).message, HasSubstr("killed by signal 9"));
 }
 
+// A folder of stand-ins for Slurm's commands: each prints recorded output,
+// exits as told and appends its name to `calls`.
+class FakeSlurm {
+ public:
+  void program(const std::string& name, const std::string& out, const std::string& err = "",
+               int exit_code = 0) {
+    std::ofstream(dir_.path() / (name + ".out"), std::ios::binary) << out;
+    std::ofstream(dir_.path() / (name + ".err"), std::ios::binary) << err;
+    const fs::path script = dir_.path() / name;
+    const std::string base = (dir_.path() / name).string();
+    std::ofstream(script) << "#!/bin/sh\necho " << name << " >> '" << calls_path().string() << "'\ncat '"
+                          << base << ".out'\ncat '" << base << ".err' >&2\nexit " << exit_code << "\n";
+    fs::permissions(script, fs::perms::owner_all);
+  }
+  [[nodiscard]] SlurmCli cli() const {
+    SlurmOptions options;
+    options.bin_dir = dir_.path();
+    return SlurmCli(options);
+  }
+  [[nodiscard]] std::vector<std::string> calls() const {
+    std::ifstream in(calls_path());
+    std::vector<std::string> names;
+    for (std::string line; std::getline(in, line);) {
+      names.push_back(line);
+    }
+    return names;
+  }
+
+ private:
+  [[nodiscard]] fs::path calls_path() const { return dir_.path() / "calls"; }
+  TempDir dir_;
+};
+
+TEST(SlurmCliJobDetails, AnEndRecordedInAccountingIsTheAnswer) {
+  FakeSlurm slurm;
+  slurm.program("sacct", fixture("sacct-out-of-memory.txt"));
+  slurm.program("scontrol", "", "not to be asked", 1);
+  auto cli = slurm.cli();
+  const auto details = cli.job_details("11");
+  ASSERT_TRUE(details.ok()) << details.error().message;
+  ASSERT_TRUE(details->has_value());
+  EXPECT_EQ((*details)->source, DetailsSource::Accounting);
+  EXPECT_EQ((*details)->state, "OUT_OF_MEMORY");
+  EXPECT_EQ((*details)->max_rss_bytes, 3408U * 1024U);
+  EXPECT_THAT(slurm.calls(), ElementsAre("sacct"));
+}
+
+TEST(SlurmCliJobDetails, AccountingThatHasNotSeenTheEndDefersToTheController) {
+  FakeSlurm slurm;
+  slurm.program("sacct", "2|RUNNING|0:0|\n2.batch|RUNNING|0:0|\n");
+  slurm.program("scontrol", fixture("scontrol-exit-2.txt"));
+  auto cli = slurm.cli();
+  const auto details = cli.job_details("2");
+  ASSERT_TRUE(details.ok()) << details.error().message;
+  ASSERT_TRUE(details->has_value());
+  EXPECT_EQ((*details)->source, DetailsSource::Controller);
+  EXPECT_EQ((*details)->state, "FAILED");
+  EXPECT_EQ((*details)->exit_code, 2);
+}
+
+TEST(SlurmCliJobDetails, AJobPurgedFromTheControllerKeepsWhatAccountingHad) {
+  FakeSlurm slurm;
+  slurm.program("sacct", "2|RUNNING|0:0|\n");
+  slurm.program("scontrol", "", fixture("scontrol-invalid-job-id.stderr"), 1);
+  auto cli = slurm.cli();
+  const auto details = cli.job_details("2");
+  ASSERT_TRUE(details.ok()) << details.error().message;
+  ASSERT_TRUE(details->has_value());
+  EXPECT_EQ((*details)->source, DetailsSource::Accounting);
+  EXPECT_EQ((*details)->state, "RUNNING");
+}
+
+TEST(SlurmCliJobDetails, DisabledAccountingIsAskedOnlyOnce) {
+  FakeSlurm slurm;
+  slurm.program("sacct", "", fixture("sacct-disabled.stderr"), 1);
+  slurm.program("scontrol", fixture("scontrol-completed.txt"));
+  auto cli = slurm.cli();
+  for (int i = 0; i < 2; ++i) {
+    const auto details = cli.job_details("1");
+    ASSERT_TRUE(details.ok()) << details.error().message;
+    ASSERT_TRUE(details->has_value());
+    EXPECT_EQ((*details)->source, DetailsSource::Controller);
+    EXPECT_EQ((*details)->state, "COMPLETED");
+  }
+  EXPECT_THAT(slurm.calls(), ElementsAre("sacct", "scontrol", "scontrol"));
+}
+
+TEST(SlurmCliJobDetails, AJobNeitherKnowsIsNothing) {
+  FakeSlurm slurm;
+  slurm.program("sacct", fixture("sacct-unknown-job.txt"));
+  slurm.program("scontrol", "", fixture("scontrol-invalid-job-id.stderr"), 1);
+  auto cli = slurm.cli();
+  const auto details = cli.job_details("999");
+  ASSERT_TRUE(details.ok()) << details.error().message;
+  EXPECT_FALSE(details->has_value());
+}
+
+TEST(SlurmCliJobDetails, AFailingCallIsAnErrorNeverNothing) {
+  FakeSlurm slurm;
+  slurm.program("sacct", "", fixture("sacct-disabled.stderr"), 1);
+  slurm.program("scontrol", "", fixture("squeue-controller-down.stderr"), 1);
+  auto cli = slurm.cli();
+  const auto details = cli.job_details("5");
+  ASSERT_FALSE(details.ok());
+  EXPECT_EQ(details.error().kind, ErrorKind::Backend);
+  EXPECT_THAT(details.error().message, HasSubstr("could not reach the Slurm controller"));
+}
+
 TEST(SlurmCli, AMissingSbatchIsNotFoundWithWhatToInstall) {
   const TempDir dir;
   SlurmOptions options;

@@ -80,9 +80,10 @@ class SlurmCli {
   // Every job of this user, oldest first (parse_squeue).
   [[nodiscard]] Result<std::vector<SlurmJob>> list();
   // What Slurm knows of a job: sacct where accounting is enabled and has
-  // the job, else scontrol while the controller keeps it (`source` says
-  // which). nullopt when neither knows the job (purged after MinJobAge on a
-  // site without accounting). Usage error for a malformed id.
+  // recorded the job's end, else scontrol while the controller keeps the
+  // job, else what sacct had (`source` says which). nullopt when neither
+  // knows the job (purged after MinJobAge on a site without accounting).
+  // Usage error for a malformed id.
   [[nodiscard]] Result<std::optional<SlurmJobDetails>> job_details(const std::string& id);
   // scancel: a finished or unknown job is no error (Slurm says nothing).
   [[nodiscard]] Result<void> cancel(const std::string& id);
