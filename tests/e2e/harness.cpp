@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 namespace traitctl::e2e {
@@ -39,6 +41,47 @@ bool in_batch(std::string_view prefix, std::string_view name) {
   }
   const std::string_view digits = name.substr(prefix.size() + 1);
   return std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The largest sum of `weight(workload)` over the batch's workloads alive at
+// one moment from `since_ms` on, alive meaning created <= t < min(end, deleted).
+template <typename T, typename Weight>
+T peak_alive(const FakeCluster& cluster, std::string_view prefix, std::int64_t since_ms, Weight weight) {
+  struct Event {
+    std::int64_t time;
+    bool starts;  // at equal times ends come first, since the intervals are half-open
+    T weight;
+  };
+  std::vector<Event> events;
+  for (const auto& w : history(cluster)) {
+    if (!in_batch(prefix, w.at("name").get<std::string>())) {
+      continue;
+    }
+    std::int64_t end = w.at("end_ms").get<std::int64_t>();
+    if (!w.at("deleted_ms").is_null()) {
+      end = std::min(end, w.at("deleted_ms").get<std::int64_t>());
+    }
+    const std::int64_t start = std::max(w.at("created_ms").get<std::int64_t>(), since_ms);
+    if (end <= start) {
+      continue;
+    }
+    events.push_back({start, true, weight(w)});
+    events.push_back({end, false, weight(w)});
+  }
+  std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
+    return std::tie(a.time, a.starts) < std::tie(b.time, b.starts);
+  });
+  T alive{};
+  T most{};
+  for (const auto& event : events) {
+    if (event.starts) {
+      alive += event.weight;
+      most = std::max(most, alive);
+    } else {
+      alive -= event.weight;
+    }
+  }
+  return most;
 }
 
 CommandResult run(const std::vector<std::string>& argv, EnvironmentOverrides environment, Duration timeout) {
@@ -119,32 +162,50 @@ int FakeCluster::count_calls(std::string_view subcommand) const {
 }
 
 int FakeCluster::max_in_flight(std::string_view prefix) const {
-  // +1 at creation, -1 when it ends or is deleted; at equal times ends sort
-  // first, since the intervals are half-open.
-  std::vector<std::pair<std::int64_t, int>> events;
+  return max_in_flight_since(prefix, std::numeric_limits<std::int64_t>::min());
+}
+
+int FakeCluster::max_in_flight_since(std::string_view prefix, std::int64_t t_ms) const {
+  return peak_alive<int>(*this, prefix, t_ms, [](const json&) { return 1; });
+}
+
+double FakeCluster::max_cpu_in_flight(std::string_view prefix) const {
+  return peak_alive<double>(*this, prefix, std::numeric_limits<std::int64_t>::min(), [](const json& w) {
+    return w.at("cpu_cores").is_null() ? 0.0 : w.at("cpu_cores").get<double>();
+  });
+}
+
+std::uint64_t FakeCluster::max_memory_in_flight(std::string_view prefix) const {
+  return peak_alive<std::uint64_t>(
+      *this, prefix, std::numeric_limits<std::int64_t>::min(), [](const json& w) {
+        return w.at("memory_bytes").is_null() ? std::uint64_t{0} : w.at("memory_bytes").get<std::uint64_t>();
+      });
+}
+
+std::vector<std::string> FakeCluster::memory_per_creation(std::string_view name) const {
+  std::vector<std::string> requests;
   for (const auto& w : history(*this)) {
-    if (!in_batch(prefix, w.at("name").get<std::string>())) {
-      continue;
+    if (w.at("name") == name) {
+      requests.push_back(w.at("memory_request").is_null() ? "" : w.at("memory_request").get<std::string>());
     }
-    std::int64_t end = w.at("end_ms").get<std::int64_t>();
-    if (!w.at("deleted_ms").is_null()) {
-      end = std::min(end, w.at("deleted_ms").get<std::int64_t>());
-    }
-    const std::int64_t start = w.at("created_ms").get<std::int64_t>();
-    if (end <= start) {
-      continue;
-    }
-    events.emplace_back(start, 1);
-    events.emplace_back(end, -1);
   }
-  std::sort(events.begin(), events.end());
-  int alive = 0;
-  int most = 0;
-  for (const auto& [time, delta] : events) {
-    alive += delta;
-    most = std::max(most, alive);
+  return requests;
+}
+
+std::vector<int> FakeCluster::exit_codes_per_creation(std::string_view name) const {
+  std::vector<int> codes;
+  for (const auto& w : history(*this)) {
+    if (w.at("name") == name) {
+      codes.push_back(w.at("exit_code").get<int>());
+    }
   }
-  return most;
+  return codes;
+}
+
+int FakeCluster::count_answers(std::string_view answer) const {
+  const auto all = calls();
+  return static_cast<int>(std::count_if(
+      all.begin(), all.end(), [&](const json& call) { return call.value("answer", "") == answer; }));
 }
 
 std::map<std::string, int> FakeCluster::creations_per_name() const {

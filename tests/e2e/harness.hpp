@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -41,21 +42,38 @@ class FakeCluster {
 
   // Replaces config.json (atomically, so a concurrent call never reads half).
   void write_config(const nlohmann::json& config) const;
-  // state.json ({"call_count", "history": [...]}), or {} before the first call.
+  // state.json ({"call_count", "list_calls", "history": [...], "lost_delete_answers"}),
+  // or {} before the first call.
   [[nodiscard]] nlohmann::json state() const;
   // Every recorded call: {"t_ms", "argv" (after the program name), "argv_hex"
   // (each argument's bytes in hex: exact where argv is not UTF-8), "exit"
-  // (null for a hang)}.
+  // (null for a hang), "answer" (only when a fault or a race shaped it)}.
   [[nodiscard]] std::vector<nlohmann::json> calls() const;
   // Calls whose command word is `subcommand` ("submit", "delete", "list", ...).
   [[nodiscard]] int count_calls(std::string_view subcommand) const;
   // The most workloads named exactly `<prefix>-<digits>` alive at one moment,
   // alive meaning created <= t < min(end, deleted).
   [[nodiscard]] int max_in_flight(std::string_view prefix) const;
+  // The same, over the moments from t_ms on (a job alive at t_ms counts).
+  [[nodiscard]] int max_in_flight_since(std::string_view prefix, std::int64_t t_ms) const;
+  // The most CPU cores (--cpu-core-request) the batch's alive jobs asked for at one moment.
+  [[nodiscard]] double max_cpu_in_flight(std::string_view prefix) const;
+  // The most memory in bytes (--cpu-memory-request, as the fake read the quantity) likewise.
+  [[nodiscard]] std::uint64_t max_memory_in_flight(std::string_view prefix) const;
+  // The --cpu-memory-request of each creation of `name`, in order ("" for one without).
+  [[nodiscard]] std::vector<std::string> memory_per_creation(std::string_view name) const;
+  // The exit code of each creation of `name`, in order (settled or planned).
+  [[nodiscard]] std::vector<int> exit_codes_per_creation(std::string_view name) const;
+  // Calls whose answer calls.jsonl tags `answer`: "transient", "hang", "ghost_submit",
+  // "garbage", "lost_delete" (a delete that took effect but answered a timeout or hung),
+  // "still_deleting" (a delete of a Deleting job, answered "no workload was found").
+  [[nodiscard]] int count_answers(std::string_view answer) const;
   // How many times each name was created.
   [[nodiscard]] std::map<std::string, int> creations_per_name() const;
   // Pending, Running, Completed, Failed or Deleting for the latest workload of
-  // that name now; "" when none is listed. Faults do not apply here.
+  // that name now; "" when none is listed. Faults and list_lag_ms do not apply
+  // here, and a mount_failure_above exit code shows only once a call after the
+  // job reached Running has settled it.
   [[nodiscard]] std::string current_status(std::string_view name) const;
 
  private:

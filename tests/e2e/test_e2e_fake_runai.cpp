@@ -4,91 +4,18 @@
 
 #include <algorithm>
 #include <chrono>
-#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "harness.hpp"
+#include "fake_runai_support.hpp"
 
 namespace traitctl::e2e {
 namespace {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
-
-CommandResult runai(const FakeCluster& cluster, std::vector<std::string> args) {
-  return run_fake_runai(cluster, std::move(args));
-}
-
-CommandResult submit(const FakeCluster& cluster, const std::string& name, const std::string& project = "p") {
-  return runai(cluster,
-               {"workspace", "submit", name, "--project", project, "--image", "gapit:1", "--environment",
-                "GENOTYPE_FILE=/data/g.hmp.txt", "--command", "--", "/entrypoint.sh"});
-}
-
-// Cells of a table line: separated by runs of two or more spaces (FORMATS.md).
-std::vector<std::string> cells_of(const std::string& line) {
-  std::vector<std::string> cells;
-  std::size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && line[i] == ' ') {
-      ++i;
-    }
-    if (i == line.size()) {
-      break;
-    }
-    std::size_t end = line.find("  ", i);
-    if (end == std::string::npos) {
-      end = line.size();
-    }
-    cells.push_back(line.substr(i, end - i));
-    i = end;
-  }
-  return cells;
-}
-
-bool is_underline(const std::string& line) {
-  if (line.empty() || line.size() % 3 != 0) {
-    return false;
-  }
-  for (std::size_t i = 0; i < line.size(); i += 3) {
-    if (line.compare(i, 3, "─") != 0) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// Rows of a v2 table (header, underline, rows, maybe a `next token:` line).
-std::vector<std::vector<std::string>> rows_of(const std::string& text) {
-  std::vector<std::vector<std::string>> rows;
-  const auto lines = lines_of(text);
-  for (std::size_t i = 2; i < lines.size(); ++i) {
-    if (!lines[i].starts_with("next token: ")) {
-      rows.push_back(cells_of(lines[i]));
-    }
-  }
-  return rows;
-}
-
-std::vector<std::string> names_of(const std::string& table) {
-  std::vector<std::string> names;
-  for (const auto& row : rows_of(table)) {
-    names.push_back(row.at(0));
-  }
-  return names;
-}
-
-std::string status_of(const std::string& table, const std::string& name) {
-  for (const auto& row : rows_of(table)) {
-    if (row.at(0) == name) {
-      return row.at(2);
-    }
-  }
-  return "";
-}
 
 json others(const std::string& project, int count) {
   json list = json::array();
@@ -104,17 +31,6 @@ std::vector<std::string> expected_names(int from, int to) {
     names.push_back(fmt::format("o-{:03}", i));
   }
   return names;
-}
-
-bool wait_for(const std::function<bool()>& done, std::chrono::milliseconds limit = 3s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) {
-      return true;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  return done();
 }
 
 TEST(FakeRunai, RequiresItsStateDirectory) {
@@ -576,6 +492,32 @@ TEST(Harness, MaxInFlightCountsOnlyTheBatchFromHistory) {
   EXPECT_EQ(cluster.current_status("b-3"), "Running");
   EXPECT_EQ(cluster.current_status("b-1"), "");
   EXPECT_EQ(cluster.current_status("never"), "");
+}
+
+TEST(Harness, PeaksOfJobsCoresAndMemoryInFlight) {
+  FakeCluster cluster;
+  cluster.write_config({{"pending_ms", 0}, {"running_ms", 60'000}});
+  const auto submit_asking = [&](const std::string& name, const std::string& cpu, const std::string& memory) {
+    return runai(cluster, {"workspace", "submit", name, "-p", "p", "--cpu-core-request", cpu,
+                           "--cpu-memory-request", memory, "--command", "--", "/entrypoint.sh"});
+  };
+  ASSERT_EQ(submit_asking("h-1", "2", "4G").exit_code, 0);
+  ASSERT_EQ(submit_asking("h-2", "1.5", "1Gi").exit_code, 0);
+  ASSERT_EQ(submit_asking("h-3", "0.5", "1G").exit_code, 0);
+  for (const char* name : {"h-1", "h-2"}) {
+    ASSERT_EQ(runai(cluster, {"workspace", "delete", name, "-p", "p"}).exit_code, 0);
+  }
+  ASSERT_EQ(submit_asking("h-4", "1", "16G").exit_code, 0);
+  ASSERT_EQ(submit_asking("h-other-1", "64", "1T").exit_code, 0);
+
+  const std::int64_t after_deletes = cluster.calls().back().at("t_ms").get<std::int64_t>();
+  EXPECT_EQ(cluster.max_in_flight("h"), 3);
+  EXPECT_EQ(cluster.max_in_flight_since("h", after_deletes), 2);
+  EXPECT_DOUBLE_EQ(cluster.max_cpu_in_flight("h"), 4.0);
+  EXPECT_EQ(cluster.max_memory_in_flight("h"), 17'000'000'000ULL) << "h-3 and h-4 outweigh h-1, h-2, h-3";
+  EXPECT_EQ(cluster.memory_per_creation("h-2"), std::vector<std::string>{"1Gi"});
+  EXPECT_EQ(cluster.count_answers("still_deleting"), 0);
+  EXPECT_EQ(runai(cluster, {"workspace", "delete", "h-1", "-p", "p"}).err, "no workload was found\n");
 }
 
 TEST(Harness, RunsTraitctlWithACleanEnvironment) {

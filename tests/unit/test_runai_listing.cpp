@@ -4,11 +4,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "support/fixture_file.hpp"
 #include "traitctl/adapters/runai_listing.hpp"
 
 namespace traitctl {
@@ -17,14 +16,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::string fixture(const std::string& name) {
-  const std::string path = std::string(TRAITCTL_FIXTURES_DIR) + "/runai/" + name;
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << "cannot open " << path;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string fixture(const std::string& name) { return fixture_file("runai/" + name); }
 
 Workload w(const std::string& name, const std::string& status) {
   return Workload{name, runai_job_state(status), status, "", ""};

@@ -1,0 +1,94 @@
+// Pure parsers for what Slurm's commands print, and what its state words and
+// pending reasons mean. Written against Slurm 22.05's output, recorded in
+// tests/fixtures/slurm/ (with and without accounting and cgroups).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "traitctl/core/result.hpp"
+
+namespace traitctl {
+
+// The squeue -o format parse_squeue reads: id, name, long state, reason.
+inline constexpr std::string_view squeue_format = "%i|%j|%T|%r";
+
+// One job of a listing.
+struct SlurmJob {
+  std::string id;      // "123"; "123_4" for an array task, "123+0" for a het job component
+  std::string name;    // whole (squeue -o %j does not cut it)
+  std::string state;   // PENDING, RUNNING, COMPLETED, FAILED, OUT_OF_MEMORY, ...
+  std::string reason;  // None, Priority, PartitionConfig, "ReqNodeNotAvail, UnavailableNodes:n1", ...
+  friend bool operator==(const SlurmJob&, const SlurmJob&) = default;
+};
+
+// `squeue -h -t all -o '%i|%j|%T|%r'` output, oldest job first (by job id,
+// then array index or het offset), so that where a name appears twice the
+// newest job is last. The name may hold '|': id, state and reason cannot.
+// Blank lines are skipped; Parse error naming the first line that has fewer
+// than four fields or an empty id or state.
+[[nodiscard]] Result<std::vector<SlurmJob>> parse_squeue(std::string_view output);
+
+// `sbatch --parsable` output, "123" or "123;cluster": the job id. Parse error
+// naming the output otherwise.
+[[nodiscard]] Result<std::string> parse_sbatch_id(std::string_view output);
+
+// Whether `id` has the form of a Slurm job id: 123, 123_4 or 123+0.
+[[nodiscard]] bool is_slurm_job_id(std::string_view id);
+
+// Who described a job: the accounting database (sacct), which keeps jobs for
+// good, or the controller (scontrol), which forgets them MinJobAge after
+// they end.
+enum class DetailsSource { Accounting, Controller };
+
+// One job as scontrol or sacct describe it. Fields a source does not give
+// are empty or nullopt.
+struct SlurmJobDetails {
+  DetailsSource source = DetailsSource::Controller;
+  std::string id;
+  std::string state;   // as in a listing; with accounting, a step's OUT_OF_MEMORY wins
+  std::string reason;  // scontrol only: NonZeroExitCode, OutOfMemory, TimeLimit, JobLaunchFailure, ...
+  std::optional<int> exit_code;                // ExitCode=code:signal, the code part
+  std::optional<int> signal;                   // the signal part (9 for an over-memory kill without cgroups)
+  std::optional<std::string> stdout_path;      // scontrol only; may hold spaces
+  std::optional<std::uint64_t> max_rss_bytes;  // sacct only: the largest MaxRSS of the job's steps
+  std::optional<std::string> run_time;         // scontrol only: 00:01:21, 1-02:03:04
+  std::optional<std::string> start_time;       // scontrol only: 2026-12-01T08:16:23; nullopt when Unknown
+  std::optional<std::string> end_time;
+};
+
+// `scontrol show job -o ID` output: the line whose JobId is `id` (a het job
+// prints a line per component), else the first line (an array task asked for
+// as 9_2 answers with its own JobId). Values may hold spaces: a field ends
+// where ` Key=` begins. Parse error when no line has a JobState.
+[[nodiscard]] Result<SlurmJobDetails> parse_scontrol_job(std::string_view output, std::string_view id);
+
+// `sacct -j ID -n -P -o JobID,State,ExitCode,MaxRSS` output: the job's own
+// line (not its .batch/.extern/.0 steps), with OUT_OF_MEMORY taken from a
+// step when the job line lacks it. nullopt when sacct printed nothing (the
+// database does not know the job, or not yet). Parse error naming a line
+// that has not four fields.
+[[nodiscard]] Result<std::optional<SlurmJobDetails>> parse_sacct_job(std::string_view output,
+                                                                     std::string_view id);
+
+// What a state word says about a job. Pending, Running and OtherActive are
+// active; a failed job keeps its word (FAILED, OUT_OF_MEMORY, TIMEOUT, ...)
+// as evidence.
+enum class SlurmStateClass { Pending, Running, OtherActive, Succeeded, Failed, Stopped, Unknown };
+
+// Unknown for a word not in the table; the caller counts it as active.
+[[nodiscard]] SlurmStateClass classify_slurm_state(std::string_view state);
+
+// Whether a pending job with this reason will never start unless someone
+// changes the job or the cluster: a request no node or partition limit
+// allows (PartitionConfig, BadConstraints, PartitionNodeLimit,
+// PartitionTimeLimit, a QOS/association per-job limit), an invalid account or
+// QOS, a dependency or reservation that cannot be met. Reasons that clear by
+// themselves (Resources, Priority, group limits, nodes down or reserved:
+// ReqNodeNotAvail, NodeDown, PartitionDown) and holds are not.
+[[nodiscard]] bool pending_reason_never_clears(std::string_view reason);
+
+}  // namespace traitctl
