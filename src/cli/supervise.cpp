@@ -45,12 +45,12 @@ class ConsoleRetryObserver final : public RetryObserver {
   void on_analyzing(const BatchJob& job) override { report(Tag::Info, "Analyzing: {}", job.name); }
   void on_classified(const BatchJob& job, FailureClass failure) override {
     if (is_retryable(failure)) {
-      spdlog::info("  \u2192 Mount failure detected");
+      spdlog::info("  \u2192 Retryable: {}", failure_reason(failure));
     }
     record("classified", job.trait, {{"class", to_string(failure)}, {"status", job.status}});
   }
   void on_not_retryable(const BatchJob& job, const std::string& reason) override {
-    spdlog::info("  \u2192 Not a mount failure, skipping ({})", reason);
+    spdlog::info("  \u2192 Not retryable, skipping ({})", reason);
     record("skipped", job.trait, {{"reason", reason}});
   }
   void on_out_of_retries(int trait, int retries_used) override {
@@ -71,9 +71,8 @@ class ConsoleRetryObserver final : public RetryObserver {
     if (retry_number == 0) {
       report(Tag::DryRun, "Would resubmit trait {}", trait);
     } else {
-      report(Tag::DryRun, "Would retry trait {} ({} detected, attempt {}/{})", trait,
-             failure == FailureClass::MountFailure ? "mount failure" : to_string(failure), retry_number,
-             max_retries_);
+      report(Tag::DryRun, "Would retry trait {} ({} detected, attempt {}/{})", trait, failure_reason(failure),
+             retry_number, max_retries_);
     }
   }
   void on_changed_before_delete(int trait, const std::string& status) override {
@@ -170,11 +169,13 @@ void print_report(Outcome outcome, const RetryReport& summary, const BatchContex
                           {"prefix", context.settings.prefix},
                           {"project", context.settings.project},
                           {"failed_jobs_found", summary.failed_found},
-                          {"mount_failures", count_of(summary, FailureClass::MountFailure)},
-                          {"configuration_errors", count_of(summary, FailureClass::ConfigError)},
-                          {"unknown", count_of(summary, FailureClass::Unknown)},
-                          {"logs_unavailable", count_of(summary, FailureClass::LogsUnavailable)},
+                          {"mount_failures", count_of(summary, FailureClass::Mount)},
+                          {"configuration_errors", count_of(summary, FailureClass::Config)},
+                          {"oom", count_of(summary, FailureClass::Oom)},
                           {"timeouts", count_of(summary, FailureClass::Timeout)},
+                          {"incomplete", count_of(summary, FailureClass::Incomplete)},
+                          {"infrastructure", count_of(summary, FailureClass::Infrastructure)},
+                          {"unknown", count_of(summary, FailureClass::Unknown)},
                           {"retried", summary.retried},
                           {"resubmitted_manually", summary.resubmitted_manually},
                           {"would_retry", summary.would_retry},
@@ -206,12 +207,19 @@ void print_report(Outcome outcome, const RetryReport& summary, const BatchContex
     spdlog::info("  Submission failures:       {}", summary.submission_failures.size());
   }
   spdlog::info("  Failed jobs found:         {}", summary.failed_found);
-  spdlog::info("  Mount failures:            {}", count_of(summary, FailureClass::MountFailure));
-  spdlog::info("  Configuration errors:      {}", count_of(summary, FailureClass::ConfigError));
+  spdlog::info("  Mount failures:            {}", count_of(summary, FailureClass::Mount));
+  spdlog::info("  Configuration errors:      {}", count_of(summary, FailureClass::Config));
+  spdlog::info("  Out of memory:             {}", count_of(summary, FailureClass::Oom));
   spdlog::info("  Unknown:                   {}", count_of(summary, FailureClass::Unknown));
-  spdlog::info("  Logs unavailable:          {}", count_of(summary, FailureClass::LogsUnavailable));
-  if (count_of(summary, FailureClass::Timeout) > 0) {
-    spdlog::info("  Timed out:                 {}", count_of(summary, FailureClass::Timeout));
+  // Classes that need a --job-timeout, the engine's output check or a
+  // cluster that reports them: shown when they happened.
+  for (const auto& [failure, label] :
+       {std::pair{FailureClass::Timeout, "Timed out:                 "},
+        std::pair{FailureClass::Incomplete, "Incomplete outputs:        "},
+        std::pair{FailureClass::Infrastructure, "Infrastructure:            "}}) {
+    if (count_of(summary, failure) > 0) {
+      spdlog::info("  {}{}", label, count_of(summary, failure));
+    }
   }
   spdlog::info("  Retried:                   {}",
                summary.retried.size() + summary.resubmitted_manually.size());
@@ -268,10 +276,18 @@ void add_supervision_options(CLI::App& command, SupervisionOptions& options, boo
                     "Backoff before the 2nd retry, doubled for each later one (1s-300s)")
         ->capture_default_str();
     command.add_option("--max-delay", options.max_delay, "The longest backoff")->capture_default_str();
-    command.add_option("--retry-exit-code", options.retry_exit_codes,
-                       "A container exit code to retry (repeatable; default 2)");
-    command.add_option("--mount-failure-pattern", options.mount_failure_patterns,
-                       "A log line fragment that marks a mount failure (repeatable)");
+    command
+        .add_option(
+            "--retry-exit-code", options.retry_exit_codes,
+            fmt::format("Another container exit code that marks a mount failure, retried (repeatable; "
+                        "added to the defaults: {})",
+                        fmt::join(ClassifierPolicy{}.mount_exit_codes, ", ")))
+        ->check(CLI::Range(1, 255));
+    command.add_option(
+        "--mount-failure-pattern", options.mount_failure_patterns,
+        fmt::format("Another log line fragment (any case) that marks a mount failure when no exit "
+                    "code is known (repeatable; added to the defaults: {})",
+                    fmt::join(ClassifierPolicy{}.mount_patterns, ", ")));
   }
   command.add_option("--max-concurrent", options.max_concurrent,
                      "Most jobs of this batch active at once (MAX_CONCURRENT, default 50)");
@@ -327,11 +343,15 @@ Result<Supervision> prepare_supervision(const BatchOptions& batch, const Supervi
   request.submit_retry.delay = std::min(request.submit_retry.delay, *poll);
   request.confirm_interval = std::min(*poll, Duration{2'000});
   request.unlisted_grace = std::max(Duration{60'000}, *poll * 10);
-  if (!options.retry_exit_codes.empty()) {
-    request.classifier.retry_exit_codes = options.retry_exit_codes;
+  for (const int code : options.retry_exit_codes) {
+    request.classifier.add_mount_exit_code(code);
   }
-  if (!options.mount_failure_patterns.empty()) {
-    request.classifier.mount_failure_patterns = options.mount_failure_patterns;
+  for (const std::string& pattern : options.mount_failure_patterns) {
+    if (pattern.empty()) {
+      return make_error(ErrorKind::Usage,
+                        "--mount-failure-pattern '' would match nothing: give a fragment of the log line");
+    }
+    request.classifier.add_mount_pattern(pattern);
   }
   request.dry_run = options.dry_run;
   request.job_for = [settings](int trait, int attempt) { return build_job_spec(settings, trait, attempt); };

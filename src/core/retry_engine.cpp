@@ -237,7 +237,7 @@ class Supervisor {
   FailureClass classify(const BatchJob& job) {
     auto evidence = call_with_retries(clock_, cancel_, request_.submit_retry,
                                       [&] { return backend_.failure_evidence(job.name); });
-    return classify_failure(evidence ? *evidence : FailureEvidence{}, request_.classifier);
+    return classify_failure(evidence ? *evidence : FailureEvidence{}, request_.classifier).failure;
   }
 
   bool act_on(int trait, const BatchJob& job, const RetryDecision& decision, FailureClass failure) {
@@ -323,7 +323,7 @@ class Supervisor {
       }
       it = backoffs_.erase(it);
       TraitRecord& record = ledger_.traits[trait];
-      const FailureClass failure = record.last_failure.value_or(FailureClass::MountFailure);
+      const FailureClass failure = record.last_failure.value_or(FailureClass::Mount);
       if (!act_on(trait, *job, decide_retry(record, failure, request_.policy, clock_.now()), failure)) {
         return false;
       }

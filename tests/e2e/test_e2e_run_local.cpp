@@ -249,9 +249,11 @@ TEST_F(LocalRun, MixedBatchHoldsTheCapRetriesMountFailuresAndEndsWithThree) {
                                          "failed_jobs_found",
                                          "mount_failures",
                                          "configuration_errors",
-                                         "unknown",
-                                         "logs_unavailable",
+                                         "oom",
                                          "timeouts",
+                                         "incomplete",
+                                         "infrastructure",
+                                         "unknown",
                                          "retried",
                                          "resubmitted_manually",
                                          "would_retry",
@@ -297,7 +299,7 @@ TEST_F(LocalRun, StatusRetryDryRunAndCleanupWorkOnTheRecordedBatch) {
   const json counts = json::parse(status.out).at("counts");
   EXPECT_EQ(counts.at("completed"), 6);
   EXPECT_EQ(counts.at("failed"), 2);
-  EXPECT_EQ(counts.at("failed_by_class"), (json{{"config-error", 1}, {"mount-failure", 1}}));
+  EXPECT_EQ(counts.at("failed_by_class"), (json{{"config", 1}, {"mount", 1}}));
   EXPECT_EQ(counts.at("out_of_retries"), 1);
   EXPECT_EQ(counts.at("retries_used"), 3);
 

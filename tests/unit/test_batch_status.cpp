@@ -38,19 +38,19 @@ TEST(BatchStatus, UsesTheLedgerForFailuresAndRetries) {
   const TimePoint seen{std::chrono::hours{1}};
   Ledger ledger{"p", "b", {}, {}};
   ledger.traits[1] =
-      TraitRecord{3, 0, seen, FailureClass::MountFailure, std::nullopt, true};  // out of retries
-  ledger.traits[2] = TraitRecord{1, 0, seen, FailureClass::MountFailure, std::nullopt, false};  // will retry
+      TraitRecord{3, 0, seen, FailureClass::Mount, std::nullopt, true};  // out of retries
+  ledger.traits[2] = TraitRecord{1, 0, seen, FailureClass::Mount, std::nullopt, false};  // will retry
   ledger.traits[3] =
-      TraitRecord{0, 1, seen, FailureClass::ConfigError, std::nullopt, false};  // not retryable
+      TraitRecord{0, 1, seen, FailureClass::Config, std::nullopt, false};  // not retryable
   // A mount failure of an earlier attempt; the current failure is not classified yet.
-  ledger.traits[4] = TraitRecord{1, 0, std::nullopt, FailureClass::MountFailure, std::nullopt, false};
+  ledger.traits[4] = TraitRecord{1, 0, std::nullopt, FailureClass::Mount, std::nullopt, false};
   const BatchView view = view_of(
       {{"b-1", "Failed"}, {"b-2", "Failed"}, {"b-3", "Failed"}, {"b-4", "Failed"}, {"b-5", "Completed"}});
   const BatchStatus status = summarize_batch(view, {1, 2, 3, 4, 5}, ledger);
   const BatchCounts& counts = status.counts;
   EXPECT_EQ(counts.failed, 4);
   EXPECT_EQ(counts.failed_by_class,
-            (std::map<std::string, int>{{"config-error", 1}, {"mount-failure", 2}, {"unclassified", 1}}));
+            (std::map<std::string, int>{{"config", 1}, {"mount", 2}, {"unclassified", 1}}));
   EXPECT_EQ(counts.permanently_failed, 2);
   EXPECT_EQ(counts.retries_used, 5);
   EXPECT_EQ(counts.manual_resubmissions, 1);
@@ -64,7 +64,7 @@ TEST(BatchStatus, UsesTheLedgerForFailuresAndRetries) {
 
 TEST(BatchStatus, FinishedWhenEveryTraitCompletedOrPermanentlyFailed) {
   Ledger ledger{"p", "b", {}, {}};
-  ledger.traits[2] = TraitRecord{0, 0, TimePoint{}, FailureClass::ConfigError, std::nullopt, false};
+  ledger.traits[2] = TraitRecord{0, 0, TimePoint{}, FailureClass::Config, std::nullopt, false};
   const BatchStatus status =
       summarize_batch(view_of({{"b-1", "Succeeded"}, {"b-2", "Failed"}}), {1, 2}, ledger);
   EXPECT_TRUE(status.finished());

@@ -12,7 +12,7 @@ using std::chrono::seconds;
 class LedgerRules : public ::testing::Test {
  protected:
   // One failed sighting of a mount failure, then the decision.
-  RetryDecision fail_and_decide(FailureClass failure = FailureClass::MountFailure) {
+  RetryDecision fail_and_decide(FailureClass failure = FailureClass::Mount) {
     record_failure_seen(record_, failure, clock_.now());
     return decide_retry(record_, failure, policy_, clock_.now());
   }
@@ -70,15 +70,19 @@ TEST_F(LedgerRules, OutOfRetriesAfterThree) {
 }
 
 TEST_F(LedgerRules, NotRetryableClassesSayWhy) {
-  const auto decision = fail_and_decide(FailureClass::ConfigError);
+  const auto decision = fail_and_decide(FailureClass::Config);
   ASSERT_TRUE(std::holds_alternative<NotRetryable>(decision));
-  EXPECT_EQ(std::get<NotRetryable>(decision).failure, FailureClass::ConfigError);
+  EXPECT_EQ(std::get<NotRetryable>(decision).failure, FailureClass::Config);
   EXPECT_EQ(std::get<NotRetryable>(decision).reason, "configuration error, manual fix needed");
   for (const FailureClass failure :
-       {FailureClass::Unknown, FailureClass::LogsUnavailable, FailureClass::Timeout}) {
+       {FailureClass::Unknown, FailureClass::Oom, FailureClass::Timeout, FailureClass::Incomplete}) {
     EXPECT_TRUE(std::holds_alternative<NotRetryable>(decide_retry(record_, failure, policy_, clock_.now())));
   }
   EXPECT_EQ(record_.automatic_retries, 0);
+}
+
+TEST_F(LedgerRules, InfrastructureFailuresAreRetriedLikeMountFailures) {
+  EXPECT_EQ(fail_and_decide(FailureClass::Infrastructure), (RetryDecision{RetryNow{1, 2}}));
 }
 
 TEST_F(LedgerRules, IntentIsCountedOnce) {
@@ -167,12 +171,12 @@ Ledger sample_ledger() {
   busy.automatic_retries = 2;
   busy.manual_resubmissions = 1;
   busy.failure_first_seen = base + std::chrono::milliseconds{1234};
-  busy.last_failure = FailureClass::MountFailure;
+  busy.last_failure = FailureClass::Mount;
   busy.pending = PendingIntent{IntentKind::Automatic, 5, base + seconds{90}};
   ledger.traits[17] = busy;
   TraitRecord done;
   done.automatic_retries = 3;
-  done.last_failure = FailureClass::ConfigError;
+  done.last_failure = FailureClass::Config;
   done.out_of_retries = true;
   ledger.traits[187] = done;
   return ledger;
@@ -189,7 +193,7 @@ TEST(LedgerJson, RoundTrip) {
   EXPECT_EQ(json["version"], 1);
   EXPECT_EQ(json["traits"]["17"]["pending"]["kind"], "automatic");
   EXPECT_EQ(json["traits"]["17"]["failure_first_seen"], "2024-05-01T00:00:01.234Z");
-  EXPECT_EQ(json["traits"]["17"]["last_failure"], "mount-failure");
+  EXPECT_EQ(json["traits"]["17"]["last_failure"], "mount");
   EXPECT_FALSE(json["traits"]["2"].contains("pending"));
 
   const Ledger empty{"p", "x", std::nullopt, {}};
@@ -203,6 +207,26 @@ TEST(LedgerJson, ToleratesNullsAndUnknownKeys) {
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
   EXPECT_EQ(parsed->traits.at(5).automatic_retries, 1);
   EXPECT_FALSE(parsed->traits.at(5).out_of_retries);
+}
+
+// Ledgers written before the failure classes were renamed still load.
+TEST(LedgerJson, ReadsTheOldClassNames) {
+  const std::vector<std::pair<const char*, FailureClass>> cases = {
+      {"mount-failure", FailureClass::Mount}, {"config-error", FailureClass::Config},
+      {"unknown", FailureClass::Unknown},     {"logs-unavailable", FailureClass::Unknown},
+      {"timeout", FailureClass::Timeout},
+  };
+  for (const auto& [name, expected] : cases) {
+    auto parsed = parse_ledger(fmt::format(
+        R"({{"version": 1, "project": "p", "prefix": "x", "traits": {{"5": {{"automatic_retries": 1,
+        "manual_resubmissions": 0, "last_failure": "{}"}}}}}})",
+        name));
+    ASSERT_TRUE(parsed.ok()) << name << ": " << parsed.error().message;
+    EXPECT_EQ(parsed->traits.at(5).last_failure, expected) << name;
+    // Written back under the new name.
+    EXPECT_EQ(nlohmann::json::parse(serialize_ledger(*parsed))["traits"]["5"]["last_failure"],
+              to_string(expected));
+  }
 }
 
 TEST(LedgerJson, FutureVersionRejected) {

@@ -48,7 +48,7 @@ TEST_F(LedgerStoreTest, MissingFileIsAnEmptyLedger) {
 TEST_F(LedgerStoreTest, RoundTripOnDisk) {
   Ledger ledger{"team-a", "gwas", TimePoint{std::chrono::hours{480000}}, {}};
   TraitRecord& record = ledger.traits[7];
-  record_failure_seen(record, FailureClass::MountFailure, TimePoint{std::chrono::hours{480001}});
+  record_failure_seen(record, FailureClass::Mount, TimePoint{std::chrono::hours{480001}});
   (void)record_intent(record, IntentKind::Automatic, TimePoint{std::chrono::hours{480002}});
   ASSERT_TRUE(store_->save(ledger).ok());
   auto loaded = store_->load();

@@ -12,6 +12,13 @@ using ::testing::ElementsAre;
 using testing::FakeBackend;
 using ::testing::IsEmpty;
 
+FailureEvidence evidence_of(int code, std::optional<std::string> log) {
+  FailureEvidence evidence;
+  evidence.exit_code = code;
+  evidence.log = std::move(log);
+  return evidence;
+}
+
 // Jobs run one listing each and end with the exit code planned for their
 // attempt (the last code repeats).
 class PlannedBackend : public FakeBackend {
@@ -29,7 +36,7 @@ class PlannedBackend : public FakeBackend {
                   : codes[std::min<std::size_t>(codes.size(), static_cast<std::size_t>(job.submissions)) - 1];
           job.status = code == 0 ? "Completed" : "Failed";
           evidence[name] =
-              FailureEvidence{code, code == 2 ? "INFRASTRUCTURE MOUNT FAILURE" : "Missing required files"};
+              evidence_of(code, code == 2 ? "INFRASTRUCTURE MOUNT FAILURE" : "Missing required files");
         }
       }
     };
@@ -69,7 +76,7 @@ class RetryEngineTest : public ::testing::Test {
     const std::string name = job_name("x", trait);
     backend.jobs[name] = {"Failed", 1};
     backend.creations[name] = 1;
-    backend.evidence[name] = FailureEvidence{code, std::nullopt};
+    backend.evidence[name] = evidence_of(code, std::nullopt);
   }
 
   PlannedBackend backend;
@@ -110,18 +117,18 @@ TEST_F(RetryEngineTest, AlwaysFailingTraitIsRetriedExactlyMaxRetriesOverManyRuns
   EXPECT_TRUE(persisted.traits.at(2).out_of_retries);
 }
 
-TEST_F(RetryEngineTest, ConfigurationErrorsAndUnknownFailuresAreNeverDeleted) {
+TEST_F(RetryEngineTest, ConfigurationErrorsOomAndUnknownFailuresAreNeverDeleted) {
   request.traits = {2, 3, 4};
   fail_now(2, 1);
   fail_now(3, 137);
   backend.evidence["x-3"].log = "Killed";
-  backend.jobs["x-4"] = {"Failed", 1};  // no evidence at all: logs unavailable
+  backend.jobs["x-4"] = {"Failed", 1};  // no evidence at all
   const auto report = supervise();
   EXPECT_THAT(backend.deleted, IsEmpty());
   EXPECT_THAT(backend.submitted_specs, IsEmpty());
   EXPECT_EQ(report.not_retryable.at(2), "configuration error, manual fix needed");
+  EXPECT_EQ(report.by_class.at(FailureClass::Oom), 1);  // exit 137 decides; the log is not read
   EXPECT_EQ(report.by_class.at(FailureClass::Unknown), 1);
-  EXPECT_EQ(report.by_class.at(FailureClass::LogsUnavailable), 1);
 }
 
 TEST_F(RetryEngineTest, DryRunTouchesNothing) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "traitctl/core/failure.hpp"
 #include "traitctl/core/job_spec.hpp"
 #include "traitctl/core/result.hpp"
 
@@ -19,13 +20,6 @@ struct Workload {
 
 enum class SubmitOutcome { Created, AlreadyExists };
 enum class DeleteOutcome { Deleted, NotFound };
-
-// What a backend can tell about why a job failed. Either part may be missing.
-struct FailureEvidence {
-  std::optional<int> exit_code;    // the container's exit code, where revealed
-  std::optional<std::string> log;  // the job's log; nullopt when unavailable
-  bool timed_out = false;          // the backend stopped it for running too long
-};
 
 class Backend {
  public:

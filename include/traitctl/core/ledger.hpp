@@ -87,8 +87,8 @@ using RetryDecision = std::variant<RetryNow, WaitUntil, OutOfRetries, NotRetryab
 
 // What to do with a trait whose job failed with `failure`. A pending intent
 // (of either kind) is always RetryNow with its own numbers: it was decided
-// and counted before a crash and must be completed. Otherwise: not a mount
-// failure -> NotRetryable; max_retries used -> OutOfRetries; else the
+// and counted before a crash and must be completed. Otherwise: a class that
+// is_retryable refuses -> NotRetryable; max_retries used -> OutOfRetries; else the
 // backoff of the next retry, measured from failure_first_seen (or `now` when
 // unset), gives RetryNow or WaitUntil. Call record_failure_seen first.
 [[nodiscard]] RetryDecision decide_retry(const TraitRecord& record, FailureClass failure,
