@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <nlohmann/json.hpp>
 #include <set>
 
+#include "traitctl/adapters/runai_describe.hpp"
 #include "traitctl/adapters/runai_listing.hpp"
 #include "traitctl/core/parse.hpp"
 
@@ -88,23 +88,6 @@ Error call_failed(const std::vector<std::string>& argv, const ProcessOutput& out
                     error_excerpt(output), hint_for(output));
 }
 
-void find_exit_codes(const nlohmann::json& node, std::optional<int>& found) {
-  if (node.is_object()) {
-    for (const auto& [key, value] : node.items()) {
-      const std::string lowered = lowercase(key);
-      if ((lowered == "exitcode" || lowered == "exit_code") && value.is_number_integer()) {
-        found = value.get<int>();
-      } else {
-        find_exit_codes(value, found);
-      }
-    }
-  } else if (node.is_array()) {
-    for (const auto& element : node) {
-      find_exit_codes(element, found);
-    }
-  }
-}
-
 }  // namespace
 
 ListPaging detect_list_paging(std::string_view list_help) {
@@ -155,16 +138,6 @@ std::vector<std::string> runai_job_argv(const RunaiOptions& options, std::string
                                         std::string_view name) {
   return {options.executable, options.workload_kind, std::string(verb),
           std::string(name),  "--project",           options.project};
-}
-
-std::optional<int> exit_code_from_describe(std::string_view describe_json) {
-  const auto document = nlohmann::json::parse(describe_json, nullptr, /*allow_exceptions=*/false);
-  if (document.is_discarded()) {
-    return std::nullopt;
-  }
-  std::optional<int> found;
-  find_exit_codes(document, found);
-  return found;
 }
 
 RunaiBackend::RunaiBackend(RunaiOptions options) : options_(std::move(options)) {}
@@ -316,15 +289,15 @@ Result<DeleteOutcome> RunaiBackend::remove(const std::string& name) {
 }
 
 Result<FailureEvidence> RunaiBackend::failure_evidence(const std::string& name) {
-  FailureEvidence evidence;
   auto describe_argv = runai_job_argv(options_, "describe", name);
   describe_argv.insert(describe_argv.end(), {"-o", "json"});
   auto described = call(describe_argv);
   if (!described) {
     return described.error();
   }
+  FailureEvidence evidence;
   if (described->succeeded()) {
-    evidence.exit_code = exit_code_from_describe(described->out);
+    evidence = evidence_from_describe(described->out, name);
   } else {
     spdlog::debug("describe gave no exit code for {}: {}", name, error_excerpt(*described));
   }
@@ -340,7 +313,7 @@ Result<FailureEvidence> RunaiBackend::failure_evidence(const std::string& name) 
   }
   // Nothing to tell the failure by because the CLI did not answer: an error
   // to ask again, never a verdict of "logs unavailable" on a retryable job.
-  if (!evidence.exit_code && !evidence.log) {
+  if (!evidence.exit_code && !evidence.signal && !evidence.reason && !evidence.log) {
     if (failed_transiently(*logs)) {
       return call_failed(logs_argv, *logs);
     }

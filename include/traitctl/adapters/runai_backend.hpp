@@ -52,8 +52,4 @@ class RunaiBackend final : public Backend {
   std::optional<ListPaging> paging_;
 };
 
-// The container exit code in `describe -o json` output, where it is revealed
-// (any "exitCode"/"exit_code" integer; the last one found wins).
-[[nodiscard]] std::optional<int> exit_code_from_describe(std::string_view describe_json);
-
 }  // namespace traitctl
