@@ -3,7 +3,7 @@
 
 #include <fstream>
 
-#include "support/files.hpp"
+#include "support/temp_folder.hpp"
 #include "traitctl/adapters/output_check.hpp"
 
 namespace traitctl {

@@ -1,26 +1,13 @@
-// Files for unit tests: the checked-in fixtures, and a temporary folder that
-// a test owns and that is removed with it.
+// A temporary folder that a test owns and that is removed with it.
 #pragma once
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 namespace traitctl::testing {
-
-// tests/fixtures/<relative>, whole; a failed expectation when it is missing.
-inline std::string read_fixture(const std::string& relative) {
-  const std::string path = std::string(TRAITCTL_FIXTURES_DIR) + "/" + relative;
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << "cannot open " << path;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // A fresh folder under the system's temporary folder, removed with its
 // contents (made writable first) when the object goes.
