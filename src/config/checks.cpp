@@ -9,6 +9,7 @@
 #include <fstream>
 #include <system_error>
 
+#include "traitctl/config/sizing_checks.hpp"
 #include "traitctl/core/job_name.hpp"
 #include "traitctl/core/parse.hpp"
 
@@ -31,14 +32,7 @@ constexpr std::array gapit_models{"BLINK", "FarmCPU", "MLM", "MLMM", "SUPER", "C
 constexpr std::array kinship_algorithms{"VanRaden", "Zhang", "Loiselle", "EMMA"};
 constexpr std::array snp_effects{"Add", "Dom"};
 constexpr std::array snp_imputes{"Middle", "Major", "Minor"};
-// Kubernetes quantity suffixes for bytes; "m" would be milli-bytes.
-constexpr std::array memory_units{"k", "M", "G", "T", "P", "Ki", "Mi", "Gi", "Ti", "Pi"};
 
-// Values and messages may carry whatever the .env held: escape them once here.
-Check make_check(std::string_view name, CheckStatus status, std::string_view value,
-                 std::string_view message) {
-  return Check{std::string(name), status, printable(value), printable(message)};
-}
 Check ok(std::string_view name, std::string_view value, std::string_view message = {}) {
   return make_check(name, CheckStatus::Ok, value, message);
 }
@@ -236,28 +230,6 @@ Check check_cpu(const std::string& cpu) {
   return ok("CPU", cpu);
 }
 
-Check check_memory(const std::string& memory) {
-  const std::size_t unit_start = std::min(memory.find_first_not_of("0123456789."), memory.size());
-  const std::string_view number = std::string_view(memory).substr(0, unit_start);
-  const std::string_view unit = std::string_view(memory).substr(unit_start);
-  const auto amount = parse_number(number);
-  const std::string forms = fmt::format("a number and one of the units {}, e.g. 32G, 512M, 1.5Gi or 1024Mi",
-                                        fmt::join(memory_units, ", "));
-  if (!amount || *amount <= 0) {
-    return fail("MEMORY", memory, fmt::format("MEMORY must be a positive amount: {}", forms));
-  }
-  if (unit.empty()) {
-    return fail("MEMORY", memory, fmt::format("MEMORY has no unit: write {}", forms));
-  }
-  if (std::find(memory_units.begin(), memory_units.end(), unit) == memory_units.end()) {
-    return fail("MEMORY", memory,
-                fmt::format("MEMORY has the unit '{}' (units are case-sensitive; 'm' means "
-                            "milli): write {}",
-                            unit, forms));
-  }
-  return ok("MEMORY", memory);
-}
-
 // --- GAPIT parameters ---
 
 template <std::size_t N>
@@ -419,26 +391,29 @@ InputFile check_input_file(std::string_view name, const std::string& container_p
           std::nullopt};
 }
 
-// Header fields: tab-separated if the header has a tab, else comma-separated
-// if it has a comma, else separated by blanks. A trailing separator adds no column.
-std::size_t count_columns(std::string_view header) {
-  if (!header.empty() && header.back() == '\r') {
-    header.remove_suffix(1);
+// GENOTYPE_FILE's samples and SNPs, read where this machine can; otherwise
+// why not, for the MEMORY check.
+struct MeasuredGenotype {
+  std::optional<DatasetSize> size;
+  std::string why_not;
+};
+
+MeasuredGenotype measure_genotype(const InputFile& genotype, const FileProbe& probe) {
+  if (!genotype.readable_here) {
+    return {std::nullopt, "GENOTYPE_FILE is not readable on this machine"};
   }
-  const char separator = header.find('\t') != std::string_view::npos  ? '\t'
-                         : header.find(',') != std::string_view::npos ? ','
-                                                                      : ' ';
-  std::size_t columns = 0;
-  for (std::size_t start = 0; start < header.size();) {
-    std::size_t end = std::min(header.find(separator, start), header.size());
-    if (separator == ' ' && end == start) {
-      ++start;  // runs of blanks separate once
-      continue;
-    }
-    ++columns;
-    start = end + 1;
+  auto shape = probe.table_shape(*genotype.readable_here);
+  if (!shape) {
+    return {std::nullopt, fmt::format("GENOTYPE_FILE could not be read: {}", shape.error().message)};
   }
-  return columns;
+  const std::size_t columns = count_columns(shape->header);
+  if (columns <= hapmap_fixed_columns) {
+    return {std::nullopt,
+            fmt::format("GENOTYPE_FILE {} is not a HapMap file: its header has {} columns, and HapMap has {} "
+                        "before the first sample",
+                        genotype.readable_here->string(), columns, hapmap_fixed_columns)};
+  }
+  return {DatasetSize{columns - hapmap_fixed_columns, shape->rows}, ""};
 }
 
 Check check_phenotype_columns(const fs::path& phenotype, const std::string& header, int highest_trait) {
@@ -478,6 +453,11 @@ Check check_prefix(const std::string& prefix, int highest_trait) {
 }
 
 }  // namespace
+
+Check make_check(std::string_view name, CheckStatus status, std::string_view value,
+                 std::string_view message) {
+  return Check{std::string(name), status, printable(value), printable(message), std::nullopt};
+}
 
 std::string_view to_string(CheckStatus status) {
   switch (status) {
@@ -522,6 +502,8 @@ std::optional<std::string> LocalFileProbe::first_line(const fs::path& path) cons
   return line;
 }
 
+Result<TableShape> LocalFileProbe::table_shape(const fs::path& path) const { return read_table_shape(path); }
+
 Result<std::vector<int>> traits_in_range(const BatchSettings& settings) {
   if (settings.start_trait > settings.end_trait) {
     return make_error(ErrorKind::Config, "START_TRAIT ({}) is greater than END_TRAIT ({}); swap them",
@@ -557,9 +539,13 @@ std::vector<Check> check_settings(const BatchSettings& settings, const std::vect
   }
   checks.push_back(check_image(settings.image));
   checks.push_back(check_cpu(settings.cpu));
-  checks.push_back(check_memory(settings.memory));
-
   const GapitSettings& gapit = settings.gapit;
+  InputFile genotype = check_input_file("GENOTYPE_FILE", gapit.genotype_file, settings, probe);
+  const MeasuredGenotype measured = measure_genotype(genotype, probe);
+  checks.push_back(check_memory(settings, measured.size, measured.why_not));
+  checks.push_back(check_memory_ladder(settings, measured.size));
+  checks.push_back(check_cpu_ladder(settings));
+
   checks.push_back(check_model(gapit.model));
   checks.push_back(check_pca_total(gapit.pca_total));
   checks.push_back(check_snp_maf(gapit.snp_maf));
@@ -571,7 +557,8 @@ std::vector<Check> check_settings(const BatchSettings& settings, const std::vect
 
   checks.push_back(check_host_folder("DATA_PATH_HOST", settings.data_path_host, probe));
   checks.push_back(check_host_folder("OUTPUT_PATH_HOST", settings.output_path_host, probe));
-  checks.push_back(check_input_file("GENOTYPE_FILE", gapit.genotype_file, settings, probe).check);
+  checks.push_back(check_expected_output(settings, traits, probe));
+  checks.push_back(std::move(genotype.check));
   checks.push_back(check_input_file("ACCESSION_IDS_FILE", gapit.accession_ids_file, settings, probe).check);
   auto phenotype = check_input_file("PHENOTYPE_FILE", gapit.phenotype_file, settings, probe);
   const std::optional<std::string> header =
@@ -584,6 +571,14 @@ std::vector<Check> check_settings(const BatchSettings& settings, const std::vect
   checks.push_back(std::move(phenotype.check));
   if (header) {
     checks.push_back(check_phenotype_columns(*phenotype.readable_here, *header, highest_trait));
+  }
+  if (measured.size) {
+    std::optional<std::uint64_t> phenotype_rows;
+    if (header) {
+      auto shape = probe.table_shape(*phenotype.readable_here);
+      phenotype_rows = shape ? std::optional{shape->rows} : std::nullopt;
+    }
+    checks.push_back(check_samples(*measured.size, phenotype_rows));
   }
   return checks;
 }
