@@ -344,16 +344,6 @@ Check check_host_folder(std::string_view name, const std::string& path, const Fi
   return ok(name, path, "folder found on this machine");
 }
 
-// /data/x in the container is DATA_PATH_HOST/x here; nullopt outside /data.
-std::optional<fs::path> host_path_of(const std::string& container_path, const std::string& data_path_host) {
-  const fs::path normal = fs::path(container_path).lexically_normal();
-  const fs::path relative = normal.lexically_relative(container_data_dir);
-  if (!normal.is_absolute() || relative.empty() || relative == "." || *relative.begin() == "..") {
-    return std::nullopt;
-  }
-  return fs::path(data_path_host) / relative;
-}
-
 struct InputFile {
   Check check;
   std::optional<fs::path> readable_here;  // the host path when it is a file here
@@ -389,31 +379,6 @@ InputFile check_input_file(std::string_view name, const std::string& container_p
                    "{} is {}; the job would stop with a configuration error: put the file there or fix {}",
                    host->string(), kind == FileProbe::Kind::Missing ? "missing" : kind_text(kind), name)),
           std::nullopt};
-}
-
-// GENOTYPE_FILE's samples and SNPs, read where this machine can; otherwise
-// why not, for the MEMORY check.
-struct MeasuredGenotype {
-  std::optional<DatasetSize> size;
-  std::string why_not;
-};
-
-MeasuredGenotype measure_genotype(const InputFile& genotype, const FileProbe& probe) {
-  if (!genotype.readable_here) {
-    return {std::nullopt, "GENOTYPE_FILE is not readable on this machine"};
-  }
-  auto shape = probe.table_shape(*genotype.readable_here);
-  if (!shape) {
-    return {std::nullopt, fmt::format("GENOTYPE_FILE could not be read: {}", shape.error().message)};
-  }
-  const std::size_t columns = count_columns(shape->header);
-  if (columns <= hapmap_fixed_columns) {
-    return {std::nullopt,
-            fmt::format("GENOTYPE_FILE {} is not a HapMap file: its header has {} columns, and HapMap has {} "
-                        "before the first sample",
-                        genotype.readable_here->string(), columns, hapmap_fixed_columns)};
-  }
-  return {DatasetSize{columns - hapmap_fixed_columns, shape->rows}, ""};
 }
 
 Check check_phenotype_columns(const fs::path& phenotype, const std::string& header, int highest_trait) {
@@ -453,6 +418,15 @@ Check check_prefix(const std::string& prefix, int highest_trait) {
 }
 
 }  // namespace
+
+std::optional<fs::path> host_path_of(const std::string& container_path, const std::string& data_path_host) {
+  const fs::path normal = fs::path(container_path).lexically_normal();
+  const fs::path relative = normal.lexically_relative(container_data_dir);
+  if (!normal.is_absolute() || relative.empty() || relative == "." || *relative.begin() == "..") {
+    return std::nullopt;
+  }
+  return fs::path(data_path_host) / relative;
+}
 
 Check make_check(std::string_view name, CheckStatus status, std::string_view value,
                  std::string_view message) {
@@ -540,8 +514,7 @@ std::vector<Check> check_settings(const BatchSettings& settings, const std::vect
   checks.push_back(check_image(settings.image));
   checks.push_back(check_cpu(settings.cpu));
   const GapitSettings& gapit = settings.gapit;
-  InputFile genotype = check_input_file("GENOTYPE_FILE", gapit.genotype_file, settings, probe);
-  const MeasuredGenotype measured = measure_genotype(genotype, probe);
+  const MeasuredGenotype measured = measure_genotype(settings, probe);
   checks.push_back(check_memory(settings, measured.size, measured.why_not));
   checks.push_back(check_memory_ladder(settings, measured.size));
   checks.push_back(check_cpu_ladder(settings));
@@ -558,7 +531,7 @@ std::vector<Check> check_settings(const BatchSettings& settings, const std::vect
   checks.push_back(check_host_folder("DATA_PATH_HOST", settings.data_path_host, probe));
   checks.push_back(check_host_folder("OUTPUT_PATH_HOST", settings.output_path_host, probe));
   checks.push_back(check_expected_output(settings, traits, probe));
-  checks.push_back(std::move(genotype.check));
+  checks.push_back(check_input_file("GENOTYPE_FILE", gapit.genotype_file, settings, probe).check);
   checks.push_back(check_input_file("ACCESSION_IDS_FILE", gapit.accession_ids_file, settings, probe).check);
   auto phenotype = check_input_file("PHENOTYPE_FILE", gapit.phenotype_file, settings, probe);
   const std::optional<std::string> header =

@@ -49,6 +49,26 @@ std::string memory_fix(const BatchSettings& settings, std::uint64_t needed) {
 
 }  // namespace
 
+MeasuredGenotype measure_genotype(const BatchSettings& settings, const FileProbe& probe) {
+  const auto host = host_path_of(settings.gapit.genotype_file, settings.data_path_host);
+  if (!host || !std::filesystem::path(settings.data_path_host).is_absolute() ||
+      probe.kind(*host) != FileProbe::Kind::File) {
+    return {std::nullopt, "GENOTYPE_FILE is not readable on this machine"};
+  }
+  auto shape = probe.table_shape(*host);
+  if (!shape) {
+    return {std::nullopt, fmt::format("GENOTYPE_FILE could not be read: {}", shape.error().message)};
+  }
+  const std::size_t columns = count_columns(shape->header);
+  if (columns <= hapmap_fixed_columns) {
+    return {std::nullopt,
+            fmt::format("GENOTYPE_FILE {} is not a HapMap file: its header has {} columns, and HapMap has {} "
+                        "before the first sample",
+                        host->string(), columns, hapmap_fixed_columns)};
+  }
+  return {DatasetSize{columns - hapmap_fixed_columns, shape->rows}, ""};
+}
+
 Check check_memory(const BatchSettings& settings, const std::optional<DatasetSize>& dataset,
                    std::string_view unmeasured) {
   auto bytes = parse_memory(settings.memory);

@@ -9,6 +9,7 @@
 #include <ostream>
 
 #include "traitctl/config/checks.hpp"
+#include "traitctl/config/sizing_checks.hpp"
 
 namespace traitctl {
 namespace {
@@ -459,6 +460,15 @@ TEST(CheckSettings, OnlyMemoryCarriesTheEstimate) {
       EXPECT_FALSE(check.estimated_gib.has_value()) << check.name;
     }
   }
+}
+
+TEST(MeasureGenotype, SamplesAfterTheFixedColumnsAndRows) {
+  Scenario scenario;
+  const MeasuredGenotype measured = measure_genotype(scenario.settings, scenario.probe);
+  EXPECT_EQ(measured.size, (DatasetSize{samples, snps}));
+  scenario.settings.gapit.genotype_file = "/elsewhere/g.hmp.txt";
+  EXPECT_EQ(measure_genotype(scenario.settings, scenario.probe).why_not,
+            "GENOTYPE_FILE is not readable on this machine");
 }
 
 TEST(CheckSettings, NoSamplesCheckWithoutAMeasuredGenotype) {

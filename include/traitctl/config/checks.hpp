@@ -56,6 +56,11 @@ class LocalFileProbe final : public FileProbe {
   [[nodiscard]] Result<TableShape> table_shape(const std::filesystem::path& path) const override;
 };
 
+// /data/x in the container is DATA_PATH_HOST/x on this machine; nullopt for
+// a path outside /data.
+[[nodiscard]] std::optional<std::filesystem::path> host_path_of(const std::string& container_path,
+                                                                const std::string& data_path_host);
+
 // START_TRAIT..END_TRAIT as a trait list; a Config error naming both and the fix.
 [[nodiscard]] Result<std::vector<int>> traits_in_range(const BatchSettings& settings);
 
