@@ -1,5 +1,7 @@
 #include "traitctl/cli/batch_command.hpp"
 
+#include <fmt/ranges.h>
+
 #include <CLI/CLI.hpp>
 
 #include "traitctl/adapters/journal.hpp"
@@ -45,12 +47,17 @@ Result<RetryPolicy> retry_policy(const PolicyOptions& options) {
   return policy;
 }
 
-ClassifierPolicy classifier(const PolicyOptions& options) {
+Result<ClassifierPolicy> classifier(const PolicyOptions& options) {
   ClassifierPolicy policy;
   for (int code : options.retry_exit_codes) {
     policy.add_mount_exit_code(code);
   }
   for (const auto& pattern : options.mount_failure_patterns) {
+    if (pattern.empty()) {
+      return make_error(ErrorKind::Usage,
+                        "--mount-failure-pattern '' would match every log: give a fragment of the line, e.g. "
+                        "'is not a mount point'");
+    }
     policy.add_mount_pattern(pattern);
   }
   return policy;
@@ -73,17 +80,28 @@ Result<Prepared> prepare(const BatchCommand& command) {
     settings.max_concurrent = *command.loop.max_concurrent;
   }
   auto cap = require_positive(settings.max_concurrent, "--max-concurrent (MAX_CONCURRENT)");
+  if (!cap) {
+    return cap.error();
+  }
   auto parallel = require_positive(command.loop.parallel, "--parallel");
+  if (!parallel) {
+    return parallel.error();
+  }
   auto poll = duration_flag("--poll-interval", command.loop.poll_interval);
+  if (!poll) {
+    return poll.error();
+  }
   auto lock_timeout = duration_flag("--lock-timeout", command.loop.lock_timeout);
+  if (!lock_timeout) {
+    return lock_timeout.error();
+  }
   auto policy = retry_policy(command.policy);
-  for (const auto* failed :
-       {cap.ok() ? nullptr : &cap.error(), parallel.ok() ? nullptr : &parallel.error(),
-        poll.ok() ? nullptr : &poll.error(), lock_timeout.ok() ? nullptr : &lock_timeout.error(),
-        policy.ok() ? nullptr : &policy.error()}) {
-    if (failed != nullptr) {
-      return *failed;
-    }
+  if (!policy) {
+    return policy.error();
+  }
+  auto classifier_policy = classifier(command.policy);
+  if (!classifier_policy) {
+    return classifier_policy.error();
   }
   prepared.lock_timeout = *lock_timeout;
   BatchRequest& request = prepared.request;
@@ -100,7 +118,7 @@ Result<Prepared> prepare(const BatchCommand& command) {
   plan.max_concurrent = *cap;
   plan.poll_interval = *poll;
   plan.confirm_interval = confirm_interval(command.backend, *poll);
-  request.classifier = classifier(command.policy);
+  request.classifier = *classifier_policy;
   request.parallel_submits = *parallel;
   // A failed call is tried again no later than the next look would be.
   request.call_retry.delay = std::min(request.call_retry.delay, *poll);
@@ -252,11 +270,16 @@ void add_policy_options(CLI::App& command, PolicyOptions& options) {
                   "Backoff before the 2nd retry, doubled for each later one (1s-300s)")
       ->capture_default_str();
   command.add_option("--max-delay", options.max_delay, "The longest backoff")->capture_default_str();
-  command.add_option("--retry-exit-code", options.retry_exit_codes,
-                     "Another container exit code that marks a mount failure (repeatable; 2 always does)");
+  command
+      .add_option("--retry-exit-code", options.retry_exit_codes,
+                  fmt::format("Another container exit code that marks a mount failure, retried (repeatable; "
+                              "added to the defaults: {})",
+                              fmt::join(ClassifierPolicy{}.mount_exit_codes, ", ")))
+      ->check(CLI::Range(1, 255));
   command.add_option("--mount-failure-pattern", options.mount_failure_patterns,
-                     "Another log fragment that marks a mount failure (repeatable; 'INFRASTRUCTURE MOUNT "
-                     "FAILURE' and 'is not a mount point' always do)");
+                     fmt::format("Another log line fragment (any case) that marks a mount failure when no exit "
+                                 "code is known (repeatable; added to the defaults: {})",
+                                 fmt::join(ClassifierPolicy{}.mount_patterns, ", ")));
 }
 
 int run_batch_command(const BatchCommand& command, const TargetResolver& resolve) {

@@ -25,7 +25,8 @@ Command register_retry(CLI::App& app, const GlobalOptions& /*global*/) {
   no_wait->excludes(watch);
   add_backend_option(*command, options->backend);
   command->footer(
-      "Only mount failures (exit 2) are retried; configuration errors (exit 1) and unknown failures are\n"
+      "Mount failures (exit 2) and infrastructure failures (an evicted or preempted pod) are retried;\n"
+      "configuration errors (exit 1), out of memory (137), timeouts and unknown failures are\n"
       "skipped with the reason. Attempts are counted in a ledger under --state-dir across runs.\n\n"
       "Examples:\n"
       "  traitctl retry --dry-run\n"

@@ -179,6 +179,29 @@ TEST(Retry, AnExtraRetryExitCodeKeepsTheDefault) {
   EXPECT_EQ(report.at("skipped").at("4"), "out of memory") << report.dump();
 }
 
+// The exit code is the main container's, whatever an init container (exit 2
+// here, which would be a mount failure) or a sidecar (exit 0, listed last)
+// says: exit 137 with OOMKilled is out of memory, and not retried.
+TEST(Retry, TheMainContainerDecidesNotItsInitContainerOrSidecar) {
+  FakeCluster cluster;
+  json config = quick_config({{"rt-2", {137, 0}}, {"rt-3", {2, 0}}, {"rt-4", {1}}});
+  config["describe_init_containers"] = true;
+  config["init_exit_code"] = 2;
+  config["describe_sidecar"] = true;
+  cluster.write_config(config);
+  submit_and_settle(cluster, "2-4", {2, 3, 4});
+
+  const auto result = run_traitctl(cluster, retry_args("2-4", {"--watch", "--json"}), {}, 30s);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const json report = json::parse(result.out);
+  EXPECT_EQ(report.at("oom"), 1) << report.dump();
+  EXPECT_EQ(report.at("mount_failures"), 1) << report.dump();
+  EXPECT_EQ(report.at("configuration_errors"), 1) << report.dump();
+  EXPECT_EQ(creations(cluster, 2), 1);
+  EXPECT_EQ(creations(cluster, 3), 2);
+  EXPECT_EQ(creations(cluster, 4), 1);
+}
+
 TEST(Retry, DryRunChangesNothing) {
   FakeCluster cluster;
   cluster.write_config(quick_config({{"rt-2", {2}}}));

@@ -1,22 +1,14 @@
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 
+#include "support/fixture_file.hpp"
 #include "traitctl/adapters/runai_describe.hpp"
 
 namespace traitctl {
 namespace {
 
-std::string fixture(const std::string& name) {
-  const std::string path = std::string(TRAITCTL_FIXTURES_DIR) + "/runai/" + name;
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << "cannot open " << path;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string fixture(const std::string& name) { return fixture_file("runai/" + name); }
 
 struct DescribeCase {
   const char* fixture;
