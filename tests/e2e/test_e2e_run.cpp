@@ -190,7 +190,7 @@ TEST(Run, AMixedPlanEndsWithExitCode3AndNamesThePermanentFailures) {
         << result.err;
   }
   EXPECT_NE(result.err.find(
-                fmt::format("Trait {}: configuration error, manual fix needed (exit code 1)", kConfigError)),
+                fmt::format("Trait {}: configuration error, manual fix needed (exit code 1", kConfigError)),
             std::string::npos)
       << result.err;
 
