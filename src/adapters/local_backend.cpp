@@ -3,22 +3,15 @@
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
-#include <cstdint>
-#include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <iterator>
-#include <nlohmann/json.hpp>
-#include <sstream>
-#include <stdexcept>
 #include <thread>
 
+#include "traitctl/adapters/state_file.hpp"
 #include "traitctl/core/parse.hpp"
 
 namespace traitctl {
@@ -27,242 +20,25 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int record_version = 1;
 // Where the runai backend mounts the host paths; the local job sees the host paths instead.
 constexpr std::string_view container_data = "/data";
 constexpr std::string_view container_outputs = "/outputs";
 
 std::string errno_text(int error) { return std::strerror(error); }
 
-// Field 22 of /proc/<pid>/stat, the process's start time in ticks since boot:
-// with the pid it names one process for good. nullopt when the process is
-// gone or a zombie, or there is no /proc.
-std::optional<std::string> process_start_time(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat;
-  std::getline(in, stat);
-  const std::size_t name_end = stat.rfind(')');  // the command name may hold spaces and parentheses
-  if (!in || name_end == std::string::npos) {
-    return std::nullopt;
-  }
-  std::istringstream fields(stat.substr(name_end + 1));
-  std::string state;
-  fields >> state;
-  if (state == "Z" || state == "X") {
-    return std::nullopt;
-  }
-  std::string field;
-  for (int index = 4; index <= 22; ++index) {
-    fields >> field;
-  }
-  return fields ? std::optional(field) : std::nullopt;
-}
-
-bool have_proc() {
-  static const bool present = fs::exists("/proc/self/stat");
-  return present;
-}
-
-// Whether the process recorded as (pid, start) still runs, and not a stranger
-// that was given the same pid since: we may signal its process group. With
-// /proc an empty start means the process had ended when it was recorded.
-bool still_running(pid_t pid, const std::string& start) {
-  if (pid <= 0 || (::kill(pid, 0) != 0 && errno != EPERM)) {
-    return false;
-  }
-  if (!have_proc()) {
-    return true;
-  }
-  const auto current = process_start_time(pid);
-  return current && *current == start;
-}
-
-bool wait_until_gone(const LocalJob& job, Duration limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (still_running(job.pid, job.pid_start)) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      return false;
-    }
-    std::this_thread::sleep_for(Duration{20});
-  }
-  return true;
-}
-
-// A job that a dead traitctl left running is not our child: it is signalled
-// and watched until its new parent reaps it, never waited for.
+// A job that a dead traitctl left running is not our child: its group is
+// stopped and watched until its new parent reaps it, never waited for.
 void stop_orphan(const LocalJob& job, Duration grace) {
-  const pid_t target = ::getpgid(job.pid) == job.pid ? -job.pid : job.pid;
+  const pid_t group = ::getpgid(job.pid) == job.pid ? job.pid : -1;
   spdlog::warn("stopping {} (pid {}), left running by a traitctl that is gone", job.name, job.pid);
-  ::kill(target, SIGTERM);
-  if (!wait_until_gone(job, grace)) {
-    ::kill(target, SIGKILL);
-    if (!wait_until_gone(job, Duration{1'000})) {
-      spdlog::warn("{} (pid {}) did not end after SIGKILL", job.name, job.pid);
-    }
+  const auto gone = [&job] { return !still_running(job.pid, job.pid_start); };
+  if (group < 0) {
+    ::kill(job.pid, SIGKILL);  // not a group leader: nothing else of it to reach
+    return;
   }
-}
-
-std::int64_t to_unix_ms(TimePoint time) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
-}
-
-TimePoint from_unix_ms(std::int64_t milliseconds) {
-  return TimePoint{std::chrono::milliseconds{milliseconds}};
-}
-
-std::string_view to_string(JobEnd end) {
-  switch (end) {
-    case JobEnd::Exited: return "exited";
-    case JobEnd::TimedOut: return "timed_out";
-    case JobEnd::Interrupted: return "interrupted";
+  if (!stop_process_group(group, grace, gone)) {
+    spdlog::warn("{} (pid {}) did not end after SIGKILL", job.name, job.pid);
   }
-  return "exited";
-}
-
-JobEnd job_end_from_string(const std::string& word) {
-  for (const JobEnd end : {JobEnd::Exited, JobEnd::TimedOut, JobEnd::Interrupted}) {
-    if (word == to_string(end)) {
-      return end;
-    }
-  }
-  throw std::invalid_argument(fmt::format("unknown end '{}'", printable(word)));
-}
-
-// A running job whose process is gone ended without anyone seeing its exit code.
-void settle_abandoned(std::vector<LocalJob>& jobs) {
-  for (LocalJob& job : jobs) {
-    if (!job.end && !still_running(job.pid, job.pid_start)) {
-      job.end = JobEnd::Interrupted;
-    }
-  }
-}
-
-struct Record {
-  pid_t owner_pid = -1;
-  std::string owner_start;
-  std::vector<LocalJob> jobs;
-};
-
-fs::path record_path(const fs::path& record_dir) { return record_dir / "jobs.json"; }
-
-}  // namespace
-
-void to_json(nlohmann::json& json, const LocalJob& job) {
-  json = {{"name", job.name},
-          {"trait", job.trait},
-          {"attempt", job.attempt},
-          {"pid", job.pid},
-          {"pid_start", job.pid_start},
-          {"status", job.status()},  // for people and jq; derived from the rest on reading
-          {"started_at_ms", to_unix_ms(job.started_at)}};
-  if (job.finished_at) {
-    json["finished_at_ms"] = to_unix_ms(*job.finished_at);
-  }
-  if (job.exit_code) {
-    json["exit_code"] = *job.exit_code;
-  }
-  if (job.end) {
-    json["end"] = to_string(*job.end);
-  }
-}
-
-void from_json(const nlohmann::json& json, LocalJob& job) {
-  json.at("name").get_to(job.name);
-  json.at("trait").get_to(job.trait);
-  json.at("attempt").get_to(job.attempt);
-  json.at("pid").get_to(job.pid);
-  json.at("pid_start").get_to(job.pid_start);
-  job.started_at = from_unix_ms(json.at("started_at_ms").get<std::int64_t>());
-  if (json.contains("finished_at_ms")) {
-    job.finished_at = from_unix_ms(json.at("finished_at_ms").get<std::int64_t>());
-  }
-  if (json.contains("exit_code")) {
-    job.exit_code = json.at("exit_code").get<int>();
-  }
-  if (json.contains("end")) {
-    job.end = job_end_from_string(json.at("end").get<std::string>());
-  }
-}
-
-namespace {
-
-std::optional<std::string> read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return std::nullopt;
-  }
-  return std::string{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-Result<Record> read_record(const fs::path& path) {
-  std::error_code missing;
-  if (!fs::exists(path, missing) && !missing) {
-    return Record{};  // no job submitted yet
-  }
-  const auto text = read_text(path);
-  if (!text) {
-    return make_error(ErrorKind::Io, "cannot read {}: check its permissions", path.string());
-  }
-  try {
-    const auto document = nlohmann::json::parse(*text);
-    const int version = document.at("version").get<int>();
-    if (version != record_version) {
-      return make_error(ErrorKind::Parse,
-                        "{} has version {}, this traitctl reads version {}: use the traitctl "
-                        "that wrote it",
-                        path.string(), version, record_version);
-    }
-    Record record;
-    document.at("owner").at("pid").get_to(record.owner_pid);
-    document.at("owner").at("pid_start").get_to(record.owner_start);
-    document.at("jobs").get_to(record.jobs);
-    return record;
-  } catch (const std::exception& error) {
-    return make_error(ErrorKind::Parse, "cannot understand {}: {}; move it aside to forget the local batch",
-                      path.string(), error.what());
-  }
-}
-
-// Temp file in the same folder, fsync, rename, fsync the folder: readers see
-// the old record or the new one, never half of one, even after a crash.
-Result<void> write_atomically(const fs::path& path, const std::string& content) {
-  std::string temp = path.string() + ".XXXXXX";
-  const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
-  if (fd < 0) {
-    return make_error(ErrorKind::Io, "cannot create a file next to {}: {}", path.string(), errno_text(errno));
-  }
-  auto fail = [&](std::string_view what) -> Error {
-    const int error = errno;
-    ::close(fd);
-    ::unlink(temp.c_str());
-    return make_error(ErrorKind::Io, "cannot {} {}: {}", what, temp, errno_text(error));
-  };
-  std::size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t count = ::write(fd, content.data() + written, content.size() - written);
-    if (count < 0 && errno == EINTR) {
-      continue;
-    }
-    if (count < 0) {
-      return fail("write");
-    }
-    written += static_cast<std::size_t>(count);
-  }
-  if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0) {
-    return fail("sync");
-  }
-  ::close(fd);
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    const int error = errno;
-    ::unlink(temp.c_str());
-    return make_error(ErrorKind::Io, "cannot replace {}: {}", path.string(), errno_text(error));
-  }
-  const int dir_fd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
-  }
-  return {};
 }
 
 // Renames `<job>.log` to `<job>.attempt-<n><tag>.log` (-2, -3... when taken), so
@@ -333,56 +109,12 @@ Result<int> attempt_of(const JobSpec& spec) {
   return 1;
 }
 
-// A project or job name becomes a file name; it must not climb out of its folder.
-Result<void> check_file_name(std::string_view name, std::string_view what) {
-  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos ||
-      name.find('\0') != std::string_view::npos) {
-    return make_error(ErrorKind::Config,
-                      "the {} '{}' cannot name a file of the local backend: use letters, "
-                      "digits and dashes",
-                      what, printable(name));
-  }
-  return {};
-}
-
 Error read_only_error(const std::string& project) {
   return make_error(ErrorKind::Usage, "the local batch of project '{}' was opened read-only",
                     printable(project));
 }
 
 }  // namespace
-
-fs::path local_record_dir(const fs::path& state_dir, const std::string& project) {
-  return state_dir / "local" / project;
-}
-
-bool has_local_record(const fs::path& state_dir, const std::string& project) {
-  std::error_code error;
-  return fs::exists(record_path(local_record_dir(state_dir, project)), error);
-}
-
-std::string LocalJob::status() const {
-  if (!end) {
-    return "Running";
-  }
-  return *end == JobEnd::Exited && exit_code == 0 ? "Completed" : "Failed";
-}
-
-Result<std::vector<LocalJob>> load_recorded_state(const fs::path& state_dir, const std::string& project) {
-  if (auto checked = check_file_name(project, "project"); !checked) {
-    return checked.error();
-  }
-  auto record = read_record(record_path(local_record_dir(state_dir, project)));
-  if (!record) {
-    return record.error();
-  }
-  // While its owner lives the record is current; a dead owner's Running jobs
-  // are trusted only as long as their processes run.
-  if (!still_running(record->owner_pid, record->owner_start)) {
-    settle_abandoned(record->jobs);
-  }
-  return std::move(record->jobs);
-}
 
 LocalBackend::LocalBackend(LocalOptions options, Clock& clock, bool read_only)
     : options_(std::move(options)),
@@ -450,22 +182,26 @@ Result<void> LocalBackend::lock_and_load() {
     }
     return make_error(ErrorKind::Io, "cannot lock {}: {}", lock_path.string(), errno_text(lock_error));
   }
-  auto record = read_record(record_path(record_dir_));
+  auto record = read_local_record(local_record_path(record_dir_));
   if (!record) {
     ::close(fd);
     return record.error();
   }
   lock_fd_ = fd;
   jobs_ = std::move(record->jobs);
-  // We hold the lock, so every Running job was started by a traitctl that died.
-  for (LocalJob& job : jobs_) {
-    if (!job.end) {
-      if (still_running(job.pid, job.pid_start)) {
-        stop_orphan(job, options_.kill_grace);
-      }
-      job.end = JobEnd::Interrupted;
-      dirty_ = true;
+  // We hold the lock, so every unfinished job was started by a traitctl that
+  // died: stopped and forgotten, so that this run starts it afresh.
+  for (auto job = jobs_.begin(); job != jobs_.end();) {
+    if (job->end && *job->end != JobEnd::Interrupted) {
+      ++job;
+      continue;
     }
+    if (!job->end && still_running(job->pid, job->pid_start)) {
+      stop_orphan(*job, options_.kill_grace);
+    }
+    keep_log(log_dir_, *job, ".interrupted");
+    job = jobs_.erase(job);
+    dirty_ = true;
   }
   return dirty_ ? persist() : Result<void>{};
 }
@@ -500,6 +236,7 @@ void LocalBackend::refresh_children() {
     }
     job->end = job->end.value_or(JobEnd::Exited);
     job->exit_code = exit_code;
+    job->term_signal = child->second.term_signal();
     job->finished_at = clock_.now();
     dirty_ = true;
     child = children_.erase(child);
@@ -507,12 +244,7 @@ void LocalBackend::refresh_children() {
 }
 
 Result<void> LocalBackend::persist() {
-  const nlohmann::json document = {
-      {"version", record_version},
-      {"project", options_.project},
-      {"owner", {{"pid", ::getpid()}, {"pid_start", process_start_time(::getpid()).value_or("")}}},
-      {"jobs", jobs_}};
-  if (auto written = write_atomically(record_path(record_dir_), document.dump(2) + "\n"); !written) {
+  if (auto written = write_local_record(local_record_path(record_dir_), options_.project, jobs_); !written) {
     return written.error();
   }
   dirty_ = false;
@@ -535,12 +267,12 @@ Result<std::vector<Workload>> LocalBackend::list_workloads() {
   std::vector<Workload> workloads;
   workloads.reserve(jobs_.size());
   for (const LocalJob& job : jobs_) {
-    workloads.push_back({job.name, job.status()});
+    workloads.push_back({job.name, job.state(), job.status(), "", ""});
   }
   return workloads;
 }
 
-Result<SubmitOutcome> LocalBackend::submit(const JobSpec& spec) {
+Result<SubmitReceipt> LocalBackend::submit(const JobSpec& spec) {
   const std::lock_guard lock(mutex_);
   if (read_only_) {
     return read_only_error(options_.project);
@@ -549,7 +281,7 @@ Result<SubmitOutcome> LocalBackend::submit(const JobSpec& spec) {
     return checked.error();
   }
   if (std::any_of(jobs_.begin(), jobs_.end(), [&](const LocalJob& job) { return job.name == spec.name; })) {
-    return SubmitOutcome::AlreadyExists;
+    return SubmitReceipt{SubmitOutcome::AlreadyExists, ""};
   }
   const std::vector<std::string>& argv = options_.command.empty() ? spec.command : options_.command;
   if (argv.empty()) {
@@ -583,10 +315,11 @@ Result<SubmitOutcome> LocalBackend::submit(const JobSpec& spec) {
   if (auto persisted = persist(); !persisted) {
     return persisted.error();
   }
-  return SubmitOutcome::Created;
+  return SubmitReceipt{SubmitOutcome::Created, ""};
 }
 
-Result<DeleteOutcome> LocalBackend::remove(const std::string& name) {
+Result<DeleteOutcome> LocalBackend::remove(const Workload& removed) {
+  const std::string& name = removed.name;
   const std::lock_guard lock(mutex_);
   if (read_only_) {
     return read_only_error(options_.project);
@@ -600,16 +333,15 @@ Result<DeleteOutcome> LocalBackend::remove(const std::string& name) {
     child->second.terminate(options_.kill_grace);
     children_.erase(child);
   }
-  keep_log(log_dir_, *job, "");
-  jobs_.erase(job);
-  dirty_ = true;
+  forget(job, "");
   if (auto persisted = persist(); !persisted) {
     return persisted.error();
   }
   return DeleteOutcome::Deleted;
 }
 
-Result<FailureEvidence> LocalBackend::failure_evidence(const std::string& name) {
+Result<FailureEvidence> LocalBackend::failure_evidence(const Workload& failed) {
+  const std::string& name = failed.name;
   const std::lock_guard lock(mutex_);
   if (auto synced = sync(); !synced) {
     return synced.error();
@@ -621,9 +353,35 @@ Result<FailureEvidence> LocalBackend::failure_evidence(const std::string& name) 
     return evidence;
   }
   evidence.exit_code = job->exit_code;
+  if (job->term_signal != 0) {
+    evidence.signal = job->term_signal;
+  }
   evidence.timed_out = job->end == JobEnd::TimedOut;
-  evidence.log = read_text(log_dir_ / (name + ".log"));
+  if (auto log = read_file_contents(log_dir_ / (name + ".log"))) {
+    evidence.log = std::move(*log);
+  }
   return evidence;
+}
+
+bool LocalBackend::wait_for_change(Clock& /*clock*/, Duration timeout, const CancelToken& cancel) {
+  std::vector<ChildProcess*> running;
+  Duration wait = timeout;
+  {
+    const std::lock_guard lock(mutex_);
+    for (auto& [name, child] : children_) {
+      running.push_back(&child);
+      if (options_.job_timeout > Duration::zero()) {
+        const auto job =
+            std::find_if(jobs_.begin(), jobs_.end(),
+                         [&, &name = name](const LocalJob& recorded) { return recorded.name == name; });
+        const auto left = std::chrono::ceil<Duration>(job->started_at + options_.job_timeout - clock_.now());
+        wait = std::min(wait, std::max(left, Duration::zero()));
+      }
+    }
+  }
+  // Only this thread submits and removes while the loop waits, so the
+  // children stay put.
+  return ChildProcess::wait_for_any(running, wait, cancel) || wait < timeout;
 }
 
 Result<void> LocalBackend::stop_all(Duration grace) {
@@ -641,15 +399,18 @@ Result<void> LocalBackend::stop_all(Duration grace) {
     }
   }
   for (const auto& [name, child] : children_) {
-    const auto job = std::find_if(jobs_.begin(), jobs_.end(), [&, &name = name](const LocalJob& recorded) {
-      return recorded.name == name;
-    });
-    keep_log(log_dir_, *job, ".interrupted");
-    jobs_.erase(job);
-    dirty_ = true;
+    forget(std::find_if(jobs_.begin(), jobs_.end(),
+                        [&, &name = name](const LocalJob& recorded) { return recorded.name == name; }),
+           ".interrupted");
   }
   children_.clear();
   return dirty_ ? persist() : Result<void>{};
+}
+
+void LocalBackend::forget(std::vector<LocalJob>::iterator job, std::string_view tag) {
+  keep_log(log_dir_, *job, tag);
+  jobs_.erase(job);
+  dirty_ = true;
 }
 
 Result<std::vector<LocalJob>> LocalBackend::jobs() {

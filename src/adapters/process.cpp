@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <spawn.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -338,46 +339,57 @@ int poll_timeout(SteadyClock::time_point now, SteadyClock::time_point wake) {
   return static_cast<int>(std::clamp<Duration::rep>(milliseconds, 0, std::numeric_limits<int>::max()));
 }
 
-// A deadline's steps for the child's process group: SIGTERM when it passes,
-// SIGKILL `kill_grace` later.
-class Escalation {
- public:
-  Escalation(pid_t pid, const ProcessOptions& options)
-      : pid_(pid), deadline_(SteadyClock::now() + options.timeout), grace_(options.kill_grace) {}
+}  // namespace
 
-  void enforce(SteadyClock::time_point now) {
-    if (!kill_at_ && now >= deadline_) {
-      ::kill(-pid_, SIGTERM);
-      kill_at_ = now + grace_;
-    }
-    if (kill_at_ && !killed_ && now >= *kill_at_) {
-      ::kill(-pid_, SIGKILL);
-      killed_ = true;
-    }
-  }
-  [[nodiscard]] bool timed_out() const { return kill_at_.has_value(); }
-  [[nodiscard]] bool killed() const { return killed_; }
-  // When enforce() next has something to do.
-  [[nodiscard]] SteadyClock::time_point next_step() const {
-    if (!kill_at_) {
-      return deadline_;
-    }
-    return killed_ ? SteadyClock::time_point::max() : *kill_at_;
-  }
+StopSequence::StopSequence(pid_t group, Duration grace) : group_(group), grace_(grace) {}
 
- private:
-  pid_t pid_;
-  SteadyClock::time_point deadline_;
-  Duration grace_;
-  std::optional<SteadyClock::time_point> kill_at_;
-  bool killed_ = false;
-};
+void StopSequence::start(SteadyClock::time_point now) {
+  if (!kill_at_) {
+    ::kill(-group_, SIGTERM);
+    kill_at_ = now + grace_;
+  }
+}
+
+void StopSequence::advance(SteadyClock::time_point now) {
+  if (kill_at_ && !killed_ && now >= *kill_at_) {
+    ::kill(-group_, SIGKILL);
+    killed_ = true;
+  }
+}
+
+SteadyClock::time_point StopSequence::next_step() const {
+  return kill_at_ && !killed_ ? *kill_at_ : SteadyClock::time_point::max();
+}
+
+bool stop_process_group(pid_t group, Duration grace, const std::function<bool()>& is_gone) {
+  // After SIGKILL the kernel needs a moment to tear the processes down.
+  constexpr Duration after_kill{1'000};
+  constexpr Duration check{10};
+  StopSequence stop(group, grace);
+  stop.start(SteadyClock::now());
+  std::optional<SteadyClock::time_point> give_up;
+  while (!is_gone()) {
+    const auto now = SteadyClock::now();
+    stop.advance(now);
+    if (stop.killed() && !give_up) {
+      give_up = now + after_kill;
+    }
+    if (give_up && now >= *give_up) {
+      return false;
+    }
+    std::this_thread::sleep_for(check);
+  }
+  return true;
+}
+
+namespace {
 
 // Drains both pipes until the child has exited and both are closed, under
-// the deadline.
+// the deadline; a stop request cuts the call short the same way.
 ProcessOutput drain_and_reap(pid_t pid, UniqueFd out, UniqueFd err, const ProcessOptions& options) {
   ProcessOutput result;
-  Escalation escalation(pid, options);
+  const auto deadline = SteadyClock::now() + options.timeout;
+  StopSequence stop(pid, options.kill_grace);
   std::optional<SteadyClock::time_point> stop_reading_at;
   bool exited = false;
   Duration exit_check{1};
@@ -388,14 +400,24 @@ ProcessOutput drain_and_reap(pid_t pid, UniqueFd out, UniqueFd err, const Proces
       break;
     }
     const auto now = SteadyClock::now();
-    escalation.enforce(now);
-    if ((exited || escalation.killed()) && !stop_reading_at) {
+    if (!stop.started() && !exited) {
+      if (now >= deadline) {
+        result.timed_out = true;
+        stop.start(now);
+      } else if (options.cancel != nullptr && options.cancel->stop_requested()) {
+        result.interrupted = true;
+        stop.start(now);
+      }
+    }
+    stop.advance(now);
+    if ((exited || stop.killed()) && !stop_reading_at) {
       stop_reading_at = now + kPipeLinger;
     }
     if (stop_reading_at && now >= *stop_reading_at) {
       break;
     }
-    auto wake = std::min(escalation.next_step(), stop_reading_at.value_or(SteadyClock::time_point::max()));
+    auto wake = std::min(stop.started() ? stop.next_step() : deadline,
+                         stop_reading_at.value_or(SteadyClock::time_point::max()));
     if (!exited) {
       wake = std::min(wake, now + (pipes_open ? kExitCheck : exit_check));
       if (!pipes_open) {
@@ -406,7 +428,6 @@ ProcessOutput drain_and_reap(pid_t pid, UniqueFd out, UniqueFd err, const Proces
   }
   out.reset();
   err.reset();
-  result.timed_out = escalation.timed_out();
   if (const auto status = reap(pid)) {
     if (WIFEXITED(*status)) {
       result.exit_code = WEXITSTATUS(*status);
@@ -464,16 +485,39 @@ Result<ChildProcess> ChildProcess::spawn(const std::vector<std::string>& argv,
   return ChildProcess(*pid);
 }
 
+ChildProcess::ChildProcess(pid_t pid) : pid_(pid) {
+#ifdef SYS_pidfd_open
+  // Linux 5.3+: a descriptor that becomes readable when the child ends.
+  pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd_ >= 0) {
+    ::fcntl(pidfd_, F_SETFD, FD_CLOEXEC);
+  }
+#endif
+}
+
+void ChildProcess::close_pidfd() {
+  if (pidfd_ >= 0) {
+    ::close(pidfd_);
+    pidfd_ = -1;
+  }
+}
+
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept
-    : pid_(std::exchange(other.pid_, -1)), exit_code_(std::exchange(other.exit_code_, std::nullopt)) {}
+    : pid_(std::exchange(other.pid_, -1)),
+      pidfd_(std::exchange(other.pidfd_, -1)),
+      exit_code_(std::exchange(other.exit_code_, std::nullopt)),
+      term_signal_(other.term_signal_) {}
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   if (this != &other) {
     if (pid_ > 0 && !exit_code_) {
       terminate(kDropGrace);
     }
+    close_pidfd();
     pid_ = std::exchange(other.pid_, -1);
+    pidfd_ = std::exchange(other.pidfd_, -1);
     exit_code_ = std::exchange(other.exit_code_, std::nullopt);
+    term_signal_ = other.term_signal_;
   }
   return *this;
 }
@@ -482,6 +526,7 @@ ChildProcess::~ChildProcess() {
   if (pid_ > 0 && !exit_code_) {
     terminate(kDropGrace);
   }
+  close_pidfd();
 }
 
 std::optional<int> ChildProcess::poll() {
@@ -496,23 +541,63 @@ std::optional<int> ChildProcess::poll() {
   if (reaped == 0) {
     return std::nullopt;
   }
+  if (reaped == pid_ && WIFSIGNALED(status)) {
+    term_signal_ = WTERMSIG(status);
+  }
   exit_code_ = exit_code_of(reaped == pid_ ? std::optional<int>(status) : std::nullopt);
   return exit_code_;
+}
+
+bool ChildProcess::wait_for_any(const std::vector<ChildProcess*>& children, Duration timeout,
+                                const CancelToken& cancel) {
+  // Slices short enough to see a stop request set by a signal on another thread.
+  constexpr Duration slice{100};
+  constexpr Duration fallback_check{20};
+  const auto deadline = SteadyClock::now() + timeout;
+  std::vector<pollfd> fds;
+  bool all_pidfds = true;
+  for (const ChildProcess* child : children) {
+    if (child->exit_code_ || child->pid_ <= 0) {
+      return true;  // already ended, not yet collected
+    }
+    all_pidfds = all_pidfds && child->pidfd_ >= 0;
+    fds.push_back(pollfd{child->pidfd_, POLLIN, 0});
+  }
+  while (!cancel.stop_requested()) {
+    const auto now = SteadyClock::now();
+    if (now >= deadline) {
+      return false;
+    }
+    const Duration wait =
+        std::min({slice, std::chrono::ceil<Duration>(deadline - now), all_pidfds ? slice : fallback_check});
+    if (fds.empty() || !all_pidfds) {
+      std::this_thread::sleep_for(wait);
+    } else if (::poll(fds.data(), fds.size(), static_cast<int>(wait.count())) > 0) {
+      return true;
+    }
+    if (std::any_of(children.begin(), children.end(),
+                    [](const ChildProcess* child) { return has_exited(child->pid_); })) {
+      return true;
+    }
+  }
+  return false;
 }
 
 int ChildProcess::terminate(Duration grace) {
   if (exit_code_ || pid_ <= 0) {
     return exit_code_.value_or(-1);
   }
-  ::kill(-pid_, SIGTERM);
-  const auto give_up = SteadyClock::now() + grace;
-  while (!has_exited(pid_) && SteadyClock::now() < give_up) {
-    std::this_thread::sleep_for(Duration{10});
-  }
   // The group, not just the child: its own children may ignore SIGTERM. The
-  // child is not reaped yet, so the group id cannot have been reused.
-  ::kill(-pid_, SIGKILL);
-  exit_code_ = exit_code_of(reap(pid_));
+  // child is not reaped until then, so the group id cannot have been reused.
+  const pid_t pid = pid_;
+  if (stop_process_group(pid, grace, [pid] { return has_exited(pid); })) {
+    ::kill(-pid, SIGKILL);  // what the child left behind in its group
+  }
+  const auto status = reap(pid_);
+  if (status && WIFSIGNALED(*status)) {
+    term_signal_ = WTERMSIG(*status);
+  }
+  exit_code_ = exit_code_of(status);
   return *exit_code_;
 }
 

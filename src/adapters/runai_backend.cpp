@@ -5,9 +5,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <nlohmann/json.hpp>
+#include <map>
 #include <set>
 
+#include "traitctl/adapters/runai_describe.hpp"
 #include "traitctl/adapters/runai_listing.hpp"
 #include "traitctl/core/parse.hpp"
 
@@ -16,6 +17,12 @@ namespace {
 
 // Rows asked for per page with --limit; a full page means more may follow.
 constexpr int limit_page_size = 1000;
+// Rows each --offset page repeats of the page before. Rows that end between
+// two page calls shift the offsets; a page that repeats none of them may
+// have skipped rows, and the listing is read again.
+constexpr int page_overlap = 100;
+// Passes over the pages before a listing that keeps shifting is an error.
+constexpr int max_listing_passes = 5;
 // A runaway pager (a CLI that ignores --offset) must not loop forever.
 constexpr int max_pages = 1000;
 // The documented default page of v2.18-2.20 and a common one elsewhere.
@@ -81,28 +88,13 @@ Error call_failed(const std::vector<std::string>& argv, const ProcessOutput& out
                       shell_join(argv));
   }
   if (output.term_signal != 0) {
-    return make_error(ErrorKind::Backend, "`{}` was killed by signal {}", shell_join(argv),
+    return make_error(ErrorKind::Transient, "`{}` was killed by signal {}", shell_join(argv),
                       output.term_signal);
   }
-  return make_error(ErrorKind::Backend, "`{}` failed (exit {}): {}{}", shell_join(argv), output.exit_code,
-                    error_excerpt(output), hint_for(output));
-}
-
-void find_exit_codes(const nlohmann::json& node, std::optional<int>& found) {
-  if (node.is_object()) {
-    for (const auto& [key, value] : node.items()) {
-      const std::string lowered = lowercase(key);
-      if ((lowered == "exitcode" || lowered == "exit_code") && value.is_number_integer()) {
-        found = value.get<int>();
-      } else {
-        find_exit_codes(value, found);
-      }
-    }
-  } else if (node.is_array()) {
-    for (const auto& element : node) {
-      find_exit_codes(element, found);
-    }
-  }
+  // A network failure leaves unknown whether the call took effect.
+  return make_error(network_failure(output) ? ErrorKind::Transient : ErrorKind::Backend,
+                    "`{}` failed (exit {}): {}{}", shell_join(argv), output.exit_code, error_excerpt(output),
+                    hint_for(output));
 }
 
 }  // namespace
@@ -157,22 +149,13 @@ std::vector<std::string> runai_job_argv(const RunaiOptions& options, std::string
           std::string(name),  "--project",           options.project};
 }
 
-std::optional<int> exit_code_from_describe(std::string_view describe_json) {
-  const auto document = nlohmann::json::parse(describe_json, nullptr, /*allow_exceptions=*/false);
-  if (document.is_discarded()) {
-    return std::nullopt;
-  }
-  std::optional<int> found;
-  find_exit_codes(document, found);
-  return found;
-}
-
 RunaiBackend::RunaiBackend(RunaiOptions options) : options_(std::move(options)) {}
 
 Result<ProcessOutput> RunaiBackend::call(const std::vector<std::string>& argv) const {
   spdlog::debug("running: {}", shell_join(argv));
   ProcessOptions process_options;
   process_options.timeout = options_.call_timeout;
+  process_options.cancel = options_.cancel;
   auto output = run_process(argv, process_options);
   if (!output) {
     if (output.error().kind == ErrorKind::NotFound) {
@@ -183,6 +166,9 @@ Result<ProcessOutput> RunaiBackend::call(const std::vector<std::string>& argv) c
           printable(options_.executable));
     }
     return output.error();
+  }
+  if (output->interrupted) {
+    return make_error(ErrorKind::Interrupted, "`{}` was stopped: traitctl is stopping", shell_join(argv));
   }
   return output;
 }
@@ -213,15 +199,99 @@ Result<std::vector<Workload>> RunaiBackend::list_workloads() {
   if (!paging) {
     return paging.error();
   }
+  auto listed = [&]() -> Result<std::vector<Workload>> {
+    if (*paging != ListPaging::LimitOffset) {
+      return list_token_pages(*paging);
+    }
+    for (int pass = 1; pass <= max_listing_passes; ++pass) {
+      bool joined = true;
+      auto workloads = list_offset_pages(joined);
+      if (!workloads || joined) {
+        return workloads;
+      }
+      spdlog::debug("rows of the runai listing shifted between two pages; reading it again");
+    }
+    return make_error(ErrorKind::Transient,
+                      "the runai listing shifted between its pages {} times in a row (workloads come and go "
+                      "faster than it can be read); try again",
+                      max_listing_passes);
+  }();
+  if (listed) {
+    for (const auto& workload : *listed) {
+      if (!is_known_runai_status(workload.status)) {
+        spdlog::debug("status '{}' of {} is not one traitctl knows; counting it as active",
+                      printable(workload.status), printable(workload.name));
+      }
+    }
+  }
+  return listed;
+}
+
+namespace {
+
+// Adds a page's rows; a row seen on an earlier page is replaced by the newer sighting.
+void merge_page(std::vector<Workload>& workloads, std::map<std::string, std::size_t>& index,
+                std::vector<Workload> page) {
+  for (auto& workload : page) {
+    const auto [found, added] = index.try_emplace(workload.name, workloads.size());
+    if (added) {
+      workloads.push_back(std::move(workload));
+    } else {
+      workloads[found->second] = std::move(workload);
+    }
+  }
+}
+
+}  // namespace
+
+Result<std::vector<Workload>> RunaiBackend::list_offset_pages(bool& joined) {
   std::vector<Workload> workloads;
-  std::set<std::string> seen;
+  std::map<std::string, std::size_t> index;
+  std::set<std::string> previous_tail;  // the last rows of the page before
+  for (int page = 0; page < max_pages; ++page) {
+    auto argv = runai_list_argv(options_);
+    argv.insert(argv.end(), {"--limit", std::to_string(limit_page_size), "--offset",
+                             std::to_string(page * (limit_page_size - page_overlap))});
+    auto output = call(argv);
+    if (!output) {
+      return output.error();
+    }
+    if (!output->succeeded()) {
+      return call_failed(argv, *output);
+    }
+    auto parsed = parse_listing(output->out);
+    if (!parsed) {
+      return make_error(ErrorKind::Parse, "could not read the output of `{}`: {}", shell_join(argv),
+                        parsed.error().message);
+    }
+    const std::vector<Workload>& rows = parsed->workloads;
+    if (page > 0 && std::none_of(rows.begin(), rows.end(), [&](const Workload& workload) {
+          return previous_tail.contains(workload.name);
+        })) {
+      joined = false;
+      return workloads;
+    }
+    previous_tail.clear();
+    for (std::size_t row = rows.size() - std::min(rows.size(), std::size_t{page_overlap}); row < rows.size();
+         ++row) {
+      previous_tail.insert(rows[row].name);
+    }
+    const bool last = rows.size() < static_cast<std::size_t>(limit_page_size);
+    merge_page(workloads, index, std::move(parsed->workloads));
+    if (last) {
+      return workloads;
+    }
+  }
+  return make_error(ErrorKind::Backend, "the runai listing did not end after {} pages; stopping", max_pages);
+}
+
+Result<std::vector<Workload>> RunaiBackend::list_token_pages(ListPaging paging) {
+  std::vector<Workload> workloads;
+  std::map<std::string, std::size_t> index;
   std::optional<std::string> next_token;
   for (int page = 0; page < max_pages; ++page) {
     auto argv = runai_list_argv(options_);
-    if (*paging == ListPaging::LimitOffset) {
-      argv.insert(argv.end(), {"--limit", std::to_string(limit_page_size), "--offset",
-                               std::to_string(page * limit_page_size)});
-    } else if (next_token) {
+    if (next_token) {
       argv.insert(argv.end(), {"--next-token", *next_token});
     }
     auto output = call(argv);
@@ -237,40 +307,23 @@ Result<std::vector<Workload>> RunaiBackend::list_workloads() {
                         parsed.error().message);
     }
     const std::size_t rows = parsed->workloads.size();
-    // Offsets shift when jobs come and go between pages; a name seen twice is kept once.
-    for (auto& workload : parsed->workloads) {
-      if (seen.insert(workload.name).second) {
-        workloads.push_back(std::move(workload));
-      }
+    next_token = parsed->next_token;
+    merge_page(workloads, index, std::move(parsed->workloads));
+    if (paging == ListPaging::None && (next_token || rows == default_truncation)) {
+      return make_error(ErrorKind::Backend,
+                        "`{}` printed {} workloads and this runai CLI offers no --limit or --next-token to "
+                        "prove the listing complete; traitctl will not act on a listing that may be "
+                        "truncated: upgrade the runai CLI to 2.18 or later",
+                        shell_join(argv), rows);
     }
-    switch (*paging) {
-      case ListPaging::LimitOffset:
-        if (rows < static_cast<std::size_t>(limit_page_size)) {
-          return workloads;
-        }
-        break;
-      case ListPaging::NextToken:
-        if (!parsed->next_token) {
-          return workloads;
-        }
-        next_token = parsed->next_token;
-        break;
-      case ListPaging::None:
-        if (parsed->next_token || rows == default_truncation) {
-          return make_error(
-              ErrorKind::Backend,
-              "`{}` printed {} workloads and this runai CLI offers no --limit or --next-token to "
-              "prove the listing complete; traitctl will not act on a listing that may be "
-              "truncated: upgrade the runai CLI to 2.18 or later",
-              shell_join(argv), rows);
-        }
-        return workloads;
+    if (!next_token || paging == ListPaging::None) {
+      return workloads;
     }
   }
   return make_error(ErrorKind::Backend, "the runai listing did not end after {} pages; stopping", max_pages);
 }
 
-Result<SubmitOutcome> RunaiBackend::submit(const JobSpec& spec) {
+Result<SubmitReceipt> RunaiBackend::submit(const JobSpec& spec) {
   // --host-path separates its fields with commas: a comma in a folder would
   // make runai mount something else.
   for (const auto& [name, path] : {std::pair{"DATA_PATH_HOST", &spec.data_path_host},
@@ -288,16 +341,16 @@ Result<SubmitOutcome> RunaiBackend::submit(const JobSpec& spec) {
     return output.error();
   }
   if (output->succeeded()) {
-    return SubmitOutcome::Created;
+    return SubmitReceipt{SubmitOutcome::Created, ""};
   }
   if (!output->timed_out && mentions(output->err + output->out, {"already exists"})) {
-    return SubmitOutcome::AlreadyExists;
+    return SubmitReceipt{SubmitOutcome::AlreadyExists, ""};
   }
   return call_failed({options_.executable, options_.workload_kind, "submit", spec.name}, *output);
 }
 
-Result<DeleteOutcome> RunaiBackend::remove(const std::string& name) {
-  const auto argv = runai_job_argv(options_, "delete", name);
+Result<DeleteOutcome> RunaiBackend::remove(const Workload& job) {
+  const auto argv = runai_job_argv(options_, "delete", job.name);
   auto output = call(argv);
   if (!output) {
     return output.error();
@@ -315,16 +368,17 @@ Result<DeleteOutcome> RunaiBackend::remove(const std::string& name) {
   return call_failed(argv, *output);
 }
 
-Result<FailureEvidence> RunaiBackend::failure_evidence(const std::string& name) {
-  FailureEvidence evidence;
+Result<FailureEvidence> RunaiBackend::failure_evidence(const Workload& job) {
+  const std::string& name = job.name;
   auto describe_argv = runai_job_argv(options_, "describe", name);
   describe_argv.insert(describe_argv.end(), {"-o", "json"});
   auto described = call(describe_argv);
   if (!described) {
     return described.error();
   }
+  FailureEvidence evidence;
   if (described->succeeded()) {
-    evidence.exit_code = exit_code_from_describe(described->out);
+    evidence = evidence_from_describe(described->out, name);
   } else {
     spdlog::debug("describe gave no exit code for {}: {}", name, error_excerpt(*described));
   }
@@ -340,7 +394,7 @@ Result<FailureEvidence> RunaiBackend::failure_evidence(const std::string& name) 
   }
   // Nothing to tell the failure by because the CLI did not answer: an error
   // to ask again, never a verdict of "logs unavailable" on a retryable job.
-  if (!evidence.exit_code && !evidence.log) {
+  if (!evidence.exit_code && !evidence.signal && !evidence.reason && !evidence.log) {
     if (failed_transiently(*logs)) {
       return call_failed(logs_argv, *logs);
     }

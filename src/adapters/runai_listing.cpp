@@ -1,12 +1,82 @@
 #include "traitctl/adapters/runai_listing.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <utility>
 
 namespace traitctl {
 namespace {
+
+struct KnownStatus {
+  std::string_view word;  // lowercase
+  JobState state;
+};
+
+// From ../shared/runai/FORMATS.md: v2 phases and v1 pod/job states.
+constexpr std::array known_statuses{
+    KnownStatus{"completed", JobState::Succeeded},
+    KnownStatus{"succeeded", JobState::Succeeded},
+    KnownStatus{"failed", JobState::Failed},
+    KnownStatus{"timedout", JobState::Failed},
+    KnownStatus{"preempted", JobState::Failed},
+    KnownStatus{"deleted", JobState::Failed},
+    KnownStatus{"stopped", JobState::Stopped},
+    KnownStatus{"pending", JobState::Pending},
+    KnownStatus{"creating", JobState::Pending},
+    KnownStatus{"initializing", JobState::Pending},
+    KnownStatus{"containercreating", JobState::Pending},
+    KnownStatus{"podinitializing", JobState::Pending},
+    KnownStatus{"running", JobState::Running},
+    KnownStatus{"deleting", JobState::Deleting},
+    KnownStatus{"terminating", JobState::Deleting},
+    KnownStatus{"resuming", JobState::OtherActive},
+    KnownStatus{"updating", JobState::OtherActive},
+    KnownStatus{"stopping", JobState::OtherActive},
+    KnownStatus{"suspending", JobState::OtherActive},
+    KnownStatus{"degraded", JobState::OtherActive},
+    // Pods that keep failing to start or restarting are not done yet.
+    KnownStatus{"containercannotrun", JobState::OtherActive},
+    KnownStatus{"error", JobState::OtherActive},
+    KnownStatus{"crashloopbackoff", JobState::OtherActive},
+    KnownStatus{"errimagepull", JobState::OtherActive},
+    KnownStatus{"imagepullbackoff", JobState::OtherActive},
+    // v2 lists Unknown as a phase (not terminal); v1 as an end state. It
+    // holds its slot: a slot is never freed on a guess.
+    KnownStatus{"unknown", JobState::Unknown},
+};
+
+// v1 init containers: "Init:0/1", "Init:Error".
+constexpr KnownStatus init_containers{"init:", JobState::Pending};
+
+const KnownStatus* find_status(std::string_view word) {
+  std::string lowered(word);
+  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lowered.starts_with(init_containers.word)) {
+    return &init_containers;
+  }
+  const auto* found = std::find_if(known_statuses.begin(), known_statuses.end(),
+                                   [&](const KnownStatus& known) { return known.word == lowered; });
+  return found == known_statuses.end() ? nullptr : found;
+}
+
+}  // namespace
+
+JobState runai_job_state(std::string_view word) {
+  const KnownStatus* known = find_status(word);
+  return known == nullptr ? JobState::Unknown : known->state;
+}
+
+bool is_known_runai_status(std::string_view word) { return find_status(word) != nullptr; }
+
+namespace {
+
+Workload runai_workload(std::string_view name, std::string_view status) {
+  return Workload{std::string(name), runai_job_state(status), std::string(status), "", ""};
+}
 
 constexpr char escape = '\x1b';
 constexpr std::size_t excerpt_limit = 100;
@@ -409,7 +479,7 @@ class TableReader {
                         "line {}: '{}' and '{}' do not read as a workload name and a status: '{}'",
                         line.number, excerpt(name), excerpt(status), excerpt(body));
     }
-    page_.workloads.push_back(Workload{std::string(name), std::string(status)});
+    page_.workloads.push_back(runai_workload(name, status));
     return std::nullopt;
   }
 
@@ -480,7 +550,7 @@ Result<Workload> read_entry(const json& entry, std::size_t index) {
   if (status == nullptr) {
     return make_error(ErrorKind::Parse, "workload '{}' of the JSON listing has no status or phase", *name);
   }
-  return Workload{*name, *status};
+  return runai_workload(*name, *status);
 }
 
 // "next" as in the REST API (an offset), "nextToken"/"next_token" as a token.

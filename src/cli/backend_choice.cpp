@@ -27,9 +27,11 @@ void add_local_job_options(CLI::App& command, BackendOptions& options) {
 bool is_local(const BackendOptions& options) { return options.kind == "local"; }
 
 Result<std::unique_ptr<Backend>> open_backend(const BackendOptions& options, const BatchContext& context,
-                                              BackendAccess access, Clock& clock) {
+                                              BackendAccess access, Clock& clock, const CancelToken& cancel) {
   if (!is_local(options)) {
-    return std::unique_ptr<Backend>(std::make_unique<RunaiBackend>(context.runai));
+    RunaiOptions runai = context.runai;
+    runai.cancel = &cancel;
+    return std::unique_ptr<Backend>(std::make_unique<RunaiBackend>(std::move(runai)));
   }
   LocalOptions local;
   local.state_dir = context.state_dir;
@@ -62,6 +64,20 @@ Result<std::unique_ptr<Backend>> open_backend(const BackendOptions& options, con
     return backend.error();
   }
   return std::unique_ptr<Backend>(std::move(*backend));
+}
+
+std::vector<std::string> submission_preview(const BackendOptions& options, const BatchContext& context,
+                                            const JobSpec& spec) {
+  if (!is_local(options)) {
+    return runai_submit_argv(context.runai, spec);
+  }
+  return options.job_command.empty() ? spec.command : options.job_command;
+}
+
+Duration confirm_interval(const BackendOptions& options, Duration poll_interval) {
+  constexpr Duration local_pause{50};  // never a busy loop, whatever a record says
+  constexpr Duration remote_pause{2'000};
+  return std::min(poll_interval, is_local(options) ? local_pause : remote_pause);
 }
 
 }  // namespace traitctl

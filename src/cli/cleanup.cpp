@@ -8,6 +8,7 @@
 
 #include "traitctl/adapters/journal.hpp"
 #include "traitctl/adapters/signals.hpp"
+#include "traitctl/adapters/system_clock.hpp"
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/backend_choice.hpp"
 #include "traitctl/cli/commands.hpp"
@@ -25,15 +26,16 @@ struct CleanupOptions {
   bool yes = false;
 };
 
-nlohmann::json jobs_json(const std::vector<BatchJob>& jobs) {
+nlohmann::json jobs_json(const std::vector<CleanupTarget>& jobs) {
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& job : jobs) {
-    list.push_back({{"name", job.name}, {"trait", job.trait}, {"status", printable(job.status)}});
+  for (const auto& [trait, job] : jobs) {
+    list.push_back({{"name", job.name}, {"trait", trait}, {"status", printable(job.status)}});
   }
   return list;
 }
 
-nlohmann::json result_json(const BatchContext& context, const std::vector<BatchJob>& selected, bool dry_run) {
+nlohmann::json result_json(const BatchContext& context, const std::vector<CleanupTarget>& selected,
+                           bool dry_run) {
   return {{"command", "cleanup"},
           {"prefix", context.settings.prefix},
           {"project", context.settings.project},
@@ -41,14 +43,14 @@ nlohmann::json result_json(const BatchContext& context, const std::vector<BatchJ
           {"selected", jobs_json(selected)}};
 }
 
-int print_plan(const BatchContext& context, const std::vector<BatchJob>& selected, bool json) {
+int print_plan(const BatchContext& context, const std::vector<CleanupTarget>& selected, bool json) {
   if (json) {
     std::cout << result_json(context, selected, true).dump(2) << '\n';
     return to_int(ExitCode::Success);
   }
   fmt::print("Would delete {} jobs of batch {} in project {}:\n", selected.size(), context.settings.prefix,
              context.settings.project);
-  for (const auto& job : selected) {
+  for (const auto& [trait, job] : selected) {
     fmt::print("  {}  {}\n", job.name, printable(job.status));
   }
   fmt::print("No job was deleted (dry run).\n");
@@ -57,16 +59,16 @@ int print_plan(const BatchContext& context, const std::vector<BatchJob>& selecte
 
 // The first question covers the whole selection; active jobs, whose deletion
 // kills a running analysis, get a second one of their own.
-Result<bool> confirm_deletion(const BatchContext& context, const std::vector<BatchJob>& selected, bool yes) {
+Result<bool> confirm_deletion(const BatchContext& context, const std::vector<CleanupTarget>& selected,
+                              bool yes) {
   auto confirmed =
       confirm_or_require_yes(yes, fmt::format("Delete {} jobs of batch {} in project {}?", selected.size(),
                                               context.settings.prefix, context.settings.project));
   if (!confirmed || !*confirmed) {
     return confirmed;
   }
-  const auto active = std::count_if(selected.begin(), selected.end(), [](const BatchJob& job) {
-    return job.status_class == StatusClass::Active;
-  });
+  const auto active = std::count_if(selected.begin(), selected.end(),
+                                    [](const CleanupTarget& target) { return holds_slot(target.job.state); });
   if (active == 0) {
     return true;
   }
@@ -74,7 +76,7 @@ Result<bool> confirm_deletion(const BatchContext& context, const std::vector<Bat
       yes, fmt::format("{} of them are still active (Pending, Running, ...): delete them anyway?", active));
 }
 
-void print_summary(const BatchContext& context, const std::vector<BatchJob>& selected,
+void print_summary(const BatchContext& context, const std::vector<CleanupTarget>& selected,
                    const CleanupReport& summary, bool json) {
   if (json) {
     nlohmann::json result = result_json(context, selected, false);
@@ -90,11 +92,12 @@ void print_summary(const BatchContext& context, const std::vector<BatchJob>& sel
          summary.already_gone.size(), summary.failed.size(), summary.not_attempted.size());
 }
 
-void report_deletion(Journal& journal, const BatchJob& job, const Result<DeleteOutcome>& outcome) {
+void report_deletion(Journal& journal, const CleanupTarget& target, const Result<DeleteOutcome>& outcome) {
+  const Workload& job = target.job;
   if (!outcome) {
     report(Tag::Failed, "{} ({}): {}", job.name, printable(job.status), outcome.error().message);
     journal.record(
-        {"failed", job.trait, job.name, {{"status", job.status}, {"reason", outcome.error().message}}});
+        {"failed", target.trait, job.name, {{"status", job.status}, {"reason", outcome.error().message}}});
     return;
   }
   const bool already_gone = *outcome == DeleteOutcome::NotFound;
@@ -103,7 +106,8 @@ void report_deletion(Journal& journal, const BatchJob& job, const Result<DeleteO
   } else {
     report(Tag::Success, "Deleted {} ({})", job.name, printable(job.status));
   }
-  journal.record({"deleted", job.trait, job.name, {{"status", job.status}, {"already_gone", already_gone}}});
+  journal.record(
+      {"deleted", target.trait, job.name, {{"status", job.status}, {"already_gone", already_gone}}});
 }
 
 int run_cleanup(const CleanupOptions& options) {
@@ -125,8 +129,9 @@ int run_cleanup(const CleanupOptions& options) {
   SystemClock clock;
   // Deleting from a local batch takes its lock, so the jobs of a traitctl
   // still running it are never touched.
-  auto backend = open_backend(options.backend, *context,
-                              options.dry_run ? BackendAccess::Inspect : BackendAccess::Delete, clock);
+  auto backend =
+      open_backend(options.backend, *context,
+                   options.dry_run ? BackendAccess::Inspect : BackendAccess::Delete, clock, cancel);
   if (!backend) {
     return fail_with(backend.error());
   }
@@ -134,7 +139,7 @@ int run_cleanup(const CleanupOptions& options) {
   if (!listing) {
     return fail_with(listing.error());
   }
-  const std::vector<BatchJob> selected =
+  const std::vector<CleanupTarget> selected =
       select_for_cleanup(view_batch(context->settings.prefix, *listing), context->traits, classes);
   if (options.dry_run) {
     return print_plan(*context, selected, options.batch.json);
@@ -163,10 +168,11 @@ int run_cleanup(const CleanupOptions& options) {
     return fail_with(journal.error());
   }
 
-  const CleanupReport summary = delete_jobs(
-      **backend, cancel, selected, [&journal](const BatchJob& job, const Result<DeleteOutcome>& outcome) {
-        report_deletion(*journal, job, outcome);
-      });
+  const CleanupReport summary =
+      delete_jobs(**backend, cancel, selected,
+                  [&journal](const CleanupTarget& target, const Result<DeleteOutcome>& outcome) {
+                    report_deletion(*journal, target, outcome);
+                  });
   print_summary(*context, selected, summary, options.batch.json);
   if (summary.interrupted()) {
     report(Tag::Warning, "Interrupted: {} jobs were not deleted. Run the same command again to continue.",

@@ -50,6 +50,14 @@ void add_batch_options(CLI::App& command, BatchOptions& options, bool with_trait
   command.add_flag("--json", options.json, "Print one JSON object with the result on stdout");
 }
 
+void add_expected_output_option(CLI::App& command, BatchOptions& options) {
+  command.add_option(
+      "--expected-output", options.expected_output,
+      fmt::format("The file under OUTPUT_PATH_HOST that proves a trait done, a glob with {{trait}} "
+                  "or {{trait:03}} in it; '' turns the check off (EXPECTED_OUTPUT, default {})",
+                  default_expected_output));
+}
+
 Result<BatchContext> load_batch_context(const BatchOptions& options, Validation validation) {
   const std::filesystem::path env_path(options.env_file.value_or(std::string(default_env_file)));
   auto env_values = load_env_file(env_path, options.env_file.has_value());
@@ -69,6 +77,12 @@ Result<BatchContext> load_batch_context(const BatchOptions& options, Validation 
   }
   if (options.project) {
     settings.project = *options.project;
+  }
+  if (options.expected_output) {
+    if (auto valid = check_output_pattern(*options.expected_output, "--expected-output"); !valid) {
+      return Error{ErrorKind::Usage, valid.error().message};
+    }
+    settings.expected_output = *options.expected_output;
   }
 
   if (options.traits) {

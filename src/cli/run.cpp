@@ -1,56 +1,33 @@
 // traitctl run: take a batch from nothing to done — submit under the cap,
-// watch, retry mount failures — on Run:ai or as local processes.
+// watch, retry what a retry can fix — on Run:ai or as local processes.
 #include <CLI/CLI.hpp>
 
-#include "traitctl/cli/backend_choice.hpp"
+#include "traitctl/cli/batch_command.hpp"
 #include "traitctl/cli/commands.hpp"
-#include "traitctl/cli/supervise.hpp"
 
 namespace traitctl {
-namespace {
-
-struct RunOptions {
-  BatchOptions batch;
-  SupervisionOptions supervision;
-  BackendOptions backend;
-};
-
-int run_run(const RunOptions& options) {
-  auto prepared = prepare_supervision(options.batch, options.supervision);
-  if (!prepared) {
-    return fail_with(prepared.error());
-  }
-  auto& [context, request] = *prepared;
-  request.watch = true;
-  request.submit_new = true;
-  SystemClock clock;
-  const BackendAccess access = options.supervision.dry_run ? BackendAccess::Preview : BackendAccess::Run;
-  auto backend = open_backend(options.backend, context, access, clock);
-  if (!backend) {
-    return fail_with(backend.error());
-  }
-  // The local backend stops its jobs when it goes out of scope: an
-  // interrupted run leaves no process behind.
-  return supervise(Outcome::Run, context, options.supervision, request, **backend, options.batch.json);
-}
-
-}  // namespace
 
 Command register_run(CLI::App& app, const GlobalOptions& /*global*/) {
-  auto options = std::make_shared<RunOptions>();
+  auto options = std::make_shared<BatchCommand>();
+  options->kind = CommandKind::Run;
+  options->mode.submit_new = true;
+  options->mode.retry_failures = true;
+  options->mode.watch = true;
   CLI::App* command = app.add_subcommand(
       "run", "Submit the batch under the cap, watch it, retry mount failures, until every trait is settled");
   add_batch_options(*command, options->batch);
-  add_supervision_options(*command, options->supervision, /*with_policy=*/true);
+  add_loop_options(*command, options->loop);
+  add_policy_options(*command, options->policy);
   add_backend_option(*command, options->backend);
   add_local_job_options(*command, options->backend);
   command->footer(
       "Examples:\n"
       "  traitctl run --yes --max-concurrent 50\n"
       "  traitctl run --backend local --env-file examples/demo.env --yes -- examples/gwas-trait.sh\n\n"
-      "Exit codes: 0 every trait completed, 3 the batch finished with permanently failed traits\n"
-      "(named in the report), 1 a submission or runtime error, 2 invalid usage, 130 interrupted.");
-  return Command{command, [options] { return run_run(*options); }};
+      "Exit codes: 0 every trait completed, 3 the batch finished with traits that did not complete\n"
+      "(failed for good, stopped; named in the report), 1 a submission or runtime error, 2 invalid\n"
+      "usage, 130 interrupted.");
+  return Command{command, [options] { return run_batch_command(*options); }};
 }
 
 }  // namespace traitctl

@@ -8,6 +8,7 @@
 
 #include "traitctl/adapters/ledger_store.hpp"
 #include "traitctl/adapters/signals.hpp"
+#include "traitctl/adapters/system_clock.hpp"
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/backend_choice.hpp"
 #include "traitctl/cli/commands.hpp"
@@ -43,7 +44,8 @@ Result<Snapshot> take_snapshot(const BatchContext& context, Backend& backend, co
     return ledger.error();
   }
   Snapshot snapshot;
-  snapshot.status = summarize_batch(view_batch(context.settings.prefix, *listing), context.traits, *ledger);
+  snapshot.status =
+      summarize_batch(view_batch(context.settings.prefix, *listing), context.traits, *ledger, RetryPolicy{});
   snapshot.taken_at = clock.now();
   if (ledger->first_submitted_at) {
     snapshot.elapsed = std::chrono::duration_cast<Duration>(snapshot.taken_at - *ledger->first_submitted_at);
@@ -211,7 +213,7 @@ int run_status(const StatusOptions& options) {
   }
   CancelToken& cancel = install_stop_signals();
   SystemClock clock;
-  auto backend = open_backend(options.backend, *context, BackendAccess::Inspect, clock);
+  auto backend = open_backend(options.backend, *context, BackendAccess::Inspect, clock, cancel);
   if (!backend) {
     return fail_with(backend.error());
   }
@@ -238,6 +240,11 @@ int run_status(const StatusOptions& options) {
       }
       if (snapshot->status.finished()) {
         report(Tag::Info, "Batch {} is finished: every trait completed or permanently failed.",
+               context->settings.prefix);
+        return to_int(ExitCode::Success);
+      }
+      if (snapshot->status.idle()) {
+        report(Tag::Info, "Nothing of batch {} is active or under way any more; stopping the watch.",
                context->settings.prefix);
         return to_int(ExitCode::Success);
       }

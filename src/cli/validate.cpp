@@ -22,11 +22,6 @@ struct ValidateOptions {
   BatchOptions batch;
 };
 
-Check make_check(std::string_view name, CheckStatus status, std::string_view value,
-                 std::string_view message) {
-  return Check{std::string(name), status, printable(value), printable(message)};
-}
-
 // The first non-empty line of stderr, else of stdout.
 std::string first_line_of(const ProcessOutput& output) {
   for (const std::string* text : {&output.err, &output.out}) {
@@ -114,10 +109,14 @@ void print_checks(const std::vector<Check>& checks, bool json, bool color) {
   if (json) {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& check : checks) {
-      rows.push_back({{"name", check.name},
-                      {"status", to_string(check.status)},
-                      {"value", check.value},
-                      {"message", check.message}});
+      nlohmann::json row{{"name", check.name},
+                         {"status", to_string(check.status)},
+                         {"value", check.value},
+                         {"message", check.message}};
+      if (check.estimated_gib) {
+        row["estimated_gib"] = *check.estimated_gib;
+      }
+      rows.push_back(std::move(row));
     }
     const nlohmann::json result{{"command", "validate"}, {"ok", !any_failed(checks)}, {"checks", rows}};
     std::cout << result.dump(2) << '\n';
@@ -179,6 +178,7 @@ Command register_validate(CLI::App& app, const GlobalOptions& global) {
   CLI::App* command =
       app.add_subcommand("validate", "Check the settings, input files and runai before a batch");
   add_batch_options(*command, options->batch);
+  add_expected_output_option(*command, options->batch);
   command->footer(
       "Each check prints ok, warn or FAIL with the value and the fix. Host paths this\n"
       "machine cannot see are warnings: they may exist only on the cluster nodes.\n\n"

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <system_error>
 
+#include "traitctl/config/sizing_checks.hpp"
 #include "traitctl/core/job_name.hpp"
 #include "traitctl/core/parse.hpp"
 
@@ -31,14 +32,7 @@ constexpr std::array gapit_models{"BLINK", "FarmCPU", "MLM", "MLMM", "SUPER", "C
 constexpr std::array kinship_algorithms{"VanRaden", "Zhang", "Loiselle", "EMMA"};
 constexpr std::array snp_effects{"Add", "Dom"};
 constexpr std::array snp_imputes{"Middle", "Major", "Minor"};
-// Kubernetes quantity suffixes for bytes; "m" would be milli-bytes.
-constexpr std::array memory_units{"k", "M", "G", "T", "P", "Ki", "Mi", "Gi", "Ti", "Pi"};
 
-// Values and messages may carry whatever the .env held: escape them once here.
-Check make_check(std::string_view name, CheckStatus status, std::string_view value,
-                 std::string_view message) {
-  return Check{std::string(name), status, printable(value), printable(message)};
-}
 Check ok(std::string_view name, std::string_view value, std::string_view message = {}) {
   return make_check(name, CheckStatus::Ok, value, message);
 }
@@ -236,28 +230,6 @@ Check check_cpu(const std::string& cpu) {
   return ok("CPU", cpu);
 }
 
-Check check_memory(const std::string& memory) {
-  const std::size_t unit_start = std::min(memory.find_first_not_of("0123456789."), memory.size());
-  const std::string_view number = std::string_view(memory).substr(0, unit_start);
-  const std::string_view unit = std::string_view(memory).substr(unit_start);
-  const auto amount = parse_number(number);
-  const std::string forms = fmt::format("a number and one of the units {}, e.g. 32G, 512M, 1.5Gi or 1024Mi",
-                                        fmt::join(memory_units, ", "));
-  if (!amount || *amount <= 0) {
-    return fail("MEMORY", memory, fmt::format("MEMORY must be a positive amount: {}", forms));
-  }
-  if (unit.empty()) {
-    return fail("MEMORY", memory, fmt::format("MEMORY has no unit: write {}", forms));
-  }
-  if (std::find(memory_units.begin(), memory_units.end(), unit) == memory_units.end()) {
-    return fail("MEMORY", memory,
-                fmt::format("MEMORY has the unit '{}' (units are case-sensitive; 'm' means "
-                            "milli): write {}",
-                            unit, forms));
-  }
-  return ok("MEMORY", memory);
-}
-
 // --- GAPIT parameters ---
 
 template <std::size_t N>
@@ -372,16 +344,6 @@ Check check_host_folder(std::string_view name, const std::string& path, const Fi
   return ok(name, path, "folder found on this machine");
 }
 
-// /data/x in the container is DATA_PATH_HOST/x here; nullopt outside /data.
-std::optional<fs::path> host_path_of(const std::string& container_path, const std::string& data_path_host) {
-  const fs::path normal = fs::path(container_path).lexically_normal();
-  const fs::path relative = normal.lexically_relative(container_data_dir);
-  if (!normal.is_absolute() || relative.empty() || relative == "." || *relative.begin() == "..") {
-    return std::nullopt;
-  }
-  return fs::path(data_path_host) / relative;
-}
-
 struct InputFile {
   Check check;
   std::optional<fs::path> readable_here;  // the host path when it is a file here
@@ -417,28 +379,6 @@ InputFile check_input_file(std::string_view name, const std::string& container_p
                    "{} is {}; the job would stop with a configuration error: put the file there or fix {}",
                    host->string(), kind == FileProbe::Kind::Missing ? "missing" : kind_text(kind), name)),
           std::nullopt};
-}
-
-// Header fields: tab-separated if the header has a tab, else comma-separated
-// if it has a comma, else separated by blanks. A trailing separator adds no column.
-std::size_t count_columns(std::string_view header) {
-  if (!header.empty() && header.back() == '\r') {
-    header.remove_suffix(1);
-  }
-  const char separator = header.find('\t') != std::string_view::npos  ? '\t'
-                         : header.find(',') != std::string_view::npos ? ','
-                                                                      : ' ';
-  std::size_t columns = 0;
-  for (std::size_t start = 0; start < header.size();) {
-    std::size_t end = std::min(header.find(separator, start), header.size());
-    if (separator == ' ' && end == start) {
-      ++start;  // runs of blanks separate once
-      continue;
-    }
-    ++columns;
-    start = end + 1;
-  }
-  return columns;
 }
 
 Check check_phenotype_columns(const fs::path& phenotype, const std::string& header, int highest_trait) {
@@ -478,6 +418,20 @@ Check check_prefix(const std::string& prefix, int highest_trait) {
 }
 
 }  // namespace
+
+std::optional<fs::path> host_path_of(const std::string& container_path, const std::string& data_path_host) {
+  const fs::path normal = fs::path(container_path).lexically_normal();
+  const fs::path relative = normal.lexically_relative(container_data_dir);
+  if (!normal.is_absolute() || relative.empty() || relative == "." || *relative.begin() == "..") {
+    return std::nullopt;
+  }
+  return fs::path(data_path_host) / relative;
+}
+
+Check make_check(std::string_view name, CheckStatus status, std::string_view value,
+                 std::string_view message) {
+  return Check{std::string(name), status, printable(value), printable(message), std::nullopt};
+}
 
 std::string_view to_string(CheckStatus status) {
   switch (status) {
@@ -522,6 +476,8 @@ std::optional<std::string> LocalFileProbe::first_line(const fs::path& path) cons
   return line;
 }
 
+Result<TableShape> LocalFileProbe::table_shape(const fs::path& path) const { return read_table_shape(path); }
+
 Result<std::vector<int>> traits_in_range(const BatchSettings& settings) {
   if (settings.start_trait > settings.end_trait) {
     return make_error(ErrorKind::Config, "START_TRAIT ({}) is greater than END_TRAIT ({}); swap them",
@@ -557,9 +513,12 @@ std::vector<Check> check_settings(const BatchSettings& settings, const std::vect
   }
   checks.push_back(check_image(settings.image));
   checks.push_back(check_cpu(settings.cpu));
-  checks.push_back(check_memory(settings.memory));
-
   const GapitSettings& gapit = settings.gapit;
+  const MeasuredGenotype measured = measure_genotype(settings, probe);
+  checks.push_back(check_memory(settings, measured.size, measured.why_not));
+  checks.push_back(check_memory_ladder(settings, measured.size));
+  checks.push_back(check_cpu_ladder(settings));
+
   checks.push_back(check_model(gapit.model));
   checks.push_back(check_pca_total(gapit.pca_total));
   checks.push_back(check_snp_maf(gapit.snp_maf));
@@ -571,6 +530,7 @@ std::vector<Check> check_settings(const BatchSettings& settings, const std::vect
 
   checks.push_back(check_host_folder("DATA_PATH_HOST", settings.data_path_host, probe));
   checks.push_back(check_host_folder("OUTPUT_PATH_HOST", settings.output_path_host, probe));
+  checks.push_back(check_expected_output(settings, traits, probe));
   checks.push_back(check_input_file("GENOTYPE_FILE", gapit.genotype_file, settings, probe).check);
   checks.push_back(check_input_file("ACCESSION_IDS_FILE", gapit.accession_ids_file, settings, probe).check);
   auto phenotype = check_input_file("PHENOTYPE_FILE", gapit.phenotype_file, settings, probe);
@@ -584,6 +544,14 @@ std::vector<Check> check_settings(const BatchSettings& settings, const std::vect
   checks.push_back(std::move(phenotype.check));
   if (header) {
     checks.push_back(check_phenotype_columns(*phenotype.readable_here, *header, highest_trait));
+  }
+  if (measured.size) {
+    std::optional<std::uint64_t> phenotype_rows;
+    if (header) {
+      auto shape = probe.table_shape(*phenotype.readable_here);
+      phenotype_rows = shape ? std::optional{shape->rows} : std::nullopt;
+    }
+    checks.push_back(check_samples(*measured.size, phenotype_rows));
   }
   return checks;
 }

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "traitctl/core/parse.hpp"
+#include "traitctl/core/resources.hpp"
 
 namespace traitctl {
 namespace {
@@ -48,7 +49,31 @@ Result<void> assign_int(const VariableSource& variables, std::string_view name, 
   return {};
 }
 
+// MEMORY_LADDER=64G,96G,160G and the like; unset leaves `target` empty.
+template <typename Parse>
+Result<void> assign_ladder(const VariableSource& variables, std::string_view name, Parse parse,
+                           std::vector<std::string>& target) {
+  const auto text = variables.get(name);
+  if (!text) {
+    return {};
+  }
+  auto tiers = parse(*text, name);
+  if (!tiers) {
+    return make_error(ErrorKind::Config, "{} (from {}); fix or unset it", tiers.error().message,
+                      origin_text(variables.origin(name)));
+  }
+  target = std::move(*tiers);
+  return {};
+}
+
 }  // namespace
+
+Result<void> check_output_pattern(std::string_view pattern, std::string_view what) {
+  if (auto expanded = expand_output_pattern(pattern, 2); !expanded) {
+    return make_error(ErrorKind::Config, "{}: {}", what, expanded.error().message);
+  }
+  return {};
+}
 
 VariableSource::VariableSource(std::map<std::string, std::string> env_file_values,
                                EnvironmentLookup environment)
@@ -60,6 +85,16 @@ std::optional<std::string> VariableSource::get(std::string_view name) const {
   }
   if (const auto found = env_file_values_.find(std::string(name));
       found != env_file_values_.end() && !found->second.empty()) {
+    return found->second;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> VariableSource::get_even_if_empty(std::string_view name) const {
+  if (auto value = environment_(name)) {
+    return value;
+  }
+  if (const auto found = env_file_values_.find(std::string(name)); found != env_file_values_.end()) {
     return found->second;
   }
   return std::nullopt;
@@ -105,6 +140,20 @@ Result<BatchSettings> resolve_settings(const VariableSource& variables) {
   assign(variables, {"MEMORY"}, settings.memory);
   assign(variables, {"DATA_PATH_HOST", "DATA_PATH"}, settings.data_path_host);
   assign(variables, {"OUTPUT_PATH_HOST", "OUTPUT_PATH"}, settings.output_path_host);
+  if (auto pattern = variables.get_even_if_empty("EXPECTED_OUTPUT")) {
+    settings.expected_output = std::move(*pattern);
+  }
+  if (auto valid = check_output_pattern(settings.expected_output, "EXPECTED_OUTPUT"); !valid) {
+    return valid.error();
+  }
+  if (auto assigned = assign_ladder(variables, "MEMORY_LADDER", parse_memory_ladder, settings.memory_ladder);
+      !assigned) {
+    return assigned.error();
+  }
+  if (auto assigned = assign_ladder(variables, "CPU_LADDER", parse_cpu_ladder, settings.cpu_ladder);
+      !assigned) {
+    return assigned.error();
+  }
 
   GapitSettings& gapit = settings.gapit;
   assign(variables, {"GENOTYPE_FILE"}, gapit.genotype_file);

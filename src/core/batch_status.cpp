@@ -3,40 +3,22 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
-#include <cctype>
 
 namespace traitctl {
 namespace {
 
-std::string lowercase(std::string_view word) {
-  std::string lowered(word);
-  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lowered;
-}
-
-// Non-terminal words of a job that has not started running yet.
-bool is_pending_word(std::string_view word) {
-  static constexpr std::array pending_words{
-      std::string_view{"pending"}, std::string_view{"creating"}, std::string_view{"initializing"},
-      std::string_view{"containercreating"}, std::string_view{"podinitializing"}};
-  const std::string lowered = lowercase(word);
-  return lowered.starts_with("init:") ||
-         std::find(pending_words.begin(), pending_words.end(), lowered) != pending_words.end();
-}
-
-TraitState state_of(const BatchJob& job) {
-  switch (job.status_class) {
-    case StatusClass::Succeeded: return TraitState::Completed;
-    case StatusClass::Failed: return TraitState::Failed;
-    case StatusClass::Stopped: return TraitState::Stopped;
-    case StatusClass::Active: break;
+TraitState state_of(const Workload& job) {
+  switch (job.state) {
+    case JobState::Succeeded: return TraitState::Completed;
+    case JobState::Failed: return TraitState::Failed;
+    case JobState::Stopped: return TraitState::Stopped;
+    case JobState::Pending: return TraitState::Pending;
+    case JobState::Running: return TraitState::Running;
+    case JobState::OtherActive:
+    case JobState::Deleting:
+    case JobState::Unknown: return TraitState::OtherActive;
   }
-  if (is_pending_word(job.status)) {
-    return TraitState::Pending;
-  }
-  return lowercase(job.status) == "running" ? TraitState::Running : TraitState::OtherActive;
+  return TraitState::OtherActive;
 }
 
 void count(BatchCounts& counts, const TraitStatus& status) {
@@ -72,7 +54,8 @@ std::string_view to_string(TraitState state) {
   return "other-active";
 }
 
-BatchStatus summarize_batch(const BatchView& view, const std::vector<int>& traits, const Ledger& ledger) {
+BatchStatus summarize_batch(const BatchView& view, const std::vector<int>& traits, const Ledger& ledger,
+                            const RetryPolicy& policy) {
   BatchStatus batch;
   batch.traits.reserve(traits.size());
   for (int trait : traits) {
@@ -82,10 +65,13 @@ BatchStatus summarize_batch(const BatchView& view, const std::vector<int>& trait
     const TraitRecord* known = record == ledger.traits.end() ? nullptr : &record->second;
     if (known != nullptr) {
       status.attempts = current_attempt(*known);
-      batch.counts.retries_used += known->automatic_retries;
+      batch.counts.retries_used += known->automatic_retries + known->oom_retries + known->incomplete_retries;
       batch.counts.manual_resubmissions += known->manual_resubmissions;
       if (known->out_of_retries) {
         ++batch.counts.out_of_retries;
+      }
+      if (known->pending) {
+        ++batch.counts.resubmissions_pending;
       }
     }
     if (const auto job = view.jobs.find(trait); job != view.jobs.end()) {
@@ -100,7 +86,8 @@ BatchStatus summarize_batch(const BatchView& view, const std::vector<int>& trait
         status.failure = known->last_failure;
       }
       status.permanently_failed =
-          !known->pending && (known->out_of_retries || (status.failure && !is_retryable(*status.failure)));
+          !known->pending &&
+          (known->out_of_retries || (status.failure && !is_retryable(*status.failure, policy)));
     }
     count(batch.counts, status);
     batch.traits.push_back(std::move(status));
@@ -113,10 +100,10 @@ std::string job_class(const TraitStatus& status) {
     return std::string(to_string(*status.failure));
   }
   switch (status.state) {
-    case TraitState::Completed: return std::string(to_string(StatusClass::Succeeded));
-    case TraitState::Failed: return std::string(to_string(StatusClass::Failed));
-    case TraitState::Stopped: return std::string(to_string(StatusClass::Stopped));
-    default: return std::string(to_string(StatusClass::Active));
+    case TraitState::Completed: return "succeeded";
+    case TraitState::Failed: return "failed";
+    case TraitState::Stopped: return "stopped";
+    default: return "active";
   }
 }
 

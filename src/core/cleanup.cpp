@@ -5,40 +5,45 @@
 namespace traitctl {
 namespace {
 
-bool chosen(StatusClass status_class, const CleanupClasses& classes) {
-  switch (status_class) {
-    case StatusClass::Failed: return classes.failed;
-    case StatusClass::Succeeded: return classes.completed;
-    case StatusClass::Stopped: return classes.stopped;
-    case StatusClass::Active: return classes.active;
+bool chosen(JobState state, const CleanupClasses& classes) {
+  switch (state) {
+    case JobState::Failed: return classes.failed;
+    case JobState::Succeeded: return classes.completed;
+    case JobState::Stopped: return classes.stopped;
+    case JobState::Deleting: return false;  // already going
+    case JobState::Pending:
+    case JobState::Running:
+    case JobState::OtherActive:
+    case JobState::Unknown: return classes.active;
   }
   return false;
 }
 
 }  // namespace
 
-std::vector<BatchJob> select_for_cleanup(const BatchView& view, const std::vector<int>& traits,
-                                         const CleanupClasses& classes) {
+std::vector<CleanupTarget> select_for_cleanup(const BatchView& view, const std::vector<int>& traits,
+                                              const CleanupClasses& classes) {
   std::vector<int> wanted = traits;
   std::sort(wanted.begin(), wanted.end());
-  std::vector<BatchJob> selected;
+  std::vector<CleanupTarget> selected;
   for (const auto& [trait, job] : view.jobs) {
-    if (std::binary_search(wanted.begin(), wanted.end(), trait) && chosen(job.status_class, classes)) {
-      selected.push_back(job);
+    if (std::binary_search(wanted.begin(), wanted.end(), trait) && chosen(job.state, classes)) {
+      selected.push_back({trait, job});
     }
   }
   return selected;
 }
 
-CleanupReport delete_jobs(Backend& backend, const CancelToken& cancel, const std::vector<BatchJob>& jobs,
+CleanupReport delete_jobs(Backend& backend, const CancelToken& cancel, const std::vector<CleanupTarget>& jobs,
                           const DeletionObserver& observer) {
   CleanupReport report;
-  for (const auto& job : jobs) {
+  for (const auto& target : jobs) {
+    const Workload& job = target.job;
     if (cancel.stop_requested()) {
       report.not_attempted.push_back(job.name);
       continue;
     }
-    const auto outcome = backend.remove(job.name);
+    const auto outcome = backend.remove(job);
     if (!outcome) {
       report.failed[job.name] = outcome.error().message;
     } else if (*outcome == DeleteOutcome::NotFound) {
@@ -47,7 +52,7 @@ CleanupReport delete_jobs(Backend& backend, const CancelToken& cancel, const std
       report.deleted.push_back(job.name);
     }
     if (observer) {
-      observer(job, outcome);
+      observer(target, outcome);
     }
   }
   return report;

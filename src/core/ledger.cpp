@@ -78,13 +78,86 @@ IntentKind read_intent_kind(const json& value, std::string_view where) {
   fail(where, fmt::format("unknown kind '{}': expected automatic or manual", name));
 }
 
+bool read_flag(const json& object, const char* key, const std::string& where) {
+  const json* value = optional_field(object, key);
+  if (value == nullptr) {
+    return false;
+  }
+  if (!value->is_boolean()) {
+    fail(where + "." + key, fmt::format("expected true or false, found {}", value->dump()));
+  }
+  return value->get<bool>();
+}
+
+int read_optional_count(const json& object, const char* key, const std::string& where) {
+  const json* value = optional_field(object, key);
+  return value == nullptr ? 0 : read_count(*value, where + "." + key);
+}
+
+std::string read_optional_string(const json& object, const char* key, const std::string& where) {
+  const json* value = optional_field(object, key);
+  return value == nullptr ? std::string() : read_string(*value, where + "." + key);
+}
+
+FailureClass read_failure_class(const json& value, const std::string& where) {
+  auto failure = failure_class_from_string(read_string(value, where));
+  if (!failure) {
+    fail(where, failure.error().message);
+  }
+  return *failure;
+}
+
 PendingIntent read_pending(const json& value, const std::string& where) {
   read_object(value, where);
   PendingIntent pending;
   pending.kind = read_intent_kind(field(value, where, "kind"), where + ".kind");
   pending.attempt = read_count(field(value, where, "attempt"), where + ".attempt");
   pending.recorded_at = read_time(field(value, where, "recorded_at"), where + ".recorded_at");
+  pending.forced = read_flag(value, "forced", where);
+  pending.replaces_id = read_optional_string(value, "replaces_id", where);
+  pending.old_job_gone = read_flag(value, "old_job_gone", where);
+  pending.submit_sent = read_flag(value, "submit_sent", where);
   return pending;
+}
+
+AttemptEnd read_attempt_end(const json& value, const std::string& where) {
+  const std::string name = read_string(value, where);
+  for (const AttemptEnd end :
+       {AttemptEnd::Succeeded, AttemptEnd::Failed, AttemptEnd::Stopped, AttemptEnd::Incomplete}) {
+    if (to_string(end) == name) {
+      return end;
+    }
+  }
+  fail(where, fmt::format("unknown end '{}': expected succeeded, failed, stopped or incomplete", name));
+}
+
+AttemptRecord read_attempt(const json& value, const std::string& where) {
+  read_object(value, where);
+  AttemptRecord attempt;
+  attempt.number = read_count(field(value, where, "number"), where + ".number");
+  attempt.job_id = read_optional_string(value, "job_id", where);
+  attempt.cpu = read_optional_string(value, "cpu", where);
+  attempt.memory = read_optional_string(value, "memory", where);
+  if (const json* time = optional_field(value, "submitted_at")) {
+    attempt.submitted_at = read_time(*time, where + ".submitted_at");
+  }
+  if (const json* time = optional_field(value, "ended_at")) {
+    attempt.ended_at = read_time(*time, where + ".ended_at");
+  }
+  if (const json* end = optional_field(value, "end")) {
+    attempt.end = read_attempt_end(*end, where + ".end");
+  }
+  if (const json* failure = optional_field(value, "failure")) {
+    attempt.failure = read_failure_class(*failure, where + ".failure");
+  }
+  if (const json* code = optional_field(value, "exit_code")) {
+    if (!code->is_number_integer()) {
+      fail(where + ".exit_code", fmt::format("expected a whole number, found {}", code->dump()));
+    }
+    attempt.exit_code = code->get<int>();
+  }
+  attempt.evidence = read_optional_string(value, "evidence", where);
+  return attempt;
 }
 
 TraitRecord read_trait(const json& value, const std::string& where) {
@@ -94,24 +167,27 @@ TraitRecord read_trait(const json& value, const std::string& where) {
       read_count(field(value, where, "automatic_retries"), where + ".automatic_retries");
   record.manual_resubmissions =
       read_count(field(value, where, "manual_resubmissions"), where + ".manual_resubmissions");
+  record.oom_retries = read_optional_count(value, "oom_retries", where);
+  record.incomplete_retries = read_optional_count(value, "incomplete_retries", where);
   if (const json* seen = optional_field(value, "failure_first_seen")) {
     record.failure_first_seen = read_time(*seen, where + ".failure_first_seen");
   }
   if (const json* last = optional_field(value, "last_failure")) {
-    auto failure = failure_class_from_string(read_string(*last, where + ".last_failure"));
-    if (!failure) {
-      fail(where + ".last_failure", failure.error().message);
-    }
-    record.last_failure = *failure;
+    record.last_failure = read_failure_class(*last, where + ".last_failure");
   }
   if (const json* pending = optional_field(value, "pending")) {
     record.pending = read_pending(*pending, where + ".pending");
   }
-  if (const json* out = optional_field(value, "out_of_retries")) {
-    if (!out->is_boolean()) {
-      fail(where + ".out_of_retries", fmt::format("expected true or false, found {}", out->dump()));
+  record.out_of_retries = read_flag(value, "out_of_retries", where);
+  record.job_id = read_optional_string(value, "job_id", where);
+  if (const json* attempts = optional_field(value, "attempts")) {
+    if (!attempts->is_array()) {
+      fail(where + ".attempts", fmt::format("expected an array, found {}", attempts->type_name()));
     }
-    record.out_of_retries = out->get<bool>();
+    for (std::size_t index = 0; index < attempts->size(); ++index) {
+      record.attempts.push_back(
+          read_attempt(attempts->at(index), fmt::format("{}.attempts.{}", where, index)));
+    }
   }
   return record;
 }
@@ -165,69 +241,39 @@ bool expect(std::string_view text, std::size_t& pos, char c) {
 }  // namespace
 
 int current_attempt(const TraitRecord& record) {
-  return 1 + record.automatic_retries + record.manual_resubmissions;
+  return 1 + record.automatic_retries + record.oom_retries + record.incomplete_retries +
+         record.manual_resubmissions;
 }
 
 int next_attempt(const TraitRecord& record) {
   return record.pending ? record.pending->attempt : current_attempt(record) + 1;
 }
 
-RetryDecision decide_retry(const TraitRecord& record, FailureClass failure, const RetryPolicy& policy,
-                           TimePoint now) {
-  if (record.pending) {
-    return RetryNow{record.automatic_retries, record.pending->attempt};
+AttemptRecord& attempt_record(TraitRecord& record, int number) {
+  const auto found =
+      std::find_if(record.attempts.begin(), record.attempts.end(),
+                   [number](const AttemptRecord& attempt) { return attempt.number == number; });
+  if (found != record.attempts.end()) {
+    return *found;
   }
-  if (!is_retryable(failure)) {
-    return NotRetryable{failure, std::string(failure_reason(failure))};
-  }
-  if (record.automatic_retries >= policy.max_retries) {
-    return OutOfRetries{record.automatic_retries};
-  }
-  const int retry_number = record.automatic_retries + 1;
-  const TimePoint eligible_at =
-      record.failure_first_seen.value_or(now) + backoff_before_retry(retry_number, policy);
-  if (now < eligible_at) {
-    return WaitUntil{eligible_at, retry_number};
-  }
-  return RetryNow{retry_number, next_attempt(record)};
+  AttemptRecord& added = record.attempts.emplace_back();
+  added.number = number;
+  std::sort(record.attempts.begin(), record.attempts.end(),
+            [](const AttemptRecord& a, const AttemptRecord& b) { return a.number < b.number; });
+  return attempt_record(record, number);
 }
-
-void record_batch_started(Ledger& ledger, TimePoint now) {
-  if (!ledger.first_submitted_at) {
-    ledger.first_submitted_at = now;
-  }
-}
-
-void record_failure_seen(TraitRecord& record, FailureClass failure, TimePoint now) {
-  if (!record.failure_first_seen) {
-    record.failure_first_seen = now;
-  }
-  record.last_failure = failure;
-}
-
-PendingIntent record_intent(TraitRecord& record, IntentKind kind, TimePoint now) {
-  if (record.pending) {
-    return *record.pending;
-  }
-  const int attempt = next_attempt(record);
-  if (kind == IntentKind::Automatic) {
-    ++record.automatic_retries;
-  } else {
-    ++record.manual_resubmissions;
-  }
-  record.pending = PendingIntent{kind, attempt, now};
-  return *record.pending;
-}
-
-void record_resubmitted(TraitRecord& record) {
-  record.pending.reset();
-  record.failure_first_seen.reset();
-  record.out_of_retries = false;
-}
-
-void record_out_of_retries(TraitRecord& record) { record.out_of_retries = true; }
 
 std::string_view to_string(IntentKind kind) { return kind == IntentKind::Automatic ? "automatic" : "manual"; }
+
+std::string_view to_string(AttemptEnd end) {
+  switch (end) {
+    case AttemptEnd::Succeeded: return "succeeded";
+    case AttemptEnd::Failed: return "failed";
+    case AttemptEnd::Stopped: return "stopped";
+    case AttemptEnd::Incomplete: return "incomplete";
+  }
+  return "failed";
+}
 
 std::string format_utc(TimePoint time) {
   using namespace std::chrono;
@@ -278,10 +324,45 @@ Result<TimePoint> parse_utc(std::string_view text) {
   return TimePoint{sys_days{date} + hours{hour} + minutes{minute} + seconds{second} + milliseconds{millis}};
 }
 
+namespace {
+
+json attempt_json(const AttemptRecord& attempt) {
+  json entry{{"number", attempt.number}};
+  const auto set_text = [&entry](const char* key, const std::string& text) {
+    if (!text.empty()) {
+      entry[key] = text;
+    }
+  };
+  set_text("job_id", attempt.job_id);
+  set_text("cpu", attempt.cpu);
+  set_text("memory", attempt.memory);
+  if (attempt.submitted_at) {
+    entry["submitted_at"] = format_utc(*attempt.submitted_at);
+  }
+  if (attempt.ended_at) {
+    entry["ended_at"] = format_utc(*attempt.ended_at);
+  }
+  if (attempt.end) {
+    entry["end"] = to_string(*attempt.end);
+  }
+  if (attempt.failure) {
+    entry["failure"] = to_string(*attempt.failure);
+  }
+  if (attempt.exit_code) {
+    entry["exit_code"] = *attempt.exit_code;
+  }
+  set_text("evidence", attempt.evidence);
+  return entry;
+}
+
+}  // namespace
+
 json to_json(const Ledger& ledger) {
   json traits = json::object();
   for (const auto& [trait, record] : ledger.traits) {
     json entry{{"automatic_retries", record.automatic_retries},
+               {"oom_retries", record.oom_retries},
+               {"incomplete_retries", record.incomplete_retries},
                {"manual_resubmissions", record.manual_resubmissions},
                {"out_of_retries", record.out_of_retries}};
     if (record.failure_first_seen) {
@@ -291,10 +372,23 @@ json to_json(const Ledger& ledger) {
       entry["last_failure"] = to_string(*record.last_failure);
     }
     if (record.pending) {
-      entry["pending"] = json{{"kind", to_string(record.pending->kind)},
-                              {"attempt", record.pending->attempt},
-                              {"recorded_at", format_utc(record.pending->recorded_at)}};
+      const PendingIntent& pending = *record.pending;
+      entry["pending"] = json{{"kind", to_string(pending.kind)},
+                              {"attempt", pending.attempt},
+                              {"recorded_at", format_utc(pending.recorded_at)},
+                              {"forced", pending.forced},
+                              {"replaces_id", pending.replaces_id},
+                              {"old_job_gone", pending.old_job_gone},
+                              {"submit_sent", pending.submit_sent}};
     }
+    if (!record.job_id.empty()) {
+      entry["job_id"] = record.job_id;
+    }
+    json attempts = json::array();
+    for (const auto& attempt : record.attempts) {
+      attempts.push_back(attempt_json(attempt));
+    }
+    entry["attempts"] = std::move(attempts);
     traits[std::to_string(trait)] = std::move(entry);
   }
   json document{{"version", ledger_version},
@@ -312,7 +406,8 @@ Result<Ledger> ledger_from_json(const json& document) {
   if (version == nullptr || !version->is_number_integer()) {
     return make_error(ErrorKind::Parse, "corrupt ledger (no whole-number \"version\")");
   }
-  if (version->get<std::int64_t>() != ledger_version) {
+  // Version 1 is version 2 without its additions, which read as absent.
+  if (version->get<std::int64_t>() != ledger_version && version->get<std::int64_t>() != 1) {
     return make_error(ErrorKind::Parse,
                       "ledger version {} is not the version this traitctl reads ({}): it was written by "
                       "another traitctl; use that one, or upgrade",

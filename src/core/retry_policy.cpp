@@ -1,91 +1,26 @@
 #include "traitctl/core/retry_policy.hpp"
 
 #include <algorithm>
-#include <array>
-#include <cctype>
 
 namespace traitctl {
 namespace {
 
-struct NamedClass {
-  FailureClass failure;
-  std::string_view name;
-  std::string_view reason;
-};
+enum class Budget { Transient, Memory, Incomplete, None };
 
-constexpr std::array named_classes{
-    NamedClass{FailureClass::MountFailure, "mount-failure", "infrastructure mount failure, retryable"},
-    NamedClass{FailureClass::ConfigError, "config-error", "configuration error, manual fix needed"},
-    NamedClass{FailureClass::Unknown, "unknown", "could not determine failure reason"},
-    NamedClass{FailureClass::LogsUnavailable, "logs-unavailable", "could not retrieve logs"},
-    NamedClass{FailureClass::Timeout, "timeout", "stopped for running too long"},
-};
-
-const NamedClass& named(FailureClass failure) {
-  return *std::find_if(named_classes.begin(), named_classes.end(),
-                       [&](const NamedClass& entry) { return entry.failure == failure; });
-}
-
-bool contains(const std::vector<int>& codes, int code) {
-  return std::find(codes.begin(), codes.end(), code) != codes.end();
-}
-
-bool contains_ignoring_case(std::string_view text, std::string_view pattern) {
-  const auto lower_equal = [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-  };
-  return !pattern.empty() &&
-         std::search(text.begin(), text.end(), pattern.begin(), pattern.end(), lower_equal) != text.end();
-}
-
-bool mentions_any(std::string_view log, const std::vector<std::string>& patterns) {
-  return std::any_of(patterns.begin(), patterns.end(),
-                     [&](const std::string& pattern) { return contains_ignoring_case(log, pattern); });
+Budget budget_of(FailureClass failure) {
+  switch (failure) {
+    case FailureClass::Mount:
+    case FailureClass::Infrastructure: return Budget::Transient;
+    case FailureClass::Oom: return Budget::Memory;
+    case FailureClass::Incomplete: return Budget::Incomplete;
+    case FailureClass::Config:
+    case FailureClass::Timeout:
+    case FailureClass::Unknown: return Budget::None;
+  }
+  return Budget::None;
 }
 
 }  // namespace
-
-std::string_view to_string(FailureClass failure) { return named(failure).name; }
-
-Result<FailureClass> failure_class_from_string(std::string_view name) {
-  for (const auto& entry : named_classes) {
-    if (entry.name == name) {
-      return entry.failure;
-    }
-  }
-  return make_error(ErrorKind::Parse,
-                    "unknown failure class '{}': expected mount-failure, config-error, unknown, "
-                    "logs-unavailable or timeout",
-                    name);
-}
-
-bool is_retryable(FailureClass failure) { return failure == FailureClass::MountFailure; }
-
-std::string_view failure_reason(FailureClass failure) { return named(failure).reason; }
-
-FailureClass classify_failure(const FailureEvidence& evidence, const ClassifierPolicy& policy) {
-  if (evidence.timed_out) {
-    return FailureClass::Timeout;
-  }
-  if (evidence.exit_code) {
-    if (contains(policy.retry_exit_codes, *evidence.exit_code)) {
-      return FailureClass::MountFailure;
-    }
-    if (contains(policy.config_exit_codes, *evidence.exit_code)) {
-      return FailureClass::ConfigError;
-    }
-  }
-  if (!evidence.log) {
-    return FailureClass::LogsUnavailable;
-  }
-  if (mentions_any(*evidence.log, policy.mount_failure_patterns)) {
-    return FailureClass::MountFailure;
-  }
-  if (mentions_any(*evidence.log, policy.config_error_patterns)) {
-    return FailureClass::ConfigError;
-  }
-  return FailureClass::Unknown;
-}
 
 Duration backoff_before_retry(int retry_number, const RetryPolicy& policy) {
   const Duration cap = std::max(policy.max_delay, Duration::zero());
@@ -100,5 +35,95 @@ Duration backoff_before_retry(int retry_number, const RetryPolicy& policy) {
   }
   return delay;
 }
+
+int retries_used(const TraitRecord& record, FailureClass failure) {
+  switch (budget_of(failure)) {
+    case Budget::Transient: return record.automatic_retries;
+    case Budget::Memory: return record.oom_retries;
+    case Budget::Incomplete: return record.incomplete_retries;
+    case Budget::None: return 0;
+  }
+  return 0;
+}
+
+int retry_budget(FailureClass failure, const RetryPolicy& policy) {
+  switch (budget_of(failure)) {
+    case Budget::Transient: return policy.max_retries;
+    case Budget::Memory: return policy.memory_steps;
+    case Budget::Incomplete: return policy.max_incomplete_retries;
+    case Budget::None: return 0;
+  }
+  return 0;
+}
+
+bool is_retryable(FailureClass failure, const RetryPolicy& policy) {
+  return retry_budget(failure, policy) > 0;
+}
+
+RetryDecision decide_retry(const TraitRecord& record, FailureClass failure, const RetryPolicy& policy,
+                           TimePoint now) {
+  if (record.pending) {
+    return RetryNow{retries_used(record, failure), record.pending->attempt};
+  }
+  const int budget = retry_budget(failure, policy);
+  if (budget == 0) {
+    return NotRetryable{failure};
+  }
+  const int used = retries_used(record, failure);
+  if (used >= budget) {
+    return OutOfRetries{used, budget};
+  }
+  const int retry_number = used + 1;
+  const TimePoint eligible_at =
+      record.failure_first_seen.value_or(now) + backoff_before_retry(retry_number, policy);
+  if (now < eligible_at) {
+    return WaitUntil{eligible_at, retry_number};
+  }
+  return RetryNow{retry_number, next_attempt(record)};
+}
+
+void record_batch_started(Ledger& ledger, TimePoint now) {
+  if (!ledger.first_submitted_at) {
+    ledger.first_submitted_at = now;
+  }
+}
+
+void record_failure_seen(TraitRecord& record, FailureClass failure, TimePoint now) {
+  if (!record.failure_first_seen) {
+    record.failure_first_seen = now;
+  }
+  record.last_failure = failure;
+}
+
+PendingIntent record_intent(TraitRecord& record, IntentKind kind, FailureClass failure, TimePoint now) {
+  if (record.pending) {
+    return *record.pending;
+  }
+  const int attempt = next_attempt(record);
+  if (kind == IntentKind::Manual) {
+    ++record.manual_resubmissions;
+  } else {
+    switch (budget_of(failure)) {
+      case Budget::Transient:
+      case Budget::None: ++record.automatic_retries; break;
+      case Budget::Memory: ++record.oom_retries; break;
+      case Budget::Incomplete: ++record.incomplete_retries; break;
+    }
+  }
+  PendingIntent intent;
+  intent.kind = kind;
+  intent.attempt = attempt;
+  intent.recorded_at = now;
+  record.pending = intent;
+  return *record.pending;
+}
+
+void record_resubmitted(TraitRecord& record) {
+  record.pending.reset();
+  record.failure_first_seen.reset();
+  record.out_of_retries = false;
+}
+
+void record_out_of_retries(TraitRecord& record) { record.out_of_retries = true; }
 
 }  // namespace traitctl

@@ -247,11 +247,14 @@ TEST_F(LocalRun, MixedBatchHoldsTheCapRetriesMountFailuresAndEndsWithThree) {
                                          "prefix",
                                          "project",
                                          "failed_jobs_found",
+                                         "failures_by_class",
                                          "mount_failures",
                                          "configuration_errors",
-                                         "unknown",
-                                         "logs_unavailable",
+                                         "oom",
                                          "timeouts",
+                                         "incomplete",
+                                         "infrastructure",
+                                         "unknown",
                                          "retried",
                                          "resubmitted_manually",
                                          "would_retry",
@@ -259,9 +262,12 @@ TEST_F(LocalRun, MixedBatchHoldsTheCapRetriesMountFailuresAndEndsWithThree) {
                                          "out_of_retries",
                                          "resubmission_failures",
                                          "skipped",
+                                         "stopped",
+                                         "vanished",
                                          "deferred",
                                          "interrupted",
                                          "submitted",
+                                         "existing",
                                          "completed",
                                          "submission_failures",
                                          "total",
@@ -297,7 +303,7 @@ TEST_F(LocalRun, StatusRetryDryRunAndCleanupWorkOnTheRecordedBatch) {
   const json counts = json::parse(status.out).at("counts");
   EXPECT_EQ(counts.at("completed"), 6);
   EXPECT_EQ(counts.at("failed"), 2);
-  EXPECT_EQ(counts.at("failed_by_class"), (json{{"config-error", 1}, {"mount-failure", 1}}));
+  EXPECT_EQ(counts.at("failed_by_class"), (json{{"config", 1}, {"mount", 1}}));
   EXPECT_EQ(counts.at("out_of_retries"), 1);
   EXPECT_EQ(counts.at("retries_used"), 3);
 

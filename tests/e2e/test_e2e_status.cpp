@@ -13,6 +13,15 @@
 namespace traitctl::e2e {
 namespace {
 
+// A trait whose current failure the ledger has classified.
+TraitRecord classified(TimePoint seen, FailureClass failure, int retries = 0) {
+  TraitRecord record;
+  record.failure_first_seen = seen;
+  record.last_failure = failure;
+  record.automatic_retries = retries;
+  return record;
+}
+
 using nlohmann::json;
 using namespace std::chrono_literals;
 
@@ -51,8 +60,8 @@ class Status : public ::testing::Test {
 
     const TimePoint now = std::chrono::system_clock::now();
     Ledger ledger{"p", "b", now - 2h, {}};
-    ledger.traits[2] = TraitRecord{0, 0, now - 1min, FailureClass::ConfigError, std::nullopt, false};
-    ledger.traits[6] = TraitRecord{1, 0, now - 1min, FailureClass::MountFailure, std::nullopt, false};
+    ledger.traits[2] = classified(now - 1min, FailureClass::Config);
+    ledger.traits[6] = classified(now - 1min, FailureClass::Mount, 1);
     write_ledger(cluster_, ledger);
     std::ofstream(env_file()) << "PROJECT=p\nJOB_PREFIX=b\nSTART_TRAIT=2\nEND_TRAIT=10\n";
   }
@@ -96,7 +105,7 @@ TEST_F(Status, JsonMatchesTheFakeAndTheLedger) {
   EXPECT_EQ(counts.at("other_active"), 0);
   EXPECT_EQ(counts.at("completed"), 1);
   EXPECT_EQ(counts.at("failed"), 2);
-  EXPECT_EQ(counts.at("failed_by_class"), (json{{"config-error", 1}, {"mount-failure", 1}}));
+  EXPECT_EQ(counts.at("failed_by_class"), (json{{"config", 1}, {"mount", 1}}));
   EXPECT_EQ(counts.at("permanently_failed"), 1);
   EXPECT_EQ(counts.at("stopped"), 0);
   EXPECT_EQ(counts.at("not_submitted"), 4);
@@ -109,7 +118,7 @@ TEST_F(Status, JsonMatchesTheFakeAndTheLedger) {
   const json expected_jobs = json::array({json{{"name", "b-2"},
                                                {"trait", 2},
                                                {"status", cluster_.current_status("b-2")},
-                                               {"class", "config-error"},
+                                               {"class", "config"},
                                                {"attempts", 1}},
                                           json{{"name", "b-3"},
                                                {"trait", 3},
@@ -129,7 +138,7 @@ TEST_F(Status, JsonMatchesTheFakeAndTheLedger) {
                                           json{{"name", "b-6"},
                                                {"trait", 6},
                                                {"status", cluster_.current_status("b-6")},
-                                               {"class", "mount-failure"},
+                                               {"class", "mount"},
                                                {"attempts", 2}}});
   EXPECT_EQ(report.at("jobs"), expected_jobs);
 }
@@ -142,8 +151,7 @@ TEST_F(Status, PlainOutputWithoutATerminalHasNoControlCodes) {
                             "Not submitted: 4"),
             std::string::npos)
       << result.out;
-  EXPECT_NE(result.out.find("Failed by class: config-error 1, mount-failure 1"), std::string::npos)
-      << result.out;
+  EXPECT_NE(result.out.find("Failed by class: config 1, mount 1"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("Done: 2/9"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("Elapsed since the first submission: 2h"), std::string::npos) << result.out;
 }
@@ -169,7 +177,7 @@ TEST(StatusWatch, ExitsOnceTheBatchIsFinished) {
   submit(cluster, "w-3");
   const TimePoint now = std::chrono::system_clock::now();
   Ledger ledger{"p", "w", now, {}};
-  ledger.traits[3] = TraitRecord{0, 0, now, FailureClass::ConfigError, std::nullopt, false};
+  ledger.traits[3] = classified(now, FailureClass::Config);
   write_ledger(cluster, ledger);
 
   const auto result = run_traitctl(

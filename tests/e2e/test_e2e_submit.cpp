@@ -103,7 +103,7 @@ void submit_busy_batch_twice(const std::string& version, bool with_json) {
     EXPECT_TRUE(report.at("submitted").empty()) << second.out;
     EXPECT_EQ(ints(report.at("skipped")), range(2, 41)) << second.out;
   } else {
-    EXPECT_NE(second.err.find("Submitted: 0  Skipped: 40"), std::string::npos) << second.err;
+    EXPECT_NE(second.out.find("Submitted: 0  Skipped: 40"), std::string::npos) << second.out;
   }
 }
 

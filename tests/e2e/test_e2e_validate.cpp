@@ -12,8 +12,33 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-// A batch whose data folder exists on this machine, with a phenotype file of
-// 10 columns (Taxa and traits 2..10).
+// A synthetic HapMap genotype file: the 11 fixed columns, `samples` sample
+// columns, `snps` rows.
+void write_hapmap(const fs::path& path, int samples, int snps) {
+  std::ofstream out(path);
+  out << "rs#\talleles\tchrom\tpos\tstrand\tassembly#\tcenter\tprotLSID\tassayLSID\tpanelLSID\tQCcode";
+  std::string calls;
+  for (int sample = 1; sample <= samples; ++sample) {
+    out << "\ta" << sample;
+    calls += "\tAA";
+  }
+  out << '\n';
+  for (int snp = 1; snp <= snps; ++snp) {
+    out << "snp" << snp << "\tA/G\t1\t" << snp << "\t+\tNA\tNA\tNA\tNA\tNA\tNA" << calls << '\n';
+  }
+}
+
+// A phenotype file of 10 columns (Taxa and traits 2..10), one row per sample.
+void write_phenotype(const fs::path& path, int samples) {
+  std::ofstream out(path);
+  out << "Taxa\tt2\tt3\tt4\tt5\tt6\tt7\tt8\tt9\tt10\n";
+  for (int sample = 1; sample <= samples; ++sample) {
+    out << 'a' << sample << "\t1\t2\t3\t4\t5\t6\t7\t8\t9\n";
+  }
+}
+
+// A batch whose data folder exists on this machine: 20 samples x 50,000
+// SNPs, 0.06 GiB by the lab's estimate (60 MB).
 class Validate : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -21,10 +46,9 @@ class Validate : public ::testing::Test {
     for (const char* folder : {"data/genotype", "data/phenotype", "outputs"}) {
       fs::create_directories(cluster_.dir() / folder);
     }
-    std::ofstream(cluster_.dir() / "data/genotype/all_chromosomes_binary.hmp.txt") << "rs#\talleles\n";
+    write_hapmap(cluster_.dir() / "data/genotype/all_chromosomes_binary.hmp.txt", 20, 50'000);
     std::ofstream(cluster_.dir() / "data/phenotype/accession_ids.txt") << "a1\n";
-    std::ofstream(cluster_.dir() / "data/phenotype/traits.txt")
-        << "Taxa\tt2\tt3\tt4\tt5\tt6\tt7\tt8\tt9\tt10\na1\t1\t2\t3\t4\t5\t6\t7\t8\t9\n";
+    write_phenotype(cluster_.dir() / "data/phenotype/traits.txt", 20);
   }
 
   // The .env: a good batch plus `extra` lines, which win over earlier ones.
@@ -54,6 +78,7 @@ json check_named(const json& report, const std::string& name) {
 TEST_F(Validate, AGoodBatchPasses) {
   const auto result = validate("");
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_NE(result.out.find(" 0 warnings,"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("ok    runai"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("1 workloads in the project; 1 jobs of this batch"), std::string::npos)
       << result.out;
@@ -119,6 +144,70 @@ TEST_F(Validate, HostPathsThisMachineCannotSeeAreWarnings) {
   EXPECT_EQ(report.at("ok"), true);
   EXPECT_EQ(check_named(report, "DATA_PATH_HOST").at("status"), "warn");
   EXPECT_EQ(check_named(report, "GENOTYPE_FILE").at("status"), "warn");
+}
+
+TEST_F(Validate, MemoryBelowTheEstimateIsAWarningThatNamesTheTierThatCoversIt) {
+  const auto text = validate("MEMORY=32M\nMEMORY_LADDER=48M,96M\n");
+  EXPECT_EQ(text.exit_code, 0) << text.out << text.err;
+  EXPECT_NE(text.out.find("warn  MEMORY "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("is below the estimated peak of 0.1 GiB (20 samples x 50,000 SNPs)"),
+            std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("the MEMORY_LADDER tier 96M covers it"), std::string::npos) << text.out;
+
+  const auto result = validate("MEMORY=32M\nMEMORY_LADDER=48M,96M\n", {"--json"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const json report = json::parse(result.out);
+  const json memory = check_named(report, "MEMORY");
+  EXPECT_EQ(memory.at("status"), "warn");
+  EXPECT_EQ(memory.at("estimated_gib"), 0.06) << memory.dump();
+  const json ladder = check_named(report, "MEMORY_LADDER");
+  EXPECT_EQ(ladder.at("status"), "ok");
+  EXPECT_NE(ladder.at("message").get<std::string>().find("48M too small, 96M covers it"), std::string::npos)
+      << ladder.dump();
+  EXPECT_EQ(check_named(report, "samples").at("status"), "ok");
+}
+
+TEST_F(Validate, MemoryAboveTheEstimateIsOk) {
+  const auto result = validate("MEMORY=128M\n", {"--json"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const json memory = check_named(json::parse(result.out), "MEMORY");
+  EXPECT_EQ(memory.at("status"), "ok") << memory.dump();
+  EXPECT_EQ(memory.at("estimated_gib"), 0.06) << memory.dump();
+  EXPECT_NE(memory.at("message").get<std::string>().find("covers the estimated peak"), std::string::npos);
+}
+
+TEST_F(Validate, NoEstimateWithoutTheGenotypeFile) {
+  const auto result = validate("DATA_PATH_HOST=/nonexistent/traitctl-data\n", {"--json"});
+  const json memory = check_named(json::parse(result.out), "MEMORY");
+  EXPECT_EQ(memory.at("status"), "warn") << memory.dump();
+  EXPECT_FALSE(memory.contains("estimated_gib")) << memory.dump();
+}
+
+TEST_F(Validate, TheExpectedOutputIsShownForTheFirstTraitOrTurnedOff) {
+  const auto shown = validate("", {"--json"});
+  const json pattern = check_named(json::parse(shown.out), "EXPECTED_OUTPUT");
+  EXPECT_EQ(pattern.at("status"), "ok");
+  EXPECT_EQ(pattern.at("message"), "trait 2 is done when " + (cluster_.dir() / "outputs").string() +
+                                       "/trait_002_*/GAPIT.Association.Filter_GWAS_results.csv exists");
+
+  const auto off = validate("", {"--json", "--expected-output", ""});
+  EXPECT_EQ(check_named(json::parse(off.out), "EXPECTED_OUTPUT").at("message"),
+            "off: completion is judged by exit codes only");
+  const auto from_env = validate("EXPECTED_OUTPUT=\n", {"--json"});
+  EXPECT_EQ(check_named(json::parse(from_env.out), "EXPECTED_OUTPUT").at("value"), "");
+
+  const auto bad_flag = validate("", {"--expected-output", "trait_{trait:3}/x.csv"});
+  EXPECT_EQ(bad_flag.exit_code, 2);
+  EXPECT_NE(bad_flag.err.find("--expected-output: the output pattern"), std::string::npos) << bad_flag.err;
+}
+
+TEST_F(Validate, ABadLadderIsAConfigurationFailure) {
+  const auto result = validate("MEMORY_LADDER=64G,32G\n", {"--json"});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  const json configuration = check_named(json::parse(result.out), "configuration");
+  EXPECT_NE(configuration.at("message").get<std::string>().find("MEMORY_LADDER '64G,32G'"), std::string::npos)
+      << configuration.dump();
 }
 
 TEST_F(Validate, AMissingRunaiFails) {

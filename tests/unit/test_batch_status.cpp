@@ -5,23 +5,31 @@
 namespace traitctl {
 namespace {
 
+Workload job(std::string name, JobState state) { return {std::move(name), state, "word", "", ""}; }
+
 BatchView view_of(const std::vector<Workload>& listing) { return view_batch("b", listing); }
 
+TraitRecord failed_record(int retries, int manual, std::optional<TimePoint> seen, FailureClass failure,
+                          bool out_of_retries) {
+  TraitRecord record;
+  record.automatic_retries = retries;
+  record.manual_resubmissions = manual;
+  record.failure_first_seen = seen;
+  record.last_failure = failure;
+  record.out_of_retries = out_of_retries;
+  return record;
+}
+
 TEST(BatchStatus, PlacesEachTraitOfTheRange) {
-  const BatchView view = view_of({{"b-1", "Pending"},
-                                  {"b-2", "ContainerCreating"},
-                                  {"b-3", "Init:0/1"},
-                                  {"b-4", "Running"},
-                                  {"b-5", "Deleting"},
-                                  {"b-6", "Completed"},
-                                  {"b-7", "Stopped"},
-                                  {"b-8", "Failed"},
-                                  {"b-20", "Running"}});
-  const BatchStatus status = summarize_batch(view, {1, 2, 3, 4, 5, 6, 7, 8, 9}, Ledger{"p", "b", {}, {}});
+  const BatchView view =
+      view_of({job("b-1", JobState::Pending), job("b-2", JobState::Pending), job("b-4", JobState::Running),
+               job("b-5", JobState::Deleting), job("b-6", JobState::Succeeded), job("b-7", JobState::Stopped),
+               job("b-8", JobState::Failed), job("b-3", JobState::Unknown), job("b-20", JobState::Running)});
+  const BatchStatus status = summarize_batch(view, {1, 2, 3, 4, 5, 6, 7, 8, 9}, Ledger{"p", "b", {}, {}}, {});
   const BatchCounts& counts = status.counts;
-  EXPECT_EQ(counts.pending, 3);
+  EXPECT_EQ(counts.pending, 2);
   EXPECT_EQ(counts.running, 1);
-  EXPECT_EQ(counts.other_active, 1);
+  EXPECT_EQ(counts.other_active, 2);
   EXPECT_EQ(counts.completed, 1);
   EXPECT_EQ(counts.stopped, 1);
   EXPECT_EQ(counts.failed, 1);
@@ -37,37 +45,59 @@ TEST(BatchStatus, PlacesEachTraitOfTheRange) {
 TEST(BatchStatus, UsesTheLedgerForFailuresAndRetries) {
   const TimePoint seen{std::chrono::hours{1}};
   Ledger ledger{"p", "b", {}, {}};
-  ledger.traits[1] =
-      TraitRecord{3, 0, seen, FailureClass::MountFailure, std::nullopt, true};  // out of retries
-  ledger.traits[2] = TraitRecord{1, 0, seen, FailureClass::MountFailure, std::nullopt, false};  // will retry
-  ledger.traits[3] =
-      TraitRecord{0, 1, seen, FailureClass::ConfigError, std::nullopt, false};  // not retryable
+  ledger.traits[1] = failed_record(3, 0, seen, FailureClass::Mount, true);    // out of retries
+  ledger.traits[2] = failed_record(1, 0, seen, FailureClass::Mount, false);   // will retry
+  ledger.traits[3] = failed_record(0, 1, seen, FailureClass::Config, false);  // not retryable
   // A mount failure of an earlier attempt; the current failure is not classified yet.
-  ledger.traits[4] = TraitRecord{1, 0, std::nullopt, FailureClass::MountFailure, std::nullopt, false};
-  const BatchView view = view_of(
-      {{"b-1", "Failed"}, {"b-2", "Failed"}, {"b-3", "Failed"}, {"b-4", "Failed"}, {"b-5", "Completed"}});
-  const BatchStatus status = summarize_batch(view, {1, 2, 3, 4, 5}, ledger);
+  ledger.traits[4] = failed_record(1, 0, std::nullopt, FailureClass::Mount, false);
+  ledger.traits[4].oom_retries = 1;
+  const BatchView view =
+      view_of({job("b-1", JobState::Failed), job("b-2", JobState::Failed), job("b-3", JobState::Failed),
+               job("b-4", JobState::Failed), job("b-5", JobState::Succeeded)});
+  const BatchStatus status = summarize_batch(view, {1, 2, 3, 4, 5}, ledger, {});
   const BatchCounts& counts = status.counts;
   EXPECT_EQ(counts.failed, 4);
   EXPECT_EQ(counts.failed_by_class,
-            (std::map<std::string, int>{{"config-error", 1}, {"mount-failure", 2}, {"unclassified", 1}}));
+            (std::map<std::string, int>{{"config", 1}, {"mount", 2}, {"unclassified", 1}}));
   EXPECT_EQ(counts.permanently_failed, 2);
-  EXPECT_EQ(counts.retries_used, 5);
+  EXPECT_EQ(counts.retries_used, 6);
   EXPECT_EQ(counts.manual_resubmissions, 1);
   EXPECT_EQ(counts.out_of_retries, 1);
   EXPECT_EQ(status.traits[0].attempts, 4);
   EXPECT_EQ(status.traits[2].attempts, 2);
+  EXPECT_EQ(status.traits[3].attempts, 3);
   EXPECT_EQ(job_class(status.traits[3]), "failed");
   EXPECT_EQ(status.done(), 3);
   EXPECT_FALSE(status.finished());
 }
 
+TEST(BatchStatus, OutOfMemoryIsPermanentOnlyWithoutALadder) {
+  Ledger ledger{"p", "b", {}, {}};
+  ledger.traits[1] = failed_record(0, 0, TimePoint{}, FailureClass::Oom, false);
+  const BatchView view = view_of({job("b-1", JobState::Failed)});
+  EXPECT_EQ(summarize_batch(view, {1}, ledger, {}).counts.permanently_failed, 1);
+  RetryPolicy ladder;
+  ladder.memory_steps = 2;
+  EXPECT_EQ(summarize_batch(view, {1}, ledger, ladder).counts.permanently_failed, 0);
+}
+
 TEST(BatchStatus, FinishedWhenEveryTraitCompletedOrPermanentlyFailed) {
   Ledger ledger{"p", "b", {}, {}};
-  ledger.traits[2] = TraitRecord{0, 0, TimePoint{}, FailureClass::ConfigError, std::nullopt, false};
-  const BatchStatus status =
-      summarize_batch(view_of({{"b-1", "Succeeded"}, {"b-2", "Failed"}}), {1, 2}, ledger);
+  ledger.traits[2] = failed_record(0, 0, TimePoint{}, FailureClass::Config, false);
+  const BatchStatus status = summarize_batch(
+      view_of({job("b-1", JobState::Succeeded), job("b-2", JobState::Failed)}), {1, 2}, ledger, {});
   EXPECT_TRUE(status.finished());
+}
+
+TEST(BatchStatus, IdleOnceNothingOfTheBatchIsActive) {
+  Ledger ledger{"p", "b", {}, {}};
+  const BatchView unclassified = view_of({job("b-1", JobState::Succeeded), job("b-2", JobState::Failed)});
+  const BatchStatus after_submit = summarize_batch(unclassified, {1, 2}, ledger, {});
+  EXPECT_FALSE(after_submit.finished()) << "nobody classified the failure";
+  EXPECT_TRUE(after_submit.idle());
+  EXPECT_FALSE(summarize_batch(view_of({job("b-1", JobState::Running)}), {1}, ledger, {}).idle());
+  ledger.traits[2].pending = PendingIntent{};
+  EXPECT_FALSE(summarize_batch(unclassified, {1, 2}, ledger, {}).idle()) << "a resubmission is under way";
 }
 
 TEST(BatchStatus, ProgressBar) {

@@ -9,6 +9,7 @@
 #include <ostream>
 
 #include "traitctl/config/checks.hpp"
+#include "traitctl/config/sizing_checks.hpp"
 
 namespace traitctl {
 namespace {
@@ -25,8 +26,16 @@ class FakeProbe final : public FileProbe {
     const auto found = first_lines.find(path);
     return found == first_lines.end() ? std::nullopt : std::optional<std::string>(found->second);
   }
+  [[nodiscard]] Result<TableShape> table_shape(const fs::path& path) const override {
+    const auto found = shapes.find(path);
+    if (found == shapes.end()) {
+      return make_error(ErrorKind::Io, "cannot open {}", path.string());
+    }
+    return found->second;
+  }
   std::map<fs::path, Kind> kinds;
   std::map<fs::path, std::string> first_lines;  // a File without one here is unreadable
+  std::map<fs::path, TableShape> shapes;        // nor without one here
 };
 
 constexpr const char* data_dir = "/cluster/data";
@@ -41,6 +50,20 @@ std::string tab_header(int columns) {
   }
   return header;
 }
+
+// HapMap's 11 fixed columns, then one per sample.
+std::string hapmap_header(int samples) {
+  std::string header =
+      "rs#\talleles\tchrom\tpos\tstrand\tassembly#\tcenter\tprotLSID\tassayLSID\tpanelLSID\tQCcode";
+  for (int sample = 1; sample <= samples; ++sample) {
+    header += fmt::format("\tacc_{}", sample);
+  }
+  return header;
+}
+
+// 200 samples x 2.64 M SNPs: 29.5 GiB by the lab's estimate.
+constexpr int samples = 200;
+constexpr std::uint64_t snps = 2'640'000;
 
 std::vector<int> range(int first, int last) {
   std::vector<int> traits(static_cast<std::size_t>(last - first + 1));
@@ -60,6 +83,8 @@ struct Scenario {
                    {phenotype_host, FileProbe::Kind::File},
                    {accessions_host, FileProbe::Kind::File}};
     probe.first_lines = {{phenotype_host, tab_header(187)}};
+    probe.shapes = {{genotype_host, TableShape{hapmap_header(samples), snps}},
+                    {phenotype_host, TableShape{tab_header(187), samples}}};
   }
   BatchSettings settings;
   std::vector<int> traits = range(2, 187);
@@ -73,6 +98,14 @@ Change set(std::string BatchSettings::*field, std::string value) {
 }
 Change set(std::string GapitSettings::*field, std::string value) {
   return [field, value](Scenario& scenario) { scenario.settings.gapit.*field = value; };
+}
+Change ladder(std::vector<std::string> BatchSettings::*field, std::vector<std::string> tiers) {
+  return [field, tiers](Scenario& scenario) { scenario.settings.*field = tiers; };
+}
+Change genotype(std::uint64_t sample_count, std::uint64_t rows) {
+  return [sample_count, rows](Scenario& scenario) {
+    scenario.probe.shapes[genotype_host] = TableShape{hapmap_header(static_cast<int>(sample_count)), rows};
+  };
 }
 
 struct Row {
@@ -165,10 +198,85 @@ const std::vector<Row> rows{
     {"CpuWord", "CPU", set(&BatchSettings::cpu, "twelve"), CheckStatus::Fail, "positive"},
     {"CpuExponent", "CPU", set(&BatchSettings::cpu, "1e2"), CheckStatus::Fail, "positive"},
 
-    {"MemoryG", "MEMORY", set(&BatchSettings::memory, "32G"), CheckStatus::Ok, ""},
-    {"MemoryM", "MEMORY", set(&BatchSettings::memory, "512M"), CheckStatus::Ok, ""},
-    {"MemoryFractionGi", "MEMORY", set(&BatchSettings::memory, "1.5Gi"), CheckStatus::Ok, ""},
-    {"MemoryMi", "MEMORY", set(&BatchSettings::memory, "1024Mi"), CheckStatus::Ok, ""},
+    {"MemoryG", "MEMORY", set(&BatchSettings::memory, "32G"), CheckStatus::Ok,
+     "covers the estimated peak of 29.5 GiB (200 samples x 2,640,000 SNPs)"},
+    {"MemoryM", "MEMORY", set(&BatchSettings::memory, "512M"), CheckStatus::Warn, "below"},
+    {"MemoryFractionGi", "MEMORY", set(&BatchSettings::memory, "29.6Gi"), CheckStatus::Ok, "covers"},
+    {"MemoryMi", "MEMORY", set(&BatchSettings::memory, "30720Mi"), CheckStatus::Ok, "covers"},
+    {"MemoryJustBelow", "MEMORY", set(&BatchSettings::memory, "29.4Gi"), CheckStatus::Warn,
+     "set MEMORY to at least 30Gi, or add a MEMORY_LADDER"},
+    {"MemoryBelowATierCovers", "MEMORY",
+     [](Scenario& s) {
+       s.settings.memory = "16G";
+       s.settings.memory_ladder = {"24G", "48G", "96G"};
+     },
+     CheckStatus::Warn, "the MEMORY_LADDER tier 48G covers it"},
+    {"MemoryBelowNoTierCovers", "MEMORY",
+     [](Scenario& s) {
+       s.settings.memory = "16G";
+       s.settings.memory_ladder = {"24G", "28G"};
+     },
+     CheckStatus::Warn, "no MEMORY_LADDER tier covers it either: add a tier of at least 30Gi"},
+    {"MemoryBiggerDataset", "MEMORY", genotype(1000, 2'640'000), CheckStatus::Warn,
+     "147.5 GiB (1,000 samples x 2,640,000 SNPs)"},
+    {"MemoryGenotypeNotVisible", "MEMORY",
+     [](Scenario& s) {
+       s.probe.kinds.erase(data_dir);
+       s.probe.kinds.erase(genotype_host);
+     },
+     CheckStatus::Warn, "not compared with an estimate: GENOTYPE_FILE is not readable on this machine"},
+    {"MemoryGenotypeUnreadable", "MEMORY", [](Scenario& s) { s.probe.shapes.erase(genotype_host); },
+     CheckStatus::Warn, "GENOTYPE_FILE could not be read: cannot open"},
+    {"MemoryGenotypeNotHapMap", "MEMORY",
+     [](Scenario& s) {
+       s.probe.shapes[genotype_host] = TableShape{"Taxa\tSNP1\tSNP2", 200};
+     },
+     CheckStatus::Warn, "is not a HapMap file: its header has 3 columns"},
+    {"MemoryInvalidStillFails", "MEMORY",
+     [](Scenario& s) {
+       s.settings.memory = "32";
+       s.probe.shapes.erase(genotype_host);
+     },
+     CheckStatus::Fail, "no unit"},
+
+    {"LadderUnset", "MEMORY_LADDER", ladder(&BatchSettings::memory_ladder, {}), CheckStatus::Ok, "not set"},
+    {"LadderEachTier", "MEMORY_LADDER", ladder(&BatchSettings::memory_ladder, {"16G", "32G", "64G"}),
+     CheckStatus::Ok, "29.5 GiB (200 samples x 2,640,000 SNPs): 16G too small, 32G covers it, 64G covers it"},
+    {"LadderTooSmall", "MEMORY_LADDER", ladder(&BatchSettings::memory_ladder, {"8G", "16G"}),
+     CheckStatus::Warn, "add a larger tier, of at least 30Gi"},
+    {"LadderWithoutEstimate", "MEMORY_LADDER",
+     [](Scenario& s) {
+       s.settings.memory_ladder = {"8G", "16G"};
+       s.probe.shapes.erase(genotype_host);
+     },
+     CheckStatus::Ok, "2 tiers"},
+    {"CpuLadderUnset", "CPU_LADDER", ladder(&BatchSettings::cpu_ladder, {}), CheckStatus::Ok, "not set"},
+    {"CpuLadderSet", "CPU_LADDER", ladder(&BatchSettings::cpu_ladder, {"12", "16"}), CheckStatus::Ok,
+     "2 tiers"},
+
+    {"SamplesAgree", "samples", [](Scenario&) {}, CheckStatus::Ok,
+     "GENOTYPE_FILE has 200 sample columns, PHENOTYPE_FILE 200 rows"},
+    {"SamplesAFewMissing", "samples", genotype(380, 1000), CheckStatus::Ok, "380 sample columns"},
+    {"SamplesDisagreeWildly", "samples", genotype(1000, 1000), CheckStatus::Warn, "the same panel"},
+    {"SamplesPhenotypeUnread", "samples", [](Scenario& s) { s.probe.shapes.erase(phenotype_host); },
+     CheckStatus::Ok, "GENOTYPE_FILE has 200 sample columns"},
+
+    {"ExpectedOutputDefault", "EXPECTED_OUTPUT", [](Scenario&) {}, CheckStatus::Ok,
+     "trait 2 is done when /cluster/outputs/trait_002_*/GAPIT.Association.Filter_GWAS_results.csv exists"},
+    {"ExpectedOutputFirstTraitListed", "EXPECTED_OUTPUT",
+     [](Scenario& s) {
+       s.traits = {17, 40};
+       s.settings.expected_output = "t{trait}/x_{trait:05}.csv";
+     },
+     CheckStatus::Ok, "/cluster/outputs/t17/x_00017.csv"},
+    {"ExpectedOutputOff", "EXPECTED_OUTPUT", set(&BatchSettings::expected_output, ""), CheckStatus::Ok,
+     "exit codes only"},
+    {"ExpectedOutputNoTrait", "EXPECTED_OUTPUT", set(&BatchSettings::expected_output, "done.txt"),
+     CheckStatus::Warn, "one file would prove every trait done"},
+    {"ExpectedOutputFolderNotHere", "EXPECTED_OUTPUT", set(&BatchSettings::output_path_host, "/elsewhere"),
+     CheckStatus::Warn, "completion will be judged by exit codes only"},
+    {"ExpectedOutputBadPlaceholder", "EXPECTED_OUTPUT", set(&BatchSettings::expected_output, "{trial}.csv"),
+     CheckStatus::Fail, "{trait:03}"},
     {"MemoryNoUnit", "MEMORY", set(&BatchSettings::memory, "32"), CheckStatus::Fail, "no unit"},
     {"MemoryLowercaseG", "MEMORY", set(&BatchSettings::memory, "32g"), CheckStatus::Fail, "unit 'g'"},
     {"MemoryMilli", "MEMORY", set(&BatchSettings::memory, "512m"), CheckStatus::Fail, "milli"},
@@ -315,6 +423,8 @@ TEST(CheckSettings, TheGoodSetupPassesEveryCheckOnce) {
                                                 "IMAGE",
                                                 "CPU",
                                                 "MEMORY",
+                                                "MEMORY_LADDER",
+                                                "CPU_LADDER",
                                                 "MODEL",
                                                 "PCA_TOTAL",
                                                 "SNP_MAF",
@@ -325,10 +435,12 @@ TEST(CheckSettings, TheGoodSetupPassesEveryCheckOnce) {
                                                 "SNP_IMPUTE",
                                                 "DATA_PATH_HOST",
                                                 "OUTPUT_PATH_HOST",
+                                                "EXPECTED_OUTPUT",
                                                 "GENOTYPE_FILE",
                                                 "ACCESSION_IDS_FILE",
                                                 "PHENOTYPE_FILE",
-                                                "phenotype columns"};
+                                                "phenotype columns",
+                                                "samples"};
   std::vector<std::string> names;
   for (const auto& check : checks) {
     names.push_back(check.name);
@@ -336,6 +448,33 @@ TEST(CheckSettings, TheGoodSetupPassesEveryCheckOnce) {
   }
   EXPECT_EQ(names, expected_names);
   EXPECT_FALSE(any_failed(checks));
+}
+
+TEST(CheckSettings, OnlyMemoryCarriesTheEstimate) {
+  const Scenario scenario;
+  for (const Check& check : check_settings(scenario.settings, scenario.traits, scenario.probe)) {
+    if (check.name == "MEMORY") {
+      ASSERT_TRUE(check.estimated_gib.has_value());
+      EXPECT_DOUBLE_EQ(*check.estimated_gib, 29.5);
+    } else {
+      EXPECT_FALSE(check.estimated_gib.has_value()) << check.name;
+    }
+  }
+}
+
+TEST(MeasureGenotype, SamplesAfterTheFixedColumnsAndRows) {
+  Scenario scenario;
+  const MeasuredGenotype measured = measure_genotype(scenario.settings, scenario.probe);
+  EXPECT_EQ(measured.size, (DatasetSize{samples, snps}));
+  scenario.settings.gapit.genotype_file = "/elsewhere/g.hmp.txt";
+  EXPECT_EQ(measure_genotype(scenario.settings, scenario.probe).why_not,
+            "GENOTYPE_FILE is not readable on this machine");
+}
+
+TEST(CheckSettings, NoSamplesCheckWithoutAMeasuredGenotype) {
+  Scenario scenario;
+  scenario.probe.shapes.erase(genotype_host);
+  EXPECT_FALSE(find_check(check_settings(scenario.settings, scenario.traits, scenario.probe), "samples"));
 }
 
 TEST(CheckSettings, ColumnsAreNotCheckedWithoutAReadablePhenotypeFile) {

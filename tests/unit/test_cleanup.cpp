@@ -7,21 +7,27 @@
 namespace traitctl {
 namespace {
 
-std::vector<std::string> names_of(const std::vector<BatchJob>& jobs) {
+std::vector<std::string> names_of(const std::vector<CleanupTarget>& targets) {
   std::vector<std::string> names;
-  names.reserve(jobs.size());
-  for (const auto& job : jobs) {
-    names.push_back(job.name);
+  names.reserve(targets.size());
+  for (const auto& target : targets) {
+    names.push_back(target.job.name);
   }
   return names;
 }
 
-// One job of the batch per state class, plus names that only look like members.
+Workload job(const char* name, JobState state, const char* status) { return {name, state, status, "", ""}; }
+
+// One job of the batch per state, plus names that only look like members.
 const std::vector<Workload> listing{
-    {"b-2", "Failed"},       {"b-3", "Completed"}, {"b-4", "Running"},   {"b-5", "Stopped"},
-    {"b-6", "Pending"},      {"b-7", "TimedOut"},  {"b-8", "Succeeded"}, {"b-9", "Throttled"},
-    {"b-extra-5", "Failed"}, {"bb-5", "Failed"},   {"b-010", "Failed"},  {"other-2", "Completed"},
-    {"b-", "Failed"},        {"b-x", "Completed"},
+    job("b-2", JobState::Failed, "Failed"),           job("b-3", JobState::Succeeded, "Completed"),
+    job("b-4", JobState::Running, "Running"),         job("b-5", JobState::Stopped, "Stopped"),
+    job("b-6", JobState::Pending, "Pending"),         job("b-7", JobState::Failed, "TimedOut"),
+    job("b-8", JobState::Succeeded, "Succeeded"),     job("b-9", JobState::Unknown, "Throttled"),
+    job("b-10", JobState::Deleting, "Deleting"),      job("b-extra-5", JobState::Failed, "Failed"),
+    job("bb-5", JobState::Failed, "Failed"),          job("b-010", JobState::Failed, "Failed"),
+    job("other-2", JobState::Succeeded, "Completed"), job("b-", JobState::Failed, "Failed"),
+    job("b-x", JobState::Succeeded, "Completed"),
 };
 
 struct Case {
@@ -44,7 +50,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"Nothing", {}, {}}, Case{"Failed", {.failed = true}, {"b-2", "b-7"}},
         Case{"Completed", {.completed = true}, {"b-3", "b-8"}}, Case{"Stopped", {.stopped = true}, {"b-5"}},
         Case{"FailedAndCompleted", {.failed = true, .completed = true}, {"b-2", "b-3", "b-7", "b-8"}},
-        // Unknown words such as Throttled count as active: never deleted on a guess.
+        // Unknown words such as Throttled count as active: never deleted on a
+        // guess; a job already Deleting is never deleted again.
         Case{"FailedAndActive", {.failed = true, .active = true}, {"b-2", "b-4", "b-6", "b-7", "b-9"}},
         Case{"Everything",
              {.failed = true, .completed = true, .stopped = true, .active = true},
@@ -62,23 +69,24 @@ TEST(SelectForCleanup, KeepsTheStatusForTheReport) {
   const auto selected = select_for_cleanup(view_batch("b", listing), {7}, {.failed = true});
   ASSERT_EQ(selected.size(), 1U);
   EXPECT_EQ(selected[0].trait, 7);
-  EXPECT_EQ(selected[0].status, "TimedOut");
-  EXPECT_EQ(selected[0].status_class, StatusClass::Failed);
+  EXPECT_EQ(selected[0].job.status, "TimedOut");
+  EXPECT_EQ(selected[0].job.state, JobState::Failed);
 }
 
-std::vector<BatchJob> jobs_named(std::initializer_list<const char*> names) {
-  std::vector<BatchJob> jobs;
+std::vector<CleanupTarget> jobs_named(std::initializer_list<const char*> names) {
+  std::vector<CleanupTarget> targets;
   int trait = 2;
   for (const char* name : names) {
-    jobs.push_back({trait++, name, "Failed", StatusClass::Failed});
+    targets.push_back({trait++, job(name, JobState::Failed, "Failed")});
   }
-  return jobs;
+  return targets;
 }
 
 // A backend whose remove fails for chosen names and may ask to stop.
 class DeletingBackend : public testing::FakeBackend {
  public:
-  Result<DeleteOutcome> remove(const std::string& name) override {
+  Result<DeleteOutcome> remove(const Workload& job) override {
+    const std::string& name = job.name;
     if (name == stop_after) {
       cancel->request_stop();
     }
@@ -87,7 +95,7 @@ class DeletingBackend : public testing::FakeBackend {
       return make_error(ErrorKind::Backend,
                         "`runai workspace delete {}` failed (exit 1): Something went wrong", name);
     }
-    return FakeBackend::remove(name);
+    return FakeBackend::remove(job);
   }
   std::string failing;
   std::string stop_after;
@@ -96,13 +104,13 @@ class DeletingBackend : public testing::FakeBackend {
 
 TEST(DeleteJobs, CountsDeletedGoneAndFailed) {
   DeletingBackend backend;
-  backend.jobs = {{"b-2", {"Failed"}}, {"b-4", {"Failed"}}};
+  backend.jobs = {{"b-2", "1", JobState::Failed, 1, 0, 0}, {"b-4", "2", JobState::Failed, 1, 0, 0}};
   backend.failing = "b-4";
   CancelToken cancel;
   std::vector<std::string> observed;
   const auto report = delete_jobs(backend, cancel, jobs_named({"b-2", "b-3", "b-4"}),
-                                  [&](const BatchJob& job, const Result<DeleteOutcome>& outcome) {
-                                    observed.push_back(job.name + (outcome ? "" : " failed"));
+                                  [&](const CleanupTarget& target, const Result<DeleteOutcome>& outcome) {
+                                    observed.push_back(target.job.name + (outcome ? "" : " failed"));
                                   });
   EXPECT_EQ(report.deleted, std::vector<std::string>{"b-2"});
   EXPECT_EQ(report.already_gone, std::vector<std::string>{"b-3"});

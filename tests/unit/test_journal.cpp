@@ -5,10 +5,13 @@
 #include <set>
 #include <thread>
 
+#include "support/fake_clock.hpp"
 #include "traitctl/adapters/journal.hpp"
 
 namespace traitctl {
 namespace {
+
+using testing::FakeClock;
 
 namespace fs = std::filesystem;
 

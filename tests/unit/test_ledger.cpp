@@ -2,143 +2,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/fake_clock.hpp"
 #include "traitctl/core/ledger.hpp"
 
 namespace traitctl {
 namespace {
 
+using testing::FakeClock;
+
 using std::chrono::seconds;
-
-class LedgerRules : public ::testing::Test {
- protected:
-  // One failed sighting of a mount failure, then the decision.
-  RetryDecision fail_and_decide(FailureClass failure = FailureClass::MountFailure) {
-    record_failure_seen(record_, failure, clock_.now());
-    return decide_retry(record_, failure, policy_, clock_.now());
-  }
-  // What the retry command does once decide_retry says RetryNow.
-  void resubmit() {
-    (void)record_intent(record_, IntentKind::Automatic, clock_.now());
-    record_resubmitted(record_);
-  }
-
-  FakeClock clock_;
-  RetryPolicy policy_;
-  TraitRecord record_;
-};
-
-TEST_F(LedgerRules, FirstRetryIsImmediate) {
-  EXPECT_EQ(current_attempt(record_), 1);
-  EXPECT_EQ(next_attempt(record_), 2);
-  EXPECT_EQ(fail_and_decide(), (RetryDecision{RetryNow{1, 2}}));
-}
-
-TEST_F(LedgerRules, SecondRetryWaitsFromTheFailureFirstSeen) {
-  fail_and_decide();
-  resubmit();
-  clock_.advance(seconds{600});  // the resubmitted job ran a while
-  const TimePoint first_seen = clock_.now();
-  EXPECT_EQ(fail_and_decide(), (RetryDecision{WaitUntil{first_seen + seconds{30}, 2}}));
-
-  clock_.advance(seconds{29});
-  // Seen again: the backoff still runs from the first sighting.
-  EXPECT_EQ(fail_and_decide(), (RetryDecision{WaitUntil{first_seen + seconds{30}, 2}}));
-  EXPECT_EQ(record_.failure_first_seen, first_seen);
-
-  clock_.advance(seconds{1});
-  EXPECT_EQ(fail_and_decide(), (RetryDecision{RetryNow{2, 3}}));
-  resubmit();
-  EXPECT_FALSE(record_.failure_first_seen.has_value());
-
-  const TimePoint third_seen = clock_.now();
-  EXPECT_EQ(fail_and_decide(), (RetryDecision{WaitUntil{third_seen + seconds{60}, 3}}));
-}
-
-TEST_F(LedgerRules, OutOfRetriesAfterThree) {
-  for (int retry = 1; retry <= 3; ++retry) {
-    fail_and_decide();
-    clock_.advance(seconds{3600});
-    EXPECT_EQ(fail_and_decide(), (RetryDecision{RetryNow{retry, retry + 1}}));
-    resubmit();
-  }
-  EXPECT_EQ(record_.automatic_retries, 3);
-  fail_and_decide();
-  clock_.advance(seconds{3600});
-  EXPECT_EQ(fail_and_decide(), (RetryDecision{OutOfRetries{3}}));
-  record_out_of_retries(record_);
-  EXPECT_TRUE(record_.out_of_retries);
-}
-
-TEST_F(LedgerRules, NotRetryableClassesSayWhy) {
-  const auto decision = fail_and_decide(FailureClass::ConfigError);
-  ASSERT_TRUE(std::holds_alternative<NotRetryable>(decision));
-  EXPECT_EQ(std::get<NotRetryable>(decision).failure, FailureClass::ConfigError);
-  EXPECT_EQ(std::get<NotRetryable>(decision).reason, "configuration error, manual fix needed");
-  for (const FailureClass failure :
-       {FailureClass::Unknown, FailureClass::LogsUnavailable, FailureClass::Timeout}) {
-    EXPECT_TRUE(std::holds_alternative<NotRetryable>(decide_retry(record_, failure, policy_, clock_.now())));
-  }
-  EXPECT_EQ(record_.automatic_retries, 0);
-}
-
-TEST_F(LedgerRules, IntentIsCountedOnce) {
-  fail_and_decide();
-  const PendingIntent intent = record_intent(record_, IntentKind::Automatic, clock_.now());
-  EXPECT_EQ(intent.attempt, 2);
-  EXPECT_EQ(record_.automatic_retries, 1);
-
-  // A crash after the delete: the next run finds the intent pending and
-  // completes it, without counting it again or waiting.
-  clock_.advance(seconds{5});
-  EXPECT_EQ(next_attempt(record_), 2);
-  EXPECT_EQ(current_attempt(record_), 2);
-  EXPECT_EQ(fail_and_decide(), (RetryDecision{RetryNow{1, 2}}));
-  EXPECT_EQ(record_intent(record_, IntentKind::Automatic, clock_.now()), intent);
-  EXPECT_EQ(record_intent(record_, IntentKind::Manual, clock_.now()), intent);
-  EXPECT_EQ(record_.automatic_retries, 1);
-  EXPECT_EQ(record_.manual_resubmissions, 0);
-  record_resubmitted(record_);
-  EXPECT_FALSE(record_.pending.has_value());
-  EXPECT_EQ(next_attempt(record_), 3);
-}
-
-TEST_F(LedgerRules, PendingIntentNeverExceedsMaxRetries) {
-  policy_.max_retries = 1;
-  fail_and_decide();
-  (void)record_intent(record_, IntentKind::Automatic, clock_.now());
-  // Crash; the pending intent is still completed, being already counted.
-  EXPECT_EQ(fail_and_decide(), (RetryDecision{RetryNow{1, 2}}));
-  record_resubmitted(record_);
-  EXPECT_EQ(fail_and_decide(), (RetryDecision{OutOfRetries{1}}));
-}
-
-TEST_F(LedgerRules, ManualResubmissionsCountApart) {
-  policy_.max_retries = 1;
-  fail_and_decide();
-  resubmit();
-  fail_and_decide();
-  EXPECT_EQ(fail_and_decide(), (RetryDecision{OutOfRetries{1}}));
-  record_out_of_retries(record_);
-
-  const PendingIntent manual = record_intent(record_, IntentKind::Manual, clock_.now());
-  EXPECT_EQ(manual.kind, IntentKind::Manual);
-  EXPECT_EQ(manual.attempt, 3);
-  record_resubmitted(record_);
-  EXPECT_EQ(record_.manual_resubmissions, 1);
-  EXPECT_EQ(record_.automatic_retries, 1);
-  EXPECT_FALSE(record_.out_of_retries);
-  EXPECT_EQ(current_attempt(record_), 3);
-  // Manual work does not restore the automatic budget.
-  EXPECT_EQ(fail_and_decide(), (RetryDecision{OutOfRetries{1}}));
-}
-
-TEST(BatchStart, KeepsTheFirst) {
-  Ledger ledger{"team-a", "x", std::nullopt, {}};
-  const TimePoint start{std::chrono::hours{1000}};
-  record_batch_started(ledger, start);
-  record_batch_started(ledger, start + seconds{10});
-  EXPECT_EQ(ledger.first_submitted_at, start);
-}
 
 TEST(UtcTime, FormatsAndParses) {
   using namespace std::chrono;
@@ -167,12 +39,27 @@ Ledger sample_ledger() {
   busy.automatic_retries = 2;
   busy.manual_resubmissions = 1;
   busy.failure_first_seen = base + std::chrono::milliseconds{1234};
-  busy.last_failure = FailureClass::MountFailure;
-  busy.pending = PendingIntent{IntentKind::Automatic, 5, base + seconds{90}};
+  busy.oom_retries = 1;
+  busy.last_failure = FailureClass::Mount;
+  busy.pending = PendingIntent{IntentKind::Automatic, 5, base + seconds{90}, false, "123", true, true};
+  busy.job_id = "122";
+  AttemptRecord first;
+  first.number = 1;
+  first.job_id = "101";
+  first.cpu = "12";
+  first.memory = "32G";
+  first.submitted_at = base;
+  first.ended_at = base + seconds{60};
+  first.end = AttemptEnd::Failed;
+  first.failure = FailureClass::Oom;
+  first.exit_code = 137;
+  first.evidence = "exit code 137 (OOMKilled)";
+  busy.attempts = {first, AttemptRecord{2, "", "", "", std::nullopt, std::nullopt, std::nullopt, std::nullopt,
+                                        std::nullopt, ""}};
   ledger.traits[17] = busy;
   TraitRecord done;
   done.automatic_retries = 3;
-  done.last_failure = FailureClass::ConfigError;
+  done.last_failure = FailureClass::Config;
   done.out_of_retries = true;
   ledger.traits[187] = done;
   return ledger;
@@ -186,10 +73,12 @@ TEST(LedgerJson, RoundTrip) {
   EXPECT_EQ(*parsed, ledger);
 
   const auto json = nlohmann::json::parse(text);
-  EXPECT_EQ(json["version"], 1);
+  EXPECT_EQ(json["version"], 2);
   EXPECT_EQ(json["traits"]["17"]["pending"]["kind"], "automatic");
+  EXPECT_EQ(json["traits"]["17"]["pending"]["old_job_gone"], true);
   EXPECT_EQ(json["traits"]["17"]["failure_first_seen"], "2024-05-01T00:00:01.234Z");
-  EXPECT_EQ(json["traits"]["17"]["last_failure"], "mount-failure");
+  EXPECT_EQ(json["traits"]["17"]["last_failure"], "mount");
+  EXPECT_EQ(json["traits"]["17"]["attempts"][0]["evidence"], "exit code 137 (OOMKilled)");
   EXPECT_FALSE(json["traits"]["2"].contains("pending"));
 
   const Ledger empty{"p", "x", std::nullopt, {}};
@@ -205,11 +94,29 @@ TEST(LedgerJson, ToleratesNullsAndUnknownKeys) {
   EXPECT_FALSE(parsed->traits.at(5).out_of_retries);
 }
 
+TEST(LedgerJson, ReadsVersionOneWithItsClassNames) {
+  auto parsed = parse_ledger(R"({"version": 1, "project": "p", "prefix": "x", "traits": {"5":
+    {"automatic_retries": 2, "manual_resubmissions": 1, "last_failure": "mount-failure",
+     "failure_first_seen": "2024-05-01T00:00:00Z", "pending": {"kind": "automatic", "attempt": 4,
+     "recorded_at": "2024-05-01T00:00:01Z"}, "out_of_retries": false},
+    "6": {"automatic_retries": 0, "manual_resubmissions": 0, "last_failure": "config-error"}}})");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  const TraitRecord& record = parsed->traits.at(5);
+  EXPECT_EQ(record.last_failure, FailureClass::Mount);
+  EXPECT_EQ(parsed->traits.at(6).last_failure, FailureClass::Config);
+  ASSERT_TRUE(record.pending.has_value());
+  EXPECT_EQ(record.pending->attempt, 4);
+  EXPECT_FALSE(record.pending->old_job_gone) << "a version 1 intent knows nothing of the delete";
+  EXPECT_EQ(record.oom_retries, 0);
+  EXPECT_TRUE(record.attempts.empty());
+  EXPECT_EQ(nlohmann::json::parse(serialize_ledger(*parsed))["version"], 2) << "rewritten as version 2";
+}
+
 TEST(LedgerJson, FutureVersionRejected) {
-  auto parsed = parse_ledger(R"({"version": 2, "project": "p", "prefix": "x", "traits": {}})");
+  auto parsed = parse_ledger(R"({"version": 3, "project": "p", "prefix": "x", "traits": {}})");
   ASSERT_FALSE(parsed.ok());
   EXPECT_EQ(parsed.error().kind, ErrorKind::Parse);
-  EXPECT_NE(parsed.error().message.find("version 2"), std::string::npos) << parsed.error().message;
+  EXPECT_NE(parsed.error().message.find("version 3"), std::string::npos) << parsed.error().message;
   EXPECT_NE(parsed.error().message.find("upgrade"), std::string::npos) << parsed.error().message;
 }
 

@@ -5,6 +5,7 @@
 
 #include "traitctl/adapters/ledger_store.hpp"
 #include "traitctl/core/parse.hpp"
+#include "traitctl/core/retry_policy.hpp"
 
 namespace traitctl {
 namespace {
@@ -48,8 +49,9 @@ TEST_F(LedgerStoreTest, MissingFileIsAnEmptyLedger) {
 TEST_F(LedgerStoreTest, RoundTripOnDisk) {
   Ledger ledger{"team-a", "gwas", TimePoint{std::chrono::hours{480000}}, {}};
   TraitRecord& record = ledger.traits[7];
-  record_failure_seen(record, FailureClass::MountFailure, TimePoint{std::chrono::hours{480001}});
-  (void)record_intent(record, IntentKind::Automatic, TimePoint{std::chrono::hours{480002}});
+  record_failure_seen(record, FailureClass::Mount, TimePoint{std::chrono::hours{480001}});
+  (void)record_intent(record, IntentKind::Automatic, FailureClass::Mount,
+                      TimePoint{std::chrono::hours{480002}});
   ASSERT_TRUE(store_->save(ledger).ok());
   auto loaded = store_->load();
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
@@ -96,11 +98,11 @@ TEST_F(LedgerStoreTest, ReportsHostileBytesInACorruptFileOnOneLine) {
 }
 
 TEST_F(LedgerStoreTest, FutureVersionIsReportedAndLeftAlone) {
-  const std::string text = R"({"version": 2, "project": "team-a", "prefix": "gwas", "traits": {}})";
+  const std::string text = R"({"version": 3, "project": "team-a", "prefix": "gwas", "traits": {}})";
   write_raw(store_->ledger_path(), text);
   auto loaded = store_->load();
   ASSERT_FALSE(loaded.ok());
-  EXPECT_NE(loaded.error().message.find("version 2"), std::string::npos) << loaded.error().message;
+  EXPECT_NE(loaded.error().message.find("version 3"), std::string::npos) << loaded.error().message;
   EXPECT_EQ(*read_file_contents(store_->ledger_path()), text);
 }
 

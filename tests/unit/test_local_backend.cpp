@@ -9,11 +9,14 @@
 #include <sstream>
 #include <thread>
 
+#include "support/fake_clock.hpp"
 #include "traitctl/adapters/local_backend.hpp"
 #include "traitctl/config/job_builder.hpp"
 
 namespace traitctl {
 namespace {
+
+using testing::FakeClock;
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
@@ -23,6 +26,16 @@ std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
+
+// A local job as its backend lists it.
+Workload listed(std::string name, const std::string& status) {
+  const JobState state = status == "Running"     ? JobState::Running
+                         : status == "Completed" ? JobState::Succeeded
+                                                 : JobState::Failed;
+  return Workload{std::move(name), state, status, "", ""};
+}
+
+Workload named(std::string name) { return Workload{std::move(name), JobState::Unknown, "", "", ""}; }
 
 bool process_gone(pid_t pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
 
@@ -138,7 +151,7 @@ class LocalBackendTest : public ::testing::Test {
 
 TEST_F(LocalBackendTest, TellsAFirstAttemptItsNumberOnce) {
   auto backend = open(options());
-  ASSERT_EQ(*backend->submit(spec(5)), SubmitOutcome::Created);
+  ASSERT_EQ(backend->submit(spec(5))->outcome, SubmitOutcome::Created);
   EXPECT_EQ(wait_for_end(*backend, "t-5"), "Completed");
 
   const std::string environment = read_file(root_ / "outputs" / "env-5.txt");
@@ -150,7 +163,7 @@ TEST_F(LocalBackendTest, TellsAFirstAttemptItsNumberOnce) {
 
 TEST_F(LocalBackendTest, RunsTheJobWithItsEnvironmentAndTheHostPaths) {
   auto backend = open(options());
-  ASSERT_EQ(*backend->submit(spec(5, {}, 2)), SubmitOutcome::Created);
+  ASSERT_EQ(backend->submit(spec(5, {}, 2))->outcome, SubmitOutcome::Created);
   EXPECT_EQ(wait_for_end(*backend, "t-5"), "Completed");
 
   const std::string environment = read_file(root_ / "outputs" / "env-5.txt");
@@ -176,21 +189,21 @@ TEST_F(LocalBackendTest, ListsRunningThenCompletedOrFailedWithTheExitCode) {
   auto backend = open(options());
   ASSERT_TRUE(backend->submit(spec(2, {{"JOB_SLEEP", "0.3"}})).ok());
   ASSERT_TRUE(backend->submit(spec(3, {{"JOB_EXIT", "2"}})).ok());
-  EXPECT_THAT(*backend->list_workloads(), ::testing::Contains(Workload{"t-2", "Running"}));
+  EXPECT_THAT(*backend->list_workloads(), ::testing::Contains(listed("t-2", "Running")));
 
   EXPECT_EQ(wait_for_end(*backend, "t-3"), "Failed");
   EXPECT_EQ(wait_for_end(*backend, "t-2"), "Completed");
   EXPECT_THAT(*backend->list_workloads(),
-              UnorderedElementsAre(Workload{"t-2", "Completed"}, Workload{"t-3", "Failed"}));
+              UnorderedElementsAre(listed("t-2", "Completed"), listed("t-3", "Failed")));
 
-  const auto evidence = backend->failure_evidence("t-3");
+  const auto evidence = backend->failure_evidence(named("t-3"));
   ASSERT_TRUE(evidence.ok());
   EXPECT_EQ(evidence->exit_code, 2);
   EXPECT_FALSE(evidence->timed_out);
   ASSERT_TRUE(evidence->log.has_value());
   EXPECT_THAT(*evidence->log, HasSubstr("hello from trait 3"));
 
-  const auto unknown = backend->failure_evidence("t-99");
+  const auto unknown = backend->failure_evidence(named("t-99"));
   ASSERT_TRUE(unknown.ok());
   EXPECT_FALSE(unknown->exit_code.has_value());
   EXPECT_FALSE(unknown->log.has_value());
@@ -198,10 +211,10 @@ TEST_F(LocalBackendTest, ListsRunningThenCompletedOrFailedWithTheExitCode) {
 
 TEST_F(LocalBackendTest, ASecondSubmissionOfAJobIsAlreadyExists) {
   auto backend = open(options());
-  ASSERT_EQ(*backend->submit(spec(4)), SubmitOutcome::Created);
-  EXPECT_EQ(*backend->submit(spec(4)), SubmitOutcome::AlreadyExists);
+  ASSERT_EQ(backend->submit(spec(4))->outcome, SubmitOutcome::Created);
+  EXPECT_EQ(backend->submit(spec(4))->outcome, SubmitOutcome::AlreadyExists);
   EXPECT_EQ(wait_for_end(*backend, "t-4"), "Completed");
-  EXPECT_EQ(*backend->submit(spec(4, {}, 2)), SubmitOutcome::AlreadyExists);
+  EXPECT_EQ(backend->submit(spec(4, {}, 2))->outcome, SubmitOutcome::AlreadyExists);
 }
 
 TEST_F(LocalBackendTest, RemoveStopsARunningJobAndKeepsItsLog) {
@@ -213,18 +226,18 @@ TEST_F(LocalBackendTest, RemoveStopsARunningJobAndKeepsItsLog) {
     std::this_thread::sleep_for(Duration{10});
   }
 
-  EXPECT_EQ(*backend->remove("t-6"), DeleteOutcome::Deleted);
+  EXPECT_EQ(*backend->remove(named("t-6")), DeleteOutcome::Deleted);
   EXPECT_TRUE(process_gone(pid));
   EXPECT_TRUE(group_gone_soon(pid));
   EXPECT_TRUE(backend->list_workloads()->empty());
   EXPECT_FALSE(fs::exists(log));
   EXPECT_THAT(read_file(backend->log_dir() / "t-6.attempt-1.log"), HasSubstr("hello from trait 6"));
-  EXPECT_EQ(*backend->remove("t-6"), DeleteOutcome::NotFound);
+  EXPECT_EQ(*backend->remove(named("t-6")), DeleteOutcome::NotFound);
 
   // A resubmission starts afresh, and the next kept log does not overwrite the first.
-  ASSERT_EQ(*backend->submit(spec(6)), SubmitOutcome::Created);
+  ASSERT_EQ(backend->submit(spec(6))->outcome, SubmitOutcome::Created);
   EXPECT_EQ(wait_for_end(*backend, "t-6"), "Completed");
-  EXPECT_EQ(*backend->remove("t-6"), DeleteOutcome::Deleted);
+  EXPECT_EQ(*backend->remove(named("t-6")), DeleteOutcome::Deleted);
   EXPECT_TRUE(fs::exists(backend->log_dir() / "t-6.attempt-1.log"));
   EXPECT_TRUE(fs::exists(backend->log_dir() / "t-6.attempt-1-2.log"));
 }
@@ -235,12 +248,12 @@ TEST_F(LocalBackendTest, AJobPastItsTimeoutIsStoppedAndFlagged) {
   auto backend = open(with_timeout);
   ASSERT_TRUE(backend->submit(spec(7, {{"JOB_SLEEP", "30"}})).ok());
   const pid_t pid = pid_of(*backend, "t-7");
-  EXPECT_THAT(*backend->list_workloads(), UnorderedElementsAre(Workload{"t-7", "Running"}));
+  EXPECT_THAT(*backend->list_workloads(), UnorderedElementsAre(listed("t-7", "Running")));
 
   clock_.advance(Duration{60'000});
-  EXPECT_THAT(*backend->list_workloads(), UnorderedElementsAre(Workload{"t-7", "Failed"}));
+  EXPECT_THAT(*backend->list_workloads(), UnorderedElementsAre(listed("t-7", "Failed")));
   EXPECT_TRUE(process_gone(pid));
-  const auto evidence = backend->failure_evidence("t-7");
+  const auto evidence = backend->failure_evidence(named("t-7"));
   EXPECT_TRUE(evidence->timed_out);
   EXPECT_EQ(evidence->exit_code, 128 + SIGTERM);
   EXPECT_EQ(backend->jobs()->front().end, JobEnd::TimedOut);
@@ -262,7 +275,7 @@ TEST_F(LocalBackendTest, StopAllLeavesNoProcessAndForgetsTheUnfinishedJobs) {
     EXPECT_TRUE(process_gone(pid)) << pid;
     EXPECT_TRUE(group_gone_soon(pid)) << pid;
   }
-  EXPECT_THAT(*backend->list_workloads(), UnorderedElementsAre(Workload{"t-2", "Completed"}));
+  EXPECT_THAT(*backend->list_workloads(), UnorderedElementsAre(listed("t-2", "Completed")));
   EXPECT_TRUE(fs::exists(backend->log_dir() / "t-3.attempt-1.interrupted.log"));
   EXPECT_TRUE(fs::exists(backend->log_dir() / "t-4.attempt-1.interrupted.log"));
   EXPECT_TRUE(fs::exists(backend->log_dir() / "t-2.log"));
@@ -289,15 +302,15 @@ TEST_F(LocalBackendTest, AnotherBackendSeesTheRecordedJobs) {
   auto reader = LocalBackend::open_read_only(options(), clock_);
   ASSERT_TRUE(reader.ok());
   EXPECT_THAT(*(*reader)->list_workloads(),
-              UnorderedElementsAre(Workload{"t-2", "Completed"}, Workload{"t-3", "Failed"}));
-  EXPECT_EQ((*reader)->failure_evidence("t-3")->exit_code, 2);
-  EXPECT_EQ((*reader)->remove("t-3").error().kind, ErrorKind::Usage);
+              UnorderedElementsAre(listed("t-2", "Completed"), listed("t-3", "Failed")));
+  EXPECT_EQ((*reader)->failure_evidence(named("t-3"))->exit_code, 2);
+  EXPECT_EQ((*reader)->remove(named("t-3")).error().kind, ErrorKind::Usage);
 
   backend.reset();
   auto next = open(options());
   EXPECT_THAT(*next->list_workloads(),
-              UnorderedElementsAre(Workload{"t-2", "Completed"}, Workload{"t-3", "Failed"}));
-  const auto evidence = next->failure_evidence("t-3");
+              UnorderedElementsAre(listed("t-2", "Completed"), listed("t-3", "Failed")));
+  const auto evidence = next->failure_evidence(named("t-3"));
   EXPECT_EQ(evidence->exit_code, 2);
   EXPECT_THAT(evidence->log.value_or(""), HasSubstr("hello from trait 3"));
 }
@@ -326,24 +339,63 @@ TEST_F(LocalBackendTest, JobsLeftRunningByADeadTraitctlAreInterrupted) {
     }
     std::this_thread::sleep_for(Duration{20});
   }
-  EXPECT_EQ(read.at(0).status(), "Failed");
+  EXPECT_EQ(read.at(0).status(), "Interrupted");
+  EXPECT_EQ(read.at(0).state(), JobState::Stopped);
   EXPECT_EQ(read.at(0).end, JobEnd::Interrupted);
   EXPECT_EQ(read.at(1).status(), "Running");
   const pid_t orphan = read.at(1).pid;
 
-  // The next owner stops it, since nobody can learn how it ends.
+  // The next owner stops it, since nobody can learn how it ends, and forgets
+  // both so that this run starts them afresh; their logs are kept.
   auto backend = open(options());
-  EXPECT_THAT(*backend->list_workloads(),
-              UnorderedElementsAre(Workload{"t-2", "Failed"}, Workload{"t-3", "Failed"}));
+  EXPECT_TRUE(backend->list_workloads()->empty());
   EXPECT_TRUE(group_gone_soon(orphan));
-  EXPECT_FALSE(backend->failure_evidence("t-3")->exit_code.has_value());
+  EXPECT_TRUE(fs::exists(backend->log_dir() / "t-3.attempt-1.interrupted.log"));
+  EXPECT_TRUE(load_recorded_state(options().state_dir, "lab")->empty());
+}
+
+TEST_F(LocalBackendTest, WaitingWakesTheMomentAJobEnds) {
+  auto backend = open(options());
+  ASSERT_TRUE(backend->submit(spec(2, {{"JOB_SLEEP", "0.2"}})).ok());
+  ASSERT_TRUE(backend->submit(spec(3, {{"JOB_SLEEP", "30"}})).ok());
+  CancelToken cancel;
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(backend->wait_for_change(clock_, Duration{10'000}, cancel));
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, Duration{150});
+  EXPECT_LT(waited, Duration{2'000}) << "slept the whole timeout";
+  EXPECT_EQ(wait_for_end(*backend, "t-2"), "Completed");
+}
+
+TEST_F(LocalBackendTest, WaitingEndsAtAJobsTimeout) {
+  auto with_timeout = options();
+  with_timeout.job_timeout = Duration{300};
+  auto backend = open(with_timeout);
+  ASSERT_TRUE(backend->submit(spec(2, {{"JOB_SLEEP", "30"}})).ok());
+  CancelToken cancel;
+  clock_.advance(Duration{300});
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(backend->wait_for_change(clock_, Duration{10'000}, cancel));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, Duration{1'000});
+}
+
+TEST_F(LocalBackendTest, ADeathBySignalIsEvidence) {
+  auto backend = open(options());
+  ASSERT_TRUE(backend->submit(spec(2, {{"JOB_SLEEP", "30"}})).ok());
+  ::kill(pid_of(*backend, "t-2"), SIGKILL);
+  EXPECT_EQ(wait_for_end(*backend, "t-2"), "Failed");
+  const auto evidence = backend->failure_evidence(named("t-2"));
+  EXPECT_EQ(evidence->signal, SIGKILL);
+  EXPECT_EQ(evidence->exit_code, 128 + SIGKILL);
+  EXPECT_FALSE(evidence->timed_out);
 }
 
 TEST_F(LocalBackendTest, SubmissionsFromManyThreadsAreAllRecorded) {
   auto backend = open(options());
   std::vector<std::jthread> threads;
   for (int trait = 2; trait < 12; ++trait) {
-    threads.emplace_back([&, trait] { EXPECT_EQ(*backend->submit(spec(trait)), SubmitOutcome::Created); });
+    threads.emplace_back(
+        [&, trait] { EXPECT_EQ(backend->submit(spec(trait))->outcome, SubmitOutcome::Created); });
   }
   threads.clear();
   EXPECT_EQ(backend->list_workloads()->size(), 10U);

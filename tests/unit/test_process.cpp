@@ -108,6 +108,56 @@ TEST(RunProcess, DeadlineKillsAChildThatIgnoresSigterm) {
   EXPECT_LT(elapsed, Duration{3'000});
 }
 
+TEST(RunProcess, AStopRequestCutsAHungCallShort) {
+  CancelToken cancel;
+  ProcessOptions options = with_timeout(Duration{60'000}, Duration{300});
+  options.cancel = &cancel;
+  std::jthread stopper([&cancel] {
+    std::this_thread::sleep_for(Duration{200});
+    cancel.request_stop();
+  });
+  const auto start = SteadyClock::now();
+  const auto output = sh("trap '' TERM; sleep 30", options);
+  const auto elapsed = since(start);
+  ASSERT_TRUE(output.ok()) << output.error().message;
+  EXPECT_TRUE(output->interrupted);
+  EXPECT_FALSE(output->timed_out);
+  EXPECT_FALSE(output->succeeded());
+  EXPECT_EQ(output->term_signal, SIGKILL) << "it ignored SIGTERM";
+  EXPECT_GE(elapsed, Duration{500});
+  EXPECT_LT(elapsed, Duration{3'000}) << "waited for the 60 s deadline";
+}
+
+TEST(RunProcess, AStopRequestBeforeTheCallStillRunsNothingForLong) {
+  CancelToken cancel;
+  cancel.request_stop();
+  ProcessOptions options = with_timeout(Duration{60'000}, Duration{100});
+  options.cancel = &cancel;
+  const auto start = SteadyClock::now();
+  const auto output = run_process({"sleep", "30"}, options);
+  ASSERT_TRUE(output.ok()) << output.error().message;
+  EXPECT_TRUE(output->interrupted);
+  EXPECT_LT(since(start), Duration{2'000});
+}
+
+TEST(StopProcessGroup, EndsAGroupThatIgnoresSigterm) {
+  auto child = ChildProcess::spawn({"/bin/sh", "-c", "trap '' TERM; sleep 30 & sleep 30; wait"}, {},
+                                   std::filesystem::temp_directory_path() / "traitctl-stop-group.log");
+  ASSERT_TRUE(child.ok()) << child.error().message;
+  std::this_thread::sleep_for(Duration{100});
+  const pid_t group = child->pid();
+  const auto start = SteadyClock::now();
+  EXPECT_FALSE(stop_process_group(group, Duration{200}, [] { return false; })) << "never gone by our test";
+  EXPECT_LT(since(start), Duration{3'000});
+  EXPECT_TRUE(child->poll().has_value()) << "the leader outlived SIGKILL";
+  // The orphaned sleep is reaped by init a moment after SIGKILL.
+  for (int tries = 0; tries < 100 && ::kill(-group, 0) == 0; ++tries) {
+    std::this_thread::sleep_for(Duration{10});
+  }
+  EXPECT_NE(::kill(-group, 0), 0) << "someone in the group is still alive";
+  std::filesystem::remove(std::filesystem::temp_directory_path() / "traitctl-stop-group.log");
+}
+
 TEST(RunProcess, DeadlineAppliesAfterTheChildClosesItsPipes) {
   const auto start = SteadyClock::now();
   const auto output = sh("exec >&- 2>&-; sleep 30", with_timeout(Duration{200}, Duration{200}));

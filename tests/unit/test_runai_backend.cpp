@@ -127,12 +127,5 @@ TEST(DetectListPaging, ReadsTheFlagsFromHelp) {
   EXPECT_EQ(detect_list_paging("Flags:\n  -h, --help\n  -p, --project string\n"), ListPaging::None);
 }
 
-TEST(ExitCodeFromDescribe, FindsANestedContainerExitCode) {
-  EXPECT_EQ(
-      exit_code_from_describe(R"({"name":"x-5","pods":[{"containers":[{"name":"main","exitCode":2}]}]})"), 2);
-  EXPECT_EQ(exit_code_from_describe(R"({"name":"x-5","phase":"Failed"})"), std::nullopt);
-  EXPECT_EQ(exit_code_from_describe("not json"), std::nullopt);
-}
-
 }  // namespace
 }  // namespace traitctl

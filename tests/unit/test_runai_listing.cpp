@@ -18,7 +18,9 @@ using ::testing::HasSubstr;
 
 std::string fixture(const std::string& name) { return fixture_file("runai/" + name); }
 
-Workload w(const std::string& name, const std::string& status) { return Workload{name, status}; }
+Workload w(const std::string& name, const std::string& status) {
+  return Workload{name, runai_job_state(status), status, "", ""};
+}
 
 ListingPage parsed(const Result<ListingPage>& result) {
   EXPECT_TRUE(result.ok()) << result.error().message;
@@ -325,6 +327,40 @@ TEST(ParseListing, ChoosesJsonOrTableByTheFirstCharacter) {
   EXPECT_TRUE(parsed(parse_listing(fixture("list_empty.txt"))).workloads.empty());
   EXPECT_TRUE(parsed(parse_listing("")).workloads.empty());
   EXPECT_FALSE(parse_listing(fixture("garbage_html.html")).ok());
+}
+
+TEST(RunaiJobState, MapsEveryDocumentedWord) {
+  const std::vector<std::pair<const char*, JobState>> words{
+      {"Completed", JobState::Succeeded},
+      {"Succeeded", JobState::Succeeded},
+      {"Failed", JobState::Failed},
+      {"TimedOut", JobState::Failed},
+      {"Preempted", JobState::Failed},
+      {"Deleted", JobState::Failed},
+      {"Stopped", JobState::Stopped},
+      {"Pending", JobState::Pending},
+      {"Creating", JobState::Pending},
+      {"Initializing", JobState::Pending},
+      {"ContainerCreating", JobState::Pending},
+      {"PodInitializing", JobState::Pending},
+      {"Init:0/1", JobState::Pending},
+      {"init:Error", JobState::Pending},
+      {"Running", JobState::Running},
+      {"RUNNING", JobState::Running},
+      {"Deleting", JobState::Deleting},
+      {"Terminating", JobState::Deleting},
+      {"Stopping", JobState::OtherActive},
+      {"Degraded", JobState::OtherActive},
+      {"CrashLoopBackOff", JobState::OtherActive},
+      {"Unknown", JobState::Unknown},
+  };
+  for (const auto& [word, state] : words) {
+    EXPECT_EQ(runai_job_state(word), state) << word;
+    EXPECT_TRUE(is_known_runai_status(word)) << word;
+  }
+  EXPECT_EQ(runai_job_state("Throttled"), JobState::Unknown);
+  EXPECT_FALSE(is_known_runai_status("Throttled"));
+  EXPECT_TRUE(holds_slot(runai_job_state("Throttled"))) << "a word never seen holds its slot";
 }
 
 }  // namespace

@@ -42,6 +42,14 @@ TEST(VariableSource, EnvironmentBeatsEnvFileAndEmptyCountsAsUnset) {
   EXPECT_EQ(variables.get("E"), std::nullopt);
   EXPECT_EQ(variables.origin("E"), ValueOrigin::Default);
   EXPECT_EQ(variables.get("F"), std::nullopt);
+
+  // For the settings where empty means off, set-but-empty is a value.
+  EXPECT_EQ(variables.get_even_if_empty("A"), "env");
+  EXPECT_EQ(variables.get_even_if_empty("C"), "env");
+  EXPECT_EQ(variables.get_even_if_empty("D"), "");  // the environment's "" beats the file
+  EXPECT_EQ(variables.get_even_if_empty("E"), "");
+  EXPECT_EQ(VariableSource({{"G", ""}}, fake_environment({})).get_even_if_empty("G"), "");
+  EXPECT_EQ(variables.get_even_if_empty("F"), std::nullopt);
 }
 
 TEST(ProcessEnvironment, ReadsTheRealEnvironment) {
@@ -73,6 +81,9 @@ TEST(ResolveSettings, DefaultsAreTheScriptsDefaults) {
   EXPECT_EQ(settings->gapit.model, "MLM");
   EXPECT_EQ(settings->gapit.snp_fdr, "");
   EXPECT_EQ(settings->gapit.kinship_algorithm, "Zhang");
+  EXPECT_EQ(settings->expected_output, "trait_{trait:03}_*/GAPIT.Association.Filter_GWAS_results.csv");
+  EXPECT_TRUE(settings->memory_ladder.empty());
+  EXPECT_TRUE(settings->cpu_ladder.empty());
 }
 
 TEST(ResolveSettings, ReadsEveryVariable) {
@@ -226,6 +237,44 @@ TEST(ResolveSettings, NumbersMustParseAndTheErrorNamesVariableValueAndOrigin) {
   auto hostile = resolve({{"END_TRAIT", "\x1b[2J"}});
   ASSERT_FALSE(hostile.ok());
   EXPECT_THAT(hostile.error().message, HasSubstr("END_TRAIT='\\x1b[2J'"));
+}
+
+TEST(ResolveSettings, ExpectedOutputCanBeSetOrTurnedOff) {
+  auto set = resolve({{"EXPECTED_OUTPUT", "trait_{trait}/done.csv"}});
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  EXPECT_EQ(set->expected_output, "trait_{trait}/done.csv");
+  auto off_in_file = resolve({{"EXPECTED_OUTPUT", ""}});
+  ASSERT_TRUE(off_in_file.ok()) << off_in_file.error().message;
+  EXPECT_EQ(off_in_file->expected_output, "");
+  auto off_in_environment = resolve({{"EXPECTED_OUTPUT", "x_{trait}"}}, {{"EXPECTED_OUTPUT", ""}});
+  ASSERT_TRUE(off_in_environment.ok()) << off_in_environment.error().message;
+  EXPECT_EQ(off_in_environment->expected_output, "");
+}
+
+TEST(ResolveSettings, ABadExpectedOutputNamesTheSettingAndTheFix) {
+  auto bad = resolve({{"EXPECTED_OUTPUT", "trait_{trait:3}/x.csv"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind, ErrorKind::Config);
+  EXPECT_THAT(bad.error().message, HasSubstr("EXPECTED_OUTPUT: the output pattern 'trait_{trait:3}/x.csv'"));
+  EXPECT_THAT(bad.error().message, HasSubstr("{trait:03}"));
+}
+
+TEST(ResolveSettings, LaddersAreParsedSmallestFirst) {
+  auto settings = resolve({{"MEMORY_LADDER", "64G, 96G,160G"}}, {{"CPU_LADDER", "12,16,24"}});
+  ASSERT_TRUE(settings.ok()) << settings.error().message;
+  EXPECT_EQ(settings->memory_ladder, (std::vector<std::string>{"64G", "96G", "160G"}));
+  EXPECT_EQ(settings->cpu_ladder, (std::vector<std::string>{"12", "16", "24"}));
+
+  auto shrinking = resolve({{"MEMORY_LADDER", "64G,32G"}});
+  ASSERT_FALSE(shrinking.ok());
+  EXPECT_EQ(shrinking.error().kind, ErrorKind::Config);
+  EXPECT_THAT(shrinking.error().message, HasSubstr("MEMORY_LADDER '64G,32G'"));
+  EXPECT_THAT(shrinking.error().message, HasSubstr("(from .env); fix or unset it"));
+
+  auto bad_cpu = resolve({}, {{"CPU_LADDER", "12,lots"}});
+  ASSERT_FALSE(bad_cpu.ok());
+  EXPECT_THAT(bad_cpu.error().message, HasSubstr("CPU_LADDER tier 2 'lots'"));
+  EXPECT_THAT(bad_cpu.error().message, HasSubstr("(from the environment)"));
 }
 
 TEST(ResolveSettings, RangesAreLeftToValidation) {

@@ -1,21 +1,18 @@
 // The Backend for people without a cluster: each trait's job is a local
 // process (its own process group, output in a log file) instead of a Run:ai
-// workload. The record of the batch's jobs is authoritative, so listings are
-// complete; it is kept in `<state_dir>/local/<project>/jobs.json`, rewritten
-// atomically after every change, so that other traitctl processes can read
-// the batch while it runs.
+// workload. The record of the batch's jobs (adapters/local_record.hpp) is
+// authoritative, so listings are complete; the loop is woken the moment a
+// job ends.
 #pragma once
-
-#include <sys/types.h>
 
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "traitctl/adapters/local_record.hpp"
 #include "traitctl/adapters/process.hpp"
 #include "traitctl/core/backend.hpp"
 #include "traitctl/core/clock.hpp"
@@ -34,48 +31,12 @@ struct LocalOptions {
   Duration kill_grace{2'000};
 };
 
-// How a recorded job ended.
-enum class JobEnd {
-  Exited,       // on its own; exit_code says how (128 + signal when killed by one)
-  TimedOut,     // ran past job_timeout and was terminated
-  Interrupted,  // the traitctl that started it died; its exit code is unknown
-};
-
-struct LocalJob {
-  std::string name;
-  int trait = 0;
-  int attempt = 1;
-  pid_t pid = -1;
-  // The kernel's start time of `pid` (Linux /proc), so that a recycled pid is
-  // never mistaken for the job; empty where unavailable.
-  std::string pid_start;
-  TimePoint started_at;
-  std::optional<TimePoint> finished_at;
-  std::optional<int> exit_code;
-  std::optional<JobEnd> end;  // nullopt while the job runs
-
-  // "Running", "Completed" (exited 0) or "Failed".
-  [[nodiscard]] std::string status() const;
-};
-
-// The batch's jobs as recorded in the state file, for commands that only read
-// (`status`, `cleanup --dry-run`). Jobs left Running by a traitctl that is no
-// longer alive are reported Failed/Interrupted when their process is gone.
-// An empty list when the batch has no state file yet.
-[[nodiscard]] Result<std::vector<LocalJob>> load_recorded_state(const std::filesystem::path& state_dir,
-                                                                const std::string& project);
-
-// Where the record of the project's local batch lives under `state_dir`.
-[[nodiscard]] std::filesystem::path local_record_dir(const std::filesystem::path& state_dir,
-                                                     const std::string& project);
-// Whether a traitctl has recorded a local batch of the project there.
-[[nodiscard]] bool has_local_record(const std::filesystem::path& state_dir, const std::string& project);
-
 class LocalBackend final : public Backend {
  public:
   // Owns the batch: runs jobs and rewrites the record. Holds a lock on the
   // batch for its lifetime (Locked error while another traitctl owns it).
-  // Jobs a dead traitctl left running are stopped and recorded Failed/Interrupted.
+  // Jobs a dead traitctl left running are stopped and forgotten, so that
+  // this run starts them afresh (their logs are kept as interrupted).
   [[nodiscard]] static Result<std::unique_ptr<LocalBackend>> open(LocalOptions options, Clock& clock);
   // Reads the record afresh on every call and never changes it: submit and
   // remove fail. For commands that look at a batch another traitctl may own.
@@ -91,13 +52,15 @@ class LocalBackend final : public Backend {
 
   // Polls every child; ends those past job_timeout.
   Result<std::vector<Workload>> list_workloads() override;
-  Result<SubmitOutcome> submit(const JobSpec& spec) override;
+  Result<SubmitReceipt> submit(const JobSpec& spec) override;
   // Terminates a running job and forgets it; its log is kept as
   // `<job>.attempt-<n>.log` so that a resubmission starts a fresh one.
-  Result<DeleteOutcome> remove(const std::string& name) override;
-  // The recorded exit code, the log, and whether the job timed out. Empty for
-  // an unknown job, as the runai backend's is.
-  Result<FailureEvidence> failure_evidence(const std::string& name) override;
+  Result<DeleteOutcome> remove(const Workload& job) override;
+  // The recorded exit code and signal, the log, and whether the job timed
+  // out. Empty for an unknown job, as the runai backend's is.
+  Result<FailureEvidence> failure_evidence(const Workload& job) override;
+  // Returns the moment a job ends, or a job reaches its timeout.
+  bool wait_for_change(Clock& clock, Duration timeout, const CancelToken& cancel) override;
 
   // Terminates every running job (SIGTERM to its group, `grace`, SIGKILL) at
   // once and forgets it, so that the next run starts it afresh; its log is
@@ -117,6 +80,8 @@ class LocalBackend final : public Backend {
   Result<void> persist();
   // Brings jobs_ up to date: reread (read-only) or poll the children and save.
   Result<void> sync();
+  // Forgets a job of the record, keeping its log under `tag`.
+  void forget(std::vector<LocalJob>::iterator job, std::string_view tag);
 
   LocalOptions options_;
   Clock& clock_;

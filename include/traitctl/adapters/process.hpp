@@ -5,12 +5,15 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "traitctl/core/cancel.hpp"
 #include "traitctl/core/clock.hpp"
 #include "traitctl/core/result.hpp"
 
@@ -26,21 +29,51 @@ struct ProcessOptions {
   bool inherit_environment = true;
   // Set in the child's environment on top of the inherited one.
   EnvironmentOverrides environment;
+  // Once set, the call is cut short the way a deadline cuts it (SIGTERM,
+  // kill_grace, SIGKILL): Ctrl-C never waits for a hung call.
+  const CancelToken* cancel = nullptr;
 };
 
 struct ProcessOutput {
   int exit_code = -1;   // meaningful when the child exited on its own
   int term_signal = 0;  // the signal that ended it, 0 when it exited
   bool timed_out = false;
+  bool interrupted = false;  // stopped because `cancel` was set
   std::string out;
   std::string err;
-  [[nodiscard]] bool succeeded() const { return !timed_out && term_signal == 0 && exit_code == 0; }
+  [[nodiscard]] bool succeeded() const {
+    return !timed_out && !interrupted && term_signal == 0 && exit_code == 0;
+  }
 };
 
-// Runs argv (argv[0] looked up on PATH when it has no '/') to completion or
-// its deadline. Errors: NotFound when the executable does not exist, Process
-// when it cannot be started. A timeout is reported in ProcessOutput, with
-// whatever the child printed, not as an error.
+// The one way traitctl stops a process group: SIGTERM to the group, then
+// SIGKILL once `grace` has passed. Driven step by step (start, then advance
+// as time passes) so that a caller can keep draining the child's pipes.
+class StopSequence {
+ public:
+  StopSequence(pid_t group, Duration grace);
+  void start(std::chrono::steady_clock::time_point now);
+  void advance(std::chrono::steady_clock::time_point now);
+  [[nodiscard]] bool started() const { return kill_at_.has_value(); }
+  [[nodiscard]] bool killed() const { return killed_; }
+  // When advance() next has something to do.
+  [[nodiscard]] std::chrono::steady_clock::time_point next_step() const;
+
+ private:
+  pid_t group_;
+  Duration grace_;
+  std::optional<std::chrono::steady_clock::time_point> kill_at_;
+  bool killed_ = false;
+};
+
+// StopSequence run to its end, blocking: returns once `is_gone` says so, true
+// when that happened, false when the group outlived SIGKILL by a second.
+bool stop_process_group(pid_t group, Duration grace, const std::function<bool()>& is_gone);
+
+// Runs argv (argv[0] looked up on PATH when it has no '/') to completion, its
+// deadline or a stop request. Errors: NotFound when the executable does not
+// exist, Process when it cannot be started. A timeout or an interruption is
+// reported in ProcessOutput, with whatever the child printed, not as an error.
 [[nodiscard]] Result<ProcessOutput> run_process(const std::vector<std::string>& argv,
                                                 const ProcessOptions& options);
 
@@ -61,14 +94,24 @@ class ChildProcess {
   // Non-blocking: the exit code once the child has ended (128 + signal when a
   // signal ended it), nullopt while it runs.
   [[nodiscard]] std::optional<int> poll();
+  // The signal that ended the child, once poll() has seen it end; 0 when it exited.
+  [[nodiscard]] int term_signal() const { return term_signal_; }
   // SIGTERM to the group, `grace` to exit, then SIGKILL; reaps. Returns the
   // exit code as poll() would.
   int terminate(Duration grace);
 
+  // Blocks until one of `children` ends, `timeout` passes or `cancel` is set;
+  // true when a child ended. Woken by the kernel (pidfd) where it can.
+  static bool wait_for_any(const std::vector<ChildProcess*>& children, Duration timeout,
+                           const CancelToken& cancel);
+
  private:
-  explicit ChildProcess(pid_t pid) : pid_(pid) {}
+  explicit ChildProcess(pid_t pid);
+  void close_pidfd();
   pid_t pid_ = -1;
+  int pidfd_ = -1;  // -1 where the kernel has no pidfd_open
   std::optional<int> exit_code_;
+  int term_signal_ = 0;
 };
 
 }  // namespace traitctl

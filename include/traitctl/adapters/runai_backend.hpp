@@ -17,6 +17,8 @@ struct RunaiOptions {
   std::string project;
   std::string workload_kind = "workspace";
   Duration call_timeout{120'000};
+  // Set by Ctrl-C: a call in flight is stopped (SIGTERM, then SIGKILL).
+  const CancelToken* cancel = nullptr;
 };
 
 // How the CLI lets a listing be complete, read from `list --help` once.
@@ -39,21 +41,21 @@ class RunaiBackend final : public Backend {
   explicit RunaiBackend(RunaiOptions options);
 
   Result<std::vector<Workload>> list_workloads() override;
-  Result<SubmitOutcome> submit(const JobSpec& spec) override;
-  Result<DeleteOutcome> remove(const std::string& name) override;
-  Result<FailureEvidence> failure_evidence(const std::string& name) override;
+  Result<SubmitReceipt> submit(const JobSpec& spec) override;
+  Result<DeleteOutcome> remove(const Workload& job) override;
+  Result<FailureEvidence> failure_evidence(const Workload& job) override;
 
  private:
   Result<ProcessOutput> call(const std::vector<std::string>& argv) const;
   Result<ListPaging> list_paging();
+  // One pass over the --limit/--offset pages, or an error when two pages did
+  // not join (rows shifted by more than the overlap between the calls).
+  Result<std::vector<Workload>> list_offset_pages(bool& joined);
+  Result<std::vector<Workload>> list_token_pages(ListPaging paging);
 
   RunaiOptions options_;
   std::mutex paging_mutex_;
   std::optional<ListPaging> paging_;
 };
-
-// The container exit code in `describe -o json` output, where it is revealed
-// (any "exitCode"/"exit_code" integer; the last one found wins).
-[[nodiscard]] std::optional<int> exit_code_from_describe(std::string_view describe_json);
 
 }  // namespace traitctl

@@ -27,6 +27,13 @@ struct ListingPage {
 // name from "name", status from "status" or "phase".
 [[nodiscard]] Result<ListingPage> parse_listing_json(std::string_view text);
 
+// The core's state for a Run:ai status word (v2 phases, v1 pod and job
+// states; case-insensitive). Words it has never seen are Unknown, which holds
+// a slot.
+[[nodiscard]] JobState runai_job_state(std::string_view word);
+// Whether the word is one of those FORMATS.md lists, for verbose logs.
+[[nodiscard]] bool is_known_runai_status(std::string_view word);
+
 // JSON when the first non-blank character is '[' or '{', else a table.
 [[nodiscard]] Result<ListingPage> parse_listing(std::string_view text);
 

@@ -8,6 +8,7 @@
 
 #include "traitctl/cli/common.hpp"
 #include "traitctl/core/backend.hpp"
+#include "traitctl/core/cancel.hpp"
 #include "traitctl/core/clock.hpp"
 
 namespace traitctl {
@@ -36,9 +37,20 @@ void add_local_job_options(CLI::App& command, BackendOptions& options);
 // The runai CLI, or the local executor of `context.state_dir`. Errors: Usage
 // for a bad --job-timeout or a missing job command; NotFound when Inspect or
 // Delete finds no recorded local batch; Locked while another traitctl runs it.
-// The local backend keeps a reference to `clock`.
+// The local backend keeps a reference to `clock`; calls in flight stop once
+// `cancel` is set.
 [[nodiscard]] Result<std::unique_ptr<Backend>> open_backend(const BackendOptions& options,
                                                             const BatchContext& context, BackendAccess access,
-                                                            Clock& clock);
+                                                            Clock& clock, const CancelToken& cancel);
+
+// The command a trait's job becomes on this backend, for the dry-run plan:
+// the runai submit argv, or the local job's argv.
+[[nodiscard]] std::vector<std::string> submission_preview(const BackendOptions& options,
+                                                          const BatchContext& context, const JobSpec& spec);
+
+// How soon the loop looks again while a step waits for a listing to confirm
+// it: at once for local processes (their record is the truth), a moment for
+// a remote CLI whose listings lag.
+[[nodiscard]] Duration confirm_interval(const BackendOptions& options, Duration poll_interval);
 
 }  // namespace traitctl

@@ -41,12 +41,15 @@ struct BatchOptions {
   std::optional<std::string> runai;
   std::optional<std::string> runai_timeout;
   std::optional<std::string> state_dir;
+  std::optional<std::string> expected_output;  // --expected-output, over EXPECTED_OUTPUT
   bool json = false;
 };
 
 // Binds --prefix, --project, --env-file, --runai, --runai-timeout,
 // --state-dir and --json; --traits when `with_traits`.
 void add_batch_options(CLI::App& command, BatchOptions& options, bool with_traits = true);
+// Binds --expected-output PATTERN, for the commands that judge completion.
+void add_expected_output_option(CLI::App& command, BatchOptions& options);
 
 struct BatchContext {
   BatchSettings settings;

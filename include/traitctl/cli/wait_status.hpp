@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "traitctl/core/submission.hpp"
+#include "traitctl/core/batch_plan.hpp"
 
 namespace traitctl {
 

@@ -8,7 +8,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "traitctl/core/output_pattern.hpp"
 #include "traitctl/core/result.hpp"
 
 namespace traitctl {
@@ -40,6 +42,15 @@ struct BatchSettings {
   std::string memory = "32G";
   std::string data_path_host = "/data";       // DATA_PATH_HOST, else DATA_PATH
   std::string output_path_host = "/outputs";  // OUTPUT_PATH_HOST, else OUTPUT_PATH
+  // EXPECTED_OUTPUT: the glob under OUTPUT_PATH_HOST that proves a trait done
+  // (core/output_pattern.hpp); "" (EXPECTED_OUTPUT= set empty) turns the
+  // check off, leaving exit codes to judge.
+  std::string expected_output{default_expected_output};
+  // MEMORY_LADDER, CPU_LADDER: the requests of later attempts after an
+  // out-of-memory failure, smallest first (parse_memory_ladder,
+  // parse_cpu_ladder); empty when unset.
+  std::vector<std::string> memory_ladder;
+  std::vector<std::string> cpu_ladder;
   GapitSettings gapit;
 };
 
@@ -56,6 +67,9 @@ class VariableSource {
   // The process environment's value, else the .env file's, else nullopt.
   // An empty value counts as unset, as `${VAR:-default}` did in the scripts.
   [[nodiscard]] std::optional<std::string> get(std::string_view name) const;
+  // The same, except that a variable set to "" is "": for the settings
+  // where empty means off, as `${VAR-default}` reads them.
+  [[nodiscard]] std::optional<std::string> get_even_if_empty(std::string_view name) const;
   [[nodiscard]] ValueOrigin origin(std::string_view name) const;
 
  private:
@@ -63,11 +77,16 @@ class VariableSource {
   EnvironmentLookup environment_;
 };
 
+// An EXPECTED_OUTPUT value or --expected-output flag (`what`) that
+// expand_output_pattern accepts; Config error naming `what` and the fix.
+[[nodiscard]] Result<void> check_output_pattern(std::string_view pattern, std::string_view what);
+
 // Reads the real process environment (getenv).
 [[nodiscard]] VariableSource::EnvironmentLookup process_environment();
 
 // Applies the variables over the defaults. Config error naming the variable
-// and its value when a number does not parse (START_TRAIT=abc).
+// and its value when a number does not parse (START_TRAIT=abc), a ladder
+// does not (MEMORY_LADDER=64G,32G) or EXPECTED_OUTPUT has a bad placeholder.
 [[nodiscard]] Result<BatchSettings> resolve_settings(const VariableSource& variables);
 
 }  // namespace traitctl

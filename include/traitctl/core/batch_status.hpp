@@ -11,14 +11,15 @@
 
 #include "traitctl/core/batch.hpp"
 #include "traitctl/core/ledger.hpp"
+#include "traitctl/core/retry_policy.hpp"
 
 namespace traitctl {
 
 enum class TraitState {
   NotSubmitted,  // no job named PREFIX-<trait> is listed
-  Pending,       // Pending, Creating, Initializing, ContainerCreating, Init:...
+  Pending,
   Running,
-  OtherActive,  // any other non-terminal word (Deleting, Stopping, unknown words, ...)
+  OtherActive,  // any other state that holds a slot (deleting, stopping, unknown, ...)
   Completed,
   Failed,
   Stopped,
@@ -51,9 +52,10 @@ struct BatchCounts {
   int permanently_failed = 0;
   int stopped = 0;
   int not_submitted = 0;
-  int retries_used = 0;          // automatic retries over the range
-  int manual_resubmissions = 0;  // over the range
-  int out_of_retries = 0;        // traits the ledger marks out of retries
+  int retries_used = 0;           // automatic retries over the range
+  int manual_resubmissions = 0;   // over the range
+  int out_of_retries = 0;         // traits the ledger marks out of retries
+  int resubmissions_pending = 0;  // traits the ledger has a resubmission under way for
 };
 
 struct BatchStatus {
@@ -64,11 +66,17 @@ struct BatchStatus {
   [[nodiscard]] int done() const { return counts.completed + counts.permanently_failed; }
   // Every trait completed or permanently failed.
   [[nodiscard]] bool finished() const { return done() == total(); }
+  // Nothing of the batch holds a slot and no resubmission is under way:
+  // nothing will change until someone acts (`status --watch` stops here).
+  [[nodiscard]] bool idle() const {
+    return counts.pending + counts.running + counts.other_active + counts.resubmissions_pending == 0;
+  }
 };
 
-// Places each of `traits` using the listing's view of the batch and the ledger.
+// Places each of `traits` using the listing's view of the batch and the
+// ledger; `policy` says which failure classes are retried.
 [[nodiscard]] BatchStatus summarize_batch(const BatchView& view, const std::vector<int>& traits,
-                                          const Ledger& ledger);
+                                          const Ledger& ledger, const RetryPolicy& policy);
 
 // The name `status` shows for a job's class: the failure class for a
 // classified failure, else the status class ("active", "succeeded",

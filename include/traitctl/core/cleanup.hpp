@@ -21,10 +21,16 @@ struct CleanupClasses {
   bool active = false;
 };
 
-// The members of the batch, among `traits`, whose status class was chosen,
-// in trait order. Only exact `<prefix>-<trait>` names are in `view.jobs`.
-[[nodiscard]] std::vector<BatchJob> select_for_cleanup(const BatchView& view, const std::vector<int>& traits,
-                                                       const CleanupClasses& classes);
+struct CleanupTarget {
+  int trait = 0;
+  Workload job;
+};
+
+// The members of the batch, among `traits`, whose state was chosen, in trait
+// order. Only exact `<prefix>-<trait>` names are in `view.jobs`.
+[[nodiscard]] std::vector<CleanupTarget> select_for_cleanup(const BatchView& view,
+                                                            const std::vector<int>& traits,
+                                                            const CleanupClasses& classes);
 
 struct CleanupReport {
   std::vector<std::string> deleted;
@@ -35,10 +41,11 @@ struct CleanupReport {
 };
 
 // Called after each deletion with the job and what the backend answered.
-using DeletionObserver = std::function<void(const BatchJob&, const Result<DeleteOutcome>&)>;
+using DeletionObserver = std::function<void(const CleanupTarget&, const Result<DeleteOutcome>&)>;
 
 // Deletes `jobs` in order; checks `cancel` before each one.
 [[nodiscard]] CleanupReport delete_jobs(Backend& backend, const CancelToken& cancel,
-                                        const std::vector<BatchJob>& jobs, const DeletionObserver& observer);
+                                        const std::vector<CleanupTarget>& jobs,
+                                        const DeletionObserver& observer);
 
 }  // namespace traitctl

@@ -17,6 +17,7 @@ enum class ErrorKind {
   NotFound,     // an executable or file that does not exist
   Process,      // a child process could not be started or failed
   Timeout,      // a call ran past its deadline
+  Transient,    // a call got no answer (network, cluster hiccup): it may have taken effect
   Parse,        // output or a file that could not be understood
   Io,           // reading or writing a file failed
   Locked,       // another traitctl holds the lock

@@ -1,0 +1,17 @@
+// The plan `submit --dry-run` and `run --dry-run` show before anything is
+// submitted: what exists, what would be submitted, the peak at the cap and
+// the exact first command.
+#pragma once
+
+#include "traitctl/cli/backend_choice.hpp"
+#include "traitctl/cli/common.hpp"
+#include "traitctl/core/backend.hpp"
+
+namespace traitctl {
+
+// Lists once and prints the plan on stdout (JSON with `json`). Returns the
+// exit code: 0, or that of a failed listing.
+[[nodiscard]] int print_submission_plan(const BatchContext& context, const BackendOptions& backend_options,
+                                        Backend& backend, int max_concurrent, bool json);
+
+}  // namespace traitctl

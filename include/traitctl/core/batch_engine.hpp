@@ -1,0 +1,68 @@
+// The one batch loop that submit, run, retry and resubmit drive: list, let
+// the plan observe, classify failures, delete what is to be replaced, submit
+// what the gate lets through, save the ledger, and wait until something may
+// have changed. What a command may do is its BatchMode; the rules are the
+// plan's (core/batch_plan.hpp, core/trait_stage.hpp). The loop does no file
+// I/O itself: the ledger is saved through an injected function.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "traitctl/core/backend.hpp"
+#include "traitctl/core/backend_calls.hpp"
+#include "traitctl/core/batch_plan.hpp"
+
+namespace traitctl {
+
+struct BatchRequest {
+  PlanSettings plan;
+  ClassifierPolicy classifier;
+  int parallel_submits = 4;
+  CallRetryPolicy call_retry;
+  // The job of a trait's attempt; the record gives its memory tier.
+  std::function<JobSpec(int trait, int attempt, const TraitRecord& record)> job_for;
+  std::function<Result<void>(const Ledger&)> save_ledger;
+};
+
+class BatchObserver {
+ public:
+  virtual ~BatchObserver() = default;
+  virtual void on_event(const BatchEvent& /*event*/) {}
+  // Once per wait, then once per second of it with next_poll counting down.
+  virtual void on_waiting(const WaitProgress& /*progress*/) {}
+  virtual void on_wait_tick(const WaitProgress& /*progress*/) {}
+};
+
+// What a run did and where every trait ended up. Lists of traits are sorted.
+struct BatchReport {
+  std::vector<int> submitted;  // first jobs this run created
+  std::vector<int> existing;   // first submissions that found the trait's job already there
+  std::vector<int> retried;    // automatic resubmissions, one entry per retry
+  std::vector<int> resubmitted_manually;
+  std::vector<int> would_retry;  // dry run
+  int failed_found = 0;          // failed jobs classified
+  std::map<FailureClass, int> by_class;
+  std::vector<int> completed;  // every completed trait at the end
+  std::vector<int> succeeded_after_retry;
+  std::vector<int> out_of_retries;
+  std::map<int, std::string> not_retryable;  // trait -> the class's reason
+  std::vector<int> stopped;
+  std::vector<int> vanished;
+  std::map<int, std::string> refused;  // resubmit: why a trait was not replaced
+  std::map<int, std::string> submission_failures;
+  std::map<int, std::string> resubmission_failures;
+  std::map<int, TimePoint> deferred;  // eligible at
+  std::vector<int> not_started;       // to submit, never submitted (interrupted, stopped early)
+  int listings = 0;
+  bool interrupted = false;
+  std::optional<Error> fatal;
+};
+
+[[nodiscard]] BatchReport run_batch(Backend& backend, Clock& clock, const CancelToken& cancel,
+                                    const BatchRequest& request, Ledger& ledger, BatchObserver& observer);
+
+}  // namespace traitctl

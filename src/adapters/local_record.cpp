@@ -1,0 +1,234 @@
+#include "traitctl/adapters/local_record.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+#include "traitctl/adapters/state_file.hpp"
+#include "traitctl/core/parse.hpp"
+
+namespace traitctl {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int record_version = 1;
+
+bool have_proc() {
+  static const bool present = fs::exists("/proc/self/stat");
+  return present;
+}
+
+std::int64_t to_unix_ms(TimePoint time) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+}
+
+TimePoint from_unix_ms(std::int64_t milliseconds) {
+  return TimePoint{std::chrono::milliseconds{milliseconds}};
+}
+
+std::string_view to_string(JobEnd end) {
+  switch (end) {
+    case JobEnd::Exited: return "exited";
+    case JobEnd::TimedOut: return "timed_out";
+    case JobEnd::Interrupted: return "interrupted";
+  }
+  return "exited";
+}
+
+JobEnd job_end_from_string(const std::string& word) {
+  for (const JobEnd end : {JobEnd::Exited, JobEnd::TimedOut, JobEnd::Interrupted}) {
+    if (word == to_string(end)) {
+      return end;
+    }
+  }
+  throw std::invalid_argument(fmt::format("unknown end '{}'", printable(word)));
+}
+
+// A running job whose process is gone ended without anyone seeing its exit code.
+void settle_abandoned(std::vector<LocalJob>& jobs) {
+  for (LocalJob& job : jobs) {
+    if (!job.end && !still_running(job.pid, job.pid_start)) {
+      job.end = JobEnd::Interrupted;
+    }
+  }
+}
+
+}  // namespace
+
+void to_json(nlohmann::json& json, const LocalJob& job) {
+  json = {{"name", job.name},
+          {"trait", job.trait},
+          {"attempt", job.attempt},
+          {"pid", job.pid},
+          {"pid_start", job.pid_start},
+          {"status", job.status()},  // for people and jq; derived from the rest on reading
+          {"started_at_ms", to_unix_ms(job.started_at)}};
+  if (job.finished_at) {
+    json["finished_at_ms"] = to_unix_ms(*job.finished_at);
+  }
+  if (job.exit_code) {
+    json["exit_code"] = *job.exit_code;
+  }
+  if (job.term_signal != 0) {
+    json["signal"] = job.term_signal;
+  }
+  if (job.end) {
+    json["end"] = to_string(*job.end);
+  }
+}
+
+void from_json(const nlohmann::json& json, LocalJob& job) {
+  json.at("name").get_to(job.name);
+  json.at("trait").get_to(job.trait);
+  json.at("attempt").get_to(job.attempt);
+  json.at("pid").get_to(job.pid);
+  json.at("pid_start").get_to(job.pid_start);
+  job.started_at = from_unix_ms(json.at("started_at_ms").get<std::int64_t>());
+  if (json.contains("finished_at_ms")) {
+    job.finished_at = from_unix_ms(json.at("finished_at_ms").get<std::int64_t>());
+  }
+  if (json.contains("exit_code")) {
+    job.exit_code = json.at("exit_code").get<int>();
+  }
+  job.term_signal = json.value("signal", 0);
+  if (json.contains("end")) {
+    job.end = job_end_from_string(json.at("end").get<std::string>());
+  }
+}
+
+std::string LocalJob::status() const {
+  if (!end) {
+    return "Running";
+  }
+  if (*end == JobEnd::Interrupted) {
+    return "Interrupted";
+  }
+  return *end == JobEnd::Exited && exit_code == 0 ? "Completed" : "Failed";
+}
+
+JobState LocalJob::state() const {
+  if (!end) {
+    return JobState::Running;
+  }
+  if (*end == JobEnd::Interrupted) {
+    return JobState::Stopped;  // never finished: the next owner runs it again
+  }
+  return *end == JobEnd::Exited && exit_code == 0 ? JobState::Succeeded : JobState::Failed;
+}
+
+fs::path local_record_dir(const fs::path& state_dir, const std::string& project) {
+  return state_dir / "local" / project;
+}
+
+fs::path local_record_path(const fs::path& record_dir) { return record_dir / "jobs.json"; }
+
+bool has_local_record(const fs::path& state_dir, const std::string& project) {
+  std::error_code error;
+  return fs::exists(local_record_path(local_record_dir(state_dir, project)), error);
+}
+
+Result<LocalRecord> read_local_record(const fs::path& path) {
+  auto text = read_file_contents(path);
+  if (!text) {
+    if (text.error().kind == ErrorKind::NotFound) {
+      return LocalRecord{};  // no job submitted yet
+    }
+    return text.error();
+  }
+  try {
+    const auto document = nlohmann::json::parse(*text);
+    const int version = document.at("version").get<int>();
+    if (version != record_version) {
+      return make_error(ErrorKind::Parse,
+                        "{} has version {}, this traitctl reads version {}: use the traitctl that wrote it",
+                        path.string(), version, record_version);
+    }
+    LocalRecord record;
+    document.at("owner").at("pid").get_to(record.owner_pid);
+    document.at("owner").at("pid_start").get_to(record.owner_start);
+    document.at("jobs").get_to(record.jobs);
+    return record;
+  } catch (const std::exception& error) {
+    return make_error(ErrorKind::Parse, "cannot understand {}: {}; move it aside to forget the local batch",
+                      path.string(), error.what());
+  }
+}
+
+Result<void> write_local_record(const fs::path& path, const std::string& project,
+                                const std::vector<LocalJob>& jobs) {
+  const nlohmann::json document = {
+      {"version", record_version},
+      {"project", project},
+      {"owner", {{"pid", ::getpid()}, {"pid_start", process_start_time(::getpid()).value_or("")}}},
+      {"jobs", jobs}};
+  return write_file_atomically(path, document.dump(2) + "\n");
+}
+
+Result<std::vector<LocalJob>> load_recorded_state(const fs::path& state_dir, const std::string& project) {
+  if (auto checked = check_file_name(project, "project"); !checked) {
+    return checked.error();
+  }
+  auto record = read_local_record(local_record_path(local_record_dir(state_dir, project)));
+  if (!record) {
+    return record.error();
+  }
+  // While its owner lives the record is current; a dead owner's Running jobs
+  // are trusted only as long as their processes run.
+  if (!still_running(record->owner_pid, record->owner_start)) {
+    settle_abandoned(record->jobs);
+  }
+  return std::move(record->jobs);
+}
+
+std::optional<std::string> process_start_time(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  std::getline(in, stat);
+  const std::size_t name_end = stat.rfind(')');  // the command name may hold spaces and parentheses
+  if (!in || name_end == std::string::npos) {
+    return std::nullopt;
+  }
+  std::istringstream fields(stat.substr(name_end + 1));
+  std::string state;
+  fields >> state;
+  if (state == "Z" || state == "X") {
+    return std::nullopt;
+  }
+  std::string field;
+  for (int index = 4; index <= 22; ++index) {
+    fields >> field;
+  }
+  return fields ? std::optional(field) : std::nullopt;
+}
+
+bool still_running(pid_t pid, const std::string& start) {
+  if (pid <= 0 || (::kill(pid, 0) != 0 && errno != EPERM)) {
+    return false;
+  }
+  if (!have_proc()) {
+    return true;
+  }
+  const auto current = process_start_time(pid);
+  return current && *current == start;
+}
+
+Result<void> check_file_name(std::string_view name, std::string_view what) {
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos ||
+      name.find('\0') != std::string_view::npos) {
+    return make_error(ErrorKind::Config,
+                      "the {} '{}' cannot name a file of the local backend: use letters, digits and dashes",
+                      what, printable(name));
+  }
+  return {};
+}
+
+}  // namespace traitctl

@@ -1,0 +1,325 @@
+#include "traitctl/cli/batch_command.hpp"
+
+#include <fmt/ranges.h>
+
+#include <CLI/CLI.hpp>
+
+#include "traitctl/adapters/journal.hpp"
+#include "traitctl/adapters/ledger_store.hpp"
+#include "traitctl/adapters/signals.hpp"
+#include "traitctl/adapters/system_clock.hpp"
+#include "traitctl/adapters/terminal.hpp"
+#include "traitctl/cli/batch_report.hpp"
+#include "traitctl/cli/console_reporter.hpp"
+#include "traitctl/cli/plan_preview.hpp"
+#include "traitctl/config/job_builder.hpp"
+#include "traitctl/core/parse.hpp"
+
+namespace traitctl {
+namespace {
+
+constexpr Duration min_retry_delay{1'000};
+constexpr Duration max_retry_delay{300'000};
+
+Result<Duration> duration_flag(std::string_view flag, const std::string& text) {
+  auto parsed = parse_duration(text);
+  if (!parsed) {
+    return make_error(ErrorKind::Usage, "{}: {}", flag, parsed.error().message);
+  }
+  return *parsed;
+}
+
+Result<RetryPolicy> retry_policy(const PolicyOptions& options) {
+  RetryPolicy policy;
+  policy.max_retries = options.max_retries;
+  auto delay = parse_duration(options.retry_delay);
+  if (!delay || *delay < min_retry_delay || *delay > max_retry_delay) {
+    return make_error(ErrorKind::Usage, "--retry-delay '{}' must be a duration from 1s to 300s, e.g. 30s",
+                      printable(options.retry_delay));
+  }
+  policy.retry_delay = *delay;
+  auto max_delay = parse_duration(options.max_delay);
+  if (!max_delay || *max_delay < *delay) {
+    return make_error(ErrorKind::Usage, "--max-delay '{}' must be a duration of at least --retry-delay ({})",
+                      printable(options.max_delay), printable(options.retry_delay));
+  }
+  policy.max_delay = *max_delay;
+  return policy;
+}
+
+Result<ClassifierPolicy> classifier(const PolicyOptions& options) {
+  ClassifierPolicy policy;
+  for (int code : options.retry_exit_codes) {
+    policy.add_mount_exit_code(code);
+  }
+  for (const auto& pattern : options.mount_failure_patterns) {
+    if (pattern.empty()) {
+      return make_error(ErrorKind::Usage,
+                        "--mount-failure-pattern '' would match every log: give a fragment of the line, e.g. "
+                        "'is not a mount point'");
+    }
+    policy.add_mount_pattern(pattern);
+  }
+  return policy;
+}
+
+struct Prepared {
+  BatchContext context;
+  BatchRequest request;
+  Duration lock_timeout{10'000};
+};
+
+Result<Prepared> prepare(const BatchCommand& command) {
+  auto loaded = load_batch_context(command.batch);
+  if (!loaded) {
+    return loaded.error();
+  }
+  Prepared prepared{std::move(*loaded), {}, {}};
+  BatchSettings& settings = prepared.context.settings;
+  if (command.loop.max_concurrent) {
+    settings.max_concurrent = *command.loop.max_concurrent;
+  }
+  auto cap = require_positive(settings.max_concurrent, "--max-concurrent (MAX_CONCURRENT)");
+  if (!cap) {
+    return cap.error();
+  }
+  auto parallel = require_positive(command.loop.parallel, "--parallel");
+  if (!parallel) {
+    return parallel.error();
+  }
+  auto poll = duration_flag("--poll-interval", command.loop.poll_interval);
+  if (!poll) {
+    return poll.error();
+  }
+  auto lock_timeout = duration_flag("--lock-timeout", command.loop.lock_timeout);
+  if (!lock_timeout) {
+    return lock_timeout.error();
+  }
+  auto policy = retry_policy(command.policy);
+  if (!policy) {
+    return policy.error();
+  }
+  auto classifier_policy = classifier(command.policy);
+  if (!classifier_policy) {
+    return classifier_policy.error();
+  }
+  prepared.lock_timeout = *lock_timeout;
+  BatchRequest& request = prepared.request;
+  PlanSettings& plan = request.plan;
+  plan.stage.mode = command.mode;
+  plan.stage.mode.dry_run = command.loop.dry_run;
+  plan.stage.policy = *policy;
+  // A submitted job a listing never shows is tried again only well after the
+  // listing's lag; a delete that did not take, sooner.
+  plan.stage.unlisted_grace = std::max(Duration{60'000}, *poll * 10);
+  plan.stage.delete_grace = std::max(Duration{30'000}, *poll * 5);
+  plan.prefix = settings.prefix;
+  plan.traits = prepared.context.traits;
+  plan.max_concurrent = *cap;
+  plan.poll_interval = *poll;
+  plan.confirm_interval = confirm_interval(command.backend, *poll);
+  request.classifier = *classifier_policy;
+  request.parallel_submits = *parallel;
+  // A failed call is tried again no later than the next look would be.
+  request.call_retry.delay = std::min(request.call_retry.delay, *poll);
+  request.job_for = [settings](int trait, int attempt, const TraitRecord& /*record*/) {
+    return build_job_spec(settings, trait, attempt);
+  };
+  return prepared;
+}
+
+// Local jobs live as long as the traitctl that started them: only `run`
+// starts and watches them to the end.
+Result<void> check_backend_fits(const BatchCommand& command) {
+  if (!is_local(command.backend) || command.kind == CommandKind::Run || command.loop.dry_run) {
+    return {};
+  }
+  return make_error(
+      ErrorKind::Usage,
+      "{} --backend local only looks (add --dry-run): local jobs stop with the traitctl that "
+      "started them; `traitctl run --backend local -- COMMAND` submits and retries them as it goes",
+      command_name(command.kind));
+}
+
+BackendAccess access_for(const BatchCommand& command) {
+  if (command.loop.dry_run) {
+    return command.kind == CommandKind::Retry ? BackendAccess::Inspect : BackendAccess::Preview;
+  }
+  return BackendAccess::Run;
+}
+
+std::string question(const BatchCommand& command, const BatchContext& context, const PlanSettings& plan) {
+  const std::string batch =
+      fmt::format("batch {} in project {} ({}, at most {} active at once)", context.settings.prefix,
+                  context.settings.project, command.backend.kind, plan.max_concurrent);
+  switch (command.kind) {
+    case CommandKind::Submit: return fmt::format("Submit up to {} jobs of {}?", plan.traits.size(), batch);
+    case CommandKind::Retry:
+      return fmt::format("Retry the failed jobs of {}{}?", batch,
+                         command.mode.watch ? " until it is settled" : "");
+    case CommandKind::Resubmit:
+      return fmt::format("Delete and resubmit {} traits of {}?", plan.traits.size(), batch);
+    case CommandKind::Run:
+      return fmt::format("Run {} traits of {} until every trait is settled?", plan.traits.size(), batch);
+  }
+  return "Go ahead?";
+}
+
+// The confirmation, unless --yes; end of input counts as no, Ctrl-C exits 130.
+std::optional<int> refused_confirmation(const BatchCommand& command, const std::string& text,
+                                        const CancelToken& cancel) {
+  if (command.loop.dry_run) {
+    return std::nullopt;
+  }
+  auto confirmed = confirm_or_require_yes(command.loop.yes, text);
+  if (cancel.stop_requested()) {
+    return to_int(ExitCode::Interrupted);
+  }
+  if (!confirmed) {
+    return fail_with(confirmed.error());
+  }
+  if (!*confirmed) {
+    report(Tag::Info, "Aborted; nothing was changed.");
+    return to_int(ExitCode::Failure);
+  }
+  return std::nullopt;
+}
+
+int drive(const BatchCommand& command, Prepared& prepared, Backend& backend, const CancelToken& cancel) {
+  const BatchContext& context = prepared.context;
+  const BatchSettings& settings = context.settings;
+  std::optional<FileLock> lock;
+  if (!command.loop.dry_run) {
+    auto acquired = lock_batch(context, prepared.lock_timeout, cancel);
+    if (!acquired) {
+      return fail_with(acquired.error());
+    }
+    lock.emplace(std::move(*acquired));
+  }
+  auto store = LedgerStore::open(context.state_dir, settings.project, settings.prefix);
+  if (!store) {
+    return fail_with(store.error());
+  }
+  auto ledger = store->load();
+  if (!ledger) {
+    return fail_with(ledger.error());
+  }
+  SystemClock clock;
+  std::optional<Journal> journal;
+  if (!command.loop.dry_run) {
+    auto opened = Journal::open(context.state_dir, std::string(command_name(command.kind)), settings.project,
+                                settings.prefix, clock);
+    if (!opened) {
+      return fail_with(opened.error());
+    }
+    journal.emplace(std::move(*opened));
+  }
+  prepared.request.save_ledger = [&store](const Ledger& updated) { return store->save(updated); };
+  ConsoleReporter reporter(journal ? &*journal : nullptr, stderr_status_line(),
+                           command.kind == CommandKind::Submit ? "to submit" : "to settle",
+                           command.loop.dry_run && !command.batch.json);
+  report(Tag::Info, "Batch {} in project {} ({}): {} traits, at most {} active at once", settings.prefix,
+         settings.project, command.backend.kind, prepared.request.plan.traits.size(),
+         prepared.request.plan.max_concurrent);
+  const TimePoint started = clock.now();
+  const BatchReport summary = run_batch(backend, clock, cancel, prepared.request, *ledger, reporter);
+  stderr_status_line().clear();  // before the report, which may go to the same terminal on stdout
+  print_batch_report(command.kind, summary, context, command.batch.json,
+                     std::chrono::duration_cast<Duration>(clock.now() - started));
+  return batch_exit_code(command.kind, summary, prepared.request.plan.traits.size());
+}
+
+}  // namespace
+
+std::string_view command_name(CommandKind kind) {
+  switch (kind) {
+    case CommandKind::Submit: return "submit";
+    case CommandKind::Retry: return "retry";
+    case CommandKind::Resubmit: return "resubmit";
+    case CommandKind::Run: return "run";
+  }
+  return "submit";
+}
+
+void add_loop_options(CLI::App& command, LoopOptions& options) {
+  command.add_option(
+      "--max-concurrent", options.max_concurrent,
+      "Most jobs of this batch in any non-terminal state at once (MAX_CONCURRENT, default 50)");
+  command
+      .add_option("--poll-interval", options.poll_interval,
+                  "How often to look at the cluster while waiting, e.g. 30s; a terminal counts down to it")
+      ->capture_default_str();
+  command
+      .add_option("--parallel", options.parallel,
+                  "Submissions in flight at once (never more than free slots)")
+      ->capture_default_str();
+  add_lock_timeout_option(command, options.lock_timeout);
+  command.add_flag("--dry-run", options.dry_run, "Show what would happen; change nothing");
+  command.add_flag("-y,--yes", options.yes, "Do not ask for confirmation (required without a terminal)");
+}
+
+void add_policy_options(CLI::App& command, PolicyOptions& options) {
+  command
+      .add_option(
+          "--max-retries", options.max_retries,
+          "Automatic retries of mount and infrastructure failures per trait over the batch's life (1-10)")
+      ->check(CLI::Range(1, 10))
+      ->capture_default_str();
+  command
+      .add_option("--retry-delay", options.retry_delay,
+                  "Backoff before the 2nd retry, doubled for each later one (1s-300s)")
+      ->capture_default_str();
+  command.add_option("--max-delay", options.max_delay, "The longest backoff")->capture_default_str();
+  command
+      .add_option("--retry-exit-code", options.retry_exit_codes,
+                  fmt::format("Another container exit code that marks a mount failure, retried (repeatable; "
+                              "added to the defaults: {})",
+                              fmt::join(ClassifierPolicy{}.mount_exit_codes, ", ")))
+      ->check(CLI::Range(1, 255));
+  command.add_option("--mount-failure-pattern", options.mount_failure_patterns,
+                     fmt::format("Another log line fragment (any case) that marks a mount failure when no exit "
+                                 "code is known (repeatable; added to the defaults: {})",
+                                 fmt::join(ClassifierPolicy{}.mount_patterns, ", ")));
+}
+
+int run_batch_command(const BatchCommand& command, const TargetResolver& resolve) {
+  auto prepared = prepare(command);
+  if (!prepared) {
+    return fail_with(prepared.error());
+  }
+  if (auto fits = check_backend_fits(command); !fits) {
+    return fail_with(fits.error());
+  }
+  CancelToken& cancel = install_stop_signals();
+  SystemClock clock;
+  auto backend = open_backend(command.backend, prepared->context, access_for(command), clock, cancel);
+  if (!backend) {
+    return fail_with(backend.error());
+  }
+  const bool submits = command.kind == CommandKind::Submit || command.kind == CommandKind::Run;
+  if (command.loop.dry_run && submits) {
+    const int code = print_submission_plan(prepared->context, command.backend, **backend,
+                                           prepared->request.plan.max_concurrent, command.batch.json);
+    if (code != to_int(ExitCode::Success) || command.kind == CommandKind::Submit || command.batch.json) {
+      return code;
+    }
+  }
+  if (resolve) {
+    if (auto resolved = resolve(**backend, prepared->context, prepared->request.plan); !resolved) {
+      return fail_with(resolved.error());
+    }
+    if (prepared->request.plan.traits.empty()) {
+      report(Tag::Info, "Nothing to {}.", command_name(command.kind));
+      return to_int(ExitCode::Success);
+    }
+  }
+  if (auto refused = refused_confirmation(
+          command, question(command, prepared->context, prepared->request.plan), cancel)) {
+    return *refused;
+  }
+  // The local backend stops its jobs when it goes out of scope: an
+  // interrupted run leaves no process behind.
+  return drive(command, *prepared, **backend, cancel);
+}
+
+}  // namespace traitctl

@@ -1,0 +1,194 @@
+#include "traitctl/cli/batch_report.hpp"
+
+#include <fmt/ranges.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "traitctl/adapters/terminal.hpp"
+
+namespace traitctl {
+namespace {
+
+using nlohmann::json;
+
+json trait_map(const std::map<int, std::string>& entries) {
+  json object = json::object();
+  for (const auto& [trait, text] : entries) {
+    object[std::to_string(trait)] = text;
+  }
+  return object;
+}
+
+std::vector<int> keys_of(const std::map<int, std::string>& entries) {
+  std::vector<int> traits;
+  for (const auto& [trait, text] : entries) {
+    traits.push_back(trait);
+  }
+  return traits;
+}
+
+int count_of(const BatchReport& report, FailureClass failure) {
+  const auto found = report.by_class.find(failure);
+  return found == report.by_class.end() ? 0 : found->second;
+}
+
+double seconds(Duration duration) { return std::chrono::duration<double>(duration).count(); }
+
+// " (traits 2, 15)" after a count, so the report names them; "" for none.
+std::string named(const std::vector<int>& traits) {
+  return traits.empty() ? "" : fmt::format(" (traits {})", fmt::join(traits, ", "));
+}
+
+json submit_json(const BatchReport& report, const BatchContext& context) {
+  const std::size_t total = context.traits.size();
+  json result{{"command", "submit"},
+              {"prefix", context.settings.prefix},
+              {"project", context.settings.project},
+              {"submitted", report.submitted},
+              {"skipped", report.existing},
+              {"failed", trait_map(report.submission_failures)},
+              {"not_started", report.not_started.size()},
+              {"total", total},
+              {"interrupted", report.interrupted}};
+  return result;
+}
+
+json supervision_json(CommandKind kind, const BatchReport& report, const BatchContext& context,
+                      Duration wall_time) {
+  json by_class = json::object();
+  for (const auto& [failure, number] : report.by_class) {
+    by_class[std::string(to_string(failure))] = number;
+  }
+  json deferred = json::object();
+  for (const auto& [trait, eligible_at] : report.deferred) {
+    deferred[std::to_string(trait)] = format_utc(eligible_at);
+  }
+  json result{{"command", command_name(kind)},
+              {"prefix", context.settings.prefix},
+              {"project", context.settings.project},
+              {"failed_jobs_found", report.failed_found},
+              {"failures_by_class", by_class},
+              {"mount_failures", count_of(report, FailureClass::Mount)},
+              {"configuration_errors", count_of(report, FailureClass::Config)},
+              {"oom", count_of(report, FailureClass::Oom)},
+              {"incomplete", count_of(report, FailureClass::Incomplete)},
+              {"infrastructure", count_of(report, FailureClass::Infrastructure)},
+              {"unknown", count_of(report, FailureClass::Unknown)},
+              {"timeouts", count_of(report, FailureClass::Timeout)},
+              {"retried", report.retried},
+              {"resubmitted_manually", report.resubmitted_manually},
+              {"would_retry", report.would_retry},
+              {"succeeded_after_retry", report.succeeded_after_retry},
+              {"out_of_retries", report.out_of_retries},
+              {"resubmission_failures", trait_map(report.resubmission_failures)},
+              {"skipped", trait_map(report.not_retryable)},
+              {"stopped", report.stopped},
+              {"vanished", report.vanished},
+              {"deferred", deferred},
+              {"interrupted", report.interrupted}};
+  if (kind == CommandKind::Resubmit) {
+    result["refused"] = trait_map(report.refused);
+  }
+  if (kind == CommandKind::Run) {
+    result["submitted"] = report.submitted;
+    result["existing"] = report.existing;
+    result["completed"] = report.completed;
+    result["submission_failures"] = trait_map(report.submission_failures);
+    result["total"] = context.traits.size();
+    result["wall_seconds"] = seconds(wall_time);
+  }
+  return result;
+}
+
+void print_submit_text(const BatchReport& report, const BatchContext& context) {
+  fmt::print("Submitted: {}  Skipped: {} (already exist)  Failed: {}  Not started: {}  Total: {}\n",
+             report.submitted.size(), report.existing.size(), report.submission_failures.size(),
+             report.not_started.size(), context.traits.size());
+}
+
+void print_supervision_text(CommandKind kind, const BatchReport& report, const BatchContext& context,
+                            Duration wall_time) {
+  const auto line = [](std::string_view label, auto value, const std::string& detail = "") {
+    fmt::print("  {:<27}{}{}\n", label, value, detail);
+  };
+  fmt::print("Statistics:\n");
+  if (kind == CommandKind::Run) {
+    line("Traits:", context.traits.size());
+    line("Submitted:", report.submitted.size());
+    line("Completed:", report.completed.size());
+    line("Submission failures:", report.submission_failures.size(),
+         named(keys_of(report.submission_failures)));
+  }
+  line("Failed jobs found:", report.failed_found);
+  for (const auto& [failure, number] : report.by_class) {
+    line(fmt::format("  {}:", to_string(failure)), number);
+  }
+  line("Retried:", report.retried.size() + report.resubmitted_manually.size());
+  line("Succeeded after retry:", report.succeeded_after_retry.size());
+  line("Out of retries:", report.out_of_retries.size(), named(report.out_of_retries));
+  line("Skipped (not retryable):", report.not_retryable.size(), named(keys_of(report.not_retryable)));
+  if (!report.stopped.empty()) {
+    line("Stopped (never completed):", report.stopped.size(), named(report.stopped));
+  }
+  if (!report.vanished.empty()) {
+    line("Deleted by someone else:", report.vanished.size(), named(report.vanished));
+  }
+  line("Resubmission failures:", report.resubmission_failures.size(),
+       named(keys_of(report.resubmission_failures)));
+  if (!report.refused.empty()) {
+    line("Refused:", report.refused.size(), named(keys_of(report.refused)));
+  }
+  for (const auto& [trait, eligible_at] : report.deferred) {
+    fmt::print("  Trait {} becomes eligible for retry at {}\n", trait, format_utc(eligible_at));
+  }
+  if (kind == CommandKind::Run) {
+    line("Wall time:", fmt::format("{:.1f}s", seconds(wall_time)));
+  }
+}
+
+}  // namespace
+
+void print_batch_report(CommandKind kind, const BatchReport& report, const BatchContext& context, bool json,
+                        Duration wall_time) {
+  if (json) {
+    nlohmann::json result = kind == CommandKind::Submit ? submit_json(report, context)
+                                                        : supervision_json(kind, report, context, wall_time);
+    if (report.fatal) {
+      result["error"] = report.fatal->message;
+    }
+    std::cout << result.dump(2) << '\n';
+    return;
+  }
+  if (kind == CommandKind::Submit) {
+    print_submit_text(report, context);
+  } else {
+    print_supervision_text(kind, report, context, wall_time);
+  }
+  std::fflush(stdout);
+}
+
+int batch_exit_code(CommandKind kind, const BatchReport& summary, std::size_t traits) {
+  if (summary.fatal) {
+    return fail_with(*summary.fatal);
+  }
+  if (summary.interrupted) {
+    report(Tag::Warning, "Interrupted: nothing new was started. Run the same command again to continue.");
+    return to_int(ExitCode::Interrupted);
+  }
+  const bool call_failures = !summary.submission_failures.empty() || !summary.resubmission_failures.empty();
+  switch (kind) {
+    case CommandKind::Submit: return to_int(call_failures ? ExitCode::Failure : ExitCode::Success);
+    case CommandKind::Retry: return to_int(ExitCode::Success);
+    case CommandKind::Resubmit:
+      return to_int(call_failures || !summary.refused.empty() ? ExitCode::Failure : ExitCode::Success);
+    case CommandKind::Run:
+      if (summary.completed.size() == traits) {
+        return to_int(ExitCode::Success);
+      }
+      return to_int(call_failures ? ExitCode::Failure : ExitCode::BatchFailed);
+  }
+  return to_int(ExitCode::Success);
+}
+
+}  // namespace traitctl

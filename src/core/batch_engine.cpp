@@ -1,0 +1,281 @@
+#include "traitctl/core/batch_engine.hpp"
+
+#include <algorithm>
+
+namespace traitctl {
+namespace {
+
+class BatchLoop {
+ public:
+  BatchLoop(Backend& backend, Clock& clock, const CancelToken& cancel, const BatchRequest& request,
+            Ledger& ledger, BatchObserver& observer)
+      : backend_(backend),
+        clock_(clock),
+        cancel_(cancel),
+        request_(request),
+        dry_run_(request.plan.stage.mode.dry_run),
+        dry_run_copy_(dry_run_ ? ledger : Ledger{}),
+        ledger_(dry_run_ ? dry_run_copy_ : ledger),
+        saved_(ledger),
+        observer_(observer),
+        plan_(with_backend_traits(request.plan, backend.traits()), ledger_, clock.now()) {}
+
+  BatchReport run() {
+    while (!cancel_.stop_requested()) {
+      if (!look()) {
+        return finish();
+      }
+      classify_failures();
+      plan_.wake_backoffs(clock_.now(), events_);
+      if (!save() || !delete_due() || !submit_due()) {
+        return finish();
+      }
+      if (plan_.finished()) {
+        return finish();
+      }
+      if (cancel_.stop_requested()) {
+        break;
+      }
+      wait_for_next_look();
+    }
+    report_.interrupted = true;
+    return finish();
+  }
+
+ private:
+  static PlanSettings with_backend_traits(PlanSettings settings, const BackendTraits& traits) {
+    settings.stage.unique_names = traits.unique_names;
+    return settings;
+  }
+
+  // One listing for the whole cycle. A first listing that fails ends the
+  // run (not logged in, a wrong project); later ones get a few cycles.
+  bool look() {
+    for (int failed = 1;; ++failed) {
+      auto listing = call_with_retries(clock_, cancel_, request_.call_retry,
+                                       [this] { return backend_.list_workloads(); });
+      ++report_.listings;
+      if (listing) {
+        plan_.observe(*listing, clock_.now(), events_);
+        flush_events();
+        return true;
+      }
+      if (cancel_.stop_requested()) {
+        report_.interrupted = true;  // Ctrl-C cut the call short: not a cluster failure
+        return false;
+      }
+      BatchEvent event;
+      event.kind = EventKind::ListingFailed;
+      event.message = listing.error().message;
+      event.again = plan_.listings() > 0 && failed < request_.plan.stage.max_failed_cycles;
+      observer_.on_event(event);
+      if (!event.again) {
+        report_.fatal = listing.error();
+        return false;
+      }
+      wait_for(request_.plan.poll_interval);
+    }
+  }
+
+  void classify_failures() {
+    for (const auto& [trait, job] : plan_.to_classify()) {
+      if (cancel_.stop_requested()) {
+        return;  // the next run classifies the rest
+      }
+      auto evidence = call_with_retries(clock_, cancel_, request_.call_retry,
+                                        [&, &failed = job] { return backend_.failure_evidence(failed); });
+      if (evidence) {
+        plan_.classified(trait, classify_failure(*evidence, request_.classifier), clock_.now(), events_);
+      } else if (!cancel_.stop_requested()) {
+        plan_.evidence_failed(trait, evidence.error(), clock_.now(), events_);
+      }
+      flush_events();
+    }
+  }
+
+  // Intents are on disk before any delete is sent: a crash in between is
+  // completed by the next run, never lost and never counted twice.
+  bool delete_due() {
+    const auto deletes = plan_.deletes_due(clock_.now(), events_);
+    flush_events();
+    if (!save()) {
+      return false;
+    }
+    for (const auto& [trait, job] : deletes) {
+      const Result<DeleteOutcome> answer =
+          cancel_.stop_requested()
+              ? Result<DeleteOutcome>(make_error(ErrorKind::Interrupted, "not sent: interrupted"))
+              : call_with_retries(clock_, cancel_, request_.call_retry,
+                                  [&, &old = job] { return backend_.remove(old); });
+      plan_.delete_answered(trait, answer, clock_.now(), events_);
+      flush_events();
+    }
+    return save();
+  }
+
+  bool submit_due() {
+    const auto orders = plan_.submissions_due(clock_.now());
+    if (orders.empty()) {
+      return true;
+    }
+    if (!save()) {  // resubmissions are marked sent before they are
+      return false;
+    }
+    std::vector<JobSpec> specs;
+    specs.reserve(orders.size());
+    for (const auto& order : orders) {
+      specs.push_back(request_.job_for(order.trait, order.attempt, ledger_.traits[order.trait]));
+      BatchEvent sending;
+      sending.kind = order.resubmission ? EventKind::Resubmitting : EventKind::Submitting;
+      sending.trait = order.trait;
+      sending.job = specs.back().name;
+      sending.attempt = order.attempt;
+      sending.memory = specs.back().memory;
+      sending.cpu = specs.back().cpu;
+      const auto& pending = ledger_.traits[order.trait].pending;
+      sending.manual = pending && pending->kind == IntentKind::Manual;
+      observer_.on_event(sending);
+    }
+    const auto answers =
+        submit_all(backend_, specs, request_.parallel_submits, clock_, cancel_, request_.call_retry);
+    for (std::size_t i = 0; i < orders.size(); ++i) {
+      plan_.submit_answered(orders[i].trait, answers[i], specs[i], clock_.now(), events_);
+    }
+    flush_events();
+    return save();
+  }
+
+  void wait_for_next_look() {
+    const TimePoint now = clock_.now();
+    const auto wait = std::chrono::duration_cast<Duration>(plan_.next_look(now) - now);
+    if (wait > Duration::zero()) {
+      wait_for(wait);
+    }
+  }
+
+  // Sleeps until `wait` has passed or the backend says something changed;
+  // the observer sees the batch once, then every second of the wait.
+  void wait_for(Duration wait) {
+    WaitProgress progress = plan_.progress();
+    progress.next_poll = wait;
+    observer_.on_waiting(progress);
+    (void)sleep_in_ticks(
+        clock_, wait, cancel_,
+        [&](Duration left) {
+          progress.next_poll = left;
+          observer_.on_wait_tick(progress);
+        },
+        [&](Duration slice) { return backend_.wait_for_change(clock_, slice, cancel_); });
+  }
+
+  bool save() {
+    if (dry_run_ || ledger_ == saved_) {
+      return true;
+    }
+    if (auto saved = request_.save_ledger(ledger_); !saved) {
+      report_.fatal = saved.error();
+      return false;
+    }
+    saved_ = ledger_;
+    return true;
+  }
+
+  void flush_events() {
+    for (const auto& event : events_) {
+      count(event);
+      observer_.on_event(event);
+    }
+    events_.clear();
+  }
+
+  void count(const BatchEvent& event) {
+    switch (event.kind) {
+      case EventKind::Submitted: report_.submitted.push_back(event.trait); break;
+      case EventKind::Existing: report_.existing.push_back(event.trait); break;
+      case EventKind::Resubmitted:
+        (event.manual ? report_.resubmitted_manually : report_.retried).push_back(event.trait);
+        break;
+      case EventKind::Classified:
+        ++report_.failed_found;
+        ++report_.by_class[event.classification->failure];
+        break;
+      case EventKind::WouldRetry: report_.would_retry.push_back(event.trait); break;
+      case EventKind::Vanished: report_.vanished.push_back(event.trait); break;
+      default: break;
+    }
+  }
+
+  BatchReport finish();
+
+  Backend& backend_;
+  Clock& clock_;
+  const CancelToken& cancel_;
+  const BatchRequest& request_;
+  bool dry_run_;
+  Ledger dry_run_copy_;  // a dry run works on a copy: nothing it decides reaches the file
+  Ledger& ledger_;
+  Ledger saved_;
+  BatchObserver& observer_;
+  BatchPlan plan_;
+  Events events_;
+  BatchReport report_;
+};
+
+BatchReport BatchLoop::finish() {
+  flush_events();
+  for (const auto& [trait, progress] : plan_.traits()) {
+    const TraitRecord& record = ledger_.traits[trait];
+    switch (progress.stage) {
+      case Stage::Completed:
+        report_.completed.push_back(trait);
+        if (record.automatic_retries + record.oom_retries + record.incomplete_retries > 0) {
+          report_.succeeded_after_retry.push_back(trait);
+        }
+        break;
+      case Stage::Unsubmitted:
+        if (progress.in_scope && request_.plan.stage.mode.submit_new && !dry_run_) {
+          report_.not_started.push_back(trait);
+        }
+        break;
+      case Stage::Settled: break;
+      default:
+        if (progress.eligible_at && progress.stage == Stage::Backoff) {
+          report_.deferred[trait] = *progress.eligible_at;  // interrupted in backoff
+        }
+        break;
+    }
+    if (progress.stage != Stage::Settled) {
+      continue;
+    }
+    switch (progress.settled) {
+      case Settlement::NotRetryable:
+        report_.not_retryable[trait] =
+            std::string(failure_reason(progress.failure ? progress.failure->failure : FailureClass::Unknown));
+        break;
+      case Settlement::OutOfRetries: report_.out_of_retries.push_back(trait); break;
+      case Settlement::Stopped: report_.stopped.push_back(trait); break;
+      case Settlement::SubmitFailed: report_.submission_failures[trait] = progress.error; break;
+      case Settlement::ReplaceFailed: report_.resubmission_failures[trait] = progress.error; break;
+      case Settlement::Deferred: report_.deferred[trait] = progress.eligible_at.value_or(TimePoint{}); break;
+      case Settlement::Refused: report_.refused[trait] = "its job is active or completed: use --force"; break;
+      case Settlement::None:
+      case Settlement::LeftAlone:
+      case Settlement::Vanished:
+      case Settlement::WouldRetry: break;
+    }
+  }
+  for (auto* traits : {&report_.submitted, &report_.existing, &report_.retried, &report_.resubmitted_manually,
+                       &report_.would_retry, &report_.vanished}) {
+    std::sort(traits->begin(), traits->end());
+  }
+  return report_;
+}
+
+}  // namespace
+
+BatchReport run_batch(Backend& backend, Clock& clock, const CancelToken& cancel, const BatchRequest& request,
+                      Ledger& ledger, BatchObserver& observer) {
+  return BatchLoop(backend, clock, cancel, request, ledger, observer).run();
+}
+
+}  // namespace traitctl
