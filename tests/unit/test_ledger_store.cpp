@@ -36,6 +36,7 @@ class LedgerStoreTest : public ::testing::Test {
 TEST_F(LedgerStoreTest, Paths) {
   EXPECT_EQ(store_->ledger_path(), dir_ / "team-a" / "gwas.ledger.json");
   EXPECT_EQ(store_->lock_path(), dir_ / "team-a" / "gwas.lock");
+  EXPECT_EQ(store_->cap_path(), dir_ / "team-a" / "gwas.cap.json");
 }
 
 TEST_F(LedgerStoreTest, MissingFileIsAnEmptyLedger) {
