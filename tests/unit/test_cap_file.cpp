@@ -1,9 +1,8 @@
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "support/batch_folder.hpp"
 #include "traitctl/adapters/cap_file.hpp"
 
 namespace traitctl {
@@ -12,25 +11,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-class CapFileTest : public ::testing::Test {
+class CapFileTest : public testing::BatchFolderTest {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "traitctl-cap-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    auto store = LedgerStore::open(dir_, "team-a", "gwas");
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    store_.emplace(std::move(*store));
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  void write_raw(const std::string& content) const {
-    fs::create_directories(store_->cap_path().parent_path());
-    std::ofstream(store_->cap_path(), std::ios::binary) << content;
-  }
-
-  fs::path dir_;
-  std::optional<LedgerStore> store_;
+  void write_cap_file(const std::string& content) const { write_raw(store_->cap_path(), content); }
 };
 
 TEST_F(CapFileTest, NoFileIsNoRequest) {
@@ -65,7 +48,7 @@ TEST_F(CapFileTest, WritesNextToTheLedgerAndReadsBack) {
 TEST_F(CapFileTest, ACorruptFileIsAParseErrorNamingItAndTheFix) {
   for (const std::string content :
        {"{\"version\": 1, \"max_con", "{\"version\": 1, \"max_concurrent\": 0}", "[]"}) {
-    write_raw(content);
+    write_cap_file(content);
     auto request = read_cap_request(*store_);
     ASSERT_FALSE(request.ok()) << content;
     EXPECT_EQ(request.error().kind, ErrorKind::Parse);
@@ -79,19 +62,19 @@ TEST_F(CapFileTest, ACorruptFileIsAParseErrorNamingItAndTheFix) {
 TEST_F(CapFileTest, TheReaderReportsAnErrorOnceUntilItChanges) {
   CapFileReader reader(*store_);
   EXPECT_FALSE(reader.poll()->has_value());
-  write_raw("garbage");
+  write_cap_file("garbage");
   EXPECT_FALSE(reader.poll().ok()) << "reported the first time";
   auto again = reader.poll();
   ASSERT_TRUE(again.ok()) << "then quiet";
   EXPECT_FALSE(again->has_value());
-  write_raw("{}");
+  write_cap_file("{}");
   EXPECT_FALSE(reader.poll().ok()) << "another error is reported";
 
   const CapRequest request{30, false, TimePoint{480000h}, 77};
   ASSERT_TRUE(write_cap_request(*store_, request).ok());
   EXPECT_EQ(**reader.poll(), request);
   EXPECT_EQ(**reader.poll(), request) << "the same request each cycle: apply_cap_request applies it once";
-  write_raw("{}");
+  write_cap_file("{}");
   EXPECT_FALSE(reader.poll().ok()) << "broken again after a good file: reported again";
 }
 

@@ -50,12 +50,13 @@ TEST_F(AdaptiveCap, ABurstOfMountFailuresHalvesTheCap) {
   EXPECT_TRUE(finishes(7, false).empty());
   EXPECT_TRUE(finishes(2, true).empty());
   const TimePoint third_failure_at = clock_.now();
-  const CapDecision decision = finish(true);
-  EXPECT_EQ(decision.event, CapEvent::Lowered);
-  EXPECT_EQ(decision.from, 50);
-  EXPECT_EQ(decision.to, 25);
-  EXPECT_EQ(decision.mount_failures, 3);
-  EXPECT_EQ(decision.finishes, 10);
+  EXPECT_EQ(finish(true), (CapDecision{.event = CapEvent::Lowered,
+                                       .from = 50,
+                                       .to = 25,
+                                       .previous_maximum = 50,
+                                       .maximum = 50,
+                                       .mount_failures = 3,
+                                       .finishes = 10}));
   EXPECT_EQ(effective_cap(state_), 25);
   EXPECT_TRUE(throttled(state_));
   EXPECT_EQ(state_.lowered_at, third_failure_at);
@@ -146,11 +147,12 @@ TEST_F(AdaptiveCap, RecoversByOnePerHealthyRun) {
   ASSERT_EQ(finishes(3, true).size(), 1u);
   ASSERT_EQ(effective_cap(state_), 25);
   EXPECT_TRUE(finishes(9, false).empty());
-  const CapDecision decision = finish(false);
-  EXPECT_EQ(decision.event, CapEvent::Raised);
-  EXPECT_EQ(decision.from, 25);
-  EXPECT_EQ(decision.to, 26);
-  EXPECT_EQ(decision.healthy_run, 10);
+  EXPECT_EQ(finish(false), (CapDecision{.event = CapEvent::Raised,
+                                        .from = 25,
+                                        .to = 26,
+                                        .previous_maximum = 50,
+                                        .maximum = 50,
+                                        .healthy_run = 10}));
   EXPECT_EQ(state_.healthy_streak, 0);
   // A mount failure breaks the run: ten more healthy ones are needed.
   EXPECT_TRUE(finishes(5, false).empty());
@@ -285,11 +287,9 @@ TEST(ResumeCap, WithoutAdaptiveTheCapIsTheMaximum) {
 TEST(SetMaximum, LoweringItLowersTheEffectiveCap) {
   CapState state = resume_cap(std::nullopt, 50, AdaptivePolicy{});
   const CapDecision decision = set_maximum(state, 20, Throttle::Keep, TimePoint{1h}, AdaptivePolicy{});
-  EXPECT_EQ(decision.event, CapEvent::Set);
-  EXPECT_EQ(decision.from, 50);
-  EXPECT_EQ(decision.to, 20);
-  EXPECT_EQ(decision.previous_maximum, 50);
-  EXPECT_EQ(decision.maximum, 20);
+  EXPECT_EQ(
+      decision,
+      (CapDecision{.event = CapEvent::Set, .from = 50, .to = 20, .previous_maximum = 50, .maximum = 20}));
   EXPECT_EQ(state.changed_at, TimePoint{1h});
   EXPECT_EQ(describe(decision), "maximum set to 20 (was 50)");
 }

@@ -101,14 +101,14 @@ enum class CapEvent { None, Lowered, Raised, Set };
 // What changed and why, for the [CAP] line, the journal and --json.
 struct CapDecision {
   CapEvent event = CapEvent::None;
-  int from = 0;                       // the effective cap before
-  int to = 0;                         // and after
-  int previous_maximum = 0;           // the maximum before
-  int maximum = 0;                    // and after
-  int mount_failures = 0;             // Lowered: mount failures among the last `finishes`
-  int finishes = 0;                   // Lowered: the finished attempts looked at
-  int healthy_run = 0;                // Raised: finishes in a row without a mount failure
-  std::optional<CapRequest> request;  // Set: the request that set the maximum
+  int from = 0;                                      // the effective cap before
+  int to = 0;                                        // and after
+  int previous_maximum = 0;                          // the maximum before
+  int maximum = 0;                                   // and after
+  int mount_failures = 0;                            // Lowered: mount failures among the last `finishes`
+  int finishes = 0;                                  // Lowered: the finished attempts looked at
+  int healthy_run = 0;                               // Raised: finishes in a row without a mount failure
+  std::optional<CapRequest> request = std::nullopt;  // Set: the request that set the maximum
   friend bool operator==(const CapDecision&, const CapDecision&) = default;
 };
 
@@ -224,6 +224,8 @@ struct Admission {
 // whole budget could never fit: it starts alone once nothing of the batch is
 // active (and then nothing fits beside it), so it never deadlocks the batch.
 // CPU is counted in millicores, as Kubernetes does, so sums of 0.1 are exact.
+// An active job whose tier the loop does not know should be passed at the
+// largest size it may have: the budget must hold.
 [[nodiscard]] Admission admit(std::span<const JobSize> active, std::span<const JobSize> candidates, int slots,
                               const ResourceBudget& budget);
 
