@@ -226,8 +226,8 @@ Result<FileLock> FileLock::acquire(const fs::path& path, Duration timeout, const
 // In the microseconds it is held, a traitctl taking the batch lock sees its
 // LOCK_EX|LOCK_NB fail and tries again 50 ms later, so it is delayed, never
 // refused, unless it was given --lock-timeout 0. Opened read-only without
-// O_CREAT: acquire() would create the file and write this process's pid
-// into it, which a waiting traitctl would then name as the holder.
+// O_CREAT, the probe leaves no trace: acquire() would create the file (and
+// need its folder) and replace the pid in it with this process's.
 Result<FileLock::Probe> FileLock::probe(const fs::path& path) {
   const Descriptor file{open_retrying(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (file.get() < 0) {
