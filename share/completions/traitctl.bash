@@ -14,7 +14,7 @@ _traitctl() {
         cword=$COMP_CWORD
     fi
 
-    local commands="submit run retry resubmit status cleanup validate"
+    local commands="submit run retry resubmit status cleanup validate cap"
     local global="-h --help --version -v --verbose -q --quiet --color"
     local batch="--prefix --project --traits --env-file --runai --runai-timeout --state-dir --json"
     local policy="--max-retries --retry-delay --max-delay --retry-exit-code --mount-failure-pattern"
@@ -62,6 +62,7 @@ _traitctl() {
         status) options="$batch --watch --interval --backend" ;;
         cleanup) options="$batch --failed --completed --stopped --include-active --lock-timeout --dry-run -y --yes --backend" ;;
         validate) options="$batch" ;;
+        cap) options="${batch/--traits /} --reset" ;;
     esac
     COMPREPLY=($(compgen -W "$options $global" -- "$cur"))
 }

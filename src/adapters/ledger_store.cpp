@@ -23,11 +23,13 @@ Result<void> validate_component(std::string_view what, const std::string& name) 
 
 }  // namespace
 
-LedgerStore::LedgerStore(std::string project, std::string prefix, fs::path ledger_path, fs::path lock_path)
+LedgerStore::LedgerStore(std::string project, std::string prefix, fs::path ledger_path, fs::path lock_path,
+                         fs::path cap_path)
     : project_(std::move(project)),
       prefix_(std::move(prefix)),
       ledger_path_(std::move(ledger_path)),
-      lock_path_(std::move(lock_path)) {}
+      lock_path_(std::move(lock_path)),
+      cap_path_(std::move(cap_path)) {}
 
 Result<LedgerStore> LedgerStore::open(const fs::path& state_dir, std::string project, std::string prefix) {
   if (auto valid = validate_component("project", project); !valid) {
@@ -39,7 +41,9 @@ Result<LedgerStore> LedgerStore::open(const fs::path& state_dir, std::string pro
   const fs::path folder = state_dir / project;
   fs::path ledger_path = folder / (prefix + ".ledger.json");
   fs::path lock_path = folder / (prefix + ".lock");
-  return LedgerStore{std::move(project), std::move(prefix), std::move(ledger_path), std::move(lock_path)};
+  fs::path cap_path = folder / (prefix + ".cap.json");
+  return LedgerStore{std::move(project), std::move(prefix), std::move(ledger_path), std::move(lock_path),
+                     std::move(cap_path)};
 }
 
 Result<void> LedgerStore::create_folder() const {

@@ -108,10 +108,10 @@ Result<void> write_temp(const fs::path& temp, int fd, std::string_view content) 
   return {};
 }
 
-// " (pid N)" of the lock's holder, or "" when unknown. The holder writes its
-// pid just after taking the lock, so a file still empty is read again for a
-// moment before giving up.
-std::string lock_holder(const fs::path& path) {
+// The pid the lock's holder wrote into the file. The holder writes it just
+// after taking the lock, so a file still empty is read again for a moment
+// before giving up.
+std::optional<int> holder_pid(const fs::path& path) {
   constexpr auto patience = std::chrono::milliseconds(250);
   const auto give_up = std::chrono::steady_clock::now() + patience;
   while (true) {
@@ -121,11 +121,11 @@ std::string lock_holder(const fs::path& path) {
       const std::string_view text = *content;
       const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), pid);
       if (error == std::errc{} && pid > 0) {
-        return fmt::format(" (pid {})", pid);
+        return pid;
       }
     }
     if (std::chrono::steady_clock::now() >= give_up) {
-      return "";
+      return std::nullopt;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -205,10 +205,11 @@ Result<FileLock> FileLock::acquire(const fs::path& path, Duration timeout, const
     }
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) {
+      const std::optional<int> holder = holder_pid(path);
       return make_error(ErrorKind::Locked,
                         "{} is held by another traitctl{} working on the same batch; wait for it to "
                         "finish (or stop it), then run this again",
-                        path.string(), lock_holder(path));
+                        path.string(), holder ? fmt::format(" (pid {})", *holder) : "");
     }
     std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(poll_interval, deadline - now));
   }
@@ -218,6 +219,34 @@ Result<FileLock> FileLock::acquire(const fs::path& path, Duration timeout, const
     write_all(fd, pid);
   }
   return lock;
+}
+
+// A shared lock tried once without blocking: it fails while a holder has the
+// exclusive one. When it succeeds, closing the descriptor drops it at once.
+// In the microseconds it is held, a traitctl taking the batch lock sees its
+// LOCK_EX|LOCK_NB fail and tries again 50 ms later, so it is delayed, never
+// refused, unless it was given --lock-timeout 0. Opened read-only without
+// O_CREAT, the probe leaves no trace: acquire() would create the file (and
+// need its folder) and replace the pid in it with this process's.
+Result<FileLock::Probe> FileLock::probe(const fs::path& path) {
+  const Descriptor file{open_retrying(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (file.get() < 0) {
+    if (errno == ENOENT) {
+      return Probe{};
+    }
+    return io_error("open the lock file", path, errno);
+  }
+  int result = 0;
+  do {
+    result = ::flock(file.get(), LOCK_SH | LOCK_NB);
+  } while (result != 0 && errno == EINTR);
+  if (result == 0) {
+    return Probe{};
+  }
+  if (errno != EWOULDBLOCK) {
+    return io_error("test the lock", path, errno);
+  }
+  return Probe{true, holder_pid(path)};
 }
 
 FileLock::FileLock(FileLock&& other) noexcept

@@ -47,7 +47,7 @@ std::vector<Command> register_app(CLI::App& app, GlobalOptions& global) {
 
   return {register_submit(app, global), register_validate(app, global), register_cleanup(app, global),
           register_retry(app, global),  register_status(app, global),   register_resubmit(app, global),
-          register_run(app, global)};
+          register_run(app, global),    register_cap(app, global)};
 }
 
 int run_cli(int argc, char** argv) {

@@ -1,8 +1,6 @@
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
-
+#include "support/batch_folder.hpp"
 #include "traitctl/adapters/ledger_store.hpp"
 #include "traitctl/core/parse.hpp"
 #include "traitctl/core/retry_policy.hpp"
@@ -13,30 +11,12 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
-class LedgerStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "traitctl-ledger-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    auto store = LedgerStore::open(dir_, "team-a", "gwas");
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    store_.emplace(std::move(*store));
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  static void write_raw(const fs::path& path, const std::string& content) {
-    fs::create_directories(path.parent_path());
-    std::ofstream(path, std::ios::binary) << content;
-  }
-
-  fs::path dir_;
-  std::optional<LedgerStore> store_;
-};
+class LedgerStoreTest : public testing::BatchFolderTest {};
 
 TEST_F(LedgerStoreTest, Paths) {
   EXPECT_EQ(store_->ledger_path(), dir_ / "team-a" / "gwas.ledger.json");
   EXPECT_EQ(store_->lock_path(), dir_ / "team-a" / "gwas.lock");
+  EXPECT_EQ(store_->cap_path(), dir_ / "team-a" / "gwas.cap.json");
 }
 
 TEST_F(LedgerStoreTest, MissingFileIsAnEmptyLedger) {

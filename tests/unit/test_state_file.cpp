@@ -206,5 +206,32 @@ TEST_F(StateFileTest, LockWaitStopsOnCancel) {
   EXPECT_EQ(waiting.error().kind, ErrorKind::Interrupted);
 }
 
+TEST_F(StateFileTest, ProbeOfAMissingLockCreatesNothing) {
+  auto probe = FileLock::probe(dir_ / "batch.lock");
+  ASSERT_TRUE(probe.ok()) << probe.error().message;
+  EXPECT_FALSE(probe->held);
+  EXPECT_FALSE(fs::exists(dir_ / "batch.lock"));
+}
+
+TEST_F(StateFileTest, ProbeSeesTheHolderAndLeavesTheLockAlone) {
+  const CancelToken cancel;
+  const fs::path path = dir_ / "batch.lock";
+  {
+    auto held = FileLock::acquire(path, milliseconds{0}, cancel);
+    ASSERT_TRUE(held.ok()) << held.error().message;
+    auto probe = FileLock::probe(path);
+    ASSERT_TRUE(probe.ok()) << probe.error().message;
+    EXPECT_TRUE(probe->held);
+    EXPECT_EQ(probe->holder_pid, ::getpid());
+  }
+  // Released: the probe finds it free, writes nothing and does not keep it.
+  ASSERT_TRUE(write_file_atomically(path, "4242\n").ok());
+  auto probe = FileLock::probe(path);
+  ASSERT_TRUE(probe.ok()) << probe.error().message;
+  EXPECT_FALSE(probe->held);
+  EXPECT_EQ(*read_file_contents(path), "4242\n");
+  EXPECT_TRUE(FileLock::acquire(path, milliseconds{0}, cancel).ok());
+}
+
 }  // namespace
 }  // namespace traitctl

@@ -1,7 +1,9 @@
-// Where a batch's attempt ledger lives, and the lock that gives one traitctl
-// process at a time the right to act on the batch:
+// Where a batch's attempt ledger lives, the lock that gives one traitctl
+// process at a time the right to act on the batch, and the file through which
+// `traitctl cap` changes the running batch's cap (adapters/cap_file.hpp):
 //   <state_dir>/<project>/<prefix>.ledger.json
 //   <state_dir>/<project>/<prefix>.lock
+//   <state_dir>/<project>/<prefix>.cap.json
 #pragma once
 
 #include <filesystem>
@@ -33,16 +35,21 @@ class LedgerStore {
 
   [[nodiscard]] const std::filesystem::path& ledger_path() const { return ledger_path_; }
   [[nodiscard]] const std::filesystem::path& lock_path() const { return lock_path_; }
+  [[nodiscard]] const std::filesystem::path& cap_path() const { return cap_path_; }
+
+  // The batch's folder, <state_dir>/<project>, with its parents. Io error
+  // naming it.
+  [[nodiscard]] Result<void> create_folder() const;
 
  private:
   LedgerStore(std::string project, std::string prefix, std::filesystem::path ledger_path,
-              std::filesystem::path lock_path);
-  [[nodiscard]] Result<void> create_folder() const;
+              std::filesystem::path lock_path, std::filesystem::path cap_path);
 
   std::string project_;
   std::string prefix_;
   std::filesystem::path ledger_path_;
   std::filesystem::path lock_path_;
+  std::filesystem::path cap_path_;
 };
 
 }  // namespace traitctl

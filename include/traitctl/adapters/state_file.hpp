@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,16 @@ class FileLock {
   // otherwise.
   [[nodiscard]] static Result<FileLock> acquire(const std::filesystem::path& path, Duration timeout,
                                                 const CancelToken& cancel);
+
+  struct Probe {
+    bool held = false;
+    std::optional<int> holder_pid;  // when held, the pid the holder wrote
+  };
+  // Whether another process holds the lock now, for a command that reports
+  // on the batch without acting on it. Never creates or writes the file and
+  // never waits: see the .cpp for why it cannot hold up the holder. A missing
+  // file is not held. Io error naming the file.
+  [[nodiscard]] static Result<Probe> probe(const std::filesystem::path& path);
 
   FileLock(FileLock&& other) noexcept;
   FileLock& operator=(FileLock&& other) noexcept;

@@ -12,5 +12,6 @@ namespace traitctl {
 [[nodiscard]] Command register_retry(CLI::App& app, const GlobalOptions& global);
 [[nodiscard]] Command register_resubmit(CLI::App& app, const GlobalOptions& global);
 [[nodiscard]] Command register_run(CLI::App& app, const GlobalOptions& global);
+[[nodiscard]] Command register_cap(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace traitctl
