@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "traitctl/adapters/cap_file.hpp"
+#include "traitctl/adapters/system_clock.hpp"
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/commands.hpp"
 #include "traitctl/core/ledger.hpp"

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "support/fake_clock.hpp"
 #include "traitctl/core/concurrency.hpp"
 #include "traitctl/core/ledger.hpp"
 
@@ -10,6 +11,7 @@ namespace traitctl {
 namespace {
 
 using nlohmann::json;
+using testing::FakeClock;
 using namespace std::chrono_literals;
 
 constexpr std::uint64_t gigabyte = 1000ULL * 1000 * 1000;
