@@ -363,6 +363,34 @@ Result<FailureEvidence> LocalBackend::failure_evidence(const Workload& failed) {
   return evidence;
 }
 
+Result<JobLog> LocalBackend::job_log(const Workload& job, int attempt) {
+  std::vector<fs::path> candidates;
+  {
+    const std::lock_guard lock(mutex_);
+    const auto recorded = std::find_if(jobs_.begin(), jobs_.end(),
+                                       [&](const LocalJob& local) { return local.name == job.name; });
+    if (attempt == 0 || (recorded != jobs_.end() && recorded->attempt == attempt)) {
+      candidates.push_back(log_dir_ / (job.name + ".log"));
+    }
+  }
+  if (attempt != 0) {
+    for (const std::string_view tag : {"", ".interrupted"}) {
+      candidates.push_back(log_dir_ / fmt::format("{}.attempt-{}{}.log", job.name, attempt, tag));
+    }
+  }
+  for (const auto& path : candidates) {
+    auto text = read_file_contents(path);
+    if (text) {
+      return JobLog{std::move(*text), path.string()};
+    }
+    if (text.error().kind != ErrorKind::NotFound) {
+      return text.error();
+    }
+  }
+  return make_error(ErrorKind::NotFound, "no log of {}{} is kept in {}", printable(job.name),
+                    attempt == 0 ? "" : fmt::format(" attempt {}", attempt), log_dir_.string());
+}
+
 bool LocalBackend::wait_for_change(Clock& /*clock*/, Duration timeout, const CancelToken& cancel) {
   std::vector<ChildProcess*> running;
   Duration wait = timeout;

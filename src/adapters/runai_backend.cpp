@@ -405,4 +405,22 @@ Result<FailureEvidence> RunaiBackend::failure_evidence(const Workload& job) {
   return evidence;
 }
 
+Result<JobLog> RunaiBackend::job_log(const Workload& job, int attempt) {
+  const auto argv = runai_job_argv(options_, "logs", job.name);
+  if (attempt != 0) {
+    return make_error(ErrorKind::NotFound,
+                      "Run:ai keeps the logs of {}'s current job only: earlier attempts' logs went with their "
+                      "jobs; see `traitctl describe` for how they ended",
+                      printable(job.name));
+  }
+  auto output = call(argv);
+  if (!output) {
+    return output.error();
+  }
+  if (!output->succeeded()) {
+    return call_failed(argv, *output);
+  }
+  return JobLog{std::move(output->out), shell_join(argv)};
+}
+
 }  // namespace traitctl

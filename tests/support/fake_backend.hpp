@@ -111,6 +111,15 @@ class FakeBackend : public Backend {
     return found == evidence.end() ? FailureEvidence{} : found->second;
   }
 
+  Result<JobLog> job_log(const Workload& job, int /*attempt*/) override {
+    const std::lock_guard lock(mutex_);
+    const auto found = evidence.find(job.name);
+    if (found == evidence.end() || !found->second.log) {
+      return make_error(ErrorKind::NotFound, "no log of {}", job.name);
+    }
+    return JobLog{*found->second.log, "fake:" + job.name};
+  }
+
   // The newest job of the name, or nullptr.
   Job* find(const std::string& name) {
     Job* newest = nullptr;

@@ -59,6 +59,9 @@ class LocalBackend final : public Backend {
   // The recorded exit code and signal, the log, and whether the job timed
   // out. Empty for an unknown job, as the runai backend's is.
   Result<FailureEvidence> failure_evidence(const Workload& job) override;
+  // The current log `<job>.log`, or an earlier attempt's kept one
+  // (`<job>.attempt-<n>.log`, or `.interrupted.log` for one Ctrl-C stopped).
+  Result<JobLog> job_log(const Workload& job, int attempt) override;
   // Returns the moment a job ends, or a job reaches its timeout.
   bool wait_for_change(Clock& clock, Duration timeout, const CancelToken& cancel) override;
 

@@ -44,6 +44,8 @@ class RunaiBackend final : public Backend {
   Result<SubmitReceipt> submit(const JobSpec& spec) override;
   Result<DeleteOutcome> remove(const Workload& job) override;
   Result<FailureEvidence> failure_evidence(const Workload& job) override;
+  // The current job's log only: Run:ai drops a workload's logs with it.
+  Result<JobLog> job_log(const Workload& job, int attempt) override;
 
  private:
   Result<ProcessOutput> call(const std::vector<std::string>& argv) const;

@@ -26,6 +26,12 @@ struct Workload {
 enum class SubmitOutcome { Created, AlreadyExists };
 enum class DeleteOutcome { Deleted, NotFound };
 
+// A job's log as its backend keeps it.
+struct JobLog {
+  std::string text;
+  std::string location;  // where it is, for people: a file, or the command that prints it
+};
+
 struct SubmitReceipt {
   SubmitOutcome outcome = SubmitOutcome::Created;
   std::string id;  // of the created job, where the backend tells it
@@ -56,6 +62,9 @@ class Backend {
   virtual Result<SubmitReceipt> submit(const JobSpec& spec) = 0;
   virtual Result<DeleteOutcome> remove(const Workload& job) = 0;
   virtual Result<FailureEvidence> failure_evidence(const Workload& job) = 0;
+  // The log of the job's attempt `attempt` (0: the job's current one), where
+  // the backend keeps it. NotFound when it keeps none, naming why.
+  virtual Result<JobLog> job_log(const Workload& job, int attempt) = 0;
   // Blocks until something about the jobs may have changed, `timeout` has
   // passed or `cancel` is set; true when woken by a change. A backend that
   // cannot tell (a remote CLI) sleeps the whole timeout on `clock`.
