@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "traitctl/config/env_file.hpp"
 #include "traitctl/core/result.hpp"
 
 namespace traitctl {
@@ -49,7 +50,7 @@ enum class ValueOrigin { Default, EnvFile, Environment, Flag };
 // Variables from the .env file and the process environment, environment first.
 class VariableSource {
  public:
-  using EnvironmentLookup = std::function<std::optional<std::string>(std::string_view)>;
+  using EnvironmentLookup = traitctl::EnvironmentLookup;
 
   VariableSource(std::map<std::string, std::string> env_file_values, EnvironmentLookup environment);
 
