@@ -20,7 +20,7 @@ Environment script_environment(const std::string& trait, const std::string& cpu,
                           {"OUTPUT_PATH", "/outputs"},
                           {"GENOTYPE_FILE", "/data/genotype/all_chromosomes_binary.hmp.txt"},
                           {"PHENOTYPE_FILE", "/data/phenotype/traits.txt"},
-                          {"ACCESSION_IDS_FILE", "/data/phenotype/accession_ids.txt"},
+                          {"ACCESSION_IDS_FILE", ""},  // unset: the entrypoint's default
                           {"MODEL", "MLM"},
                           {"PCA_TOTAL", "0"},
                           {"SNP_MAF", "0"},

@@ -73,6 +73,8 @@ TEST(ResolveSettings, DefaultsAreTheScriptsDefaults) {
   EXPECT_EQ(settings->gapit.model, "MLM");
   EXPECT_EQ(settings->gapit.snp_fdr, "");
   EXPECT_EQ(settings->gapit.kinship_algorithm, "Zhang");
+  // Unset, as in the bash script: sent empty, and the entrypoint picks its default.
+  EXPECT_EQ(settings->gapit.accession_ids_file, "");
 }
 
 TEST(ResolveSettings, ReadsEveryVariable) {

@@ -18,7 +18,9 @@ namespace traitctl {
 struct GapitSettings {
   std::string genotype_file = "/data/genotype/all_chromosomes_binary.hmp.txt";
   std::string phenotype_file = "/data/phenotype/traits.txt";
-  std::string accession_ids_file = "/data/phenotype/accession_ids.txt";
+  // Empty: sent empty, as the bash script did; the entrypoint then uses its
+  // own default, $DATA_PATH/phenotype/accession_ids.txt, if that file exists.
+  std::string accession_ids_file;
   std::string model = "MLM";               // MODEL, legacy MODELS
   std::string pca_total = "0";             // PCA_TOTAL, legacy PCA_COMPONENTS
   std::string snp_maf = "0";               // SNP_MAF, legacy MAF_FILTER
