@@ -3,11 +3,11 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <iostream>
+#include <string>
 
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/commands.hpp"
-#include "traitctl/core/parse.hpp"
+#include "traitctl/cli/usage_error.hpp"
 
 namespace traitctl {
 namespace {
@@ -61,9 +61,8 @@ int run_cli(int argc, char** argv) {
       app.exit(error);
       return to_int(ExitCode::Success);
     }
-    // The message quotes what was typed: escaped, as in every other error.
-    std::cerr << printable(error.what()) << "\nRun with --help for more information.\n";
-    return to_int(ExitCode::Usage);
+    return report_usage_error(
+        describe_parse_error(app, error, std::vector<std::string>(argv + 1, argv + argc)));
   }
   configure_logging(global.verbosity, global.quiet, global.color_on(STDERR_FILENO));
   for (const auto& command : commands) {

@@ -1,0 +1,128 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "traitctl/cli/app.hpp"
+#include "traitctl/cli/usage_error.hpp"
+
+namespace traitctl {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+const std::vector<std::string> commands{"submit", "validate", "cleanup", "retry",
+                                        "status", "resubmit", "run"};
+
+TEST(ClosestMatches, FindsLikelyTypos) {
+  EXPECT_THAT(closest_matches("sumbit", commands), ElementsAre("submit"));  // two letters swapped
+  EXPECT_THAT(closest_matches("retyr", commands), ElementsAre("retry"));
+  EXPECT_THAT(closest_matches("SUBMIT", commands), ElementsAre("submit"));
+  EXPECT_THAT(closest_matches("rnu", commands), ElementsAre("run"));
+  EXPECT_THAT(closest_matches("clean", commands), ElementsAre("cleanup"));  // the start of one
+  EXPECT_THAT(closest_matches("validat", commands), ElementsAre("validate"));
+  const std::vector<std::string> options{"--dry-run", "--max-concurrent", "--max-retries", "--max-delay",
+                                         "--yes"};
+  EXPECT_THAT(closest_matches("--dryrun", options), ElementsAre("--dry-run"));
+  EXPECT_THAT(closest_matches("-dry-run", options), ElementsAre("--dry-run"));  // dashes are not compared
+  EXPECT_THAT(closest_matches("--Dry-Run", options), ElementsAre("--dry-run"));
+  EXPECT_THAT(closest_matches("--ye", options), ElementsAre("--yes"));
+  EXPECT_THAT(closest_matches("--max", options),
+              ElementsAre("--max-concurrent", "--max-retries", "--max-delay"));
+  EXPECT_THAT(closest_matches("--max-retires", options), ElementsAre("--max-retries"));
+}
+
+TEST(ClosestMatches, SuggestsNothingWhenNothingIsClose) {
+  EXPECT_THAT(closest_matches("frobnicate", commands), IsEmpty());
+  EXPECT_THAT(closest_matches("sbmt", commands), IsEmpty());  // two edits in four letters
+  EXPECT_THAT(closest_matches("st", commands), IsEmpty());    // too short to be the start of one
+  EXPECT_THAT(closest_matches("", commands), IsEmpty());
+  EXPECT_THAT(closest_matches("--", {"--yes"}), IsEmpty());
+  EXPECT_THAT(closest_matches("x", {}), IsEmpty());
+}
+
+// The message for what CLI11 threw while parsing `args` with traitctl's app.
+UsageError parse_failure(std::vector<std::string> args) {
+  CLI::App app;
+  GlobalOptions global;
+  const auto registered = register_app(app, global);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes the arguments last first
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& error) {
+    return describe_parse_error(app, error, args);
+  }
+  ADD_FAILURE() << "parsed without an error";
+  return {};
+}
+
+TEST(DescribeParseError, NamesTheWordAndTheFix) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+    std::string help_command;
+  };
+  const std::vector<Case> cases{
+      {{}, "a command is required: submit, validate, cleanup, retry, status, resubmit or run", "traitctl"},
+      {{"sumbit"}, "unknown command 'sumbit': did you mean 'submit'?", "traitctl"},
+      {{"frobnicate"},
+       "unknown command 'frobnicate': the commands are submit, validate, cleanup, retry, status, "
+       "resubmit and run",
+       "traitctl"},
+      {{"submit", "--dryrun"},
+       "unknown option '--dryrun' for submit: did you mean '--dry-run'?",
+       "traitctl submit"},
+      {{"submit", "--dryrun=1"},
+       "unknown option '--dryrun' for submit: did you mean '--dry-run'?",
+       "traitctl submit"},
+      {{"--colr", "never", "status"},
+       "unknown option '--colr' for status: did you mean '--color'?",
+       "traitctl status"},
+      {{"submit", "--frobnicate"}, "unknown option '--frobnicate' for submit", "traitctl submit"},
+      {{"submit", "extra"},
+       "unexpected argument 'extra': submit takes no such argument (is an option name missing?)",
+       "traitctl submit"},
+      {{"submit", "--prefix"}, "--prefix needs a value, e.g. --prefix VALUE", "traitctl submit"},
+      {{"status", "--interval"}, "--interval needs a value, e.g. --interval 30s", "traitctl status"},
+      {{"submit", "--max-concurrent", "abc"},
+       "--max-concurrent wants a whole number, not 'abc'",
+       "traitctl submit"},
+      {{"submit", "--dry-run=maybe"},
+       "--dry-run is a flag: write --dry-run alone, not --dry-run=maybe",
+       "traitctl submit"},
+      {{"--color", "sometimes", "status"},
+       "--color: 'sometimes' is not one of auto, always or never",
+       "traitctl status"},
+      {{"--color", "alwyas", "status"},
+       "--color: 'alwyas' is not one of auto, always or never: did you mean "
+       "'always'?",
+       "traitctl status"},
+      {{"status", "--backend", "nope"}, "--backend: 'nope' is not one of runai or local", "traitctl status"},
+      {{"run", "--max-retries", "20"}, "--max-retries: '20' is not in the range 1 to 10", "traitctl run"},
+      {{"retry", "--watch", "--no-wait"},
+       "--watch and --no-wait cannot be used together: keep one of them",
+       "traitctl retry"},
+      {{"retry", "--no-wait", "--watch"},
+       "--no-wait and --watch cannot be used together: keep one of them",
+       "traitctl retry"},
+      {{"resubmit", "--failed", "5"},
+       "--failed and TRAIT (5) cannot be used together: keep one of them",
+       "traitctl resubmit"},
+  };
+  for (const auto& c : cases) {
+    const UsageError error = parse_failure(c.args);
+    EXPECT_EQ(error.message, c.message);
+    EXPECT_EQ(error.help_command, c.help_command);
+  }
+}
+
+TEST(DescribeParseError, EscapesWhatWasTyped) {
+  const UsageError error = parse_failure({"sub\x1b[2Jmit"});
+  EXPECT_THAT(error.message, ::testing::StartsWith("unknown command 'sub\\x1b[2Jmit': the commands are"));
+}
+
+}  // namespace
+}  // namespace traitctl
