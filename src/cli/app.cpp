@@ -64,6 +64,9 @@ int run_cli(int argc, char** argv) {
     return report_usage_error(
         describe_parse_error(app, error, std::vector<std::string>(argv + 1, argv + argc)));
   }
+  if (auto mistake = find_option_taken_as_value(app)) {
+    return report_usage_error(*mistake);
+  }
   configure_logging(global.verbosity, global.quiet, global.color_on(STDERR_FILENO));
   for (const auto& command : commands) {
     if (command.parser->parsed()) {

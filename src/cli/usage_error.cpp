@@ -171,8 +171,12 @@ std::string unexpected_word(const CLI::App& app, const CLI::App* command,
                      *word, command->get_name());
 }
 
-// "NAME: 1 required TEXT missing": an option at the end of the line, or
-// followed by another option, without its value.
+std::string needs_a_value(const CLI::Option& option) {
+  const std::string example = option.get_default_str().empty() ? "VALUE" : option.get_default_str();
+  return fmt::format("{} needs a value, e.g. {} {}", shown(option), option.get_name(), example);
+}
+
+// "NAME: 1 required TEXT missing": an option at the end of the line without its value.
 std::optional<std::string> missing_value(const CLI::App& app, const CLI::App* command,
                                          const std::string& what) {
   const std::size_t colon = what.find(": ");
@@ -183,8 +187,7 @@ std::optional<std::string> missing_value(const CLI::App& app, const CLI::App* co
   if (option == nullptr) {
     return std::nullopt;
   }
-  const std::string example = option->get_default_str().empty() ? "VALUE" : option->get_default_str();
-  return fmt::format("{} needs a value, e.g. {} {}", shown(*option), option->get_name(), example);
+  return needs_a_value(*option);
 }
 
 // "Could not convert: NAME = VALUE".
@@ -291,23 +294,33 @@ std::vector<std::string> closest_matches(std::string_view typed, const std::vect
     return {};
   }
   const std::size_t allowed = std::max<std::size_t>(1, word.size() / 3);
-  std::vector<std::pair<std::size_t, std::string>> scored;  // 0: the same word, then edits, then a prefix
+  struct Scored {
+    std::size_t score;   // 0: the same word, 1: its start, 2 + edits
+    std::size_t shared;  // leading characters in common: the tie-break
+    std::string candidate;
+  };
+  std::vector<Scored> scored;
   for (const auto& candidate : candidates) {
     const std::string name = lowercase(without_dashes(candidate));
-    const std::size_t distance = name == word ? 0 : edit_distance(word, name);
-    if (distance <= allowed) {
-      scored.emplace_back(distance, candidate);
+    const auto shared = static_cast<std::size_t>(
+        std::mismatch(word.begin(), word.end(), name.begin(), name.end()).first - word.begin());
+    if (name == word) {
+      scored.push_back({0, shared, candidate});
     } else if (word.size() >= 3 && name.starts_with(word)) {
-      scored.emplace_back(allowed + 1, candidate);
+      scored.push_back({1, shared, candidate});
+    } else if (const std::size_t distance = edit_distance(word, name); distance <= allowed) {
+      scored.push_back({2 + distance, shared, candidate});
     }
   }
-  std::stable_sort(scored.begin(), scored.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  const auto better = [](const Scored& a, const Scored& b) {
+    return a.score != b.score ? a.score < b.score : a.shared > b.shared;
+  };
+  std::stable_sort(scored.begin(), scored.end(), better);
   std::vector<std::string> best;
-  for (const auto& [score, candidate] : scored) {
-    if (score == scored.front().first && best.size() < 3 &&
-        std::find(best.begin(), best.end(), candidate) == best.end()) {
-      best.push_back(candidate);
+  for (const auto& match : scored) {
+    if (!better(scored.front(), match) && best.size() < 3 &&
+        std::find(best.begin(), best.end(), match.candidate) == best.end()) {
+      best.push_back(match.candidate);
     }
   }
   return best;
@@ -319,6 +332,26 @@ UsageError describe_parse_error(const CLI::App& app, const CLI::ParseError& erro
   const CLI::App* command = chosen.empty() ? nullptr : chosen.back();
   return UsageError{printable(explain(app, command, error, args)),
                     command == nullptr ? "traitctl" : "traitctl " + command->get_name()};
+}
+
+std::optional<UsageError> find_option_taken_as_value(const CLI::App& app) {
+  const std::vector<CLI::App*> chosen = app.get_subcommands();
+  const CLI::App* command = chosen.empty() ? nullptr : chosen.back();
+  for (const CLI::App* scope : {command, &app}) {
+    if (scope == nullptr) {
+      continue;
+    }
+    for (const CLI::Option* option : scope->get_options()) {
+      for (const auto& value : option->get_positional() ? std::vector<std::string>{} : option->results()) {
+        if (value.starts_with('-') &&
+            find_option(app, command, value.substr(0, value.find('='))) != nullptr) {
+          return UsageError{printable(fmt::format("{}: '{}' is an option", needs_a_value(*option), value)),
+                            command == nullptr ? "traitctl" : "traitctl " + command->get_name()};
+        }
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 int report_usage_error(const UsageError& error) {

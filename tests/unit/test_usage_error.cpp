@@ -33,6 +33,8 @@ TEST(ClosestMatches, FindsLikelyTypos) {
   EXPECT_THAT(closest_matches("--max", options),
               ElementsAre("--max-concurrent", "--max-retries", "--max-delay"));
   EXPECT_THAT(closest_matches("--max-retires", options), ElementsAre("--max-retries"));
+  // Three edits from both --max-retries and --max-delay: the one that starts the same way.
+  EXPECT_THAT(closest_matches("--max-retry", options), ElementsAre("--max-retries"));
 }
 
 TEST(ClosestMatches, SuggestsNothingWhenNothingIsClose) {
@@ -44,20 +46,36 @@ TEST(ClosestMatches, SuggestsNothingWhenNothingIsClose) {
   EXPECT_THAT(closest_matches("x", {}), IsEmpty());
 }
 
-// The message for what CLI11 threw while parsing `args` with traitctl's app.
-UsageError parse_failure(std::vector<std::string> args) {
-  CLI::App app;
-  GlobalOptions global;
-  const auto registered = register_app(app, global);
-  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes the arguments last first
-  try {
-    app.parse(reversed);
-  } catch (const CLI::ParseError& error) {
-    return describe_parse_error(app, error, args);
+// traitctl's command line, given `args` (the words after the program name).
+class TraitctlApp {
+ public:
+  TraitctlApp() : commands_(register_app(app_, global_)) {}
+
+  // The message for what CLI11 threw while parsing `args`.
+  UsageError parse_failure(const std::vector<std::string>& args) {
+    try {
+      parse(args);
+    } catch (const CLI::ParseError& error) {
+      return describe_parse_error(app_, error, args);
+    }
+    ADD_FAILURE() << "parsed without an error";
+    return {};
   }
-  ADD_FAILURE() << "parsed without an error";
-  return {};
-}
+
+  void parse(const std::vector<std::string>& args) {
+    std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes the last one first
+    app_.parse(reversed);
+  }
+
+  [[nodiscard]] const CLI::App& app() const { return app_; }
+
+ private:
+  CLI::App app_;
+  GlobalOptions global_;
+  std::vector<Command> commands_;
+};
+
+UsageError parse_failure(const std::vector<std::string>& args) { return TraitctlApp().parse_failure(args); }
 
 TEST(DescribeParseError, NamesTheWordAndTheFix) {
   struct Case {
@@ -117,6 +135,27 @@ TEST(DescribeParseError, NamesTheWordAndTheFix) {
     EXPECT_EQ(error.message, c.message);
     EXPECT_EQ(error.help_command, c.help_command);
   }
+}
+
+TEST(FindOptionTakenAsValue, NamesTheOptionThatSwallowedAnother) {
+  for (const auto& [args, message] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"submit", "--lock-timeout", "--yes"},
+            "--lock-timeout needs a value, e.g. --lock-timeout 10s: '--yes' "
+            "is an option"},
+           {{"status", "--prefix", "--json"},
+            "--prefix needs a value, e.g. --prefix VALUE: '--json' is an option"},
+           {{"--color", "auto", "submit", "--env-file", "--color=never"},
+            "--env-file needs a value, e.g. --env-file VALUE: '--color=never' is an option"}}) {
+    TraitctlApp traitctl;
+    traitctl.parse(args);
+    const auto error = find_option_taken_as_value(traitctl.app());
+    ASSERT_TRUE(error.has_value()) << message;
+    EXPECT_EQ(error->message, message);
+  }
+  TraitctlApp traitctl;
+  traitctl.parse(
+      {"run", "--yes", "--mount-failure-pattern", "--not-an-option"});  // not an option of traitctl
+  EXPECT_FALSE(find_option_taken_as_value(traitctl.app()).has_value());
 }
 
 TEST(DescribeParseError, EscapesWhatWasTyped) {

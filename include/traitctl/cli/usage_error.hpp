@@ -3,6 +3,7 @@
 // misspelt command, option or value), then where to read more.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,11 +15,11 @@ class ParseError;
 
 namespace traitctl {
 
-// The candidates `typed` is most likely a typo of, best first (at most
-// three): the same word in another case, then those within one edit per
-// three characters (at least one; swapping two neighbours is one edit),
-// else the ones it is the start of (three characters or more). Leading
-// dashes are not compared. Empty when nothing is close.
+// The candidates `typed` is most likely a typo of (at most three): the same
+// word in another case, else the ones it is the start of (from three
+// characters), else those within one edit per three characters (at least
+// one; swapping two neighbours is one edit), those sharing the most leading
+// characters first. Leading dashes are not compared. Empty when nothing is close.
 [[nodiscard]] std::vector<std::string> closest_matches(std::string_view typed,
                                                        const std::vector<std::string>& candidates);
 
@@ -31,6 +32,10 @@ struct UsageError {
 // CLI11's error and what `app` recorded before it stopped.
 [[nodiscard]] UsageError describe_parse_error(const CLI::App& app, const CLI::ParseError& error,
                                               const std::vector<std::string>& args);
+
+// After a successful parse: an option that took another option as its value
+// (`--lock-timeout --yes`: CLI11 takes the next word whatever it is).
+[[nodiscard]] std::optional<UsageError> find_option_taken_as_value(const CLI::App& app);
 
 // Prints the error line and the --help hint on stderr; returns the Usage exit code.
 int report_usage_error(const UsageError& error);
