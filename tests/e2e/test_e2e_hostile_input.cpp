@@ -66,17 +66,7 @@ std::vector<std::vector<std::string>> recorded_argvs(const FakeCluster& cluster,
     if (line.empty() || number++ < skip) {
       continue;
     }
-    const auto call = nlohmann::json::parse(line);
-    std::vector<std::string> argv;
-    for (const auto& hex : call.at("argv_hex")) {
-      const auto digits = hex.get<std::string>();
-      std::string bytes;
-      for (std::size_t i = 0; i + 1 < digits.size(); i += 2) {
-        bytes += static_cast<char>(std::stoi(digits.substr(i, 2), nullptr, 16));
-      }
-      argv.push_back(std::move(bytes));
-    }
-    argvs.push_back(std::move(argv));
+    argvs.push_back(argv_of(nlohmann::json::parse(line)));
   }
   return argvs;
 }
