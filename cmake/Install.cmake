@@ -17,10 +17,25 @@ install(FILES "${PROJECT_SOURCE_DIR}/share/completions/traitctl.bash"
         DESTINATION "${TRAITCTL_BASH_COMPLETION_DIR}" RENAME traitctl)
 install(FILES "${PROJECT_SOURCE_DIR}/share/completions/_traitctl"
         DESTINATION "${TRAITCTL_ZSH_COMPLETION_DIR}")
-install(FILES "${PROJECT_SOURCE_DIR}/docs/traitctl.1" DESTINATION "${CMAKE_INSTALL_MANDIR}/man1")
 
+# The man page gzipped, as Debian policy wants it (-n: no name or time stamp,
+# so the same page gives the same bytes).
+find_program(TRAITCTL_GZIP gzip REQUIRED)
+set(traitctl_man_gz "${PROJECT_BINARY_DIR}/traitctl.1.gz")
+add_custom_command(OUTPUT "${traitctl_man_gz}"
+                   COMMAND "${CMAKE_COMMAND}" -E copy "${PROJECT_SOURCE_DIR}/docs/traitctl.1" "${PROJECT_BINARY_DIR}/traitctl.1"
+                   COMMAND "${TRAITCTL_GZIP}" -9 -n -f "${PROJECT_BINARY_DIR}/traitctl.1"
+                   DEPENDS "${PROJECT_SOURCE_DIR}/docs/traitctl.1"
+                   COMMENT "Compressing the man page" VERBATIM)
+add_custom_target(traitctl_man_page ALL DEPENDS "${traitctl_man_gz}")
+install(FILES "${traitctl_man_gz}" DESTINATION "${CMAKE_INSTALL_MANDIR}/man1")
+
+# README.md and the docs it links (docs/*.md), keeping the docs/ folder so
+# that its links, and the ones in --help and the man page, still resolve.
 set(traitctl_docdir "${CMAKE_INSTALL_DATADIR}/doc/traitctl")
-install(FILES "${PROJECT_SOURCE_DIR}/README.md" DESTINATION "${traitctl_docdir}")
+install(FILES "${PROJECT_SOURCE_DIR}/README.md" "${PROJECT_SOURCE_DIR}/CHANGELOG.md"
+        DESTINATION "${traitctl_docdir}")
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/docs/" DESTINATION "${traitctl_docdir}/docs" FILES_MATCHING PATTERN "*.md")
 install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" DESTINATION "${traitctl_docdir}" RENAME copyright)
 install(FILES "${PROJECT_SOURCE_DIR}/examples/README.md" "${PROJECT_SOURCE_DIR}/examples/demo.env"
         DESTINATION "${traitctl_docdir}/examples")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The demo on a fresh Debian machine, no cluster needed: installs what is
-# missing, builds traitctl (optimised, in build/demo) and runs a batch of
-# twenty traits, four at a time.
+# The demo on a fresh Debian machine, no cluster needed: installs what
+# building traitctl needs when it is missing (not the test tools), builds
+# traitctl (optimised, in build/demo) and runs a batch of twenty traits,
+# four at a time. It ends with the commands to look at the batch.
 #
 # The batch of examples/demo.env runs as local processes (--backend local,
 # each job is examples/gwas-trait.sh); traits 5 and 9 hit a planned mount
@@ -16,7 +17,7 @@ cd "$(dirname "$0")/.."
 build=${TRAITCTL_DEMO_BUILD_DIR:-build/demo}
 jobs=${TRAITCTL_DEMO_JOBS:-$(nproc 2>/dev/null || echo 2)}
 
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh --build
 # An existing build folder keeps its own settings.
 if [ -f "$build/CMakeCache.txt" ]; then
   cmake -S . -B "$build" >/dev/null
@@ -24,11 +25,15 @@ else
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTRAITCTL_BUILD_TESTS=OFF >/dev/null
 fi
 cmake --build "$build" --target traitctl -j "$jobs"
-traitctl=$PWD/$build/src/traitctl
+build_dir=$(cd "$build" && pwd)
+traitctl=$build_dir/src/traitctl
+# <build>/traitctl: the binary under a short name, for the commands printed
+# below and the README's.
+ln -sfn src/traitctl "$build_dir/traitctl"
 
 # A fresh state folder and outputs for every demo, inside the build folder:
 # the demo never touches ./.traitctl or a real batch's ledger.
-demo_dir=$PWD/$build/demo-run
+demo_dir=$build_dir/demo-run
 rm -rf "$demo_dir"
 mkdir -p "$demo_dir/data" "$demo_dir/outputs"
 export DATA_PATH_HOST=$demo_dir/data OUTPUT_PATH_HOST=$demo_dir/outputs
@@ -40,7 +45,13 @@ args=(run --backend local --env-file examples/demo.env "${state[@]}" --yes --pol
 echo "+ traitctl ${args[*]}" >&2
 status=0
 "$traitctl" "${args[@]}" || status=$?
-echo >&2
-echo "Results: $OUTPUT_PATH_HOST/trait_<n>/result.txt; job logs: $demo_dir/state/logs/" >&2
-echo "traitctl run exited with $status (0: every trait completed; 3: some trait failed for good)" >&2
+cat >&2 <<END
+
+traitctl run exited with $status (0: every trait completed; 3: some trait failed for good).
+Results: $OUTPUT_PATH_HOST/trait_<n>/result.txt; job logs: $demo_dir/state/logs/
+
+Look at the batch (from any folder):
+  $(printf '%q' "$build_dir/traitctl") status --backend local --env-file $(printf '%q' "$PWD/examples/demo.env") --state-dir $(printf '%q' "$demo_dir/state")
+  tail -n 20 $(printf '%q' "$demo_dir/state/journal.jsonl")    # the journal: one JSON event per line
+END
 exit "$status"

@@ -3,11 +3,11 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <iostream>
+#include <string>
 
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/commands.hpp"
-#include "traitctl/core/parse.hpp"
+#include "traitctl/cli/usage_error.hpp"
 
 namespace traitctl {
 namespace {
@@ -45,9 +45,10 @@ std::vector<Command> register_app(CLI::App& app, GlobalOptions& global) {
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
 
-  return {register_submit(app, global), register_validate(app, global), register_cleanup(app, global),
-          register_retry(app, global),  register_status(app, global),   register_resubmit(app, global),
-          register_run(app, global),    register_cap(app, global)};
+  // The README's order: a batch's life, then looking at it, then the tools.
+  return {register_submit(app, global),   register_run(app, global),     register_retry(app, global),
+          register_resubmit(app, global), register_status(app, global),  register_cleanup(app, global),
+          register_validate(app, global), register_cap(app, global)};
 }
 
 int run_cli(int argc, char** argv) {
@@ -61,9 +62,11 @@ int run_cli(int argc, char** argv) {
       app.exit(error);
       return to_int(ExitCode::Success);
     }
-    // The message quotes what was typed: escaped, as in every other error.
-    std::cerr << printable(error.what()) << "\nRun with --help for more information.\n";
-    return to_int(ExitCode::Usage);
+    return report_usage_error(
+        describe_parse_error(app, error, std::vector<std::string>(argv + 1, argv + argc)));
+  }
+  if (auto mistake = find_option_taken_as_value(app)) {
+    return report_usage_error(*mistake);
   }
   configure_logging(global.verbosity, global.quiet, global.color_on(STDERR_FILENO));
   for (const auto& command : commands) {

@@ -60,11 +60,12 @@ void add_expected_output_option(CLI::App& command, BatchOptions& options) {
 
 Result<BatchContext> load_batch_context(const BatchOptions& options, Validation validation) {
   const std::filesystem::path env_path(options.env_file.value_or(std::string(default_env_file)));
-  auto env_values = load_env_file(env_path, options.env_file.has_value());
+  const auto environment = process_environment();
+  auto env_values = load_env_file(env_path, options.env_file.has_value(), environment);
   if (!env_values) {
     return env_values.error();
   }
-  const VariableSource variables(std::move(*env_values), process_environment());
+  const VariableSource variables(std::move(*env_values), environment);
   auto resolved = resolve_settings(variables);
   if (!resolved) {
     return resolved.error();

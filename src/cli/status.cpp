@@ -12,6 +12,7 @@
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/backend_choice.hpp"
 #include "traitctl/cli/commands.hpp"
+#include "traitctl/cli/text.hpp"
 #include "traitctl/core/batch_status.hpp"
 #include "traitctl/core/parse.hpp"
 
@@ -92,14 +93,6 @@ nlohmann::json snapshot_json(const BatchContext& context, const Snapshot& snapsh
   return result;
 }
 
-std::string format_elapsed(Duration elapsed) {
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(elapsed).count();
-  if (seconds >= 3600) {
-    return fmt::format("{}h {:02}m {:02}s", seconds / 3600, seconds / 60 % 60, seconds % 60);
-  }
-  return fmt::format("{}m {:02}s", seconds / 60, seconds % 60);
-}
-
 std::string failed_by_class(const BatchCounts& counts) {
   std::vector<std::string> parts;
   for (const auto& [name, number] : counts.failed_by_class) {
@@ -113,7 +106,8 @@ std::vector<std::string> header_lines(const BatchContext& context, const Snapsho
       "Batch {} in project {}, traits {}..{} ({}), at {}", context.settings.prefix, context.settings.project,
       context.traits.front(), context.traits.back(), context.traits.size(), format_utc(snapshot.taken_at))};
   if (snapshot.elapsed) {
-    lines.push_back(fmt::format("Elapsed since the first submission: {}", format_elapsed(*snapshot.elapsed)));
+    lines.push_back(
+        fmt::format("Elapsed since the first submission: {}", format_duration(*snapshot.elapsed)));
   }
   return lines;
 }

@@ -532,7 +532,14 @@ std::vector<Check> check_settings(const BatchSettings& settings, const std::vect
   checks.push_back(check_host_folder("OUTPUT_PATH_HOST", settings.output_path_host, probe));
   checks.push_back(check_expected_output(settings, traits, probe));
   checks.push_back(check_input_file("GENOTYPE_FILE", gapit.genotype_file, settings, probe).check);
-  checks.push_back(check_input_file("ACCESSION_IDS_FILE", gapit.accession_ids_file, settings, probe).check);
+  if (gapit.accession_ids_file.empty()) {
+    // Sent empty, as the bash script did; the entrypoint treats the file as optional.
+    checks.push_back(ok("ACCESSION_IDS_FILE", "",
+                        "not set: the entrypoint's default is used, /data/phenotype/accession_ids.txt "
+                        "when that file exists, else no accession filter"));
+  } else {
+    checks.push_back(check_input_file("ACCESSION_IDS_FILE", gapit.accession_ids_file, settings, probe).check);
+  }
   auto phenotype = check_input_file("PHENOTYPE_FILE", gapit.phenotype_file, settings, probe);
   const std::optional<std::string> header =
       phenotype.readable_here ? probe.first_line(*phenotype.readable_here) : std::nullopt;

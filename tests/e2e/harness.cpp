@@ -149,6 +149,19 @@ std::vector<json> FakeCluster::calls() const {
   return calls;
 }
 
+std::vector<std::string> argv_of(const json& call) {
+  std::vector<std::string> argv;
+  for (const auto& hex : call.at("argv_hex")) {
+    const auto digits = hex.get<std::string>();
+    std::string bytes;
+    for (std::size_t i = 0; i + 1 < digits.size(); i += 2) {
+      bytes += static_cast<char>(std::stoi(digits.substr(i, 2), nullptr, 16));
+    }
+    argv.push_back(std::move(bytes));
+  }
+  return argv;
+}
+
 int FakeCluster::count_calls(std::string_view subcommand) const {
   int count = 0;
   for (const auto& call : calls()) {

@@ -80,6 +80,10 @@ class FakeCluster {
   std::filesystem::path dir_;
 };
 
+// A recorded call's argv (after the program name) byte for byte, decoded
+// from its argv_hex: exact where the bytes are not UTF-8.
+[[nodiscard]] std::vector<std::string> argv_of(const nlohmann::json& call);
+
 // Runs the built traitctl against the cluster with a clean environment
 // (cluster.environment() plus `extra`).
 [[nodiscard]] CommandResult run_traitctl(const FakeCluster& cluster, std::vector<std::string> args,

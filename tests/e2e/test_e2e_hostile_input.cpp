@@ -66,17 +66,7 @@ std::vector<std::vector<std::string>> recorded_argvs(const FakeCluster& cluster,
     if (line.empty() || number++ < skip) {
       continue;
     }
-    const auto call = nlohmann::json::parse(line);
-    std::vector<std::string> argv;
-    for (const auto& hex : call.at("argv_hex")) {
-      const auto digits = hex.get<std::string>();
-      std::string bytes;
-      for (std::size_t i = 0; i + 1 < digits.size(); i += 2) {
-        bytes += static_cast<char>(std::stoi(digits.substr(i, 2), nullptr, 16));
-      }
-      argv.push_back(std::move(bytes));
-    }
-    argvs.push_back(std::move(argv));
+    argvs.push_back(argv_of(nlohmann::json::parse(line)));
   }
   return argvs;
 }
@@ -128,18 +118,15 @@ std::vector<fs::path> marks_under(const fs::path& root) {
   return found;
 }
 
-// `.env` text for KEY=value: double quotes, with the escapes the parser
-// decodes (\\ \" \$ \n); every other byte, non-UTF-8 included, as it is.
+// `.env` text for KEY=value: double quotes, with bash's escapes inside them
+// (\\ \" \$ \`); every other byte, newlines and non-UTF-8 included, as it is.
 std::string env_line(std::string_view key, std::string_view value) {
   std::string line = fmt::format("{}=\"", key);
   for (const char c : value) {
-    switch (c) {
-      case '\\': line += "\\\\"; break;
-      case '"': line += "\\\""; break;
-      case '$': line += "\\$"; break;
-      case '\n': line += "\\n"; break;
-      default: line += c;
+    if (c == '\\' || c == '"' || c == '$' || c == '`') {
+      line += '\\';
     }
+    line += c;
   }
   return line + "\"\n";
 }
@@ -527,6 +514,10 @@ TEST(CorruptEnvFile, IsReportedWithFileAndLineAndLeftAlone) {
   const std::vector<Corruption> corruptions{
       {"a line without =", good + "IMAGE=ok\nJUST_A_WORD\n", 6},
       {"an unterminated quote", good + "MODEL=\"MLM\nSNP_MAF=0\n", 5},
+      {"a command substitution", good + "IMAGE=ok\nMODEL=\"$(touch PWNED)\"\n", 6},
+      {"backticks", good + "MODEL=`touch PWNED`\n", 5},
+      {"an unset variable", good + "DATA_PATH_HOST=$NOT_SET_ANYWHERE/data\n", 5},
+      {"an unsupported expansion", good + "DATA_PATH_HOST=${HOME:?no home}\n", 5},
       {"a NUL byte", good + "IMAGE=ghcr.io/org/gapit\0:evil\n"s, 5},
       {"non-UTF-8 garbage", "\xff\xfe\x1b[2J\xc3\n" + good, 1},
       {"UTF-16", "\xff\xfeP\0R\0O\0J\0E\0C\0T\0=\0p\0\n\0"s, 1},

@@ -210,6 +210,24 @@ TEST_F(Validate, ABadLadderIsAConfigurationFailure) {
       << configuration.dump();
 }
 
+// Unset, ACCESSION_IDS_FILE is sent empty and the entrypoint uses its own
+// default: nothing to look for, so no warning and no FAIL. A file named
+// explicitly must exist.
+TEST_F(Validate, AnUnsetAccessionFileLeavesTheEntrypointsDefault) {
+  fs::remove(cluster_.dir() / "data/phenotype/accession_ids.txt");
+  const auto unset = validate("", {"--json"});
+  EXPECT_EQ(unset.exit_code, 0) << unset.out << unset.err;
+  const json check = check_named(json::parse(unset.out), "ACCESSION_IDS_FILE");
+  EXPECT_EQ(check.at("status"), "ok");
+  EXPECT_EQ(check.at("value"), "");
+  EXPECT_NE(check.at("message").get<std::string>().find("not set: the entrypoint's default is used"),
+            std::string::npos)
+      << check.dump();
+  const auto named = validate("ACCESSION_IDS_FILE=/data/phenotype/accession_ids.txt\n", {"--json"});
+  EXPECT_EQ(named.exit_code, 1);
+  EXPECT_EQ(check_named(json::parse(named.out), "ACCESSION_IDS_FILE").at("status"), "fail");
+}
+
 TEST_F(Validate, AMissingRunaiFails) {
   const auto result = validate("", {"--runai", (cluster_.dir() / "no-runai").string(), "--json"});
   EXPECT_EQ(result.exit_code, 1);

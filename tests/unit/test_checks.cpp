@@ -77,6 +77,7 @@ struct Scenario {
   Scenario() {
     settings.data_path_host = data_dir;
     settings.output_path_host = "/cluster/outputs";
+    settings.gapit.accession_ids_file = "/data/phenotype/accession_ids.txt";
     probe.kinds = {{data_dir, FileProbe::Kind::Directory},
                    {"/cluster/outputs", FileProbe::Kind::Directory},
                    {genotype_host, FileProbe::Kind::File},
@@ -372,6 +373,12 @@ const std::vector<Row> rows{
      CheckStatus::Warn, "not under /data"},
     {"AccessionsMissing", "ACCESSION_IDS_FILE", [](Scenario& s) { s.probe.kinds.erase(accessions_host); },
      CheckStatus::Fail, accessions_host},
+    {"AccessionsUnset", "ACCESSION_IDS_FILE",
+     [](Scenario& s) {
+       s.settings.gapit.accession_ids_file.clear();
+       s.probe.kinds.erase(accessions_host);
+     },
+     CheckStatus::Ok, "not set: the entrypoint's default is used"},
     {"PhenotypeUnreadable", "PHENOTYPE_FILE", [](Scenario& s) { s.probe.first_lines.clear(); },
      CheckStatus::Warn, "cannot be read"},
 

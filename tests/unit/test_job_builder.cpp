@@ -20,7 +20,7 @@ Environment script_environment(const std::string& trait, const std::string& cpu,
                           {"OUTPUT_PATH", "/outputs"},
                           {"GENOTYPE_FILE", "/data/genotype/all_chromosomes_binary.hmp.txt"},
                           {"PHENOTYPE_FILE", "/data/phenotype/traits.txt"},
-                          {"ACCESSION_IDS_FILE", "/data/phenotype/accession_ids.txt"},
+                          {"ACCESSION_IDS_FILE", ""},  // unset: the entrypoint's default
                           {"MODEL", "MLM"},
                           {"PCA_TOTAL", "0"},
                           {"SNP_MAF", "0"},
@@ -78,15 +78,15 @@ TEST(BuildJobSpec, LaterAttemptsAddTheAttemptLast) {
 // A value that a shell would split or expand reaches the job as one element,
 // from the .env file through to the JobSpec.
 TEST(BuildJobSpec, ShellCharactersStayInOneElement) {
+  const auto no_environment = [](std::string_view) { return std::optional<std::string>{}; };
   auto values = parse_env_file(
       "MODEL=\"MLM FarmCPU\"\n"
       "GENOTYPE_FILE='/data/my \"genotype\" file.hmp.txt'\n"
-      "PHENOTYPE_FILE=/data/$(touch pwned); rm -rf ~ `id`\n"
+      "PHENOTYPE_FILE='/data/$(touch pwned); rm -rf ~ `id`'\n"
       "DATA_PATH_HOST='/hpi/data dir'\n",
-      ".env");
+      ".env", no_environment);
   ASSERT_TRUE(values.ok()) << values.error().message;
-  auto settings = resolve_settings(
-      VariableSource(std::move(*values), [](std::string_view) { return std::optional<std::string>{}; }));
+  auto settings = resolve_settings(VariableSource(std::move(*values), no_environment));
   ASSERT_TRUE(settings.ok()) << settings.error().message;
   const JobSpec spec = build_job_spec(*settings, 3, 1);
   EXPECT_EQ(spec.data_path_host, "/hpi/data dir");

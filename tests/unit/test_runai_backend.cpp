@@ -20,6 +20,7 @@ TEST(RunaiSubmitArgv, MatchesTheBashScriptWordForWord) {
   settings.data_path_host = "/hpi/data dir";
   settings.output_path_host = "/hpi/outputs";
   settings.gapit.snp_fdr = "0.05";
+  settings.gapit.accession_ids_file = "/data/phenotype/accession_ids.txt";  // as .env.example sets it
   RunaiOptions options;
   options.project = settings.project;
 

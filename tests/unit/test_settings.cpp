@@ -84,6 +84,8 @@ TEST(ResolveSettings, DefaultsAreTheScriptsDefaults) {
   EXPECT_EQ(settings->expected_output, "trait_{trait:03}_*/GAPIT.Association.Filter_GWAS_results.csv");
   EXPECT_TRUE(settings->memory_ladder.empty());
   EXPECT_TRUE(settings->cpu_ladder.empty());
+  // Unset, as in the bash script: sent empty, and the entrypoint picks its default.
+  EXPECT_EQ(settings->gapit.accession_ids_file, "");
 }
 
 TEST(ResolveSettings, ReadsEveryVariable) {

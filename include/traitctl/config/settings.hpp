@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "traitctl/config/env_file.hpp"
 #include "traitctl/core/output_pattern.hpp"
 #include "traitctl/core/result.hpp"
 
@@ -19,7 +20,9 @@ namespace traitctl {
 struct GapitSettings {
   std::string genotype_file = "/data/genotype/all_chromosomes_binary.hmp.txt";
   std::string phenotype_file = "/data/phenotype/traits.txt";
-  std::string accession_ids_file = "/data/phenotype/accession_ids.txt";
+  // Empty: sent empty, as the bash script did; the entrypoint then uses its
+  // own default, $DATA_PATH/phenotype/accession_ids.txt, if that file exists.
+  std::string accession_ids_file;
   std::string model = "MLM";               // MODEL, legacy MODELS
   std::string pca_total = "0";             // PCA_TOTAL, legacy PCA_COMPONENTS
   std::string snp_maf = "0";               // SNP_MAF, legacy MAF_FILTER
@@ -60,7 +63,7 @@ enum class ValueOrigin { Default, EnvFile, Environment, Flag };
 // Variables from the .env file and the process environment, environment first.
 class VariableSource {
  public:
-  using EnvironmentLookup = std::function<std::optional<std::string>(std::string_view)>;
+  using EnvironmentLookup = traitctl::EnvironmentLookup;
 
   VariableSource(std::map<std::string, std::string> env_file_values, EnvironmentLookup environment);
 
