@@ -48,7 +48,7 @@ status=0
 cat >&2 <<END
 
 traitctl run exited with $status (0: every trait completed; 3: some trait failed for good).
-Results: $OUTPUT_PATH_HOST/trait_<n>/result.txt; job logs: $demo_dir/state/logs/
+Results: $OUTPUT_PATH_HOST/trait_<NNN>_MLM/GAPIT.Association.Filter_GWAS_results.csv; job logs: $demo_dir/state/logs/
 
 Look at the batch (from any folder):
   $(printf '%q' "$build_dir/traitctl") status --backend local --env-file $(printf '%q' "$PWD/examples/demo.env") --state-dir $(printf '%q' "$demo_dir/state")

@@ -65,7 +65,8 @@ void keep_log(const fs::path& log_dir, const LocalJob& job, std::string_view tag
 // that names a file below them (GENOTYPE_FILE=/data/genotype/...). Absolute,
 // so that a job which changes folder still finds them. TRAITCTL_ATTEMPT is
 // always set: a Run:ai job gets it from its second attempt on only, so that
-// first submissions stay those of the old scripts.
+// first submissions stay those of the old scripts. CPU and MEMORY say what
+// the attempt asks for (its memory tier).
 EnvironmentOverrides local_environment(const JobSpec& spec, int attempt) {
   const auto absolute = [](const std::string& path) {
     std::error_code error;  // no working folder: keep the path as given
@@ -97,6 +98,9 @@ EnvironmentOverrides local_environment(const JobSpec& spec, int attempt) {
     }
   }
   environment.emplace_back("TRAITCTL_ATTEMPT", std::to_string(attempt));
+  // What Run:ai would have granted the container, for a job that sizes itself.
+  environment.emplace_back("CPU", spec.cpu);
+  environment.emplace_back("MEMORY", spec.memory);
   return environment;
 }
 

@@ -46,8 +46,8 @@ std::vector<Command> register_app(CLI::App& app, GlobalOptions& global) {
       ->capture_default_str();
 
   // The README's order: a batch's life, then looking at it, then the tools.
-  return {register_submit(app, global),   register_run(app, global),     register_retry(app, global),
-          register_resubmit(app, global), register_status(app, global),  register_cleanup(app, global),
+  return {register_submit(app, global),   register_run(app, global),    register_retry(app, global),
+          register_resubmit(app, global), register_status(app, global), register_cleanup(app, global),
           register_validate(app, global), register_cap(app, global)};
 }
 

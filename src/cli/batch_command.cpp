@@ -6,6 +6,7 @@
 
 #include "traitctl/adapters/journal.hpp"
 #include "traitctl/adapters/ledger_store.hpp"
+#include "traitctl/adapters/output_check.hpp"
 #include "traitctl/adapters/signals.hpp"
 #include "traitctl/adapters/system_clock.hpp"
 #include "traitctl/adapters/terminal.hpp"
@@ -32,6 +33,7 @@ Result<Duration> duration_flag(std::string_view flag, const std::string& text) {
 Result<RetryPolicy> retry_policy(const PolicyOptions& options) {
   RetryPolicy policy;
   policy.max_retries = options.max_retries;
+  policy.max_incomplete_retries = options.max_incomplete_retries;
   auto delay = parse_duration(options.retry_delay);
   if (!delay || *delay < min_retry_delay || *delay > max_retry_delay) {
     return make_error(ErrorKind::Usage, "--retry-delay '{}' must be a duration from 1s to 300s, e.g. 30s",
@@ -103,12 +105,18 @@ Result<Prepared> prepare(const BatchCommand& command) {
   if (!classifier_policy) {
     return classifier_policy.error();
   }
+  auto tiers = resource_tiers(settings.cpu, settings.memory, settings.memory_ladder, settings.cpu_ladder);
+  if (!tiers) {
+    return tiers.error();
+  }
   prepared.lock_timeout = *lock_timeout;
   BatchRequest& request = prepared.request;
   PlanSettings& plan = request.plan;
   plan.stage.mode = command.mode;
   plan.stage.mode.dry_run = command.loop.dry_run;
   plan.stage.policy = *policy;
+  plan.stage.policy.memory_steps = static_cast<int>(tiers->size()) - 1;
+  plan.stage.check_outputs = command.mode.retry_failures && !settings.expected_output.empty();
   // A submitted job a listing never shows is tried again only well after the
   // listing's lag; a delete that did not take, sooner.
   plan.stage.unlisted_grace = std::max(Duration{60'000}, *poll * 10);
@@ -122,9 +130,15 @@ Result<Prepared> prepare(const BatchCommand& command) {
   request.parallel_submits = *parallel;
   // A failed call is tried again no later than the next look would be.
   request.call_retry.delay = std::min(request.call_retry.delay, *poll);
-  request.job_for = [settings](int trait, int attempt, const TraitRecord& /*record*/) {
-    return build_job_spec(settings, trait, attempt);
+  // A trait climbs one memory tier per out-of-memory retry, across runs.
+  request.job_for = [settings, tiers = *tiers](int trait, int attempt, const TraitRecord& record) {
+    const auto tier = std::min(static_cast<std::size_t>(std::max(record.oom_retries, 0)), tiers.size() - 1);
+    return build_job_spec(settings, trait, attempt, tiers[tier]);
   };
+  if (plan.stage.check_outputs) {
+    request.find_outputs = [folder = settings.output_path_host, pattern = settings.expected_output](
+                               int trait) { return find_expected_output(folder, pattern, trait); };
+  }
   return prepared;
 }
 
@@ -271,15 +285,21 @@ void add_policy_options(CLI::App& command, PolicyOptions& options) {
       ->capture_default_str();
   command.add_option("--max-delay", options.max_delay, "The longest backoff")->capture_default_str();
   command
+      .add_option("--max-incomplete-retries", options.max_incomplete_retries,
+                  "Retries of a trait whose job exited 0 without its expected output (0-10)")
+      ->check(CLI::Range(0, 10))
+      ->capture_default_str();
+  command
       .add_option("--retry-exit-code", options.retry_exit_codes,
                   fmt::format("Another container exit code that marks a mount failure, retried (repeatable; "
                               "added to the defaults: {})",
                               fmt::join(ClassifierPolicy{}.mount_exit_codes, ", ")))
       ->check(CLI::Range(1, 255));
-  command.add_option("--mount-failure-pattern", options.mount_failure_patterns,
-                     fmt::format("Another log line fragment (any case) that marks a mount failure when no exit "
-                                 "code is known (repeatable; added to the defaults: {})",
-                                 fmt::join(ClassifierPolicy{}.mount_patterns, ", ")));
+  command.add_option(
+      "--mount-failure-pattern", options.mount_failure_patterns,
+      fmt::format("Another log line fragment (any case) that marks a mount failure when no exit "
+                  "code is known (repeatable; added to the defaults: {})",
+                  fmt::join(ClassifierPolicy{}.mount_patterns, ", ")));
 }
 
 int run_batch_command(const BatchCommand& command, const TargetResolver& resolve) {
@@ -298,8 +318,19 @@ int run_batch_command(const BatchCommand& command, const TargetResolver& resolve
   }
   const bool submits = command.kind == CommandKind::Submit || command.kind == CommandKind::Run;
   if (command.loop.dry_run && submits) {
+    const BatchSettings& settings = prepared->context.settings;
+    auto store = LedgerStore::open(prepared->context.state_dir, settings.project, settings.prefix);
+    auto ledger = store ? store->load() : Result<Ledger>(store.error());
+    if (!ledger) {
+      return fail_with(ledger.error());
+    }
+    const auto job_of = [&](int trait) {
+      const TraitRecord& record = ledger->traits[trait];
+      return prepared->request.job_for(
+          trait, record.pending ? record.pending->attempt : current_attempt(record), record);
+    };
     const int code = print_submission_plan(prepared->context, command.backend, **backend,
-                                           prepared->request.plan.max_concurrent, command.batch.json);
+                                           prepared->request.plan.max_concurrent, command.batch.json, job_of);
     if (code != to_int(ExitCode::Success) || command.kind == CommandKind::Submit || command.batch.json) {
       return code;
     }

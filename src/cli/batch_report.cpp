@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "traitctl/adapters/terminal.hpp"
+#include "traitctl/core/parse.hpp"
 
 namespace traitctl {
 namespace {
@@ -38,6 +39,61 @@ double seconds(Duration duration) { return std::chrono::duration<double>(duratio
 // " (traits 2, 15)" after a count, so the report names them; "" for none.
 std::string named(const std::vector<int>& traits) {
   return traits.empty() ? "" : fmt::format(" (traits {})", fmt::join(traits, ", "));
+}
+
+std::vector<int> failed_as(const BatchReport& report, FailureClass failure) {
+  std::vector<int> traits;
+  for (const auto& [trait, failed] : report.failed_as) {
+    if (failed == failure) {
+      traits.push_back(trait);
+    }
+  }
+  return traits;
+}
+
+// 32G -> 64G,96G,160G: the lab's standard, high and ultra-high memory
+// templates scaled from MEMORY.
+std::string suggested_ladder(const std::string& memory) {
+  const std::size_t digits = std::min(memory.find_first_not_of("0123456789"), memory.size());
+  auto amount = parse_int(std::string_view(memory).substr(0, digits), "MEMORY");
+  if (digits == 0 || !amount || *amount > 1'000'000) {
+    return "64G,96G,160G";
+  }
+  const std::string unit = memory.substr(digits);
+  return fmt::format("{}{},{}{},{}{}", *amount * 2, unit, *amount * 3, unit, *amount * 5, unit);
+}
+
+// What a person can do about the traits that failed for good.
+std::vector<std::string> next_steps(const BatchReport& report, const BatchContext& context) {
+  std::vector<std::string> steps;
+  const BatchSettings& settings = context.settings;
+  const auto oom = failed_as(report, FailureClass::Oom);
+  if (!oom.empty() && settings.memory_ladder.empty()) {
+    const std::string ladder = suggested_ladder(settings.memory);
+    steps.push_back(fmt::format(
+        "out of memory, not retried without a memory ladder (traits {}): `MEMORY_LADDER={} traitctl retry`, "
+        "or `MEMORY={} traitctl resubmit {}`",
+        fmt::join(oom, ", "), ladder, ladder.substr(ladder.rfind(',') + 1), fmt::join(oom, " ")));
+  } else if (!oom.empty()) {
+    steps.push_back(
+        fmt::format("out of memory at the top tier {} (traits {}): add a larger MEMORY_LADDER tier, "
+                    "then `traitctl retry`",
+                    settings.memory_ladder.back(), fmt::join(oom, ", ")));
+  }
+  const auto config = failed_as(report, FailureClass::Config);
+  if (!config.empty()) {
+    steps.push_back(
+        fmt::format("configuration errors (traits {}): fix the inputs (see `traitctl logs {}`), then "
+                    "`traitctl resubmit {}`",
+                    fmt::join(config, ", "), config.front(), fmt::join(config, " ")));
+  }
+  if (!report.stopped.empty()) {
+    steps.push_back(
+        fmt::format("stopped before they completed (traits {}): `traitctl resubmit {}` to run them "
+                    "again",
+                    fmt::join(report.stopped, ", "), fmt::join(report.stopped, " ")));
+  }
+  return steps;
 }
 
 json submit_json(const BatchReport& report, const BatchContext& context) {
@@ -86,6 +142,8 @@ json supervision_json(CommandKind kind, const BatchReport& report, const BatchCo
               {"stopped", report.stopped},
               {"vanished", report.vanished},
               {"deferred", deferred},
+              {"memory", trait_map(report.memory)},
+              {"next_steps", next_steps(report, context)},
               {"interrupted", report.interrupted}};
   if (kind == CommandKind::Resubmit) {
     result["refused"] = trait_map(report.refused);
@@ -144,6 +202,13 @@ void print_supervision_text(CommandKind kind, const BatchReport& report, const B
   }
   if (kind == CommandKind::Run) {
     line("Wall time:", fmt::format("{:.1f}s", seconds(wall_time)));
+  }
+  const auto steps = next_steps(report, context);
+  if (!steps.empty()) {
+    fmt::print("What to do:\n");
+    for (const auto& step : steps) {
+      fmt::print("  - {}\n", step);
+    }
   }
 }
 

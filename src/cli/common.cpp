@@ -9,6 +9,7 @@
 #include "traitctl/config/env_file.hpp"
 #include "traitctl/core/job_name.hpp"
 #include "traitctl/core/parse.hpp"
+#include "traitctl/core/resources.hpp"
 
 namespace traitctl {
 namespace {
@@ -58,6 +59,48 @@ void add_expected_output_option(CLI::App& command, BatchOptions& options) {
                   default_expected_output));
 }
 
+void add_ladder_options(CLI::App& command, BatchOptions& options) {
+  command.add_option("--memory-ladder", options.memory_ladder,
+                     "Memory tiers an out-of-memory trait climbs, one per OOM failure, from MEMORY up, e.g. "
+                     "64G,96G,160G (MEMORY_LADDER; none, or '': OOM is not retried)");
+  command.add_option("--cpu-ladder", options.cpu_ladder,
+                     "CPU to step alongside the memory tiers, e.g. 12,16,24 (CPU_LADDER)");
+}
+
+namespace {
+
+// The flags that override a setting of the .env file.
+Result<void> apply_setting_flags(const BatchOptions& options, BatchSettings& settings) {
+  if (options.expected_output) {
+    if (auto valid = check_output_pattern(*options.expected_output, "--expected-output"); !valid) {
+      return Error{ErrorKind::Usage, valid.error().message};
+    }
+    settings.expected_output = *options.expected_output;
+  }
+  // An empty ladder turns the climb off, whatever MEMORY_LADDER says.
+  if (options.memory_ladder && options.memory_ladder->empty()) {
+    settings.memory_ladder.clear();
+  } else if (options.memory_ladder) {
+    auto ladder = parse_memory_ladder(*options.memory_ladder, "--memory-ladder");
+    if (!ladder) {
+      return Error{ErrorKind::Usage, ladder.error().message};
+    }
+    settings.memory_ladder = std::move(*ladder);
+  }
+  if (options.cpu_ladder && options.cpu_ladder->empty()) {
+    settings.cpu_ladder.clear();
+  } else if (options.cpu_ladder) {
+    auto ladder = parse_cpu_ladder(*options.cpu_ladder, "--cpu-ladder");
+    if (!ladder) {
+      return Error{ErrorKind::Usage, ladder.error().message};
+    }
+    settings.cpu_ladder = std::move(*ladder);
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<BatchContext> load_batch_context(const BatchOptions& options, Validation validation) {
   const std::filesystem::path env_path(options.env_file.value_or(std::string(default_env_file)));
   const auto environment = process_environment();
@@ -79,13 +122,9 @@ Result<BatchContext> load_batch_context(const BatchOptions& options, Validation 
   if (options.project) {
     settings.project = *options.project;
   }
-  if (options.expected_output) {
-    if (auto valid = check_output_pattern(*options.expected_output, "--expected-output"); !valid) {
-      return Error{ErrorKind::Usage, valid.error().message};
-    }
-    settings.expected_output = *options.expected_output;
+  if (auto applied = apply_setting_flags(options, settings); !applied) {
+    return applied.error();
   }
-
   if (options.traits) {
     auto traits = parse_trait_spec(*options.traits);
     if (!traits) {

@@ -201,6 +201,12 @@ void ConsoleReporter::print(const BatchEvent& event) const {
       report(event.again ? Tag::Warning : Tag::Failed, "Resubmitting trait {} failed: {}{}", trait, message,
              again);
       return;
+    case EventKind::OutputsNotVisible:
+      report(
+          Tag::Warning,
+          "The outputs folder {} is not visible from this machine: completion is judged by exit codes alone",
+          message);
+      return;
     case EventKind::ListingFailed:
       report(event.again ? Tag::Warning : Tag::Failed, "Listing the batch failed: {}{}", message, again);
       return;

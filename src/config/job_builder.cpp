@@ -7,14 +7,18 @@
 namespace traitctl {
 
 JobSpec build_job_spec(const BatchSettings& settings, int trait, int attempt) {
+  return build_job_spec(settings, trait, attempt, ResourceTier{settings.cpu, settings.memory});
+}
+
+JobSpec build_job_spec(const BatchSettings& settings, int trait, int attempt, const ResourceTier& tier) {
   const GapitSettings& gapit = settings.gapit;
   JobSpec spec;
   spec.name = job_name(settings.prefix, trait);
   spec.trait = trait;
   spec.project = settings.project;
   spec.image = settings.image;
-  spec.cpu = settings.cpu;
-  spec.memory = settings.memory;
+  spec.cpu = tier.cpu;
+  spec.memory = tier.memory;
   spec.data_path_host = settings.data_path_host;
   spec.output_path_host = settings.output_path_host;
 
@@ -40,8 +44,8 @@ JobSpec build_job_spec(const BatchSettings& settings, int trait, int attempt) {
   environment.emplace_back("SNP_IMPUTE", gapit.snp_impute);
   environment.emplace_back("MULTIPLE_ANALYSIS", gapit.multiple_analysis);
   // BLAS and OpenMP would otherwise start a thread per host core, not per requested core.
-  environment.emplace_back("OPENBLAS_NUM_THREADS", settings.cpu);
-  environment.emplace_back("OMP_NUM_THREADS", settings.cpu);
+  environment.emplace_back("OPENBLAS_NUM_THREADS", tier.cpu);
+  environment.emplace_back("OMP_NUM_THREADS", tier.cpu);
   if (attempt > 1) {
     environment.emplace_back("TRAITCTL_ATTEMPT", std::to_string(attempt));
   }

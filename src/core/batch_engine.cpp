@@ -25,6 +25,7 @@ class BatchLoop {
       if (!look()) {
         return finish();
       }
+      verify_outputs();
       classify_failures();
       plan_.wake_backoffs(clock_.now(), events_);
       if (!save() || !delete_due() || !submit_due()) {
@@ -75,6 +76,26 @@ class BatchLoop {
       }
       wait_for(request_.plan.poll_interval);
     }
+  }
+
+  // A job that exited 0 without its outputs did not complete. Where the
+  // outputs cannot be seen from here, exit codes decide, and that is said once.
+  void verify_outputs() {
+    for (int trait : plan_.to_verify()) {
+      const auto check = request_.find_outputs(trait);
+      if (!check || check->kind == OutputCheck::Kind::FolderNotVisible) {
+        BatchEvent unseen;
+        unseen.kind = EventKind::OutputsNotVisible;
+        unseen.message = check ? check->path : check.error().message;
+        observer_.on_event(unseen);
+        plan_.stop_checking_outputs(clock_.now(), events_);
+        break;
+      }
+      const bool found = check->kind == OutputCheck::Kind::Found;
+      plan_.outputs_checked(trait, found, found ? "" : "exited 0 without " + check->path, clock_.now(),
+                            events_);
+    }
+    flush_events();
   }
 
   void classify_failures() {
@@ -190,10 +211,14 @@ class BatchLoop {
 
   void count(const BatchEvent& event) {
     switch (event.kind) {
-      case EventKind::Submitted: report_.submitted.push_back(event.trait); break;
+      case EventKind::Submitted:
+        report_.submitted.push_back(event.trait);
+        remember_memory(event);
+        break;
       case EventKind::Existing: report_.existing.push_back(event.trait); break;
       case EventKind::Resubmitted:
         (event.manual ? report_.resubmitted_manually : report_.retried).push_back(event.trait);
+        remember_memory(event);
         break;
       case EventKind::Classified:
         ++report_.failed_found;
@@ -202,6 +227,12 @@ class BatchLoop {
       case EventKind::WouldRetry: report_.would_retry.push_back(event.trait); break;
       case EventKind::Vanished: report_.vanished.push_back(event.trait); break;
       default: break;
+    }
+  }
+
+  void remember_memory(const BatchEvent& event) {
+    if (!event.memory.empty()) {  // a submission learnt from a listing does not say
+      report_.memory[event.trait] = event.memory;
     }
   }
 
@@ -246,6 +277,10 @@ BatchReport BatchLoop::finish() {
     }
     if (progress.stage != Stage::Settled) {
       continue;
+    }
+    if ((progress.settled == Settlement::NotRetryable || progress.settled == Settlement::OutOfRetries) &&
+        progress.failure) {
+      report_.failed_as[trait] = progress.failure->failure;
     }
     switch (progress.settled) {
       case Settlement::NotRetryable:

@@ -29,6 +29,7 @@ std::string_view to_string(EventKind kind) {
     case EventKind::Resubmitted: return "resubmitted";
     case EventKind::ResubmitFailed: return "resubmit-failed";
     case EventKind::ListingFailed: return "listing-failed";
+    case EventKind::OutputsNotVisible: return "outputs-not-visible";
   }
   return "unknown";
 }

@@ -47,6 +47,29 @@ void BatchPlan::evidence_failed(int trait, const Error& error, TimePoint now, Ev
   apply_evidence_failure(traits_.at(trait), record(trait), error, now, listing_, settings_.stage, events);
 }
 
+std::vector<int> BatchPlan::to_verify() const {
+  std::vector<int> traits;
+  for (const auto& [trait, progress] : traits_) {
+    if (progress.stage == Stage::Completed && !progress.outputs_verified) {
+      traits.push_back(trait);
+    }
+  }
+  return traits;
+}
+
+void BatchPlan::outputs_checked(int trait, bool found, const std::string& evidence, TimePoint now,
+                                Events& events) {
+  apply_output_check(traits_.at(trait), record(trait), found, evidence, now, listing_, settings_.stage,
+                     events);
+}
+
+void BatchPlan::stop_checking_outputs(TimePoint now, Events& events) {
+  settings_.stage.check_outputs = false;
+  for (int trait : to_verify()) {
+    outputs_checked(trait, true, "", now, events);
+  }
+}
+
 void BatchPlan::wake_backoffs(TimePoint now, Events& events) {
   for (auto& [trait, progress] : traits_) {
     if (progress.stage == Stage::Backoff && progress.eligible_at && *progress.eligible_at <= now) {

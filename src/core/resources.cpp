@@ -145,6 +145,29 @@ Result<std::vector<std::string>> parse_cpu_ladder(std::string_view text, std::st
                       [](std::string_view tier, std::string_view where) { return parse_cpu(tier, where); });
 }
 
+Result<std::vector<ResourceTier>> resource_tiers(std::string_view cpu, std::string_view memory,
+                                                 const std::vector<std::string>& memory_ladder,
+                                                 const std::vector<std::string>& cpu_ladder) {
+  auto base = parse_memory(memory);
+  if (!base) {
+    return base.error();
+  }
+  std::vector<ResourceTier> tiers{{std::string(cpu), std::string(memory)}};
+  for (std::size_t index = 0; index < memory_ladder.size(); ++index) {
+    auto bytes = parse_memory(memory_ladder[index], "MEMORY_LADDER");
+    if (!bytes) {
+      return bytes.error();
+    }
+    if (*bytes <= *base) {
+      continue;  // at or below MEMORY: where the climb starts, not a step up
+    }
+    const std::string step_cpu =
+        cpu_ladder.empty() ? std::string(cpu) : cpu_ladder[std::min(index, cpu_ladder.size() - 1)];
+    tiers.push_back({step_cpu, memory_ladder[index]});
+  }
+  return tiers;
+}
+
 std::string format_bytes(std::uint64_t bytes) {
   constexpr std::array names{"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
   double value = static_cast<double>(bytes);

@@ -84,11 +84,18 @@ void adopt(TraitProgress& progress, TraitRecord& record, const Workload& listed,
   }
   switch (listed.state) {
     case JobState::Succeeded:
-      if (progress.stage != Stage::Completed) {
+      if (progress.stage == Stage::Completed && same_job) {
+        return;
+      }
+      if (rules.check_outputs && progress.in_scope) {
+        // Done only once its outputs are found (verify_outputs).
+        progress.outputs_verified = false;
+        progress.end_is_news = news;
+      } else {
         end_attempt(record, AttemptEnd::Succeeded, now, listed);
         announce(EventKind::Completed);
-        move_to(progress, Stage::Completed, now);
       }
+      move_to(progress, Stage::Completed, now);
       return;
     case JobState::Failed:
       if (was_failed && same_job) {
@@ -224,7 +231,9 @@ void observe_replacement(TraitProgress& progress, TraitRecord& record, const Wor
     resubmission_seen(progress, record, *listed, now, rules, events);  // a newer job than the one replaced
     return;
   }
-  const bool still_failed = listed->state == JobState::Failed || listed->state == JobState::Deleting;
+  // Still as it was when the replacement was decided: failed, or succeeded
+  // without its outputs.
+  const bool still_failed = listed->state == progress.decided_state || listed->state == JobState::Deleting;
   if (record.pending) {
     if (still_failed || record.pending->forced) {
       progress.job = *listed;  // the delete of a run that stopped goes ahead
@@ -481,6 +490,7 @@ void decide_next(TraitProgress& progress, TraitRecord& record, TimePoint now, st
   }
   progress.replace_kind = IntentKind::Automatic;
   progress.decided_at_listing = listing;
+  progress.decided_state = progress.job ? progress.job->state : JobState::Failed;
   move_to(progress, Stage::ReplaceDue, now);
 }
 
@@ -624,6 +634,25 @@ void apply_submit_answer(TraitProgress& progress, TraitRecord& record, const Sub
   }
 }
 
+void apply_output_check(TraitProgress& progress, TraitRecord& record, bool found, const std::string& evidence,
+                        TimePoint now, std::uint64_t listing, const StageRules& rules, Events& events) {
+  progress.outputs_verified = true;
+  const Workload job = progress.job.value_or(Workload{progress.name, JobState::Succeeded, "", "", ""});
+  if (found) {
+    end_attempt(record, AttemptEnd::Succeeded, now, job);
+    if (progress.end_is_news) {
+      events.push_back(event(EventKind::Completed, progress));
+    }
+    return;
+  }
+  end_attempt(record, AttemptEnd::Incomplete, now, job);
+  Classification incomplete;
+  incomplete.failure = FailureClass::Incomplete;
+  incomplete.exit_code = 0;
+  incomplete.evidence = evidence;
+  apply_classification(progress, record, incomplete, now, listing, rules, events);
+}
+
 bool is_open(const TraitProgress& progress, const StageRules& rules) {
   if (!progress.in_scope) {
     return false;
@@ -637,7 +666,7 @@ bool is_open(const TraitProgress& progress, const StageRules& rules) {
     case Stage::ReplaceDue:
     case Stage::Deleting:
     case Stage::ResubmitDue: return !rules.mode.dry_run;
-    case Stage::Completed:
+    case Stage::Completed: return !progress.outputs_verified;
     case Stage::Settled: return false;
   }
   return false;

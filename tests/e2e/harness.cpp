@@ -404,4 +404,28 @@ CommandResult run_fake_runai(const FakeCluster& cluster, std::vector<std::string
   return run(args, cluster.environment(), timeout);
 }
 
+std::set<std::string> documented_report_keys(std::string_view section) {
+  const std::string docs = read_text(std::filesystem::path(TRAITCTL_SOURCE_DIR) / "docs" / "reports-json.md");
+  std::set<std::string> keys;
+  bool inside = false;
+  for (const std::string& line : lines_of(docs)) {
+    if (line.starts_with("## ")) {
+      inside = line == section;
+    } else if (inside && line.starts_with("| `")) {
+      const std::string first_cell = line.substr(1, line.find('|', 1) - 1);
+      std::size_t open = first_cell.find('`');
+      while (open != std::string::npos) {
+        const std::size_t close = first_cell.find('`', open + 1);
+        if (close == std::string::npos) {
+          break;
+        }
+        keys.insert(first_cell.substr(open + 1, close - open - 1));
+        open = first_cell.find('`', close + 1);
+      }
+    }
+  }
+  keys.erase("error");
+  return keys;
+}
+
 }  // namespace traitctl::e2e

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -127,6 +128,11 @@ class FakeCluster {
 [[nodiscard]] std::vector<std::string> attempt_problems(const FakeCluster& cluster, std::string_view project,
                                                         std::string_view prefix,
                                                         const std::map<int, int>& creations);
+
+// The report keys docs/reports-json.md lists in the tables of `section` (a
+// heading line, up to the next heading); `error`, present only when a run
+// stopped early, is left out.
+[[nodiscard]] std::set<std::string> documented_report_keys(std::string_view section);
 
 // Runs the fake `runai` itself with the same environment.
 [[nodiscard]] CommandResult run_fake_runai(const FakeCluster& cluster, std::vector<std::string> args,

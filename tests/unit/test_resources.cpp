@@ -86,5 +86,31 @@ TEST(SlurmCpus, WholeCoresOnly) {
   EXPECT_THAT(half.error().message, HasSubstr("--cpus-per-task"));
 }
 
+TEST(ResourceTiers, MemoryFirstThenEachLadderTierAboveIt) {
+  const auto tiers = resource_tiers("12", "32G", {"64G", "96G", "160G"}, {});
+  ASSERT_TRUE(tiers) << tiers.error().message;
+  EXPECT_THAT(*tiers, ElementsAre(ResourceTier{"12", "32G"}, ResourceTier{"12", "64G"},
+                                  ResourceTier{"12", "96G"}, ResourceTier{"12", "160G"}));
+}
+
+TEST(ResourceTiers, ALadderThatStartsAtMemoryClimbsFromThere) {
+  const auto tiers = resource_tiers("12", "64G", {"64G", "96G", "160G"}, {"12", "16", "24"});
+  ASSERT_TRUE(tiers) << tiers.error().message;
+  EXPECT_THAT(*tiers,
+              ElementsAre(ResourceTier{"12", "64G"}, ResourceTier{"16", "96G"}, ResourceTier{"24", "160G"}));
+}
+
+TEST(ResourceTiers, AShortCpuLadderKeepsItsLastEntry) {
+  const auto tiers = resource_tiers("8", "16Gi", {"32Gi", "64Gi", "128Gi"}, {"12"});
+  ASSERT_TRUE(tiers) << tiers.error().message;
+  EXPECT_THAT(*tiers, ElementsAre(ResourceTier{"8", "16Gi"}, ResourceTier{"12", "32Gi"},
+                                  ResourceTier{"12", "64Gi"}, ResourceTier{"12", "128Gi"}));
+}
+
+TEST(ResourceTiers, WithoutALadderThereIsOneTier) {
+  EXPECT_THAT(*resource_tiers("12", "32G", {}, {}), ElementsAre(ResourceTier{"12", "32G"}));
+  EXPECT_FALSE(resource_tiers("12", "32g", {}, {}));
+}
+
 }  // namespace
 }  // namespace traitctl

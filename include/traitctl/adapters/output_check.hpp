@@ -6,20 +6,10 @@
 #include <string>
 #include <string_view>
 
+#include "traitctl/core/output_pattern.hpp"
 #include "traitctl/core/result.hpp"
 
 namespace traitctl {
-
-struct OutputCheck {
-  enum class Kind {
-    Found,             // `path` is the first matching file, in sorted order
-    Missing,           // nothing matches; `path` is the glob that was searched
-    FolderNotVisible,  // the outputs folder is not a folder on this machine; `path` is the folder
-  };
-  Kind kind = Kind::Missing;
-  std::string path;
-  friend bool operator==(const OutputCheck&, const OutputCheck&) = default;
-};
 
 // Looks for `pattern` (EXPECTED_OUTPUT) expanded for `trait` under `folder`
 // (OUTPUT_PATH_HOST). The folder's own glob characters (a folder named a[1])

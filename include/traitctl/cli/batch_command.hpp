@@ -32,6 +32,7 @@ struct LoopOptions {
 // What is retried and when.
 struct PolicyOptions {
   int max_retries = 3;
+  int max_incomplete_retries = 1;
   std::string retry_delay = "30s";
   std::string max_delay = "300s";
   std::vector<int> retry_exit_codes;

@@ -42,6 +42,8 @@ struct BatchOptions {
   std::optional<std::string> runai_timeout;
   std::optional<std::string> state_dir;
   std::optional<std::string> expected_output;  // --expected-output, over EXPECTED_OUTPUT
+  std::optional<std::string> memory_ladder;    // --memory-ladder, over MEMORY_LADDER
+  std::optional<std::string> cpu_ladder;       // --cpu-ladder, over CPU_LADDER
   bool json = false;
 };
 
@@ -50,6 +52,8 @@ struct BatchOptions {
 void add_batch_options(CLI::App& command, BatchOptions& options, bool with_traits = true);
 // Binds --expected-output PATTERN, for the commands that judge completion.
 void add_expected_output_option(CLI::App& command, BatchOptions& options);
+// --memory-ladder and --cpu-ladder, for commands that submit jobs.
+void add_ladder_options(CLI::App& command, BatchOptions& options);
 
 struct BatchContext {
   BatchSettings settings;

@@ -3,15 +3,19 @@
 // the exact first command.
 #pragma once
 
+#include <functional>
+
 #include "traitctl/cli/backend_choice.hpp"
 #include "traitctl/cli/common.hpp"
 #include "traitctl/core/backend.hpp"
 
 namespace traitctl {
 
-// Lists once and prints the plan on stdout (JSON with `json`). Returns the
-// exit code: 0, or that of a failed listing.
+// Lists once and prints the plan on stdout (JSON with `json`): `job_of`
+// gives each trait's next job as the run would submit it (its memory tier
+// from the ledger). Returns the exit code: 0, or that of a failed listing.
 [[nodiscard]] int print_submission_plan(const BatchContext& context, const BackendOptions& backend_options,
-                                        Backend& backend, int max_concurrent, bool json);
+                                        Backend& backend, int max_concurrent, bool json,
+                                        const std::function<JobSpec(int trait)>& job_of);
 
 }  // namespace traitctl

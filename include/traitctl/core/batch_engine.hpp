@@ -15,6 +15,7 @@
 #include "traitctl/core/backend.hpp"
 #include "traitctl/core/backend_calls.hpp"
 #include "traitctl/core/batch_plan.hpp"
+#include "traitctl/core/output_pattern.hpp"
 
 namespace traitctl {
 
@@ -26,6 +27,9 @@ struct BatchRequest {
   // The job of a trait's attempt; the record gives its memory tier.
   std::function<JobSpec(int trait, int attempt, const TraitRecord& record)> job_for;
   std::function<Result<void>(const Ledger&)> save_ledger;
+  // Looks for a succeeded trait's expected outputs; unset when success is
+  // judged by exit codes alone (plan.stage.check_outputs says which).
+  std::function<Result<OutputCheck>(int trait)> find_outputs;
 };
 
 class BatchObserver {
@@ -50,6 +54,8 @@ struct BatchReport {
   std::vector<int> succeeded_after_retry;
   std::vector<int> out_of_retries;
   std::map<int, std::string> not_retryable;  // trait -> the class's reason
+  std::map<int, FailureClass> failed_as;  // traits failed for good (not retryable, out of retries) -> class
+  std::map<int, std::string> memory;      // trait -> the memory its latest job of this run asked for
   std::vector<int> stopped;
   std::vector<int> vanished;
   std::map<int, std::string> refused;  // resubmit: why a trait was not replaced

@@ -42,7 +42,8 @@ enum class EventKind {
   Resubmitted,          // the resubmission created the trait's new job
   ResubmitFailed,       // a resubmission failed; `again` says whether it is tried again
   // The batch.
-  ListingFailed,  // a listing failed; `again` says whether the run goes on
+  ListingFailed,      // a listing failed; `again` says whether the run goes on
+  OutputsNotVisible,  // the outputs folder is not visible here: exit codes decide (`message`: why)
 };
 
 // The journal's name of the event: "submitted", "resubmitted", ...

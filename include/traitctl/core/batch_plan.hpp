@@ -60,6 +60,11 @@ class BatchPlan {
   [[nodiscard]] std::vector<DeleteOrder> to_classify() const;
   void classified(int trait, const Classification& classification, TimePoint now, Events& events);
   void evidence_failed(int trait, const Error& error, TimePoint now, Events& events);
+  // Jobs that succeeded and whose outputs are still to be looked for.
+  [[nodiscard]] std::vector<int> to_verify() const;
+  void outputs_checked(int trait, bool found, const std::string& evidence, TimePoint now, Events& events);
+  // The outputs cannot be seen from here: success is judged by exit codes.
+  void stop_checking_outputs(TimePoint now, Events& events);
   // Backoffs that have ended are decided again.
   void wake_backoffs(TimePoint now, Events& events);
 

@@ -23,4 +23,17 @@ inline constexpr std::string_view default_expected_output =
 // or flag it came from.
 [[nodiscard]] Result<std::string> expand_output_pattern(std::string_view pattern, int trait);
 
+// What a look for a trait's expected output found (adapters/output_check.hpp
+// looks; the batch loop decides on it).
+struct OutputCheck {
+  enum class Kind {
+    Found,             // `path` is the first matching file, in sorted order
+    Missing,           // nothing matches; `path` is the glob that was searched
+    FolderNotVisible,  // the outputs folder is not a folder on this machine; `path` is the folder
+  };
+  Kind kind = Kind::Missing;
+  std::string path;
+  friend bool operator==(const OutputCheck&, const OutputCheck&) = default;
+};
+
 }  // namespace traitctl

@@ -32,6 +32,23 @@ namespace traitctl {
 [[nodiscard]] Result<std::vector<std::string>> parse_cpu_ladder(std::string_view text,
                                                                 std::string_view what = "CPU_LADDER");
 
+// What a job asks for at one tier of the memory ladder.
+struct ResourceTier {
+  std::string cpu;
+  std::string memory;
+  friend bool operator==(const ResourceTier&, const ResourceTier&) = default;
+};
+
+// The tiers an out-of-memory trait climbs, one per OOM failure: CPU and
+// MEMORY first, then each memory ladder tier larger than MEMORY (a ladder
+// may list MEMORY itself: 64G,96G,160G with MEMORY=64G climbs to 96G, then
+// 160G). A CPU ladder steps CPU alongside: its entry at the same position as
+// the memory tier, its last past its end; without one CPU stays. Config
+// error naming a tier that does not parse.
+[[nodiscard]] Result<std::vector<ResourceTier>> resource_tiers(std::string_view cpu, std::string_view memory,
+                                                               const std::vector<std::string>& memory_ladder,
+                                                               const std::vector<std::string>& cpu_ladder);
+
 // "29.8 GiB", "512 MiB": bytes for people, in the largest binary unit that
 // keeps a whole part.
 [[nodiscard]] std::string format_bytes(std::uint64_t bytes);

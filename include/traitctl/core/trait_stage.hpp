@@ -51,6 +51,8 @@ struct StageRules {
   Duration delete_grace{60'000};
   // A call for a trait that fails this many cycles in a row gives the trait up.
   int max_failed_cycles = 3;
+  // A job that succeeded is done only once its expected outputs are found.
+  bool check_outputs = false;
 };
 
 enum class Stage {
@@ -106,7 +108,10 @@ struct TraitProgress {
   IntentKind replace_kind = IntentKind::Automatic;
   std::optional<TimePoint> eligible_at;
   int retry_number = 0;
-  std::uint64_t decided_at_listing = 0;  // ReplaceDue: delete only after a newer listing
+  std::uint64_t decided_at_listing = 0;       // ReplaceDue: delete only after a newer listing
+  JobState decided_state = JobState::Failed;  // ReplaceDue: the job's state when it was decided
+  bool outputs_verified = true;               // Completed: its outputs were found (or are not checked)
+  bool end_is_news = false;                   // Completed: its end happened during this run
   bool delete_errored = false;
   std::string error;      // the last failed call's message
   int resubmissions = 0;  // by this run
@@ -127,6 +132,10 @@ void observe_job(TraitProgress& progress, TraitRecord& record, const Workload* l
 // The class of the failed job, and the retry decision that follows.
 void apply_classification(TraitProgress& progress, TraitRecord& record, const Classification& classification,
                           TimePoint now, std::uint64_t listing, const StageRules& rules, Events& events);
+// Whether a succeeded job's expected outputs exist: if not, the attempt was
+// incomplete (`evidence` says what is missing) and is decided as a failure.
+void apply_output_check(TraitProgress& progress, TraitRecord& record, bool found, const std::string& evidence,
+                        TimePoint now, std::uint64_t listing, const StageRules& rules, Events& events);
 // The backend could not give evidence: asked again, then classified unknown.
 void apply_evidence_failure(TraitProgress& progress, TraitRecord& record, const Error& error, TimePoint now,
                             std::uint64_t listing, const StageRules& rules, Events& events);
