@@ -45,6 +45,7 @@ TagStyle style_of(Tag tag) {
     case Tag::Warning: return {"[WARN]", fmt::fg(fmt::terminal_color::yellow) | fmt::emphasis::bold};
     case Tag::Error: return {"[ERROR]", fmt::fg(fmt::terminal_color::red) | fmt::emphasis::bold};
     case Tag::DryRun: return {"[DRY-RUN]", fmt::fg(fmt::terminal_color::cyan)};
+    case Tag::Cap: return {"[CAP]", fmt::fg(fmt::terminal_color::magenta) | fmt::emphasis::bold};
   }
   return {"[INFO]", {}};
 }

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "traitctl/adapters/cap_file.hpp"
 #include "traitctl/adapters/journal.hpp"
 #include "traitctl/adapters/ledger_store.hpp"
 #include "traitctl/adapters/output_check.hpp"
@@ -65,6 +66,45 @@ Result<ClassifierPolicy> classifier(const PolicyOptions& options) {
   return policy;
 }
 
+Result<AdaptivePolicy> adaptive_policy(const GateOptions& options, int max_concurrent) {
+  AdaptivePolicy policy;
+  policy.enabled = !options.no_adaptive;
+  policy.min_concurrent = options.min_concurrent;
+  policy.window = options.cap_window;
+  policy.burst = options.cap_burst;
+  policy.healthy_run = options.cap_healthy_run;
+  if (auto valid = check_adaptive_policy(policy, max_concurrent); !valid) {
+    return valid.error();
+  }
+  return policy;
+}
+
+// A tier's request as the budget counts it.
+JobSize size_of_tier(const ResourceTier& tier) {
+  const auto cpu = parse_cpu(tier.cpu);
+  const auto memory = parse_memory(tier.memory);
+  return JobSize{cpu ? *cpu : 0.0, memory ? *memory : 0};
+}
+
+// The budget over the active jobs, and how large each trait's next job is.
+Result<void> set_budget(const BatchSettings& settings, const std::vector<ResourceTier>& tiers,
+                        PlanSettings& plan) {
+  const auto text = [](const std::string& value) {
+    return value.empty() ? std::nullopt : std::optional<std::string_view>(value);
+  };
+  auto budget = parse_resource_budget(text(settings.max_cpu), text(settings.max_memory));
+  if (!budget) {
+    return budget.error();
+  }
+  plan.budget = *budget;
+  plan.largest_job = size_of_tier(tiers.back());
+  plan.size_of = [tiers](int /*trait*/, const TraitRecord& record) {
+    return size_of_tier(
+        tiers[std::min(static_cast<std::size_t>(std::max(record.oom_retries, 0)), tiers.size() - 1)]);
+  };
+  return {};
+}
+
 struct Prepared {
   BatchContext context;
   BatchRequest request;
@@ -109,6 +149,10 @@ Result<Prepared> prepare(const BatchCommand& command) {
   if (!tiers) {
     return tiers.error();
   }
+  auto adaptive = adaptive_policy(command.gate, *cap);
+  if (!adaptive) {
+    return adaptive.error();
+  }
   prepared.lock_timeout = *lock_timeout;
   BatchRequest& request = prepared.request;
   PlanSettings& plan = request.plan;
@@ -126,6 +170,12 @@ Result<Prepared> prepare(const BatchCommand& command) {
   plan.max_concurrent = *cap;
   plan.poll_interval = *poll;
   plan.confirm_interval = confirm_interval(command.backend, *poll);
+  plan.max_config_errors = command.gate.max_config_errors;
+  plan.max_unknown_errors = command.gate.max_unknown_errors;
+  if (auto budget = set_budget(settings, *tiers, plan); !budget) {
+    return budget.error();
+  }
+  request.adaptive = *adaptive;
   request.classifier = *classifier_policy;
   request.parallel_submits = *parallel;
   // A failed call is tried again no later than the next look would be.
@@ -229,6 +279,8 @@ int drive(const BatchCommand& command, Prepared& prepared, Backend& backend, con
     journal.emplace(std::move(*opened));
   }
   prepared.request.save_ledger = [&store](const Ledger& updated) { return store->save(updated); };
+  CapFileReader cap_file(*store);
+  prepared.request.poll_cap_request = [&cap_file] { return cap_file.poll(); };
   ConsoleReporter reporter(journal ? &*journal : nullptr, stderr_status_line(),
                            command.kind == CommandKind::Submit ? "to submit" : "to settle",
                            command.loop.dry_run && !command.batch.json);
@@ -270,6 +322,30 @@ void add_loop_options(CLI::App& command, LoopOptions& options) {
   add_lock_timeout_option(command, options.lock_timeout);
   command.add_flag("--dry-run", options.dry_run, "Show what would happen; change nothing");
   command.add_flag("-y,--yes", options.yes, "Do not ask for confirmation (required without a terminal)");
+}
+
+void add_gate_options(CLI::App& command, GateOptions& options) {
+  command.add_flag(
+      "--no-adaptive", options.no_adaptive,
+      "Keep the cap fixed at --max-concurrent instead of halving it on bursts of mount failures");
+  command.add_option("--min-concurrent", options.min_concurrent, "The lowest the adaptive cap goes")
+      ->capture_default_str();
+  command.add_option("--cap-window", options.cap_window, "Finished attempts the adaptive cap looks at")
+      ->capture_default_str();
+  command.add_option("--cap-burst", options.cap_burst, "Mount failures among them that halve the cap")
+      ->capture_default_str();
+  command
+      .add_option("--cap-healthy-run", options.cap_healthy_run,
+                  "Finishes in a row without a mount failure that raise a lowered cap by one")
+      ->capture_default_str();
+  command
+      .add_option("--max-config-errors", options.max_config_errors,
+                  "Stop submitting new traits once this many failed as configuration errors (0: no limit)")
+      ->capture_default_str();
+  command
+      .add_option("--max-unknown-errors", options.max_unknown_errors,
+                  "Stop submitting new traits once this many failed for unknown reasons (0: no limit)")
+      ->capture_default_str();
 }
 
 void add_policy_options(CLI::App& command, PolicyOptions& options) {

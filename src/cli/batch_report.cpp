@@ -4,6 +4,7 @@
 
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <ranges>
 
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/core/parse.hpp"
@@ -67,6 +68,14 @@ std::string suggested_ladder(const std::string& memory) {
 std::vector<std::string> next_steps(const BatchReport& report, const BatchContext& context) {
   std::vector<std::string> steps;
   const BatchSettings& settings = context.settings;
+  if (const auto& stop = report.submission_stop) {
+    steps.push_back(
+        fmt::format("no new trait was submitted after {} traits failed as {} (traits {}), the first "
+                    "with: {}; fix that, then run the same command again: it goes on where it stopped",
+                    stop->first_failures.size(), to_string(stop->failure),
+                    fmt::join(std::views::keys(stop->first_failures), ", "),
+                    printable(stop->first_failures.front().second)));
+  }
   const auto oom = failed_as(report, FailureClass::Oom);
   if (!oom.empty() && settings.memory_ladder.empty()) {
     const std::string ladder = suggested_ladder(settings.memory);
@@ -96,6 +105,16 @@ std::vector<std::string> next_steps(const BatchReport& report, const BatchContex
   return steps;
 }
 
+json cap_json(const CapState& cap) { return {{"effective", effective_cap(cap)}, {"maximum", cap.maximum}}; }
+
+json stop_json(const SubmissionStop& stop) {
+  json failures = json::array();
+  for (const auto& [trait, evidence] : stop.first_failures) {
+    failures.push_back({{"trait", trait}, {"evidence", evidence}});
+  }
+  return {{"class", to_string(stop.failure)}, {"limit", stop.limit}, {"first_failures", failures}};
+}
+
 json submit_json(const BatchReport& report, const BatchContext& context) {
   const std::size_t total = context.traits.size();
   json result{{"command", "submit"},
@@ -106,6 +125,7 @@ json submit_json(const BatchReport& report, const BatchContext& context) {
               {"failed", trait_map(report.submission_failures)},
               {"not_started", report.not_started.size()},
               {"total", total},
+              {"cap", cap_json(report.cap)},
               {"interrupted", report.interrupted}};
   return result;
 }
@@ -144,9 +164,13 @@ json supervision_json(CommandKind kind, const BatchReport& report, const BatchCo
               {"deferred", deferred},
               {"memory", trait_map(report.memory)},
               {"next_steps", next_steps(report, context)},
+              {"cap", cap_json(report.cap)},
               {"interrupted", report.interrupted}};
   if (kind == CommandKind::Resubmit) {
     result["refused"] = trait_map(report.refused);
+  }
+  if (report.submission_stop) {
+    result["submission_stopped"] = stop_json(*report.submission_stop);
   }
   if (kind == CommandKind::Run) {
     result["submitted"] = report.submitted;
@@ -199,6 +223,10 @@ void print_supervision_text(CommandKind kind, const BatchReport& report, const B
   }
   for (const auto& [trait, eligible_at] : report.deferred) {
     fmt::print("  Trait {} becomes eligible for retry at {}\n", trait, format_utc(eligible_at));
+  }
+  if (throttled(report.cap)) {
+    line("Cap at the end:", effective_cap(report.cap),
+         fmt::format(" (lowered from {} by mount failures)", report.cap.maximum));
   }
   if (kind == CommandKind::Run) {
     line("Wall time:", fmt::format("{:.1f}s", seconds(wall_time)));

@@ -67,6 +67,13 @@ void add_ladder_options(CLI::App& command, BatchOptions& options) {
                      "CPU to step alongside the memory tiers, e.g. 12,16,24 (CPU_LADDER)");
 }
 
+void add_budget_options(CLI::App& command, BatchOptions& options) {
+  command.add_option("--max-cpu", options.max_cpu,
+                     "Most CPU cores the batch's active jobs may ask for together, e.g. 100 (MAX_CPU)");
+  command.add_option("--max-memory", options.max_memory,
+                     "Most memory the batch's active jobs may ask for together, e.g. 2T (MAX_MEMORY)");
+}
+
 namespace {
 
 // The flags that override a setting of the .env file.
@@ -76,6 +83,12 @@ Result<void> apply_setting_flags(const BatchOptions& options, BatchSettings& set
       return Error{ErrorKind::Usage, valid.error().message};
     }
     settings.expected_output = *options.expected_output;
+  }
+  if (options.max_cpu) {
+    settings.max_cpu = *options.max_cpu;
+  }
+  if (options.max_memory) {
+    settings.max_memory = *options.max_memory;
   }
   // An empty ladder turns the climb off, whatever MEMORY_LADDER says.
   if (options.memory_ladder && options.memory_ladder->empty()) {

@@ -94,6 +94,11 @@ void ConsoleReporter::record(const BatchEvent& event) {
       event.kind == EventKind::Gone || event.kind == EventKind::WouldRetry) {
     return;
   }
+  if (event.cap) {  // cap-lowered, cap-raised, cap-set
+    journal_->record(JournalEvent{std::string(journal_event(event.cap->event)), std::nullopt, std::nullopt,
+                                  journal_details(*event.cap)});
+    return;
+  }
   std::optional<int> trait;
   std::optional<std::string> job;
   if (event.trait > 0) {
@@ -209,6 +214,21 @@ void ConsoleReporter::print(const BatchEvent& event) const {
       return;
     case EventKind::ListingFailed:
       report(event.again ? Tag::Warning : Tag::Failed, "Listing the batch failed: {}{}", message, again);
+      return;
+    case EventKind::SubmissionStopped:
+      report(Tag::Failed,
+             "No new trait is submitted: {} (the limit is {}); every further trait would fail the same way. "
+             "Jobs already running go on. Fix it, then run again: {}",
+             message, event.retry_budget,
+             printable(event.classification ? event.classification->evidence : ""));
+      return;
+    case EventKind::CapChanged: report(Tag::Cap, "{}", message); return;
+    case EventKind::CapFileUnreadable: report(Tag::Warning, "{}; the cap stays as it is", message); return;
+    case EventKind::OversizedJob:
+      report(Tag::Warning,
+             "Trait {} ({} CPU, {} memory) is larger than the whole resource budget: it starts alone, and "
+             "nothing else of the batch starts until it ends",
+             trait, printable(event.cpu), printable(event.memory));
       return;
   }
 }

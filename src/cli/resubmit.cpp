@@ -82,6 +82,7 @@ Command register_resubmit(CLI::App& app, const GlobalOptions& /*global*/) {
   CLI::App* command = app.add_subcommand(
       "resubmit", "Delete and resubmit the named traits, or every failed trait of the batch");
   add_batch_options(*command, options->command.batch);
+  add_budget_options(*command, options->command.batch);
   add_ladder_options(*command, options->command.batch);
   add_loop_options(*command, options->command.loop);
   add_backend_option(*command, options->command.backend);

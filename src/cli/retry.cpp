@@ -14,6 +14,8 @@ Command register_retry(CLI::App& app, const GlobalOptions& /*global*/) {
   CLI::App* command =
       app.add_subcommand("retry", "Retry the batch's failed jobs that hit a mount failure (exit 2)");
   add_batch_options(*command, options->batch);
+  add_budget_options(*command, options->batch);
+  add_gate_options(*command, options->gate);
   add_ladder_options(*command, options->batch);
   add_expected_output_option(*command, options->batch);
   add_loop_options(*command, options->loop);

@@ -16,6 +16,8 @@ Command register_run(CLI::App& app, const GlobalOptions& /*global*/) {
   CLI::App* command = app.add_subcommand(
       "run", "Submit the batch under the cap, watch it, retry mount failures, until every trait is settled");
   add_batch_options(*command, options->batch);
+  add_budget_options(*command, options->batch);
+  add_gate_options(*command, options->gate);
   add_ladder_options(*command, options->batch);
   add_expected_output_option(*command, options->batch);
   add_loop_options(*command, options->loop);

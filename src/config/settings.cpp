@@ -140,6 +140,8 @@ Result<BatchSettings> resolve_settings(const VariableSource& variables) {
   assign(variables, {"MEMORY"}, settings.memory);
   assign(variables, {"DATA_PATH_HOST", "DATA_PATH"}, settings.data_path_host);
   assign(variables, {"OUTPUT_PATH_HOST", "OUTPUT_PATH"}, settings.output_path_host);
+  assign(variables, {"MAX_CPU"}, settings.max_cpu);
+  assign(variables, {"MAX_MEMORY"}, settings.max_memory);
   if (auto pattern = variables.get_even_if_empty("EXPECTED_OUTPUT")) {
     settings.expected_output = std::move(*pattern);
   }

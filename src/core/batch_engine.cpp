@@ -18,13 +18,18 @@ class BatchLoop {
         ledger_(dry_run_ ? dry_run_copy_ : ledger),
         saved_(ledger),
         observer_(observer),
-        plan_(with_backend_traits(request.plan, backend.traits()), ledger_, clock.now()) {}
+        plan_(with_backend_traits(request.plan, backend.traits()), ledger_, clock.now()),
+        cap_(resume_cap(ledger_.cap, request.plan.max_concurrent, request.adaptive)) {
+    ledger_.cap = cap_;
+    plan_.set_cap(effective_cap(cap_), cap_.maximum);
+  }
 
   BatchReport run() {
     while (!cancel_.stop_requested()) {
       if (!look()) {
         return finish();
       }
+      take_cap_request();
       verify_outputs();
       classify_failures();
       plan_.wake_backoffs(clock_.now(), events_);
@@ -76,6 +81,48 @@ class BatchLoop {
       }
       wait_for(request_.plan.poll_interval);
     }
+  }
+
+  // `traitctl cap N` from another terminal: applied once, at the next cycle.
+  void take_cap_request() {
+    if (!request_.poll_cap_request) {
+      return;
+    }
+    auto requested = request_.poll_cap_request();
+    if (!requested) {
+      BatchEvent unreadable;
+      unreadable.kind = EventKind::CapFileUnreadable;
+      unreadable.message = requested.error().message;
+      observer_.on_event(unreadable);
+    } else if (*requested) {
+      cap_changed(apply_cap_request(cap_, **requested, clock_.now(), request_.adaptive));
+    }
+  }
+
+  // The cap controller's verdict on one finished attempt.
+  void attempt_finished(int trait, bool mount_failure) {
+    std::optional<TimePoint> submitted_at;
+    const TraitRecord& record = ledger_.traits[trait];
+    for (const auto& attempt : record.attempts) {
+      if (attempt.number == current_attempt(record)) {
+        submitted_at = attempt.submitted_at;
+      }
+    }
+    cap_changed(
+        observe_finish(cap_, FinishedAttempt{mount_failure, submitted_at}, clock_.now(), request_.adaptive));
+  }
+
+  void cap_changed(const CapDecision& decision) {
+    if (decision.event == CapEvent::None) {
+      return;
+    }
+    ledger_.cap = cap_;
+    plan_.set_cap(effective_cap(cap_), cap_.maximum);
+    BatchEvent changed;
+    changed.kind = EventKind::CapChanged;
+    changed.message = describe(decision);
+    changed.cap = decision;
+    observer_.on_event(changed);
   }
 
   // A job that exited 0 without its outputs did not complete. Where the
@@ -157,6 +204,15 @@ class BatchLoop {
       sending.manual = pending && pending->kind == IntentKind::Manual;
       observer_.on_event(sending);
     }
+    if (plan_.oversized_alone()) {
+      BatchEvent oversized;
+      oversized.kind = EventKind::OversizedJob;
+      oversized.trait = orders.front().trait;
+      oversized.job = specs.front().name;
+      oversized.cpu = specs.front().cpu;
+      oversized.memory = specs.front().memory;
+      observer_.on_event(oversized);
+    }
     const auto answers =
         submit_all(backend_, specs, request_.parallel_submits, clock_, cancel_, request_.call_retry);
     for (std::size_t i = 0; i < orders.size(); ++i) {
@@ -223,8 +279,10 @@ class BatchLoop {
       case EventKind::Classified:
         ++report_.failed_found;
         ++report_.by_class[event.classification->failure];
+        attempt_finished(event.trait, event.classification->failure == FailureClass::Mount);
         break;
       case EventKind::WouldRetry: report_.would_retry.push_back(event.trait); break;
+      case EventKind::Completed: attempt_finished(event.trait, false); break;
       case EventKind::Vanished: report_.vanished.push_back(event.trait); break;
       default: break;
     }
@@ -248,12 +306,15 @@ class BatchLoop {
   Ledger saved_;
   BatchObserver& observer_;
   BatchPlan plan_;
+  CapState cap_;
   Events events_;
   BatchReport report_;
 };
 
 BatchReport BatchLoop::finish() {
   flush_events();
+  report_.submission_stop = plan_.submission_stop();
+  report_.cap = cap_;
   for (const auto& [trait, progress] : plan_.traits()) {
     const TraitRecord& record = ledger_.traits[trait];
     switch (progress.stage) {

@@ -30,6 +30,10 @@ std::string_view to_string(EventKind kind) {
     case EventKind::ResubmitFailed: return "resubmit-failed";
     case EventKind::ListingFailed: return "listing-failed";
     case EventKind::OutputsNotVisible: return "outputs-not-visible";
+    case EventKind::SubmissionStopped: return "submission-stopped";
+    case EventKind::CapChanged: return "cap-changed";
+    case EventKind::CapFileUnreadable: return "cap-file-unreadable";
+    case EventKind::OversizedJob: return "oversized-job";
   }
   return "unknown";
 }

@@ -1,13 +1,17 @@
 #include "traitctl/core/batch_plan.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "traitctl/core/job_name.hpp"
+#include "traitctl/core/resources.hpp"
 
 namespace traitctl {
 
 BatchPlan::BatchPlan(PlanSettings settings, Ledger& ledger, TimePoint now)
     : settings_(std::move(settings)), ledger_(ledger) {
+  maximum_ = settings_.max_concurrent;
   for (int trait : settings_.traits) {
     traits_.emplace(
         trait, start_trait(trait, job_name(settings_.prefix, trait), record(trait), settings_.stage, now));
@@ -41,6 +45,35 @@ std::vector<DeleteOrder> BatchPlan::to_classify() const {
 void BatchPlan::classified(int trait, const Classification& classification, TimePoint now, Events& events) {
   apply_classification(traits_.at(trait), record(trait), classification, now, listing_, settings_.stage,
                        events);
+  count_failure(trait, classification, events);
+}
+
+void BatchPlan::count_failure(int trait, const Classification& classification, Events& events) {
+  const FailureClass failure = classification.failure;
+  const int limit = failure == FailureClass::Config    ? settings_.max_config_errors
+                    : failure == FailureClass::Unknown ? settings_.max_unknown_errors
+                                                       : 0;
+  if (limit <= 0) {
+    return;
+  }
+  auto& failed = failures_by_class_[failure];
+  if (std::none_of(failed.begin(), failed.end(),
+                   [trait](const auto& entry) { return entry.first == trait; })) {
+    failed.emplace_back(trait, classification.matched_line.value_or(classification.evidence));
+  }
+  if (stop_ || static_cast<int>(failed.size()) < limit || !settings_.stage.mode.submit_new) {
+    return;
+  }
+  // Every further trait would fail the same way: jobs already running go on,
+  // no new trait starts, and the run ends saying why.
+  stop_ = SubmissionStop{failure, limit, failed};
+  settings_.stage.mode.submit_new = false;
+  BatchEvent stopped;
+  stopped.kind = EventKind::SubmissionStopped;
+  stopped.classification = classification;
+  stopped.retry_budget = limit;
+  stopped.message = fmt::format("{} traits failed as {}", failed.size(), to_string(failure));
+  events.push_back(stopped);
 }
 
 void BatchPlan::evidence_failed(int trait, const Error& error, TimePoint now, Events& events) {
@@ -103,26 +136,68 @@ void BatchPlan::delete_answered(int trait, const Result<DeleteOutcome>& answer, 
 
 std::vector<SubmitOrder> BatchPlan::submissions_due(TimePoint now) {
   std::vector<SubmitOrder> orders;
+  waiting_for_ = WaitingFor::Nothing;
+  oversized_alone_ = false;
   if (settings_.stage.mode.dry_run) {
     return orders;
   }
-  int slots = free_slots(settings_.max_concurrent, active());
-  const auto take = [&](Stage stage, bool wanted) {
-    for (auto& [trait, progress] : traits_) {
-      if (slots == 0) {
-        return;
+  const int slots = free_slots(settings_.max_concurrent, active());
+  // Resubmissions first (they have waited longest), then new traits in order.
+  std::vector<int> candidates;
+  for (const Stage stage : {Stage::ResubmitDue, Stage::Unsubmitted}) {
+    for (const auto& [trait, progress] : traits_) {
+      const bool wanted = stage == Stage::ResubmitDue || settings_.stage.mode.submit_new;
+      if (progress.stage == stage && wanted && progress.in_scope) {
+        candidates.push_back(trait);
       }
-      if (progress.stage != stage || !wanted || !progress.in_scope) {
-        continue;
-      }
-      const bool resubmission = record(trait).pending.has_value();
-      orders.push_back({trait, begin_submission(progress, record(trait), now), resubmission});
-      --slots;
     }
-  };
-  take(Stage::ResubmitDue, true);
-  take(Stage::Unsubmitted, settings_.stage.mode.submit_new);
+  }
+  std::vector<JobSize> sizes;
+  for (std::size_t index = 0; index < candidates.size() && sizes.size() <= static_cast<std::size_t>(slots);
+       ++index) {
+    sizes.push_back(settings_.size_of ? settings_.size_of(candidates[index], record(candidates[index]))
+                                      : JobSize{});
+  }
+  const Admission admission = admit(active_sizes(), sizes, slots, settings_.budget);
+  waiting_for_ = admission.waiting_for;
+  oversized_alone_ = admission.oversized_alone;
+  for (std::size_t index = 0; index < admission.count; ++index) {
+    const int trait = candidates[index];
+    const bool resubmission = record(trait).pending.has_value();
+    orders.push_back({trait, begin_submission(traits_.at(trait), record(trait), now), resubmission});
+  }
   return orders;
+}
+
+std::vector<JobSize> BatchPlan::active_sizes() {
+  std::vector<JobSize> sizes;
+  int tracked = 0;
+  for (auto& [trait, progress] : traits_) {
+    const bool listed_active = progress.listed && progress.job && holds_slot(progress.job->state);
+    if (!listed_active && !holds_unlisted_slot(progress)) {
+      continue;
+    }
+    tracked += listed_active ? 1 : 0;
+    TraitRecord& trait_record = record(trait);
+    const auto attempt = std::find_if(
+        trait_record.attempts.begin(), trait_record.attempts.end(), [&](const AttemptRecord& entry) {
+          return entry.number == current_attempt(trait_record) && !entry.memory.empty();
+        });
+    const auto memory = attempt == trait_record.attempts.end() ? Result<std::uint64_t>(Error{})
+                                                               : parse_memory(attempt->memory);
+    const auto cpu =
+        attempt == trait_record.attempts.end() ? Result<double>(Error{}) : parse_cpu(attempt->cpu);
+    if (memory && cpu) {
+      sizes.push_back({*cpu, *memory});
+    } else {
+      sizes.push_back(settings_.size_of ? settings_.size_of(trait, trait_record) : settings_.largest_job);
+    }
+  }
+  // Members of the batch that are not among its traits (another range, x-007).
+  for (int untracked = listed_active_ - tracked; untracked > 0; --untracked) {
+    sizes.push_back(settings_.largest_job);
+  }
+  return sizes;
 }
 
 void BatchPlan::submit_answered(int trait, const SubmitAnswer& answer, const JobSpec& spec, TimePoint now,
@@ -176,6 +251,8 @@ WaitProgress BatchPlan::progress() const {
   WaitProgress wait;
   wait.active = active();
   wait.max_concurrent = settings_.max_concurrent;
+  wait.maximum = maximum_;
+  wait.waiting_for = waiting_for_;
   for (const auto& [trait, progress] : traits_) {
     wait.submitted += (progress.created_by_us ? 1 : 0) + progress.resubmissions;
     wait.remaining += is_open(progress, settings_.stage) ? 1 : 0;

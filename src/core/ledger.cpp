@@ -210,6 +210,13 @@ Ledger read_ledger(const json& document) {
   if (const json* started = optional_field(document, "first_submitted_at")) {
     ledger.first_submitted_at = read_time(*started, "first_submitted_at");
   }
+  if (const json* cap = optional_field(document, "cap")) {
+    auto state = cap_state_from_json(*cap);
+    if (!state) {
+      fail("cap", state.error().message);
+    }
+    ledger.cap = std::move(*state);
+  }
   for (const auto& [key, value] : read_object(field(document, "ledger", "traits"), "traits").items()) {
     const int trait = read_trait_number(key);
     ledger.traits.emplace(trait, read_trait(value, "traits." + key));
@@ -397,6 +404,9 @@ json to_json(const Ledger& ledger) {
                 {"traits", std::move(traits)}};
   if (ledger.first_submitted_at) {
     document["first_submitted_at"] = format_utc(*ledger.first_submitted_at);
+  }
+  if (ledger.cap) {
+    document["cap"] = to_json(*ledger.cap);
   }
   return document;
 }

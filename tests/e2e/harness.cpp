@@ -412,7 +412,11 @@ std::set<std::string> documented_report_keys(std::string_view section) {
     if (line.starts_with("## ")) {
       inside = line == section;
     } else if (inside && line.starts_with("| `")) {
-      const std::string first_cell = line.substr(1, line.find('|', 1) - 1);
+      const std::size_t cell_end = line.find('|', 1);
+      const std::string first_cell = line.substr(1, cell_end - 1);
+      if (line.substr(cell_end).starts_with("| only when")) {
+        continue;  // present in some reports only
+      }
       std::size_t open = first_cell.find('`');
       while (open != std::string::npos) {
         const std::size_t close = first_cell.find('`', open + 1);
@@ -424,7 +428,6 @@ std::set<std::string> documented_report_keys(std::string_view section) {
       }
     }
   }
-  keys.erase("error");
   return keys;
 }
 

@@ -130,8 +130,8 @@ class FakeCluster {
                                                         const std::map<int, int>& creations);
 
 // The report keys docs/reports-json.md lists in the tables of `section` (a
-// heading line, up to the next heading); `error`, present only when a run
-// stopped early, is left out.
+// heading line, up to the next heading), but those whose meaning begins
+// "only when" (present in some reports only, such as `error`).
 [[nodiscard]] std::set<std::string> documented_report_keys(std::string_view section);
 
 // Runs the fake `runai` itself with the same environment.

@@ -25,7 +25,7 @@ TEST(BatchStatus, PlacesEachTraitOfTheRange) {
       view_of({job("b-1", JobState::Pending), job("b-2", JobState::Pending), job("b-4", JobState::Running),
                job("b-5", JobState::Deleting), job("b-6", JobState::Succeeded), job("b-7", JobState::Stopped),
                job("b-8", JobState::Failed), job("b-3", JobState::Unknown), job("b-20", JobState::Running)});
-  const BatchStatus status = summarize_batch(view, {1, 2, 3, 4, 5, 6, 7, 8, 9}, Ledger{"p", "b", {}, {}}, {});
+  const BatchStatus status = summarize_batch(view, {1, 2, 3, 4, 5, 6, 7, 8, 9}, Ledger{"p", "b", {}, {}, std::nullopt}, {});
   const BatchCounts& counts = status.counts;
   EXPECT_EQ(counts.pending, 2);
   EXPECT_EQ(counts.running, 1);
@@ -44,7 +44,7 @@ TEST(BatchStatus, PlacesEachTraitOfTheRange) {
 
 TEST(BatchStatus, UsesTheLedgerForFailuresAndRetries) {
   const TimePoint seen{std::chrono::hours{1}};
-  Ledger ledger{"p", "b", {}, {}};
+  Ledger ledger{"p", "b", {}, {}, std::nullopt};
   ledger.traits[1] = failed_record(3, 0, seen, FailureClass::Mount, true);    // out of retries
   ledger.traits[2] = failed_record(1, 0, seen, FailureClass::Mount, false);   // will retry
   ledger.traits[3] = failed_record(0, 1, seen, FailureClass::Config, false);  // not retryable
@@ -72,7 +72,7 @@ TEST(BatchStatus, UsesTheLedgerForFailuresAndRetries) {
 }
 
 TEST(BatchStatus, OutOfMemoryIsPermanentOnlyWithoutALadder) {
-  Ledger ledger{"p", "b", {}, {}};
+  Ledger ledger{"p", "b", {}, {}, std::nullopt};
   ledger.traits[1] = failed_record(0, 0, TimePoint{}, FailureClass::Oom, false);
   const BatchView view = view_of({job("b-1", JobState::Failed)});
   EXPECT_EQ(summarize_batch(view, {1}, ledger, {}).counts.permanently_failed, 1);
@@ -82,7 +82,7 @@ TEST(BatchStatus, OutOfMemoryIsPermanentOnlyWithoutALadder) {
 }
 
 TEST(BatchStatus, FinishedWhenEveryTraitCompletedOrPermanentlyFailed) {
-  Ledger ledger{"p", "b", {}, {}};
+  Ledger ledger{"p", "b", {}, {}, std::nullopt};
   ledger.traits[2] = failed_record(0, 0, TimePoint{}, FailureClass::Config, false);
   const BatchStatus status = summarize_batch(
       view_of({job("b-1", JobState::Succeeded), job("b-2", JobState::Failed)}), {1, 2}, ledger, {});
@@ -90,7 +90,7 @@ TEST(BatchStatus, FinishedWhenEveryTraitCompletedOrPermanentlyFailed) {
 }
 
 TEST(BatchStatus, IdleOnceNothingOfTheBatchIsActive) {
-  Ledger ledger{"p", "b", {}, {}};
+  Ledger ledger{"p", "b", {}, {}, std::nullopt};
   const BatchView unclassified = view_of({job("b-1", JobState::Succeeded), job("b-2", JobState::Failed)});
   const BatchStatus after_submit = summarize_batch(unclassified, {1, 2}, ledger, {});
   EXPECT_FALSE(after_submit.finished()) << "nobody classified the failure";

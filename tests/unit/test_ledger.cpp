@@ -33,7 +33,7 @@ TEST(UtcTime, FormatsAndParses) {
 
 Ledger sample_ledger() {
   const TimePoint base = std::chrono::sys_days{std::chrono::year{2024} / 5 / 1};
-  Ledger ledger{"team-a", "gwas", base, {}};
+  Ledger ledger{"team-a", "gwas", base, {}, std::nullopt};
   ledger.traits[2] = TraitRecord{};
   TraitRecord busy;
   busy.automatic_retries = 2;
@@ -81,7 +81,7 @@ TEST(LedgerJson, RoundTrip) {
   EXPECT_EQ(json["traits"]["17"]["attempts"][0]["evidence"], "exit code 137 (OOMKilled)");
   EXPECT_FALSE(json["traits"]["2"].contains("pending"));
 
-  const Ledger empty{"p", "x", std::nullopt, {}};
+  const Ledger empty{"p", "x", std::nullopt, {}, std::nullopt};
   EXPECT_EQ(*parse_ledger(serialize_ledger(empty)), empty);
 }
 

@@ -22,12 +22,12 @@ TEST_F(LedgerStoreTest, Paths) {
 TEST_F(LedgerStoreTest, MissingFileIsAnEmptyLedger) {
   auto ledger = store_->load();
   ASSERT_TRUE(ledger.ok()) << ledger.error().message;
-  EXPECT_EQ(*ledger, (Ledger{"team-a", "gwas", std::nullopt, {}}));
+  EXPECT_EQ(*ledger, (Ledger{"team-a", "gwas", std::nullopt, {}, std::nullopt}));
   EXPECT_FALSE(fs::exists(dir_ / "team-a")) << "load must not create anything";
 }
 
 TEST_F(LedgerStoreTest, RoundTripOnDisk) {
-  Ledger ledger{"team-a", "gwas", TimePoint{std::chrono::hours{480000}}, {}};
+  Ledger ledger{"team-a", "gwas", TimePoint{std::chrono::hours{480000}}, {}, std::nullopt};
   TraitRecord& record = ledger.traits[7];
   record_failure_seen(record, FailureClass::Mount, TimePoint{std::chrono::hours{480001}});
   (void)record_intent(record, IntentKind::Automatic, FailureClass::Mount,
@@ -45,7 +45,7 @@ TEST_F(LedgerStoreTest, RoundTripOnDisk) {
 }
 
 TEST_F(LedgerStoreTest, CorruptFileIsReportedAndLeftAlone) {
-  Ledger ledger{"team-a", "gwas", std::nullopt, {}};
+  Ledger ledger{"team-a", "gwas", std::nullopt, {}, std::nullopt};
   ledger.traits[3].automatic_retries = 1;
   ASSERT_TRUE(store_->save(ledger).ok());
   std::string text = *read_file_contents(store_->ledger_path());
@@ -87,19 +87,19 @@ TEST_F(LedgerStoreTest, FutureVersionIsReportedAndLeftAlone) {
 }
 
 TEST_F(LedgerStoreTest, AnotherBatchsLedgerIsRefused) {
-  write_raw(store_->ledger_path(), serialize_ledger(Ledger{"team-b", "gwas", std::nullopt, {}}));
+  write_raw(store_->ledger_path(), serialize_ledger(Ledger{"team-b", "gwas", std::nullopt, {}, std::nullopt}));
   auto loaded = store_->load();
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(loaded.error().kind, ErrorKind::Parse);
   EXPECT_NE(loaded.error().message.find("'team-b'"), std::string::npos) << loaded.error().message;
 
-  auto saved = store_->save(Ledger{"team-a", "other", std::nullopt, {}});
+  auto saved = store_->save(Ledger{"team-a", "other", std::nullopt, {}, std::nullopt});
   ASSERT_FALSE(saved.ok());
   EXPECT_EQ(saved.error().kind, ErrorKind::Usage);
 }
 
 TEST_F(LedgerStoreTest, StaleTempFileFromACrashIsIgnored) {
-  Ledger ledger{"team-a", "gwas", std::nullopt, {}};
+  Ledger ledger{"team-a", "gwas", std::nullopt, {}, std::nullopt};
   ledger.traits[4].manual_resubmissions = 1;
   ASSERT_TRUE(store_->save(ledger).ok());
   const fs::path stale = dir_ / "team-a" / ".gwas.ledger.json.tmp-99999-0-deadbeef";

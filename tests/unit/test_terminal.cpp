@@ -72,15 +72,23 @@ TEST(StatusLineSink, LeavesLogLinesAloneWhenNoStatusLineIsShown) {
 }
 
 TEST(WaitStatus, ShowsActiveOverCapSubmittedRemainingAndTheCountdown) {
-  const WaitProgress progress{5, 50, 12, 28, 0, Duration{27'000}};
+  const WaitProgress progress{5, 50, 50, 12, 28, 0, WaitingFor::Nothing, Duration{27'000}};
   EXPECT_EQ(wait_status(progress, "to submit"),
             "[WAIT] 5/50 active, 12 submitted, 28 to submit, next poll in 27s");
 }
 
 TEST(WaitStatus, NamesBackoffsAndRoundsTheCountdownUp) {
-  const WaitProgress progress{0, 4, 7, 2, 1, Duration{400}};
+  const WaitProgress progress{0, 4, 4, 7, 2, 1, WaitingFor::Nothing, Duration{400}};
   EXPECT_EQ(wait_status(progress, "to settle"),
             "[WAIT] 0/4 active, 7 submitted, 2 to settle, 1 in backoff, next poll in 1s");
+}
+
+TEST(WaitStatus, NamesALoweredCapAndTheBudgetTheNextJobWaitsFor) {
+  const WaitProgress progress{12, 12, 50, 40, 100, 0, WaitingFor::Memory, Duration{3'000}};
+  EXPECT_EQ(
+      wait_status(progress, "to settle"),
+      "[WAIT] 12/12 active (cap lowered from 50), 40 submitted, 100 to settle, next waits for the memory "
+      "budget, next poll in 3s");
 }
 
 }  // namespace

@@ -74,7 +74,7 @@ class StatusLineSink final : public spdlog::sinks::sink {
 // stderr logging: -q shows warnings and errors only, -v adds debug lines, -vv trace.
 void configure_logging(int verbosity, bool quiet, bool color);
 
-enum class Tag { Info, Submit, Skip, Wait, Success, Failed, Warning, Error, DryRun };
+enum class Tag { Info, Submit, Skip, Wait, Success, Failed, Warning, Error, DryRun, Cap };
 
 // "[SUBMIT] message", the tag coloured when logging was configured with colour.
 [[nodiscard]] std::string tagged(Tag tag, std::string_view message);

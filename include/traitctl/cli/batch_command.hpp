@@ -39,8 +39,23 @@ struct PolicyOptions {
   std::vector<std::string> mount_failure_patterns;
 };
 
+// How the cap reads the cluster's health (docs/concurrency.md), and the
+// failure budget.
+struct GateOptions {
+  bool no_adaptive = false;
+  int min_concurrent = 1;
+  int cap_window = 10;
+  int cap_burst = 3;
+  int cap_healthy_run = 10;
+  int max_config_errors = 5;
+  int max_unknown_errors = 10;
+};
+
 // --max-concurrent, --poll-interval, --parallel, --lock-timeout, --dry-run, --yes.
 void add_loop_options(CLI::App& command, LoopOptions& options);
+// --no-adaptive, --min-concurrent, --cap-window, --cap-burst, --cap-healthy-run,
+// --max-config-errors, --max-unknown-errors.
+void add_gate_options(CLI::App& command, GateOptions& options);
 // --max-retries, --retry-delay, --max-delay, --retry-exit-code, --mount-failure-pattern.
 void add_policy_options(CLI::App& command, PolicyOptions& options);
 
@@ -49,6 +64,7 @@ struct BatchCommand {
   BatchOptions batch;
   LoopOptions loop;
   PolicyOptions policy;
+  GateOptions gate;
   BackendOptions backend;
   BatchMode mode;
 };

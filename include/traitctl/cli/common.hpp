@@ -44,6 +44,8 @@ struct BatchOptions {
   std::optional<std::string> expected_output;  // --expected-output, over EXPECTED_OUTPUT
   std::optional<std::string> memory_ladder;    // --memory-ladder, over MEMORY_LADDER
   std::optional<std::string> cpu_ladder;       // --cpu-ladder, over CPU_LADDER
+  std::optional<std::string> max_cpu;          // --max-cpu, over MAX_CPU
+  std::optional<std::string> max_memory;       // --max-memory, over MAX_MEMORY
   bool json = false;
 };
 
@@ -54,6 +56,8 @@ void add_batch_options(CLI::App& command, BatchOptions& options, bool with_trait
 void add_expected_output_option(CLI::App& command, BatchOptions& options);
 // --memory-ladder and --cpu-ladder, for commands that submit jobs.
 void add_ladder_options(CLI::App& command, BatchOptions& options);
+// --max-cpu and --max-memory, for commands that submit jobs.
+void add_budget_options(CLI::App& command, BatchOptions& options);
 
 struct BatchContext {
   BatchSettings settings;

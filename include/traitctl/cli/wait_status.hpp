@@ -10,7 +10,9 @@
 namespace traitctl {
 
 // "[WAIT] 5/5 active, 12 submitted, 28 to submit, next poll in 27s", with
-// "N in backoff" when some failed traits wait out a retry delay.
+// "(cap lowered from 50)" while mount failures hold the cap down, "N in
+// backoff" when some failed traits wait out a retry delay, and the budget the
+// next submission waits for.
 // `remaining_label` says what the remaining traits are waiting for: "to
 // submit" (submit) or "to settle" (retry, run).
 [[nodiscard]] std::string wait_status(const WaitProgress& progress, std::string_view remaining_label);

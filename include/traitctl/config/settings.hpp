@@ -54,6 +54,10 @@ struct BatchSettings {
   // parse_cpu_ladder); empty when unset.
   std::vector<std::string> memory_ladder;
   std::vector<std::string> cpu_ladder;
+  // MAX_CPU, MAX_MEMORY: what the batch's active jobs may ask for together,
+  // besides MAX_CONCURRENT; empty: no budget (core/concurrency.hpp).
+  std::string max_cpu;
+  std::string max_memory;
   GapitSettings gapit;
 };
 

@@ -30,6 +30,12 @@ struct BatchRequest {
   // Looks for a succeeded trait's expected outputs; unset when success is
   // judged by exit codes alone (plan.stage.check_outputs says which).
   std::function<Result<OutputCheck>(int trait)> find_outputs;
+  // The effective cap follows the mount failures (plan.max_concurrent is the
+  // maximum); it persists in the ledger.
+  AdaptivePolicy adaptive;
+  // A `traitctl cap` request for the running batch, read each cycle; unset:
+  // none can come.
+  std::function<Result<std::optional<CapRequest>>()> poll_cap_request;
 };
 
 class BatchObserver {
@@ -61,8 +67,10 @@ struct BatchReport {
   std::map<int, std::string> refused;  // resubmit: why a trait was not replaced
   std::map<int, std::string> submission_failures;
   std::map<int, std::string> resubmission_failures;
-  std::map<int, TimePoint> deferred;  // eligible at
-  std::vector<int> not_started;       // to submit, never submitted (interrupted, stopped early)
+  std::map<int, TimePoint> deferred;              // eligible at
+  std::vector<int> not_started;                   // to submit, never submitted (interrupted, stopped early)
+  std::optional<SubmissionStop> submission_stop;  // the failure budget stopped new submissions
+  CapState cap;                                   // as the run left it
   int listings = 0;
   bool interrupted = false;
   std::optional<Error> fatal;

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "traitctl/core/clock.hpp"
+#include "traitctl/core/concurrency.hpp"
 #include "traitctl/core/failure.hpp"
 
 namespace traitctl {
@@ -44,6 +45,10 @@ enum class EventKind {
   // The batch.
   ListingFailed,      // a listing failed; `again` says whether the run goes on
   OutputsNotVisible,  // the outputs folder is not visible here: exit codes decide (`message`: why)
+  SubmissionStopped,  // the failure budget is spent: no new trait starts (`message`: why)
+  CapChanged,         // the effective cap or its maximum moved (`message`: why; `status`: the journal event)
+  CapFileUnreadable,  // the `traitctl cap` file cannot be read (`message`); the cap stays
+  OversizedJob,       // a job larger than the whole resource budget starts alone
 };
 
 // The journal's name of the event: "submitted", "resubmitted", ...
@@ -64,7 +69,8 @@ struct BatchEvent {
   std::string cpu;
   std::optional<Classification> classification;
   std::optional<TimePoint> eligible_at;
-  int calls = 0;  // backend calls a submission took
+  int calls = 0;                   // backend calls a submission took
+  std::optional<CapDecision> cap;  // CapChanged
 };
 
 }  // namespace traitctl

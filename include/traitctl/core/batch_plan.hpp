@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "traitctl/core/batch.hpp"
+#include "traitctl/core/concurrency.hpp"
 #include "traitctl/core/trait_stage.hpp"
 
 namespace traitctl {
@@ -17,11 +18,13 @@ namespace traitctl {
 // Where a batch stands while the loop waits: told to the observer once per
 // wait, then once per second of it with `next_poll` counting down.
 struct WaitProgress {
-  int active = 0;  // jobs of the batch holding a slot
-  int max_concurrent = 0;
-  int submitted = 0;   // jobs this run has submitted, resubmissions included
-  int remaining = 0;   // traits this run has still to see through
-  int in_backoff = 0;  // failed traits waiting out a retry delay
+  int active = 0;          // jobs of the batch holding a slot
+  int max_concurrent = 0;  // the effective cap
+  int maximum = 0;         // the cap's maximum; above max_concurrent while mount failures hold it down
+  int submitted = 0;       // jobs this run has submitted, resubmissions included
+  int remaining = 0;       // traits this run has still to see through
+  int in_backoff = 0;      // failed traits waiting out a retry delay
+  WaitingFor waiting_for = WaitingFor::Nothing;  // what the next submission waits for beyond a slot
   Duration next_poll{0};
   friend bool operator==(const WaitProgress&, const WaitProgress&) = default;
 };
@@ -35,6 +38,25 @@ struct PlanSettings {
   // How soon to look again while a step waits for a listing to confirm it
   // (a delete, a submission not listed yet).
   Duration confirm_interval{2'000};
+  // Besides the job count: the CPU and memory the batch's active jobs may
+  // ask for together. `size_of` is the size of a trait's next job;
+  // `largest_job` stands for an active job of unknown size (another batch
+  // member's), so that the budget holds.
+  ResourceBudget budget;
+  std::function<JobSize(int trait, const TraitRecord& record)> size_of;
+  JobSize largest_job;
+  // Once this many traits failed as configuration errors (or unknown) in
+  // this run, no new trait is submitted: every further one would fail the
+  // same way. 0: no limit.
+  int max_config_errors = 5;
+  int max_unknown_errors = 10;
+};
+
+// Why a run stopped submitting new traits: the first failures of the class.
+struct SubmissionStop {
+  FailureClass failure = FailureClass::Config;
+  int limit = 0;
+  std::vector<std::pair<int, std::string>> first_failures;  // trait -> evidence
 };
 
 struct DeleteOrder {
@@ -83,8 +105,18 @@ class BatchPlan {
   // Slots the batch takes: what the listing shows, submissions not listed
   // yet, and jobs missing from one listing.
   [[nodiscard]] int active() const;
-  void set_max_concurrent(int max_concurrent) { settings_.max_concurrent = max_concurrent; }
+  void set_cap(int effective, int maximum) {
+    settings_.max_concurrent = effective;
+    maximum_ = maximum;
+  }
   [[nodiscard]] int max_concurrent() const { return settings_.max_concurrent; }
+  // The first candidate submissions_due held back because it did not fit the
+  // budget, and why; and whether it let one job larger than the whole budget
+  // start alone.
+  [[nodiscard]] WaitingFor waiting_for() const { return waiting_for_; }
+  [[nodiscard]] bool oversized_alone() const { return oversized_alone_; }
+  // Set once the failure budget stopped new submissions.
+  [[nodiscard]] const std::optional<SubmissionStop>& submission_stop() const { return stop_; }
 
   // Nothing left to do or watch for.
   [[nodiscard]] bool finished() const;
@@ -99,8 +131,18 @@ class BatchPlan {
 
  private:
   TraitRecord& record(int trait) { return ledger_.traits[trait]; }
+  // The sizes of the batch's active jobs, for the budget.
+  [[nodiscard]] std::vector<JobSize> active_sizes();
+  // Counts a failure against the failure budget; stops new submissions once
+  // the budget is spent.
+  void count_failure(int trait, const Classification& classification, Events& events);
 
   PlanSettings settings_;
+  int maximum_ = 0;
+  WaitingFor waiting_for_ = WaitingFor::Nothing;
+  bool oversized_alone_ = false;
+  std::optional<SubmissionStop> stop_;
+  std::map<FailureClass, std::vector<std::pair<int, std::string>>> failures_by_class_;
   Ledger& ledger_;
   std::map<int, TraitProgress> traits_;
   std::uint64_t listing_ = 0;

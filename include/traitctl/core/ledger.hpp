@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "traitctl/core/clock.hpp"
+#include "traitctl/core/concurrency.hpp"
 #include "traitctl/core/failure.hpp"
 #include "traitctl/core/result.hpp"
 
@@ -77,6 +78,9 @@ struct Ledger {
   std::string prefix;
   std::optional<TimePoint> first_submitted_at;
   std::map<int, TraitRecord> traits;
+  // The batch's cap as mount failures and `traitctl cap` left it, so that a
+  // restarted run resumes there (core/concurrency.hpp).
+  std::optional<CapState> cap;
   friend bool operator==(const Ledger&, const Ledger&) = default;
 };
 
@@ -99,8 +103,8 @@ AttemptRecord& attempt_record(TraitRecord& record, int number);
 // {"automatic_retries", "oom_retries", "incomplete_retries",
 // "manual_resubmissions", "failure_first_seen"?, "last_failure"?, "pending"?:
 // {"kind", "attempt", "recorded_at", "forced", "replaces_id", "old_job_gone",
-// "submit_sent"}, "out_of_retries", "job_id"?, "attempts": [...]}}}; absent
-// optionals are omitted. Unknown keys are ignored.
+// "submit_sent"}, "out_of_retries", "job_id"?, "attempts": [...]}}, "cap"?};
+// absent optionals are omitted. Unknown keys are ignored.
 [[nodiscard]] nlohmann::json to_json(const Ledger& ledger);
 // Parse errors: "corrupt ledger (<detail>)", or, for a version this traitctl
 // does not read, one saying which traitctl wrote it and what to do.
