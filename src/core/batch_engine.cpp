@@ -279,7 +279,9 @@ class BatchLoop {
       case EventKind::Classified:
         ++report_.failed_found;
         ++report_.by_class[event.classification->failure];
-        attempt_finished(event.trait, event.classification->failure == FailureClass::Mount);
+        if (!event.ended_before_run) {
+          attempt_finished(event.trait, event.classification->failure == FailureClass::Mount);
+        }
         break;
       case EventKind::WouldRetry: report_.would_retry.push_back(event.trait); break;
       case EventKind::Completed: attempt_finished(event.trait, false); break;

@@ -45,7 +45,9 @@ std::vector<DeleteOrder> BatchPlan::to_classify() const {
 void BatchPlan::classified(int trait, const Classification& classification, TimePoint now, Events& events) {
   apply_classification(traits_.at(trait), record(trait), classification, now, listing_, settings_.stage,
                        events);
-  count_failure(trait, classification, events);
+  if (traits_.at(trait).end_is_news) {
+    count_failure(trait, classification, events);
+  }
 }
 
 void BatchPlan::count_failure(int trait, const Classification& classification, Events& events) {

@@ -194,6 +194,20 @@ std::optional<std::pair<FailureClass, std::string_view>> class_of_log(std::strin
   return std::nullopt;
 }
 
+// The log line that says what the exit code already decided, for people
+// (a configuration error's "Missing required files ..."); nullopt when none does.
+std::optional<std::string_view> line_agreeing(std::string_view log, FailureClass failure,
+                                              const ClassifierPolicy& policy) {
+  const auto decided = class_of_log(log, policy);
+  if (decided && decided->first == failure) {
+    return decided->second;
+  }
+  if (failure == FailureClass::Config) {  // class_of_log puts mount and memory markers first
+    return line_mentioning(log, policy.config_patterns);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string_view to_string(FailureClass failure) { return named(failure).name; }
@@ -255,6 +269,11 @@ Classification classify_failure(const FailureEvidence& evidence, const Classifie
   if (evidence.exit_code || evidence.signal) {
     result.failure = class_of_codes(evidence, policy);
     result.evidence = facts;
+    if (const auto line =
+            evidence.log ? line_agreeing(*evidence.log, result.failure, policy) : std::nullopt) {
+      result.matched_line = shortened(*line);
+      result.evidence += "; log: " + printable(*result.matched_line);
+    }
     return result;
   }
   const std::string reason_prefix =

@@ -106,6 +106,7 @@ void adopt(TraitProgress& progress, TraitRecord& record, const Workload& listed,
       }
       end_attempt(record, AttemptEnd::Failed, now, listed);
       announce(EventKind::JobFailed);
+      progress.end_is_news = news;
       progress.failure.reset();
       move_to(progress, Stage::Failed, now);
       if (!rules.mode.retry_failures || !progress.in_scope) {
@@ -418,6 +419,7 @@ void apply_classification(TraitProgress& progress, TraitRecord& record, const Cl
   }
   BatchEvent classified = event(EventKind::Classified, progress);
   classified.classification = classification;
+  classified.ended_before_run = !progress.end_is_news;
   events.push_back(classified);
   progress.retry_class = classification.failure;
   decide_next(progress, record, now, listing, rules, events);

@@ -431,6 +431,94 @@ TEST_F(BatchEngineTest, AStopRequestEndsTheRunAsInterrupted) {
   EXPECT_FALSE(report.fatal.has_value());
 }
 
+TEST_F(BatchEngineTest, ABurstOfMountFailuresHalvesTheCapAndItIsKept) {
+  run_mode();
+  request.plan.traits = {2, 3, 4, 5, 6, 7, 8, 9};
+  request.plan.max_concurrent = 4;
+  request.plan.stage.policy.max_retries = 1;
+  request.adaptive.window = 4;
+  request.adaptive.burst = 2;
+  request.adaptive.healthy_run = 100;
+  for (int trait : {2, 3, 4, 5}) {
+    cluster.plans[job_name("x", trait)] = {2, 0};
+  }
+  const BatchReport report = run();
+  EXPECT_EQ(report.completed.size(), 8U);
+  EXPECT_EQ(effective_cap(report.cap), 2) << "halved once per burst";
+  EXPECT_EQ(report.cap.maximum, 4);
+  ASSERT_TRUE(persisted.cap.has_value());
+  EXPECT_EQ(effective_cap(*persisted.cap), 2) << "the next run resumes at the lowered cap";
+  EXPECT_GE(observer.count(EventKind::CapChanged), 1);
+}
+
+TEST_F(BatchEngineTest, ACapRequestIsTakenAtTheNextCycle) {
+  run_mode();
+  request.plan.max_concurrent = 4;
+  bool asked = false;
+  const CapRequest written{1, false, clock.now(), 42};  // what `traitctl cap 1` left in the file
+  request.poll_cap_request = [&]() -> Result<std::optional<CapRequest>> {
+    if (cluster.list_calls < 2) {
+      return std::optional<CapRequest>{};
+    }
+    asked = true;
+    return std::optional<CapRequest>(written);
+  };
+  int most_active_after = 0;
+  cluster.before_list = [&](FakeBackend& fake) {
+    fake.advance_all();
+    if (asked) {
+      most_active_after = std::max(most_active_after, fake.active_with_prefix("x"));
+    }
+  };
+  const BatchReport report = run();
+  EXPECT_THAT(report.completed, ElementsAre(2, 3, 4, 5, 6, 7));
+  EXPECT_EQ(report.cap.maximum, 1);
+  EXPECT_LE(most_active_after, 4) << "the jobs already in flight go on";
+  EXPECT_EQ(observer.count(EventKind::CapChanged), 1) << "applied once";
+}
+
+TEST_F(BatchEngineTest, TheFailureBudgetStopsNewSubmissions) {
+  run_mode();
+  request.plan.max_concurrent = 1;
+  request.plan.max_config_errors = 2;
+  for (int trait = 2; trait <= 7; ++trait) {
+    cluster.plans[job_name("x", trait)] = {1};
+  }
+  const BatchReport report = run();
+  ASSERT_TRUE(report.submission_stop.has_value());
+  EXPECT_EQ(report.submission_stop->failure, FailureClass::Config);
+  EXPECT_EQ(report.submission_stop->first_failures.size(), 2U);
+  EXPECT_THAT(report.submitted, ElementsAre(2, 3)) << "no third trait wasted";
+  EXPECT_THAT(report.not_started, ElementsAre(4, 5, 6, 7));
+  EXPECT_EQ(observer.count(EventKind::SubmissionStopped), 1);
+}
+
+TEST_F(BatchEngineTest, TheResourceBudgetHoldsWithJobsOfMixedSize) {
+  run_mode();
+  request.plan.traits = {2, 3, 4, 5, 6, 7, 8, 9};
+  request.plan.max_concurrent = 8;
+  request.plan.budget.cpu = 30;
+  // Even traits ask for 12 cores, odd ones for 4.
+  request.plan.size_of = [](int trait, const TraitRecord& /*record*/) {
+    return JobSize{trait % 2 == 0 ? 12.0 : 4.0, 0};
+  };
+  int most_cores = 0;
+  cluster.before_list = [&](FakeBackend& fake) {
+    int cores = 0;
+    for (const auto& job : fake.jobs) {
+      if (holds_slot(job.state)) {
+        cores += (*batch_trait("x", job.name) % 2 == 0) ? 12 : 4;
+      }
+    }
+    most_cores = std::max(most_cores, cores);
+    fake.advance_all();
+  };
+  const BatchReport report = run();
+  EXPECT_EQ(report.completed.size(), 8U);
+  EXPECT_LE(most_cores, 30);
+  EXPECT_GT(most_cores, 12) << "more than one job at a time";
+}
+
 // A backend that says at once when something changed, as local processes do.
 class EventCluster : public Cluster {
  public:

@@ -245,5 +245,23 @@ TEST(FailureClassNames, UnknownNameNamesItAndTheChoices) {
   EXPECT_NE(bad.error().message.find("infrastructure"), std::string::npos);
 }
 
+TEST(Classify, AnExitCodeDecidesAndTheLogLineThatSaysTheSameIsShown) {
+  const Classification config = classify_failure(
+      FailureEvidence{1, std::nullopt, std::nullopt,
+                      "[INFO] start\n[ERROR] Missing required files or directories:\n", false},
+      ClassifierPolicy{});
+  EXPECT_EQ(config.failure, FailureClass::Config);
+  EXPECT_EQ(config.matched_line, "[ERROR] Missing required files or directories:");
+  EXPECT_EQ(config.evidence, "exit code 1; log: [ERROR] Missing required files or directories:");
+  // A line that says something else never shows up as evidence of the code's class.
+  const Classification oom =
+      classify_failure(FailureEvidence{137, std::nullopt, std::nullopt,
+                                       "INFRASTRUCTURE MOUNT FAILURE: /data is not a mount point\n", false},
+                       ClassifierPolicy{});
+  EXPECT_EQ(oom.failure, FailureClass::Oom);
+  EXPECT_FALSE(oom.matched_line.has_value());
+  EXPECT_EQ(oom.evidence, "exit code 137");
+}
+
 }  // namespace
 }  // namespace traitctl

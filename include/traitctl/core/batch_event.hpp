@@ -71,6 +71,10 @@ struct BatchEvent {
   std::optional<TimePoint> eligible_at;
   int calls = 0;                   // backend calls a submission took
   std::optional<CapDecision> cap;  // CapChanged
+  // Classified: the job had ended before this run's first listing. It counts
+  // against neither the failure budget nor the cluster's health, which are
+  // this run's (or, for the cap, already counted by the run that saw it).
+  bool ended_before_run = false;
 };
 
 }  // namespace traitctl

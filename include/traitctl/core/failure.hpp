@@ -75,7 +75,9 @@ struct Classification {
   FailureClass failure = FailureClass::Unknown;
   std::optional<int> exit_code;
   std::optional<std::string> reason;
-  std::optional<std::string> matched_line;  // the log line that decided, when the log did
+  // The log line that decided when the log did; when an exit code decided,
+  // the log line that says the same, if any (shown, never deciding).
+  std::optional<std::string> matched_line;
   // One line for people and the journal, e.g. "exit code 137 (OOMKilled)",
   // "log: INFRASTRUCTURE MOUNT FAILURE: /data is not a mount point",
   // "no exit code and no log".

@@ -1,0 +1,144 @@
+// The gate that reads the cluster's health, end to end against the fake
+// runai: mount failures that come with load lower the cap (and the fake's
+// own record shows fewer jobs in flight afterwards), a batch whose every
+// trait is misconfigured stops submitting, a CPU budget bounds the jobs in
+// flight, and `traitctl cap` from another process lowers a running batch.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness.hpp"
+#include "traitctl/core/ledger.hpp"
+
+namespace traitctl::e2e {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+using Strings = std::vector<std::string>;
+
+Strings run_args(const std::string& traits, int cap, Strings extra = {}) {
+  Strings args{"run",
+               "--prefix",
+               "gt",
+               "--project",
+               "p",
+               "--traits",
+               traits,
+               "--max-concurrent",
+               std::to_string(cap),
+               "--poll-interval",
+               "0.2s",
+               "--retry-delay",
+               "1s",
+               "--yes",
+               "--json"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+// When the journal says the run did `event` first, in the fake's clock (ms since the epoch).
+std::optional<std::int64_t> first_journal_time(const FakeCluster& cluster, const std::string& event) {
+  for (const std::string& line : lines_of(read_text(cluster.state_dir() / "journal.jsonl"))) {
+    const json entry = json::parse(line);
+    if (entry.at("event") == event) {
+      const auto time = parse_utc(entry.at("time").get<std::string>());
+      return std::chrono::duration_cast<std::chrono::milliseconds>(time->time_since_epoch()).count();
+    }
+  }
+  return std::nullopt;
+}
+
+TEST(Gate, MountFailuresThatComeWithLoadLowerTheCap) {
+  FakeCluster cluster;
+  constexpr int kRunningMs = 400;
+  cluster.write_config(json{{"pending_ms", 30}, {"running_ms", kRunningMs}, {"mount_failure_above", 3}});
+  const auto result = run_traitctl(
+      cluster,
+      run_args("2-25", 8,
+               {"--max-retries", "6", "--cap-window", "4", "--cap-burst", "2", "--cap-healthy-run", "50"}),
+      {}, 120s);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const json report = json::parse(result.out);
+  EXPECT_EQ(report.at("completed").size(), 24U) << report.dump();
+  const int lowered_to = report.at("cap").at("effective");
+  EXPECT_LE(lowered_to, 4) << report.dump();
+  EXPECT_NE(result.err.find("[CAP] lowered to"), std::string::npos) << result.err;
+  const auto lowered_at = first_journal_time(cluster, "cap-lowered");
+  ASSERT_TRUE(lowered_at.has_value());
+  EXPECT_EQ(cluster.max_in_flight("gt"), 8) << "the cap was reached before";
+  // Once the jobs started under the old cap have ended, no more than the lowered cap run at once.
+  EXPECT_LE(cluster.max_in_flight_since("gt", *lowered_at + kRunningMs + 500), 4);
+  const json ledger = read_ledger(cluster, "p", "gt");
+  EXPECT_LE(ledger.at("cap").at("effective").get<int>(), 4) << "kept for the next run";
+}
+
+TEST(Gate, ABatchWhoseInputsAreWrongStopsSubmitting) {
+  FakeCluster cluster;
+  json plans = json::object();
+  for (int trait = 2; trait <= 21; ++trait) {
+    plans[fmt::format("gt-{}", trait)] = {1};
+  }
+  cluster.write_config(json{{"pending_ms", 20}, {"running_ms", 80}, {"plans", plans}});
+  const auto result = run_traitctl(cluster, run_args("2-21", 1, {"--max-config-errors", "3"}), {}, 60s);
+  EXPECT_EQ(result.exit_code, 3) << result.err;
+  EXPECT_EQ(cluster.count_calls("submit"), 3) << "no fourth trait wasted";
+  const json report = json::parse(result.out);
+  ASSERT_TRUE(report.contains("submission_stopped")) << report.dump();
+  EXPECT_EQ(report.at("submission_stopped").at("class"), "config");
+  EXPECT_EQ(report.at("submission_stopped").at("first_failures").size(), 3U);
+  EXPECT_NE(report.at("submission_stopped")
+                .at("first_failures")
+                .at(0)
+                .at("evidence")
+                .get<std::string>()
+                .find("Missing required files"),
+            std::string::npos)
+      << report.dump();
+  EXPECT_NE(result.err.find("No new trait is submitted"), std::string::npos) << result.err;
+
+  // Fixed, the rerun goes on where it stopped.
+  cluster.write_config(json{{"pending_ms", 20}, {"running_ms", 80}});
+  const auto again = run_traitctl(cluster, run_args("2-21", 4, {"--max-config-errors", "3"}), {}, 60s);
+  EXPECT_EQ(again.exit_code, 3) << again.err;  // the three that failed are not retried
+  EXPECT_EQ(json::parse(again.out).at("completed").size(), 17U) << again.out;
+}
+
+TEST(Gate, ACpuBudgetBoundsTheJobsInFlight) {
+  FakeCluster cluster;
+  cluster.write_config(json{{"pending_ms", 30}, {"running_ms", 600}});
+  const auto result = run_traitctl(cluster, run_args("2-31", 50, {"--max-cpu", "100"}), {{"CPU", "12"}}, 60s);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_LE(cluster.max_cpu_in_flight("gt"), 100.0);
+  EXPECT_EQ(cluster.max_in_flight("gt"), 8) << "100 / 12 cores";
+}
+
+TEST(Gate, TraitctlCapLowersARunningBatch) {
+  FakeCluster cluster;
+  constexpr int kRunningMs = 700;
+  cluster.write_config(json{{"pending_ms", 20}, {"running_ms", kRunningMs}});
+  const std::filesystem::path log = cluster.dir() / "run.log";
+  auto runner = start_traitctl(cluster, run_args("2-25", 6), log);
+  ASSERT_TRUE(runner.ok()) << runner.error().message;
+  for (int tries = 0; tries < 200 && cluster.max_in_flight("gt") < 6; ++tries) {
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(cluster.max_in_flight("gt"), 6) << read_text(log);
+  const auto capped = run_traitctl(cluster, {"cap", "2", "--prefix", "gt", "--project", "p"});
+  ASSERT_EQ(capped.exit_code, 0) << capped.err;
+  EXPECT_NE(capped.out.find("picks it up"), std::string::npos) << capped.out;
+  const auto set_at = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  ASSERT_EQ(wait_for_exit(*runner, 120s), 0) << read_text(log);
+  EXPECT_LE(cluster.max_in_flight_since("gt", set_at + kRunningMs + 1'000), 2) << read_text(log);
+  EXPECT_TRUE(first_journal_time(cluster, "cap-set").has_value());
+}
+
+}  // namespace
+}  // namespace traitctl::e2e
