@@ -139,12 +139,16 @@ json FakeCluster::state() const {
 }
 
 std::vector<json> FakeCluster::calls() const {
+  // A fake still writing its line leaves it without the newline: tests poll
+  // this file while calls run, so only complete lines count.
   std::vector<json> calls;
-  std::ifstream in(dir_ / "calls.jsonl");
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) {
-      calls.push_back(json::parse(line));
+  const std::string text = read_text(dir_ / "calls.jsonl");
+  std::size_t start = 0;
+  for (std::size_t end = text.find('\n'); end != std::string::npos; end = text.find('\n', start)) {
+    if (end > start) {
+      calls.push_back(json::parse(text.substr(start, end - start)));
     }
+    start = end + 1;
   }
   return calls;
 }
@@ -303,6 +307,23 @@ std::vector<std::string> lines_of(const std::string& text) {
     start = end + 1;
   }
   return lines;
+}
+
+void write_gapit_inputs(const fs::path& data, int last_trait) {
+  fs::create_directories(data / "genotype");
+  fs::create_directories(data / "phenotype");
+  std::ofstream(data / "genotype" / "all_chromosomes_binary.hmp.txt")
+      << "rs#\talleles\tchrom\tpos\tA1\nsnp1\tA/G\t1\t100\tAA\n";
+  std::ofstream phenotype(data / "phenotype" / "traits.txt");
+  phenotype << "Taxa";
+  for (int column = 2; column <= last_trait; ++column) {
+    phenotype << "\ttrait" << column;
+  }
+  phenotype << "\nA1";
+  for (int column = 2; column <= last_trait; ++column) {
+    phenotype << "\t1.0";
+  }
+  phenotype << '\n';
 }
 
 std::string read_text(const fs::path& path) {
