@@ -87,13 +87,17 @@ bool is_executable_file(const std::string& path) {
   return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) && ::access(path.c_str(), X_OK) == 0;
 }
 
-// The PATH search posix_spawnp would do, done up front so that a missing
-// program is NotFound with its name rather than a bare ENOENT.
+}  // namespace
+
 Result<std::string> resolve_program(const std::string& name) {
   if (name.empty()) {
     return make_error(ErrorKind::Process, "cannot run a program with an empty name");
   }
   if (name.find('/') != std::string::npos) {
+    struct stat info {};
+    if (::stat(name.c_str(), &info) != 0 && errno == ENOENT) {
+      return make_error(ErrorKind::NotFound, "'{}' not found: check the path", printable(name));
+    }
     return name;
   }
   const char* path = std::getenv("PATH");
@@ -112,6 +116,8 @@ Result<std::string> resolve_program(const std::string& name) {
   return make_error(ErrorKind::NotFound, "'{}' not found on PATH: install it or give its full path",
                     printable(name));
 }
+
+namespace {
 
 std::string_view variable_name(std::string_view entry) { return entry.substr(0, entry.find('=')); }
 

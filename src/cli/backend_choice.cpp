@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "traitctl/adapters/local_backend.hpp"
+#include "traitctl/adapters/process.hpp"
 #include "traitctl/core/parse.hpp"
 
 namespace traitctl {
@@ -29,6 +30,13 @@ bool is_local(const BackendOptions& options) { return options.kind == "local"; }
 Result<std::unique_ptr<Backend>> open_backend(const BackendOptions& options, const BatchContext& context,
                                               BackendAccess access, Clock& clock, const CancelToken& cancel) {
   if (!is_local(options)) {
+    // Found before anything is asked or started.
+    if (auto program = resolve_program(context.runai.executable); !program) {
+      return make_error(ErrorKind::NotFound,
+                        "the runai CLI '{}' was not found: install it, or point traitctl at it with --runai PATH or "
+                        "TRAITCTL_RUNAI",
+                        printable(context.runai.executable));
+    }
     RunaiOptions runai = context.runai;
     runai.cancel = &cancel;
     return std::unique_ptr<Backend>(std::make_unique<RunaiBackend>(std::move(runai)));
@@ -53,6 +61,11 @@ Result<std::unique_ptr<Backend>> open_backend(const BackendOptions& options, con
       return make_error(ErrorKind::Usage,
                         "the local backend needs the job's command after `--`, e.g. "
                         "traitctl run --backend local -- examples/gwas-trait.sh");
+    }
+    // Found now, not after a batch of failed submissions.
+    if (auto program = resolve_program(options.job_command.front()); !program) {
+      return make_error(ErrorKind::Usage, "the job command {}; give the program after `--` as a path or a name on "
+                        "PATH", program.error().message);
     }
     local.command = options.job_command;
     local.job_timeout = *timeout;

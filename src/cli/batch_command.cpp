@@ -14,6 +14,7 @@
 #include "traitctl/cli/batch_report.hpp"
 #include "traitctl/cli/console_reporter.hpp"
 #include "traitctl/cli/plan_preview.hpp"
+#include "traitctl/config/checks.hpp"
 #include "traitctl/config/job_builder.hpp"
 #include "traitctl/core/parse.hpp"
 
@@ -192,6 +193,28 @@ Result<Prepared> prepare(const BatchCommand& command) {
   return prepared;
 }
 
+// What `validate` would FAIL is refused before a batch starts: one wrong
+// MODEL would otherwise fail 186 jobs.
+Result<void> check_configuration(const BatchCommand& command, const BatchContext& context) {
+  const bool submits = command.kind == CommandKind::Submit || command.kind == CommandKind::Run;
+  if (!submits || command.loop.no_validate) {
+    return {};
+  }
+  std::vector<std::string> failed;
+  for (const Check& check : check_settings(context.settings, context.traits, LocalFileProbe{})) {
+    if (check.status == CheckStatus::Fail) {
+      failed.push_back(fmt::format("{}: {}", check.name, check.message));
+    }
+  }
+  if (failed.empty()) {
+    return {};
+  }
+  return make_error(ErrorKind::Config,
+                    "the configuration fails {} of validate's checks: {}; fix it (`traitctl validate` shows "
+                    "every check), or pass --no-validate to go ahead anyway",
+                    failed.size(), fmt::join(failed, "; "));
+}
+
 // Local jobs live as long as the traitctl that started them: only `run`
 // starts and watches them to the end.
 Result<void> check_backend_fits(const BatchCommand& command) {
@@ -324,6 +347,11 @@ void add_loop_options(CLI::App& command, LoopOptions& options) {
   command.add_flag("-y,--yes", options.yes, "Do not ask for confirmation (required without a terminal)");
 }
 
+void add_validation_option(CLI::App& command, LoopOptions& options) {
+  command.add_flag("--no-validate", options.no_validate,
+                   "Go ahead even when a check of `traitctl validate` fails (a bad MODEL, image, range, ...)");
+}
+
 void add_gate_options(CLI::App& command, GateOptions& options) {
   command.add_flag(
       "--no-adaptive", options.no_adaptive,
@@ -385,6 +413,9 @@ int run_batch_command(const BatchCommand& command, const TargetResolver& resolve
   }
   if (auto fits = check_backend_fits(command); !fits) {
     return fail_with(fits.error());
+  }
+  if (auto valid = check_configuration(command, prepared->context); !valid) {
+    return fail_with(valid.error());
   }
   CancelToken& cancel = install_stop_signals();
   SystemClock clock;

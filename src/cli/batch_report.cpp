@@ -253,6 +253,9 @@ void print_batch_report(CommandKind kind, const BatchReport& report, const Batch
     std::cout << result.dump(2) << '\n';
     return;
   }
+  if (report.fatal && report.listings <= 1 && report.submitted.empty()) {
+    return;  // stopped before anything happened: the error says it all
+  }
   if (kind == CommandKind::Submit) {
     print_submit_text(report, context);
   } else {

@@ -21,6 +21,7 @@ Command register_run(CLI::App& app, const GlobalOptions& /*global*/) {
   add_ladder_options(*command, options->batch);
   add_expected_output_option(*command, options->batch);
   add_loop_options(*command, options->loop);
+  add_validation_option(*command, options->loop);
   add_policy_options(*command, options->policy);
   add_backend_option(*command, options->backend);
   add_local_job_options(*command, options->backend);

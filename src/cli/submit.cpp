@@ -16,6 +16,7 @@ Command register_submit(CLI::App& app, const GlobalOptions& /*global*/) {
   add_batch_options(*command, options->batch);
   add_budget_options(*command, options->batch);
   add_loop_options(*command, options->loop);
+  add_validation_option(*command, options->loop);
   add_backend_option(*command, options->backend);
   command->footer(
       "Examples:\n"

@@ -70,15 +70,17 @@ class BatchLoop {
         report_.interrupted = true;  // Ctrl-C cut the call short: not a cluster failure
         return false;
       }
-      BatchEvent event;
-      event.kind = EventKind::ListingFailed;
-      event.message = listing.error().message;
-      event.again = plan_.listings() > 0 && failed < request_.plan.stage.max_failed_cycles;
-      observer_.on_event(event);
-      if (!event.again) {
+      // Once the batch is under way a failing cluster gets a few cycles; a
+      // first listing that fails ends the run with its error at once.
+      if (plan_.listings() == 0 || failed >= request_.plan.stage.max_failed_cycles) {
         report_.fatal = listing.error();
         return false;
       }
+      BatchEvent event;
+      event.kind = EventKind::ListingFailed;
+      event.message = listing.error().message;
+      event.again = true;
+      observer_.on_event(event);
       wait_for(request_.plan.poll_interval);
     }
   }

@@ -134,6 +134,11 @@ class FakeCluster {
 // "only when" (present in some reports only, such as `error`).
 [[nodiscard]] std::set<std::string> documented_report_keys(std::string_view section);
 
+// Lays out the GAPIT inputs validate looks for under `data` (DATA_PATH_HOST):
+// genotype/all_chromosomes_binary.hmp.txt and phenotype/traits.txt with a
+// trait column up to `last_trait`, so that submit and run go ahead.
+void write_gapit_inputs(const std::filesystem::path& data, int last_trait);
+
 // Runs the fake `runai` itself with the same environment.
 [[nodiscard]] CommandResult run_fake_runai(const FakeCluster& cluster, std::vector<std::string> args,
                                            Duration timeout = std::chrono::seconds(10));

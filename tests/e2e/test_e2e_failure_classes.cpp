@@ -26,7 +26,7 @@ class FailureClasses : public ::testing::Test {
  protected:
   void SetUp() override {
     fs::create_directories(outputs());
-    fs::create_directories(cluster_.dir() / "data");
+    write_gapit_inputs(cluster_.dir() / "data", 200);
   }
 
   [[nodiscard]] fs::path outputs() const { return cluster_.dir() / "outputs"; }
@@ -129,6 +129,7 @@ TEST(FailureClassesLocal, TheExampleJobClimbsTheLadderAndIsRetriedForItsOutputs)
   FakeCluster cluster;
   const fs::path outputs = cluster.dir() / "outputs";
   fs::create_directories(outputs);
+  write_gapit_inputs(cluster.dir(), 5);
   const auto result = run_traitctl(cluster,
                                    {"run", "--backend", "local", "--prefix", "lc", "--project", "lab",
                                     "--traits", "2-5", "--max-concurrent", "2", "--memory-ladder", "48G,64G",

@@ -179,9 +179,12 @@ struct Command {
 };
 
 const std::vector<Command>& commands() {
+  // submit skips validate's refusal (test_e2e_fail_fast covers it): a value
+  // validate FAILs must still reach the argv as one element.
   static const std::vector<Command> all{
       {"submit",
-       {"submit", "--yes", "--poll-interval", "0.05s", "--lock-timeout", "1s", "--runai-timeout", "5s"}},
+       {"submit", "--yes", "--no-validate", "--poll-interval", "0.05s", "--lock-timeout", "1s", "--runai-timeout",
+        "5s"}},
       {"retry --dry-run", {"retry", "--dry-run", "--poll-interval", "0.05s", "--runai-timeout", "5s"}},
       {"status", {"status", "--runai-timeout", "5s"}},
       {"cleanup --dry-run", {"cleanup", "--dry-run", "--failed", "--runai-timeout", "5s"}},

@@ -54,7 +54,7 @@ struct Attempt {
 class LocalRun : public ::testing::Test {
  protected:
   void SetUp() override {
-    fs::create_directories(data());
+    write_gapit_inputs(data(), 200);
     fs::create_directories(outputs());
     std::ofstream(wrapper()) << kWrapper;
     fs::permissions(wrapper(), fs::perms::owner_all);

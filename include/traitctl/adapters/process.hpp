@@ -70,6 +70,11 @@ class StopSequence {
 // when that happened, false when the group outlived SIGKILL by a second.
 bool stop_process_group(pid_t group, Duration grace, const std::function<bool()>& is_gone);
 
+// The program `name` runs: itself when it has a '/', else the first
+// executable of that name on PATH, the search posix_spawnp would do. NotFound
+// naming it otherwise; Process for an empty name.
+[[nodiscard]] Result<std::string> resolve_program(const std::string& name);
+
 // Runs argv (argv[0] looked up on PATH when it has no '/') to completion, its
 // deadline or a stop request. Errors: NotFound when the executable does not
 // exist, Process when it cannot be started. A timeout or an interruption is

@@ -27,6 +27,7 @@ struct LoopOptions {
   std::string lock_timeout = "10s";
   bool dry_run = false;
   bool yes = false;
+  bool no_validate = false;  // submit, run: go ahead even when a validate check fails
 };
 
 // What is retried and when.
@@ -53,6 +54,8 @@ struct GateOptions {
 
 // --max-concurrent, --poll-interval, --parallel, --lock-timeout, --dry-run, --yes.
 void add_loop_options(CLI::App& command, LoopOptions& options);
+// --no-validate, for the commands that start a batch.
+void add_validation_option(CLI::App& command, LoopOptions& options);
 // --no-adaptive, --min-concurrent, --cap-window, --cap-burst, --cap-healthy-run,
 // --max-config-errors, --max-unknown-errors.
 void add_gate_options(CLI::App& command, GateOptions& options);
