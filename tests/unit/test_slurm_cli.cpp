@@ -148,10 +148,11 @@ TEST(SlurmCallError, NoConfigurationIsAConfigError) {
   EXPECT_THAT(error.message, HasSubstr("set SLURM_CONF"));
 }
 
-TEST(SlurmCallError, ARejectedSubmissionPassesSlurmsWordsOn) {
+TEST(SlurmCallError, ARejectedSubmissionPassesSlurmsWordsOnAsAConfigError) {
   const auto memory = slurm_call_error({"sbatch", "--mem", "1Gi"},
                                        failed_with(fixture("sbatch-mem-invalid.stderr"), 255), std::nullopt);
-  EXPECT_EQ(memory.kind, ErrorKind::Backend);
+  // Asking again cannot help: the engine must not send it again.
+  EXPECT_EQ(memory.kind, ErrorKind::Config);
   EXPECT_THAT(memory.message, HasSubstr("`sbatch --mem 1Gi` failed (exit 255): Invalid --mem specification"));
   const auto too_big =
       slurm_call_error({"sbatch"}, failed_with(fixture("sbatch-mem-too-big.stderr")), std::nullopt);
@@ -163,6 +164,24 @@ TEST(SlurmCallError, ARejectedSubmissionPassesSlurmsWordsOn) {
       slurm_call_error({"sbatch"}, failed_with(fixture("sbatch-partition.stderr")), std::nullopt);
   EXPECT_THAT(partition.message, HasSubstr("invalid partition specified: nope"));
   EXPECT_THAT(partition.message, HasSubstr("sinfo -s"));
+  EXPECT_EQ(partition.kind, ErrorKind::Config);
+  EXPECT_EQ(too_big.kind, ErrorKind::Config);
+}
+
+TEST(SlurmCallError, ALostAnswerMayHaveSubmittedTheJob) {
+  const auto lost = slurm_call_error(
+      {"sbatch"},
+      failed_with("sbatch: error: Batch job submission failed: Socket timed out on send/recv operation\n"),
+      std::nullopt);
+  EXPECT_EQ(lost.kind, ErrorKind::Transient);
+  EXPECT_THAT(lost.message, HasSubstr("may have been done all the same"));
+}
+
+TEST(SlurmCallError, ACallCutShortIsInterrupted) {
+  ProcessOutput cut;
+  cut.interrupted = true;
+  cut.term_signal = 15;
+  EXPECT_EQ(slurm_call_error({"squeue"}, cut, std::nullopt).kind, ErrorKind::Interrupted);
 }
 
 TEST(SlurmCallError, EscapesWhatSlurmSaidAndStaysOnOneLine) {
