@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "support/fake_slurm.hpp"
 #include "support/fixture_file.hpp"
 #include "traitctl/adapters/slurm_cli.hpp"
 
@@ -201,37 +202,14 @@ TEST(SlurmCallError, ATimeoutAndASignalAreSaidSo) {
   EXPECT_THAT(slurm_call_error({"squeue"}, killed, std::nullopt).message, HasSubstr("killed by signal 9"));
 }
 
-// A folder of stand-ins for Slurm's commands: each prints recorded output,
-// exits as told and appends its name to `calls`.
-class FakeSlurm {
+// Slurm's commands, stood in for.
+class FakeSlurm : public testing::FakeSlurm {
  public:
-  void program(const std::string& name, const std::string& out, const std::string& err = "",
-               int exit_code = 0) {
-    std::ofstream(dir_.path() / (name + ".out"), std::ios::binary) << out;
-    std::ofstream(dir_.path() / (name + ".err"), std::ios::binary) << err;
-    const fs::path script = dir_.path() / name;
-    const std::string base = (dir_.path() / name).string();
-    std::ofstream(script) << "#!/bin/sh\necho " << name << " >> '" << calls_path().string() << "'\ncat '"
-                          << base << ".out'\ncat '" << base << ".err' >&2\nexit " << exit_code << "\n";
-    fs::permissions(script, fs::perms::owner_all);
-  }
   [[nodiscard]] SlurmCli cli() const {
     SlurmOptions options;
-    options.bin_dir = dir_.path();
+    options.bin_dir = dir();
     return SlurmCli(options);
   }
-  [[nodiscard]] std::vector<std::string> calls() const {
-    std::ifstream in(calls_path());
-    std::vector<std::string> names;
-    for (std::string line; std::getline(in, line);) {
-      names.push_back(line);
-    }
-    return names;
-  }
-
- private:
-  [[nodiscard]] fs::path calls_path() const { return dir_.path() / "calls"; }
-  TempDir dir_;
 };
 
 TEST(SlurmCliJobDetails, AnEndRecordedInAccountingIsTheAnswer) {
