@@ -9,6 +9,7 @@
 
 #include "traitctl/adapters/host_environment.hpp"
 #include "traitctl/adapters/state_file.hpp"
+#include "traitctl/core/backend_calls.hpp"
 #include "traitctl/core/job_name.hpp"
 #include "traitctl/core/parse.hpp"
 
@@ -36,6 +37,14 @@ bool recorded_end(const SlurmRecordedJob& job) {
   return !job.state.empty() && has_ended(slurm_job_state(job.state));
 }
 
+// The jobs' --output files are written on the nodes, whose working folder
+// may differ from traitctl's.
+fs::path absolute_path(const fs::path& path) {
+  std::error_code error;  // no working folder: keep the path as given
+  const fs::path absolute = fs::absolute(path, error);
+  return (error ? path : absolute).lexically_normal();
+}
+
 Error read_only_error(const std::string& prefix) {
   return make_error(ErrorKind::Usage, "the Slurm batch {} was opened read-only", printable(prefix));
 }
@@ -43,14 +52,10 @@ Error read_only_error(const std::string& prefix) {
 }  // namespace
 
 fs::path slurm_script_dir(const fs::path& state_dir, const std::string& project) {
-  return slurm_record_dir(state_dir, project) / "scripts";
+  return absolute_path(slurm_record_dir(state_dir, project) / "scripts");
 }
 
-fs::path slurm_log_dir(const fs::path& state_dir) {
-  std::error_code error;  // no working folder: keep the state folder as given
-  const fs::path absolute = fs::absolute(state_dir, error);
-  return ((error ? state_dir : absolute) / "logs").lexically_normal();
-}
+fs::path slurm_log_dir(const fs::path& state_dir) { return absolute_path(state_dir / "logs"); }
 
 Result<std::vector<std::string>> slurm_submission_preview(const SlurmBackendOptions& options,
                                                           const JobSpec& spec) {
@@ -73,9 +78,12 @@ Workload slurm_workload(const SlurmJob& job) {
 
 FailureEvidence slurm_failure_evidence(const SlurmJobDetails& details) {
   FailureEvidence evidence;
-  evidence.exit_code = details.exit_code;
-  if (details.signal && *details.signal != 0) {
-    evidence.signal = details.signal;
+  // A job that has not ended has no exit code yet, whatever ExitCode says.
+  if (has_ended(slurm_job_state(details.state))) {
+    evidence.exit_code = details.exit_code;
+    if (details.signal && *details.signal != 0) {
+      evidence.signal = details.signal;
+    }
   }
   std::string reason = details.state;
   if (const std::string slurm_reason = reason_of(details.reason); !slurm_reason.empty()) {
@@ -273,6 +281,10 @@ Result<SubmitReceipt> SlurmBackend::submit(const JobSpec& spec) {
   }
   auto id = cli_.submit(job, log);
   if (!id) {
+    if (!may_have_taken_effect(id.error())) {
+      std::error_code ignored;  // refused: no job will write it
+      fs::remove(log, ignored);
+    }
     return id.error();
   }
   const std::lock_guard lock(mutex_);

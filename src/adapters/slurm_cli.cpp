@@ -374,7 +374,11 @@ Result<std::string> SlurmCli::sbatch_version() {
   if (!text) {
     return text.error();
   }
-  return std::string(trim_blanks(*text));
+  std::string_view version = *text;
+  while (!version.empty() && (version.back() == '\n' || version.back() == '\r')) {
+    version.remove_suffix(1);
+  }
+  return std::string(trim_blanks(version));
 }
 
 }  // namespace traitctl

@@ -93,6 +93,7 @@ TEST(SlurmFailureEvidence, AJobQueuedForGoodNamesTheScancelThatEndsIt) {
   const FailureEvidence pending = slurm_failure_evidence(details_of("scontrol-partition-config.txt"));
   EXPECT_EQ(pending.reason,
             "Unsatisfiable: PENDING, PartitionConfig; job 5 stays queued until cancelled (scancel 5)");
+  EXPECT_EQ(pending.exit_code, std::nullopt);  // it has not ended: ExitCode=0:0 means nothing
   // Refused at submission, it left a FAILED record: nothing to cancel.
   EXPECT_EQ(slurm_failure_evidence(details_of("scontrol-bad-constraints.txt")).reason,
             "Unsatisfiable: FAILED, BadConstraints");

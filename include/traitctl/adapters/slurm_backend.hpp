@@ -61,7 +61,8 @@ inline constexpr std::string_view purged_status = "PURGED";
 [[nodiscard]] Workload slurm_workload(const SlurmJob& job);
 
 // The FailureEvidence of a job from what Slurm tells about it: the exit
-// code and signal of ExitCode=code:signal (a signal 0 is none), and as the
+// code and signal of ExitCode=code:signal once it has ended (a signal 0 is
+// none), and as the
 // reason the state word with Slurm's reason ("FAILED, NonZeroExitCode",
 // "OUT_OF_MEMORY, OutOfMemory", "TIMEOUT, TimeLimit"); a reason that never
 // clears (PartitionConfig, BadConstraints) makes it "Unsatisfiable: ...",
