@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -275,8 +276,8 @@ Result<SubmitReceipt> SlurmBackend::submit(const JobSpec& spec) {
     }
     log = log_path_for(spec.name, *attempt);
     // Taken now, so that a second submission of the attempt gets a log of its own.
-    if (auto reserved = write_file_atomically(log, ""); !reserved) {
-      return reserved.error();
+    if (!std::ofstream(log, std::ios::app)) {
+      return make_error(ErrorKind::Io, "cannot create the job log {}", log.string());
     }
   }
   auto id = cli_.submit(job, log);

@@ -81,6 +81,8 @@ INSTANTIATE_TEST_SUITE_P(
         ClassifyCase{"slurm_timeout", because("TIMEOUT", 0), FailureClass::Timeout, "exit code 0 (TIMEOUT)"},
         ClassifyCase{"deadline_exceeded", because("DeadlineExceeded"), FailureClass::Timeout,
                      "reason DeadlineExceeded"},
+        ClassifyCase{"slurm_deadline", because("DEADLINE, DeadLine", 0), FailureClass::Timeout,
+                     "exit code 0 (DEADLINE, DeadLine)"},
         ClassifyCase{"node_fail", because("NODE_FAIL"), FailureClass::Infrastructure, "reason NODE_FAIL"},
         ClassifyCase{"preempted", because("PREEMPTED"), FailureClass::Infrastructure, "reason PREEMPTED"},
         ClassifyCase{"boot_fail", because("BOOT_FAIL"), FailureClass::Infrastructure, "reason BOOT_FAIL"},

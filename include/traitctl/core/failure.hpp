@@ -59,7 +59,8 @@ struct ClassifierPolicy {
   std::vector<std::string> oom_lines{"Killed"};
   // Case-insensitive whole words of FailureEvidence::reason.
   std::vector<std::string> oom_reasons{"OOMKilled", "OUT_OF_MEMORY"};
-  std::vector<std::string> timeout_reasons{"TIMEOUT", "DeadlineExceeded"};
+  // Slurm: TIMEOUT past --time, DEADLINE past --deadline.
+  std::vector<std::string> timeout_reasons{"TIMEOUT", "DEADLINE", "DeadlineExceeded"};
   // DisruptionTarget: the pod condition Kubernetes sets when it preempts or
   // evicts a pod (its describe reason reads "DisruptionTarget: <why>").
   std::vector<std::string> infrastructure_reasons{"NODE_FAIL", "PREEMPTED", "BOOT_FAIL", "Evicted",
