@@ -11,6 +11,7 @@
 #include <cstring>
 #include <thread>
 
+#include "traitctl/adapters/host_environment.hpp"
 #include "traitctl/adapters/state_file.hpp"
 #include "traitctl/core/parse.hpp"
 
@@ -19,10 +20,6 @@ namespace traitctl {
 namespace fs = std::filesystem;
 
 namespace {
-
-// Where the runai backend mounts the host paths; the local job sees the host paths instead.
-constexpr std::string_view container_data = "/data";
-constexpr std::string_view container_outputs = "/outputs";
 
 std::string errno_text(int error) { return std::strerror(error); }
 
@@ -58,59 +55,6 @@ void keep_log(const fs::path& log_dir, const LocalJob& job, std::string_view tag
   if (error) {
     spdlog::warn("could not keep the log of {} as {}: {}", job.name, kept.string(), error.message());
   }
-}
-
-// The container saw the host paths mounted at /data and /outputs; a local job
-// sees the host paths themselves, in DATA_PATH/OUTPUT_PATH and in every value
-// that names a file below them (GENOTYPE_FILE=/data/genotype/...). Absolute,
-// so that a job which changes folder still finds them. TRAITCTL_ATTEMPT is
-// always set: a Run:ai job gets it from its second attempt on only, so that
-// first submissions stay those of the old scripts. CPU and MEMORY say what
-// the attempt asks for (its memory tier).
-EnvironmentOverrides local_environment(const JobSpec& spec, int attempt) {
-  const auto absolute = [](const std::string& path) {
-    std::error_code error;  // no working folder: keep the path as given
-    const fs::path resolved = fs::absolute(path, error);
-    return (error ? fs::path(path) : resolved).lexically_normal().string();
-  };
-  const std::string data = absolute(spec.data_path_host);
-  const std::string outputs = absolute(spec.output_path_host);
-  const auto on_host = [&](std::string_view value) {
-    for (const auto& [mount, host] : {std::pair{container_data, std::string_view(data)},
-                                      std::pair{container_outputs, std::string_view(outputs)}}) {
-      if (value == mount) {
-        return std::string(host);
-      }
-      if (value.starts_with(mount) && value.substr(mount.size()).starts_with('/')) {
-        return (fs::path(host) / value.substr(mount.size() + 1)).string();
-      }
-    }
-    return std::string(value);
-  };
-  EnvironmentOverrides environment;
-  for (const auto& [key, value] : spec.environment) {
-    if (key == "DATA_PATH") {
-      environment.emplace_back(key, data);
-    } else if (key == "OUTPUT_PATH") {
-      environment.emplace_back(key, outputs);
-    } else if (key != "TRAITCTL_ATTEMPT") {
-      environment.emplace_back(key, on_host(value));
-    }
-  }
-  environment.emplace_back("TRAITCTL_ATTEMPT", std::to_string(attempt));
-  // What Run:ai would have granted the container, for a job that sizes itself.
-  environment.emplace_back("CPU", spec.cpu);
-  environment.emplace_back("MEMORY", spec.memory);
-  return environment;
-}
-
-Result<int> attempt_of(const JobSpec& spec) {
-  for (const auto& [key, value] : spec.environment) {
-    if (key == "TRAITCTL_ATTEMPT") {
-      return parse_int(value, "TRAITCTL_ATTEMPT");
-    }
-  }
-  return 1;
 }
 
 Error read_only_error(const std::string& project) {
@@ -291,7 +235,7 @@ Result<SubmitReceipt> LocalBackend::submit(const JobSpec& spec) {
   if (argv.empty()) {
     return make_error(ErrorKind::Usage, "no command to run for {}: give one after `--`", spec.name);
   }
-  const auto attempt = attempt_of(spec);
+  const auto attempt = job_attempt(spec);
   if (!attempt) {
     return attempt.error();
   }
@@ -300,7 +244,8 @@ Result<SubmitReceipt> LocalBackend::submit(const JobSpec& spec) {
   if (error) {
     return make_error(ErrorKind::Io, "cannot create {}: {}", log_dir_.string(), error.message());
   }
-  auto child = ChildProcess::spawn(argv, local_environment(spec, *attempt), log_dir_ / (spec.name + ".log"));
+  auto child =
+      ChildProcess::spawn(argv, host_job_environment(spec, *attempt), log_dir_ / (spec.name + ".log"));
   if (!child) {
     return make_error(child.error().kind, "cannot start {} for {}: {}", shell_join(argv), spec.name,
                       child.error().message);

@@ -225,7 +225,7 @@ Result<void> check_file_name(std::string_view name, std::string_view what) {
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos ||
       name.find('\0') != std::string_view::npos) {
     return make_error(ErrorKind::Config,
-                      "the {} '{}' cannot name a file of the local backend: use letters, digits and dashes",
+                      "the {} '{}' cannot name a file in the state folder: use letters, digits and dashes",
                       what, printable(name));
   }
   return {};

@@ -44,19 +44,6 @@ bool mentions(std::string_view text, std::string_view needle) {
   return text.find(needle) != std::string_view::npos;
 }
 
-bool has_ended(std::string_view state) {
-  switch (classify_slurm_state(state)) {
-    case SlurmStateClass::Succeeded:
-    case SlurmStateClass::Failed:
-    case SlurmStateClass::Stopped: return true;
-    case SlurmStateClass::Pending:
-    case SlurmStateClass::Running:
-    case SlurmStateClass::OtherActive:
-    case SlurmStateClass::Unknown: return false;
-  }
-  return false;
-}
-
 // Slurm's own words from a failed call: its stderr (else stdout) lines
 // without the "sbatch: error: " prefixes, escaped, joined with "; ".
 std::string slurm_said(const ProcessOutput& output) {
@@ -118,6 +105,10 @@ std::string slurm_job_script(const std::vector<std::string>& command) {
   return script;
 }
 
+fs::path slurm_script_path(const SlurmOptions& options, const std::string& name) {
+  return options.script_dir / (name + ".sh");
+}
+
 Result<std::vector<std::string>> slurm_submit_argv(const SlurmOptions& options, const JobSpec& spec,
                                                    const fs::path& log_path, const fs::path& script_path) {
   auto cpus = slurm_cpus(spec.cpu);
@@ -171,6 +162,9 @@ Error slurm_call_error(const std::vector<std::string>& argv, const ProcessOutput
                       "raise the Slurm call timeout",
                       command);
   }
+  if (output.interrupted) {
+    return make_error(ErrorKind::Interrupted, "`{}` was cut short: interrupted", command);
+  }
   if (output.term_signal != 0) {
     return make_error(ErrorKind::Backend, "`{}` was killed by signal {}", command, output.term_signal);
   }
@@ -190,8 +184,16 @@ Error slurm_call_error(const std::vector<std::string>& argv, const ProcessOutput
                       "slurm.conf, or run traitctl on a machine of the cluster",
                       command, said);
   }
-  return make_error(ErrorKind::Backend, "`{}` failed (exit {}): {}{}", command, output.exit_code, said,
-                    hint_for(text));
+  // The request reached the controller, whose answer did not come back.
+  if (mentions(text, "Socket timed out on send/recv")) {
+    return make_error(ErrorKind::Transient,
+                      "`{}` got no answer from the Slurm controller (Slurm said: {}): what it asked for may "
+                      "have been done all the same",
+                      command, said);
+  }
+  const std::string hint = hint_for(text);
+  return make_error(hint.empty() ? ErrorKind::Backend : ErrorKind::Config, "`{}` failed (exit {}): {}{}",
+                    command, output.exit_code, said, hint);
 }
 
 SlurmCli::SlurmCli(SlurmOptions options) : options_(std::move(options)) {}
@@ -219,6 +221,7 @@ Result<ProcessOutput> SlurmCli::call(const std::vector<std::string>& argv,
   ProcessOptions process_options;
   process_options.timeout = options_.call_timeout;
   process_options.environment = options_.environment;
+  process_options.cancel = options_.cancel;
   process_options.environment.insert(process_options.environment.end(), job_environment.begin(),
                                      job_environment.end());
   auto output = run_process(argv, process_options);
@@ -250,7 +253,7 @@ Result<std::string> SlurmCli::submit(const JobSpec& spec, const fs::path& log_pa
     return make_error(ErrorKind::Io, "cannot create the job script folder {}: {}",
                       printable(options_.script_dir.string()), error.message());
   }
-  const fs::path script = options_.script_dir / (spec.name + ".sh");
+  const fs::path script = slurm_script_path(options_, spec.name);
   if (auto written = write_file_atomically(script, slurm_job_script(spec.command)); !written) {
     return written.error();
   }
@@ -269,15 +272,11 @@ Result<std::string> SlurmCli::submit(const JobSpec& spec, const fs::path& log_pa
 }
 
 Result<std::vector<SlurmJob>> SlurmCli::list() {
-  const auto argv = slurm_list_argv(options_, ::getuid());
-  auto output = call(argv);
-  if (!output) {
-    return output.error();
+  auto text = answer_of(slurm_list_argv(options_, ::getuid()));
+  if (!text) {
+    return text.error();
   }
-  if (!output->succeeded()) {
-    return slurm_call_error(argv, *output, slurm_conf());
-  }
-  return parse_squeue(output->out);
+  return parse_squeue(*text);
 }
 
 Result<std::optional<SlurmJobDetails>> SlurmCli::from_accounting(const std::string& id) {
@@ -308,7 +307,7 @@ Result<std::optional<SlurmJobDetails>> SlurmCli::job_details(const std::string& 
       return found.error();
     }
     accounted = std::move(*found);
-    if (accounted && has_ended(accounted->state)) {
+    if (accounted && has_ended(slurm_job_state(accounted->state))) {
       return accounted;
     }
   }
@@ -336,7 +335,14 @@ Result<void> SlurmCli::cancel(const std::string& id) {
   if (!is_slurm_job_id(id)) {
     return make_error(ErrorKind::Usage, "'{}' is not a Slurm job id", printable(id));
   }
-  const std::vector<std::string> argv{slurm_program(options_, "scancel"), id};
+  auto text = answer_of({slurm_program(options_, "scancel"), id});
+  if (!text) {
+    return text.error();
+  }
+  return {};
+}
+
+Result<std::string> SlurmCli::answer_of(const std::vector<std::string>& argv) const {
   auto output = call(argv);
   if (!output) {
     return output.error();
@@ -344,7 +350,35 @@ Result<void> SlurmCli::cancel(const std::string& id) {
   if (!output->succeeded()) {
     return slurm_call_error(argv, *output, slurm_conf());
   }
-  return {};
+  return std::move(output->out);
+}
+
+Result<SlurmConfig> SlurmCli::config() {
+  auto text = answer_of({slurm_program(options_, "scontrol"), "show", "config"});
+  if (!text) {
+    return text.error();
+  }
+  return parse_scontrol_config(*text);
+}
+
+Result<std::vector<SlurmPartition>> SlurmCli::partitions() {
+  auto text = answer_of({slurm_program(options_, "scontrol"), "show", "partition", "-o"});
+  if (!text) {
+    return text.error();
+  }
+  return parse_scontrol_partitions(*text);
+}
+
+Result<std::string> SlurmCli::sbatch_version() {
+  auto text = answer_of({slurm_program(options_, "sbatch"), "--version"});
+  if (!text) {
+    return text.error();
+  }
+  std::string_view version = *text;
+  while (!version.empty() && (version.back() == '\n' || version.back() == '\r')) {
+    version.remove_suffix(1);
+  }
+  return std::string(trim_blanks(version));
 }
 
 }  // namespace traitctl

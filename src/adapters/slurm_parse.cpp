@@ -199,41 +199,41 @@ Result<SacctLine> sacct_line(std::string_view line) {
   return SacctLine{parts[0], state, parts[2], parts[3]};
 }
 
-struct StateClassEntry {
+struct StateWord {
   std::string_view word;
-  SlurmStateClass state_class;
+  JobState state;
 };
 
 // Every state word Slurm 22.05 prints (squeue %T, scontrol JobState, sacct State).
-constexpr std::array kStateClasses = {
-    StateClassEntry{"PENDING", SlurmStateClass::Pending},
+constexpr std::array kStateWords = {
+    StateWord{"PENDING", JobState::Pending},
     // Back to pending after a requeue, or held there.
-    StateClassEntry{"REQUEUED", SlurmStateClass::Pending},
-    StateClassEntry{"REQUEUE_FED", SlurmStateClass::Pending},
-    StateClassEntry{"REQUEUE_HOLD", SlurmStateClass::Pending},
-    StateClassEntry{"RESV_DEL_HOLD", SlurmStateClass::Pending},
-    StateClassEntry{"RUNNING", SlurmStateClass::Running},
+    StateWord{"REQUEUED", JobState::Pending},
+    StateWord{"REQUEUE_FED", JobState::Pending},
+    StateWord{"REQUEUE_HOLD", JobState::Pending},
+    StateWord{"RESV_DEL_HOLD", JobState::Pending},
+    StateWord{"RUNNING", JobState::Running},
     // Allocated and on its way in or out of running.
-    StateClassEntry{"CONFIGURING", SlurmStateClass::OtherActive},
-    StateClassEntry{"COMPLETING", SlurmStateClass::OtherActive},
-    StateClassEntry{"SUSPENDED", SlurmStateClass::OtherActive},
-    StateClassEntry{"STOPPED", SlurmStateClass::OtherActive},  // SIGSTOPped, keeps its allocation
-    StateClassEntry{"RESIZING", SlurmStateClass::OtherActive},
-    StateClassEntry{"SIGNALING", SlurmStateClass::OtherActive},
-    StateClassEntry{"STAGE_OUT", SlurmStateClass::OtherActive},
-    StateClassEntry{"COMPLETED", SlurmStateClass::Succeeded},
-    StateClassEntry{"FAILED", SlurmStateClass::Failed},
-    StateClassEntry{"OUT_OF_MEMORY", SlurmStateClass::Failed},
-    StateClassEntry{"TIMEOUT", SlurmStateClass::Failed},
-    StateClassEntry{"NODE_FAIL", SlurmStateClass::Failed},
-    StateClassEntry{"PREEMPTED", SlurmStateClass::Failed},
-    StateClassEntry{"BOOT_FAIL", SlurmStateClass::Failed},
-    StateClassEntry{"DEADLINE", SlurmStateClass::Failed},
+    StateWord{"CONFIGURING", JobState::OtherActive},
+    StateWord{"COMPLETING", JobState::OtherActive},
+    StateWord{"SUSPENDED", JobState::OtherActive},
+    StateWord{"STOPPED", JobState::OtherActive},  // SIGSTOPped, keeps its allocation
+    StateWord{"RESIZING", JobState::OtherActive},
+    StateWord{"SIGNALING", JobState::OtherActive},
+    StateWord{"STAGE_OUT", JobState::OtherActive},
+    StateWord{"COMPLETED", JobState::Succeeded},
+    StateWord{"FAILED", JobState::Failed},
+    StateWord{"OUT_OF_MEMORY", JobState::Failed},
+    StateWord{"TIMEOUT", JobState::Failed},
+    StateWord{"NODE_FAIL", JobState::Failed},
+    StateWord{"PREEMPTED", JobState::Failed},
+    StateWord{"BOOT_FAIL", JobState::Failed},
+    StateWord{"DEADLINE", JobState::Failed},
     // Requeued and held by the site's epilog for an exit code it singles out.
-    StateClassEntry{"SPECIAL_EXIT", SlurmStateClass::Failed},
-    StateClassEntry{"CANCELLED", SlurmStateClass::Stopped},
+    StateWord{"SPECIAL_EXIT", JobState::Failed},
+    StateWord{"CANCELLED", JobState::Stopped},
     // A federated job that started on another cluster.
-    StateClassEntry{"REVOKED", SlurmStateClass::Stopped},
+    StateWord{"REVOKED", JobState::Stopped},
 };
 
 // Pending reasons (job_reason_codes.html) that stay until someone changes the
@@ -381,10 +381,70 @@ Result<std::optional<SlurmJobDetails>> parse_sacct_job(std::string_view output, 
   return std::optional(std::move(details));
 }
 
-SlurmStateClass classify_slurm_state(std::string_view state) {
-  const auto entry = std::find_if(kStateClasses.begin(), kStateClasses.end(),
-                                  [&](const StateClassEntry& e) { return e.word == state; });
-  return entry != kStateClasses.end() ? entry->state_class : SlurmStateClass::Unknown;
+Result<SlurmConfig> parse_scontrol_config(std::string_view output) {
+  SlurmConfig config;
+  bool versioned = false;
+  for (const std::string_view line : lines_of(output)) {
+    const std::size_t equals = line.find(" = ");
+    if (equals == std::string_view::npos) {
+      continue;  // the "Configuration data as of" header, blank lines, the controllers' status
+    }
+    const std::string_view key = trim_blanks(line.substr(0, equals));
+    const std::string_view value = trim_blanks(line.substr(equals + 3));
+    if (key == "SLURM_VERSION") {
+      config.version = std::string(value);
+      versioned = true;
+    } else if (key == "AccountingStorageType") {
+      config.accounting_storage = std::string(value);
+    } else if (key == "MinJobAge") {
+      // "300 sec"
+      const auto seconds = to_number(value.substr(0, value.find(' ')));
+      if (seconds && *seconds <= static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
+        config.min_job_age_seconds = static_cast<int>(*seconds);
+      }
+    }
+  }
+  if (!versioned) {
+    return make_error(ErrorKind::Parse, "scontrol show config printed no SLURM_VERSION: '{}'",
+                      quoted(output));
+  }
+  return config;
+}
+
+Result<std::vector<SlurmPartition>> parse_scontrol_partitions(std::string_view output) {
+  std::vector<SlurmPartition> partitions;
+  for (const std::string_view line : lines_of(output)) {
+    if (trim_blanks(line).empty()) {
+      continue;
+    }
+    const Fields fields = scontrol_fields(line);
+    const auto name = field(fields, "PartitionName");
+    if (!name || name->empty()) {
+      return make_error(ErrorKind::Parse,
+                        "scontrol show partition printed a line without PartitionName: '{}'", quoted(line));
+    }
+    partitions.push_back({std::string(*name), field(fields, "Default") == "YES",
+                          std::string(field(fields, "State").value_or(""))});
+  }
+  return partitions;
+}
+
+JobState slurm_job_state(std::string_view state) {
+  const auto entry = std::find_if(kStateWords.begin(), kStateWords.end(),
+                                  [&](const StateWord& e) { return e.word == state; });
+  return entry != kStateWords.end() ? entry->state : JobState::Unknown;
+}
+
+bool slurm_job_older(std::string_view a, std::string_view b) {
+  const auto order_a = job_order(a);
+  const auto order_b = job_order(b);
+  if (order_a && order_b) {
+    return *order_a < *order_b;
+  }
+  if (order_a || order_b) {
+    return order_b.has_value();
+  }
+  return a < b;
 }
 
 bool pending_reason_never_clears(std::string_view reason) {

@@ -86,6 +86,7 @@ Command register_resubmit(CLI::App& app, const GlobalOptions& /*global*/) {
   add_ladder_options(*command, options->command.batch);
   add_loop_options(*command, options->command.loop);
   add_backend_option(*command, options->command.backend);
+  add_slurm_options(*command, options->command.backend);
   auto* traits = command->add_option("trait", options->traits, "Traits to resubmit, e.g. 5 9-12");
   auto* failed = command->add_flag("--failed", options->failed, "Resubmit every failed trait of the batch");
   command->add_flag("--force", options->command.mode.force,
@@ -95,7 +96,8 @@ Command register_resubmit(CLI::App& app, const GlobalOptions& /*global*/) {
       "Examples:\n"
       "  traitctl resubmit 5 17 42 --yes\n"
       "  traitctl resubmit --failed --dry-run\n"
-      "  traitctl resubmit 9 --force --yes   # even though trait 9 is running\n\n"
+      "  traitctl resubmit 9 --force --yes   # even though trait 9 is running\n"
+      "  traitctl resubmit 5 --backend slurm --yes   # with the batch's latest job command\n\n"
       "Exit codes: 0 all resubmitted, 1 a resubmission failed or runai/ledger error, 2 invalid usage\n"
       "(no traits, traits outside the batch, a running or completed job without --force), 130 interrupted.");
   return Command{

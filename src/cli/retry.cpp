@@ -28,6 +28,8 @@ Command register_retry(CLI::App& app, const GlobalOptions& /*global*/) {
       "Leave traits still in backoff for a later run instead of waiting");
   no_wait->excludes(watch);
   add_backend_option(*command, options->backend);
+  add_slurm_options(*command, options->backend);
+  add_job_command_option(*command, options->backend);
   command->footer(
       "Mount failures (exit 2) and infrastructure failures (an evicted or preempted pod) are retried;\n"
       "configuration errors (exit 1), out of memory (137), timeouts and unknown failures are\n"
@@ -36,7 +38,8 @@ Command register_retry(CLI::App& app, const GlobalOptions& /*global*/) {
       "  traitctl retry --dry-run\n"
       "  traitctl retry --yes --max-retries 3 --retry-delay 30s\n"
       "  traitctl retry --watch --yes --json\n"
-      "  traitctl retry --dry-run --backend local   # a batch of `traitctl run --backend local`\n\n"
+      "  traitctl retry --dry-run --backend local   # a batch of `traitctl run --backend local`\n"
+      "  traitctl retry --backend slurm --yes       # the job command of the batch's latest submission\n\n"
       "Exit codes: 0 done (the report shows partial failures), 1 runai, listing or ledger error,\n"
       "2 invalid arguments, 130 interrupted.");
   return Command{command, [options] { return run_batch_command(*options); }};

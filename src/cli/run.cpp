@@ -1,5 +1,5 @@
 // traitctl run: take a batch from nothing to done — submit under the cap,
-// watch, retry what a retry can fix — on Run:ai or as local processes.
+// watch, retry what a retry can fix — on Run:ai, Slurm or as local processes.
 #include <CLI/CLI.hpp>
 
 #include "traitctl/cli/batch_command.hpp"
@@ -25,10 +25,13 @@ Command register_run(CLI::App& app, const GlobalOptions& /*global*/) {
   add_policy_options(*command, options->policy);
   add_backend_option(*command, options->backend);
   add_local_job_options(*command, options->backend);
+  add_slurm_options(*command, options->backend);
   command->footer(
       "Examples:\n"
       "  traitctl run --yes --max-concurrent 50\n"
-      "  traitctl run --backend local --env-file examples/demo.env --yes -- examples/gwas-trait.sh\n\n"
+      "  traitctl run --backend local --env-file examples/demo.env --yes -- examples/gwas-trait.sh\n"
+      "  traitctl run --backend slurm --partition long --time 8:00:00 --yes -- \\\n"
+      "      apptainer exec gapit3.sif /scripts/entrypoint.sh run-single-trait\n\n"
       "Exit codes: 0 every trait completed, 3 the batch finished with traits that did not complete\n"
       "(failed for good, stopped; named in the report), 1 a submission or runtime error, 2 invalid\n"
       "usage, 130 interrupted.");

@@ -1,5 +1,6 @@
 // traitctl validate: pre-flight checks of the settings, the files this machine
-// can see, and the runai CLI, each reported as ok, warn or FAIL with the fix.
+// can see, and the runai CLI (or Slurm), each reported as ok, warn or FAIL
+// with the fix.
 #include <fmt/color.h>
 #include <unistd.h>
 
@@ -9,8 +10,11 @@
 #include <nlohmann/json.hpp>
 
 #include "traitctl/adapters/process.hpp"
+#include "traitctl/adapters/signals.hpp"
+#include "traitctl/adapters/system_clock.hpp"
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/commands.hpp"
+#include "traitctl/cli/slurm_checks.hpp"
 #include "traitctl/config/checks.hpp"
 #include "traitctl/core/batch.hpp"
 #include "traitctl/core/parse.hpp"
@@ -20,6 +24,7 @@ namespace {
 
 struct ValidateOptions {
   BatchOptions batch;
+  BackendOptions backend;
 };
 
 // The first non-empty line of stderr, else of stdout.
@@ -156,12 +161,17 @@ int run_validate(const ValidateOptions& options, bool color) {
     return to_int(ExitCode::Failure);
   }
   std::vector<Check> checks;
-  checks.push_back(check_runai(context->runai));
-  if (checks.back().status == CheckStatus::Fail) {
-    checks.push_back(make_check("project listing", CheckStatus::Warn, context->settings.project,
-                                "not checked: runai is not answering"));
-  } else {
-    checks.push_back(check_listing(*context));
+  if (is_slurm(options.backend)) {
+    SystemClock clock;
+    checks = check_slurm(options.backend, *context, clock, install_stop_signals());
+  } else if (!is_local(options.backend)) {
+    checks.push_back(check_runai(context->runai));
+    if (checks.back().status == CheckStatus::Fail) {
+      checks.push_back(make_check("project listing", CheckStatus::Warn, context->settings.project,
+                                  "not checked: runai is not answering"));
+    } else {
+      checks.push_back(check_listing(*context));
+    }
   }
   const LocalFileProbe probe;
   auto settings_checks = check_settings(context->settings, context->traits, probe);
@@ -176,15 +186,18 @@ int run_validate(const ValidateOptions& options, bool color) {
 Command register_validate(CLI::App& app, const GlobalOptions& global) {
   auto options = std::make_shared<ValidateOptions>();
   CLI::App* command =
-      app.add_subcommand("validate", "Check the settings, input files and runai before a batch");
+      app.add_subcommand("validate", "Check the settings, input files and runai (or Slurm) before a batch");
   add_batch_options(*command, options->batch);
   add_expected_output_option(*command, options->batch);
+  add_backend_option(*command, options->backend);
+  add_slurm_options(*command, options->backend);
   command->footer(
       "Each check prints ok, warn or FAIL with the value and the fix. Host paths this\n"
       "machine cannot see are warnings: they may exist only on the cluster nodes.\n\n"
       "Examples:\n"
       "  traitctl validate\n"
-      "  traitctl validate --env-file batch2.env --json\n\n"
+      "  traitctl validate --env-file batch2.env --json\n"
+      "  traitctl validate --backend slurm --partition long   # sbatch, the controller, the partition\n\n"
       "Exit codes: 0 no check failed (warnings allowed), 1 a check failed,\n"
       "2 invalid usage.");
   // `global` lives as long as the app; --color is parsed by the time this runs.

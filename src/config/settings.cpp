@@ -1,5 +1,6 @@
 #include "traitctl/config/settings.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <initializer_list>
 #include <limits>
@@ -111,6 +112,24 @@ ValueOrigin VariableSource::origin(std::string_view name) const {
   return ValueOrigin::Default;
 }
 
+Result<std::vector<std::string>> split_slurm_words(std::string_view text, std::string_view what) {
+  if (const std::size_t quote = text.find_first_of("'\"\\"); quote != std::string_view::npos) {
+    return make_error(ErrorKind::Config,
+                      "{} '{}' holds {}, which has no meaning there: its words are split at blanks only; "
+                      "pass a word with a blank in it with --slurm-arg",
+                      what, printable(text), text[quote] == '\\' ? "a backslash" : "a quote");
+  }
+  std::vector<std::string> words;
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t end = std::min(text.find_first_of(" \t", start), text.size());
+    if (end > start) {
+      words.emplace_back(text.substr(start, end - start));
+    }
+    start = end + 1;
+  }
+  return words;
+}
+
 VariableSource::EnvironmentLookup process_environment() {
   return [](std::string_view name) -> std::optional<std::string> {
     // getenv needs a NUL-terminated name; the caller's view may not be one.
@@ -155,6 +174,20 @@ Result<BatchSettings> resolve_settings(const VariableSource& variables) {
   if (auto assigned = assign_ladder(variables, "CPU_LADDER", parse_cpu_ladder, settings.cpu_ladder);
       !assigned) {
     return assigned.error();
+  }
+
+  SlurmSettings& slurm = settings.slurm;
+  assign(variables, {"SLURM_PARTITION"}, slurm.partition);
+  assign(variables, {"SLURM_ACCOUNT"}, slurm.account);
+  assign(variables, {"SLURM_QOS"}, slurm.qos);
+  assign(variables, {"SLURM_TIME"}, slurm.time_limit);
+  if (auto extra = variables.get("SLURM_EXTRA_ARGS")) {
+    auto words = split_slurm_words(*extra, "SLURM_EXTRA_ARGS");
+    if (!words) {
+      return make_error(ErrorKind::Config, "{} (from {}); fix or unset it", words.error().message,
+                        origin_text(variables.origin("SLURM_EXTRA_ARGS")));
+    }
+    slurm.extra_args = std::move(*words);
   }
 
   GapitSettings& gapit = settings.gapit;

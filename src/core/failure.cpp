@@ -154,6 +154,9 @@ std::optional<FailureClass> class_of_reason(std::string_view reason, const Class
   if (names_any(reason, policy.infrastructure_reasons)) {
     return FailureClass::Infrastructure;
   }
+  if (names_any(reason, policy.config_reasons)) {
+    return FailureClass::Config;
+  }
   return std::nullopt;
 }
 

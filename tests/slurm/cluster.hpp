@@ -30,6 +30,13 @@ struct ClusterFacts {
   std::filesystem::path client_bin;  // the folder holding sbatch, squeue, ...
 };
 
+// What a test may want other than the defaults.
+struct ClusterOptions {
+  // How long the controller keeps a finished job (MinJobAge); it forgets
+  // the job at its next purge after that (some seconds later).
+  int min_job_age_seconds = 300;
+};
+
 class SlurmCluster {
  public:
   // Starts a cluster in `dir`, created afresh: a cluster a previous run left
@@ -37,7 +44,8 @@ class SlurmCluster {
   // Returns once the node is idle. Backend error naming the step that failed
   // and the log's last lines; NotFound with the packages to install when a
   // Slurm or munge program is missing.
-  [[nodiscard]] static Result<SlurmCluster> start(const std::filesystem::path& dir);
+  [[nodiscard]] static Result<SlurmCluster> start(const std::filesystem::path& dir,
+                                                  const ClusterOptions& options = {});
   // The cluster start() left running in `dir` (the CTest fixture's).
   [[nodiscard]] static Result<SlurmCluster> attach(const std::filesystem::path& dir);
   // Stops whatever cluster runs from `dir`: the daemons by their pid files,

@@ -99,11 +99,7 @@ class SlurmClusterCli : public ::testing::Test {
   }
 
   SlurmJob wait_until_ended(SlurmCli& slurm, const std::string& id) {
-    return wait_for(slurm, id, [](const SlurmJob& job) {
-      const auto state_class = classify_slurm_state(job.state);
-      return state_class != SlurmStateClass::Pending && state_class != SlurmStateClass::Running &&
-             state_class != SlurmStateClass::OtherActive;
-    });
+    return wait_for(slurm, id, [](const SlurmJob& job) { return has_ended(slurm_job_state(job.state)); });
   }
 
   SlurmJobDetails details(SlurmCli& slurm, const std::string& id) {
@@ -170,7 +166,7 @@ TEST_F(SlurmClusterCli, AJobExitingTwoIsFailedWithItsCode) {
   const auto listed = wait_until_ended(slurm, id);
   EXPECT_EQ(listed.name, spec.name);
   EXPECT_EQ(listed.state, "FAILED");
-  EXPECT_EQ(classify_slurm_state(listed.state), SlurmStateClass::Failed);
+  EXPECT_EQ(slurm_job_state(listed.state), JobState::Failed);
   const auto ended = details(slurm, id);
   EXPECT_EQ(ended.source, DetailsSource::Controller);  // the test cluster has no accounting
   EXPECT_EQ(ended.state, "FAILED");
@@ -188,7 +184,7 @@ TEST_F(SlurmClusterCli, AJobOverItsMemoryIsKilledAndTheLogSaysSo) {
   const std::string id = submit(slurm, spec);
   ASSERT_FALSE(id.empty());
   const auto listed = wait_until_ended(slurm, id);
-  EXPECT_EQ(classify_slurm_state(listed.state), SlurmStateClass::Failed) << listed.state;
+  EXPECT_EQ(slurm_job_state(listed.state), JobState::Failed) << listed.state;
   const auto ended = details(slurm, id);
   // OverMemoryKill without cgroups: SIGKILL; with cgroups Slurm says OUT_OF_MEMORY.
   EXPECT_TRUE(ended.signal == 9 || ended.state == "OUT_OF_MEMORY")
@@ -205,7 +201,7 @@ TEST_F(SlurmClusterCli, CancellingARunningJobStopsIt) {
   ASSERT_TRUE(cancelled.ok()) << cancelled.error().message;
   const auto listed = wait_until_ended(slurm, id);
   EXPECT_EQ(listed.state, "CANCELLED");
-  EXPECT_EQ(classify_slurm_state(listed.state), SlurmStateClass::Stopped);
+  EXPECT_EQ(slurm_job_state(listed.state), JobState::Stopped);
   // Again, now that it has ended: Slurm says nothing and so do we.
   const auto again = slurm.cancel(id);
   EXPECT_TRUE(again.ok()) << again.error().message;
@@ -241,7 +237,7 @@ TEST_F(SlurmClusterCli, MoreMemoryThanTheNodeHasIsRejectedInSlurmsWords) {
   spec.memory = std::to_string(shared_cluster().facts().memory_mb * 2) + "Mi";
   const auto id = slurm.submit(spec, log_of(spec));
   ASSERT_FALSE(id.ok());
-  EXPECT_EQ(id.error().kind, ErrorKind::Backend);
+  EXPECT_EQ(id.error().kind, ErrorKind::Config);
   EXPECT_THAT(id.error().message, HasSubstr("Memory specification can not be satisfied"));
   EXPECT_THAT(id.error().message, HasSubstr("ask for less or choose another partition"));
 }

@@ -81,9 +81,16 @@ INSTANTIATE_TEST_SUITE_P(
         ClassifyCase{"slurm_timeout", because("TIMEOUT", 0), FailureClass::Timeout, "exit code 0 (TIMEOUT)"},
         ClassifyCase{"deadline_exceeded", because("DeadlineExceeded"), FailureClass::Timeout,
                      "reason DeadlineExceeded"},
+        ClassifyCase{"slurm_deadline", because("DEADLINE, DeadLine", 0), FailureClass::Timeout,
+                     "exit code 0 (DEADLINE, DeadLine)"},
         ClassifyCase{"node_fail", because("NODE_FAIL"), FailureClass::Infrastructure, "reason NODE_FAIL"},
         ClassifyCase{"preempted", because("PREEMPTED"), FailureClass::Infrastructure, "reason PREEMPTED"},
         ClassifyCase{"boot_fail", because("BOOT_FAIL"), FailureClass::Infrastructure, "reason BOOT_FAIL"},
+        // The Slurm adapter's word for a job that can never start as asked.
+        ClassifyCase{"unsatisfiable", because("Unsatisfiable: PENDING, PartitionConfig"),
+                     FailureClass::Config, "reason Unsatisfiable: PENDING, PartitionConfig"},
+        ClassifyCase{"unsatisfiable_beats_exit_0", because("Unsatisfiable: FAILED, BadConstraints", 0),
+                     FailureClass::Config, "exit code 0 (Unsatisfiable: FAILED, BadConstraints)"},
         // The kubelet SIGKILLs an evicted pod's containers: 137 is not the job's memory.
         ClassifyCase{"evicted_beats_exit_137", because("Evicted", 137), FailureClass::Infrastructure,
                      "exit code 137 (Evicted)"},

@@ -287,5 +287,44 @@ TEST(ResolveSettings, RangesAreLeftToValidation) {
   EXPECT_EQ(settings->max_concurrent, 0);
 }
 
+TEST(ResolveSettings, ReadsTheSlurmVariables) {
+  auto settings = resolve({{"SLURM_PARTITION", "long"},
+                           {"SLURM_ACCOUNT", "gwas"},
+                           {"SLURM_QOS", "normal"},
+                           {"SLURM_EXTRA_ARGS", " --constraint=avx2\t--gres=gpu:1  --exclusive "}},
+                          {{"SLURM_TIME", "2-00:00:00"}});
+  ASSERT_TRUE(settings.ok()) << settings.error().message;
+  EXPECT_EQ(settings->slurm.partition, "long");
+  EXPECT_EQ(settings->slurm.account, "gwas");
+  EXPECT_EQ(settings->slurm.qos, "normal");
+  EXPECT_EQ(settings->slurm.time_limit, "2-00:00:00");
+  EXPECT_EQ(settings->slurm.extra_args,
+            (std::vector<std::string>{"--constraint=avx2", "--gres=gpu:1", "--exclusive"}));
+  auto unset = resolve({});
+  ASSERT_TRUE(unset.ok()) << unset.error().message;
+  EXPECT_TRUE(unset->slurm.partition.empty());
+  EXPECT_TRUE(unset->slurm.extra_args.empty());
+}
+
+TEST(SplitSlurmWords, GivesNoMeaningToShellCharacters) {
+  const auto words = split_slurm_words("--comment=$HOME *  --mail-type=END,FAIL", "SLURM_EXTRA_ARGS");
+  ASSERT_TRUE(words.ok()) << words.error().message;
+  EXPECT_EQ(*words, (std::vector<std::string>{"--comment=$HOME", "*", "--mail-type=END,FAIL"}));
+  EXPECT_TRUE(split_slurm_words("   ", "X")->empty());
+}
+
+TEST(SplitSlurmWords, RefusesQuotesAndBackslashesThatWouldNotQuote) {
+  for (const std::string text : {"--comment='a b'", "--comment=\"a b\"", "a\\ b"}) {
+    const auto words = split_slurm_words(text, "SLURM_EXTRA_ARGS");
+    ASSERT_FALSE(words.ok()) << text;
+    EXPECT_EQ(words.error().kind, ErrorKind::Config);
+    EXPECT_THAT(words.error().message, HasSubstr("split at blanks only"));
+    EXPECT_THAT(words.error().message, HasSubstr("--slurm-arg"));
+  }
+  auto from_env_file = resolve({{"SLURM_EXTRA_ARGS", "--comment='x y'"}});
+  ASSERT_FALSE(from_env_file.ok());
+  EXPECT_THAT(from_env_file.error().message, HasSubstr("(from .env); fix or unset it"));
+}
+
 }  // namespace
 }  // namespace traitctl

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "support/fake_slurm.hpp"
 #include "support/fixture_file.hpp"
 #include "traitctl/adapters/slurm_cli.hpp"
 
@@ -148,10 +149,11 @@ TEST(SlurmCallError, NoConfigurationIsAConfigError) {
   EXPECT_THAT(error.message, HasSubstr("set SLURM_CONF"));
 }
 
-TEST(SlurmCallError, ARejectedSubmissionPassesSlurmsWordsOn) {
+TEST(SlurmCallError, ARejectedSubmissionPassesSlurmsWordsOnAsAConfigError) {
   const auto memory = slurm_call_error({"sbatch", "--mem", "1Gi"},
                                        failed_with(fixture("sbatch-mem-invalid.stderr"), 255), std::nullopt);
-  EXPECT_EQ(memory.kind, ErrorKind::Backend);
+  // Asking again cannot help: the engine must not send it again.
+  EXPECT_EQ(memory.kind, ErrorKind::Config);
   EXPECT_THAT(memory.message, HasSubstr("`sbatch --mem 1Gi` failed (exit 255): Invalid --mem specification"));
   const auto too_big =
       slurm_call_error({"sbatch"}, failed_with(fixture("sbatch-mem-too-big.stderr")), std::nullopt);
@@ -163,6 +165,24 @@ TEST(SlurmCallError, ARejectedSubmissionPassesSlurmsWordsOn) {
       slurm_call_error({"sbatch"}, failed_with(fixture("sbatch-partition.stderr")), std::nullopt);
   EXPECT_THAT(partition.message, HasSubstr("invalid partition specified: nope"));
   EXPECT_THAT(partition.message, HasSubstr("sinfo -s"));
+  EXPECT_EQ(partition.kind, ErrorKind::Config);
+  EXPECT_EQ(too_big.kind, ErrorKind::Config);
+}
+
+TEST(SlurmCallError, ALostAnswerMayHaveSubmittedTheJob) {
+  const auto lost = slurm_call_error(
+      {"sbatch"},
+      failed_with("sbatch: error: Batch job submission failed: Socket timed out on send/recv operation\n"),
+      std::nullopt);
+  EXPECT_EQ(lost.kind, ErrorKind::Transient);
+  EXPECT_THAT(lost.message, HasSubstr("may have been done all the same"));
+}
+
+TEST(SlurmCallError, ACallCutShortIsInterrupted) {
+  ProcessOutput cut;
+  cut.interrupted = true;
+  cut.term_signal = 15;
+  EXPECT_EQ(slurm_call_error({"squeue"}, cut, std::nullopt).kind, ErrorKind::Interrupted);
 }
 
 TEST(SlurmCallError, EscapesWhatSlurmSaidAndStaysOnOneLine) {
@@ -182,37 +202,14 @@ TEST(SlurmCallError, ATimeoutAndASignalAreSaidSo) {
   EXPECT_THAT(slurm_call_error({"squeue"}, killed, std::nullopt).message, HasSubstr("killed by signal 9"));
 }
 
-// A folder of stand-ins for Slurm's commands: each prints recorded output,
-// exits as told and appends its name to `calls`.
-class FakeSlurm {
+// Slurm's commands, stood in for.
+class FakeSlurm : public testing::FakeSlurm {
  public:
-  void program(const std::string& name, const std::string& out, const std::string& err = "",
-               int exit_code = 0) {
-    std::ofstream(dir_.path() / (name + ".out"), std::ios::binary) << out;
-    std::ofstream(dir_.path() / (name + ".err"), std::ios::binary) << err;
-    const fs::path script = dir_.path() / name;
-    const std::string base = (dir_.path() / name).string();
-    std::ofstream(script) << "#!/bin/sh\necho " << name << " >> '" << calls_path().string() << "'\ncat '"
-                          << base << ".out'\ncat '" << base << ".err' >&2\nexit " << exit_code << "\n";
-    fs::permissions(script, fs::perms::owner_all);
-  }
   [[nodiscard]] SlurmCli cli() const {
     SlurmOptions options;
-    options.bin_dir = dir_.path();
+    options.bin_dir = dir();
     return SlurmCli(options);
   }
-  [[nodiscard]] std::vector<std::string> calls() const {
-    std::ifstream in(calls_path());
-    std::vector<std::string> names;
-    for (std::string line; std::getline(in, line);) {
-      names.push_back(line);
-    }
-    return names;
-  }
-
- private:
-  [[nodiscard]] fs::path calls_path() const { return dir_.path() / "calls"; }
-  TempDir dir_;
 };
 
 TEST(SlurmCliJobDetails, AnEndRecordedInAccountingIsTheAnswer) {

@@ -274,8 +274,8 @@ TEST(ParseSacctJob, NamesALineItCannotRead) {
   }
 }
 
-TEST(ClassifySlurmState, SortsEveryWordIntoItsClass) {
-  using C = SlurmStateClass;
+TEST(SlurmJobState, SortsEveryWordIntoTheCoresStates) {
+  using C = JobState;
   for (const auto& [word, expected] :
        std::vector<std::pair<std::string, C>>{{"PENDING", C::Pending},         {"REQUEUED", C::Pending},
                                               {"REQUEUE_HOLD", C::Pending},    {"RUNNING", C::Running},
@@ -289,18 +289,30 @@ TEST(ClassifySlurmState, SortsEveryWordIntoItsClass) {
                                               {"DEADLINE", C::Failed},         {"CANCELLED", C::Stopped},
                                               {"LAUNCHING_SOON", C::Unknown},  {"", C::Unknown},
                                               {"running", C::Unknown}}) {
-    EXPECT_EQ(classify_slurm_state(word), expected) << word;
+    EXPECT_EQ(slurm_job_state(word), expected) << word;
   }
 }
 
-TEST(ClassifySlurmState, KnowsEveryRecordedState) {
+TEST(SlurmJobState, KnowsEveryRecordedState) {
   const auto jobs = parse_squeue(fixture("squeue-states.txt")
                                      .append(fixture("squeue-completing.txt"))
                                      .append(fixture("squeue-with-accounting-and-cgroups.txt")));
   ASSERT_TRUE(jobs.ok()) << jobs.error().message;
   for (const auto& job : *jobs) {
-    EXPECT_NE(classify_slurm_state(job.state), SlurmStateClass::Unknown) << job.state;
+    EXPECT_NE(slurm_job_state(job.state), JobState::Unknown) << job.state;
   }
+}
+
+TEST(SlurmJobOlder, OrdersByIdThenArrayIndexOrHetOffset) {
+  EXPECT_TRUE(slurm_job_older("9", "10"));
+  EXPECT_FALSE(slurm_job_older("10", "9"));
+  EXPECT_FALSE(slurm_job_older("10", "10"));
+  EXPECT_TRUE(slurm_job_older("10", "10_1"));
+  EXPECT_TRUE(slurm_job_older("10_2", "10_11"));
+  EXPECT_TRUE(slurm_job_older("10_11", "10_[12-20]"));
+  EXPECT_TRUE(slurm_job_older("10+0", "10+1"));
+  EXPECT_TRUE(slurm_job_older("x", "1"));
+  EXPECT_FALSE(slurm_job_older("1", "x"));
 }
 
 TEST(PendingReasonNeverClears, FlagsRequestsNothingCanSatisfy) {
@@ -320,6 +332,46 @@ TEST(PendingReasonNeverClears, LeavesReasonsThatClearByThemselves) {
         "JobArrayTaskLimit", ""}) {
     EXPECT_FALSE(pending_reason_never_clears(reason)) << reason;
   }
+}
+
+TEST(ParseScontrolConfig, ReadsTheVersionAccountingAndMinJobAge) {
+  const auto config = parse_scontrol_config(fixture("scontrol-show-config.txt"));
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->version, "22.05.8");
+  EXPECT_EQ(config->accounting_storage, "accounting_storage/none");
+  EXPECT_FALSE(config->has_accounting());
+  EXPECT_EQ(config->min_job_age_seconds, 300);
+}
+
+TEST(ParseScontrolConfig, TellsASiteWithAccounting) {
+  const auto config = parse_scontrol_config(
+      "SLURM_VERSION           = 23.02.7\nAccountingStorageType   = accounting_storage/slurmdbd\n"
+      "MinJobAge               = 0 sec\n");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_TRUE(config->has_accounting());
+  EXPECT_EQ(config->min_job_age_seconds, 0);
+}
+
+TEST(ParseScontrolConfig, RefusesTextWithoutAVersion) {
+  const auto config = parse_scontrol_config("MinJobAge = 300 sec\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.error().kind, ErrorKind::Parse);
+}
+
+TEST(ParseScontrolPartitions, ReadsNameDefaultAndState) {
+  const auto partitions = parse_scontrol_partitions(fixture("scontrol-partitions.txt"));
+  ASSERT_TRUE(partitions.ok()) << partitions.error().message;
+  EXPECT_THAT(*partitions, ElementsAre(SlurmPartition{"debug", true, "UP"}));
+  const auto two = parse_scontrol_partitions(
+      "PartitionName=long Default=NO State=DOWN\n\nPartitionName=short Default=YES State=UP\n");
+  ASSERT_TRUE(two.ok()) << two.error().message;
+  EXPECT_THAT(*two, ElementsAre(SlurmPartition{"long", false, "DOWN"}, SlurmPartition{"short", true, "UP"}));
+}
+
+TEST(ParseScontrolPartitions, RefusesALineWithoutAName) {
+  const auto partitions = parse_scontrol_partitions(fixture("scontrol-partition-unknown.txt"));
+  ASSERT_FALSE(partitions.ok());
+  EXPECT_THAT(partitions.error().message, HasSubstr("Partition nosuch not found"));
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include "traitctl/adapters/process.hpp"
 #include "traitctl/adapters/slurm_parse.hpp"
+#include "traitctl/core/cancel.hpp"
 #include "traitctl/core/job_spec.hpp"
 #include "traitctl/core/result.hpp"
 
@@ -38,7 +39,13 @@ struct SlurmOptions {
   // Set in every Slurm command's environment on top of traitctl's own
   // (SLURM_CONF, for one).
   EnvironmentOverrides environment;
+  // Once set, a call in flight is cut short (Interrupted): Ctrl-C never
+  // waits for a controller that does not answer.
+  const CancelToken* cancel = nullptr;
 };
+
+// Where SlurmCli::submit writes the script of job `name`.
+[[nodiscard]] std::filesystem::path slurm_script_path(const SlurmOptions& options, const std::string& name);
 
 // The script sbatch runs for a job: `exec` of `command`, every word quoted
 // for sh so that it reaches the job byte for byte. sbatch refuses a script
@@ -61,8 +68,12 @@ struct SlurmOptions {
 // The error for a Slurm command that did not succeed, one line naming the
 // command, Slurm's own words (escaped) and what to do. `slurm_conf` is the
 // SLURM_CONF the command saw, nullopt when unset. Timeout for a call past
-// its deadline; Config when Slurm found no configuration; Backend otherwise
-// (the controller unreachable, a rejected submission, ...).
+// its deadline; Interrupted for one cut short by the cancel token; Config
+// when Slurm found no configuration or refused a request it explains (a bad
+// partition, account, QOS, time limit or memory word, a request no node can
+// hold: asking again cannot help); Transient when sbatch lost the
+// controller's answer (the job may exist); Backend otherwise (the
+// controller unreachable, ...).
 [[nodiscard]] Error slurm_call_error(const std::vector<std::string>& argv, const ProcessOutput& output,
                                      const std::optional<std::string>& slurm_conf);
 
@@ -87,10 +98,18 @@ class SlurmCli {
   [[nodiscard]] Result<std::optional<SlurmJobDetails>> job_details(const std::string& id);
   // scancel: a finished or unknown job is no error (Slurm says nothing).
   [[nodiscard]] Result<void> cancel(const std::string& id);
+  // `scontrol show config`: answers only when the controller does.
+  [[nodiscard]] Result<SlurmConfig> config();
+  // `scontrol show partition -o`.
+  [[nodiscard]] Result<std::vector<SlurmPartition>> partitions();
+  // `sbatch --version` ("slurm 22.05.8"): whether sbatch runs, asking no controller.
+  [[nodiscard]] Result<std::string> sbatch_version();
 
  private:
   [[nodiscard]] Result<ProcessOutput> call(const std::vector<std::string>& argv,
                                            const EnvironmentOverrides& job_environment = {}) const;
+  // The call's stdout when it succeeded, else slurm_call_error's error.
+  [[nodiscard]] Result<std::string> answer_of(const std::vector<std::string>& argv) const;
   [[nodiscard]] std::optional<std::string> slurm_conf() const;
   [[nodiscard]] Result<std::optional<SlurmJobDetails>> from_accounting(const std::string& id);
 

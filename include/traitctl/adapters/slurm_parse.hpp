@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "traitctl/core/job_state.hpp"
 #include "traitctl/core/result.hpp"
 
 namespace traitctl {
@@ -74,13 +75,44 @@ struct SlurmJobDetails {
 [[nodiscard]] Result<std::optional<SlurmJobDetails>> parse_sacct_job(std::string_view output,
                                                                      std::string_view id);
 
-// What a state word says about a job. Pending, Running and OtherActive are
-// active; a failed job keeps its word (FAILED, OUT_OF_MEMORY, TIMEOUT, ...)
-// as evidence.
-enum class SlurmStateClass { Pending, Running, OtherActive, Succeeded, Failed, Stopped, Unknown };
+// What `scontrol show config` tells about how long Slurm remembers jobs.
+struct SlurmConfig {
+  std::string version;             // SLURM_VERSION, e.g. 22.05.8
+  std::string accounting_storage;  // AccountingStorageType, e.g. accounting_storage/slurmdbd
+  // MinJobAge: how long the controller keeps a finished job listed; nullopt
+  // when not printed. 0 keeps it for good.
+  std::optional<int> min_job_age_seconds;
+  // Whether sacct can tell about jobs the controller has forgotten.
+  [[nodiscard]] bool has_accounting() const {
+    return !accounting_storage.empty() && accounting_storage != "accounting_storage/none";
+  }
+};
 
-// Unknown for a word not in the table; the caller counts it as active.
-[[nodiscard]] SlurmStateClass classify_slurm_state(std::string_view state);
+// `scontrol show config` output: `Key = Value` lines. Parse error when it
+// has no SLURM_VERSION line (not scontrol's configuration at all).
+[[nodiscard]] Result<SlurmConfig> parse_scontrol_config(std::string_view output);
+
+struct SlurmPartition {
+  std::string name;
+  bool is_default = false;
+  std::string state;  // UP, DOWN, DRAIN, INACTIVE
+  friend bool operator==(const SlurmPartition&, const SlurmPartition&) = default;
+};
+
+// `scontrol show partition -o` output, a line per partition. Parse error
+// naming a line without PartitionName.
+[[nodiscard]] Result<std::vector<SlurmPartition>> parse_scontrol_partitions(std::string_view output);
+
+// What a state word means for a batch, in the core's words: the one table
+// of Slurm's state words. A failed job keeps its word (FAILED,
+// OUT_OF_MEMORY, TIMEOUT, ...) as evidence; Unknown for a word not in the
+// table, which the core counts as active.
+[[nodiscard]] JobState slurm_job_state(std::string_view state);
+
+// Whether job `a` was submitted before job `b`, by id, then array index or
+// het offset: the order parse_squeue gives. Ids that are not job ids sort
+// first, by their text.
+[[nodiscard]] bool slurm_job_older(std::string_view a, std::string_view b);
 
 // Whether a pending job with this reason will never start unless someone
 // changes the job or the cluster: a request no node or partition limit

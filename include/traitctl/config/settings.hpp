@@ -34,6 +34,15 @@ struct GapitSettings {
   std::string snp_impute = "Middle";
 };
 
+// Where a Slurm job runs (--backend slurm); empty leaves Slurm's defaults.
+struct SlurmSettings {
+  std::string partition;                // SLURM_PARTITION
+  std::string account;                  // SLURM_ACCOUNT
+  std::string qos;                      // SLURM_QOS
+  std::string time_limit;               // SLURM_TIME: 90, 4:00:00, 2-00:00:00
+  std::vector<std::string> extra_args;  // SLURM_EXTRA_ARGS, split by split_slurm_words
+};
+
 struct BatchSettings {
   std::string project = "talmo-lab";
   std::string prefix = "gapit3-trait";  // JOB_PREFIX
@@ -59,6 +68,7 @@ struct BatchSettings {
   std::string max_cpu;
   std::string max_memory;
   GapitSettings gapit;
+  SlurmSettings slurm;
 };
 
 // Where a variable's value came from, for messages and `validate`.
@@ -87,6 +97,13 @@ class VariableSource {
 // An EXPECTED_OUTPUT value or --expected-output flag (`what`) that
 // expand_output_pattern accepts; Config error naming `what` and the fix.
 [[nodiscard]] Result<void> check_output_pattern(std::string_view pattern, std::string_view what);
+
+// SLURM_EXTRA_ARGS's words: split at spaces and tabs, and nothing else has a
+// meaning (no quotes, escapes, variables or globs). Config error naming
+// `what` for a quote or backslash, which would not do what a shell does:
+// a word with a blank in it is passed with --slurm-arg instead.
+[[nodiscard]] Result<std::vector<std::string>> split_slurm_words(std::string_view text,
+                                                                 std::string_view what);
 
 // Reads the real process environment (getenv).
 [[nodiscard]] VariableSource::EnvironmentLookup process_environment();

@@ -59,11 +59,16 @@ struct ClassifierPolicy {
   std::vector<std::string> oom_lines{"Killed"};
   // Case-insensitive whole words of FailureEvidence::reason.
   std::vector<std::string> oom_reasons{"OOMKilled", "OUT_OF_MEMORY"};
-  std::vector<std::string> timeout_reasons{"TIMEOUT", "DeadlineExceeded"};
+  // Slurm: TIMEOUT past --time, DEADLINE past --deadline.
+  std::vector<std::string> timeout_reasons{"TIMEOUT", "DEADLINE", "DeadlineExceeded"};
   // DisruptionTarget: the pod condition Kubernetes sets when it preempts or
   // evicts a pod (its describe reason reads "DisruptionTarget: <why>").
   std::vector<std::string> infrastructure_reasons{"NODE_FAIL", "PREEMPTED", "BOOT_FAIL", "Evicted",
                                                   "DisruptionTarget"};
+  // A request the scheduler can never satisfy as asked: the Slurm adapter's
+  // word for a job pending for a reason that never clears (PartitionConfig:
+  // more CPUs than any node has) or refused as BadConstraints.
+  std::vector<std::string> config_reasons{"Unsatisfiable"};
 
   // --retry-exit-code and --mount-failure-pattern: added, never duplicated.
   void add_mount_exit_code(int code);
@@ -87,7 +92,8 @@ struct Classification {
 
 // In order, the first that applies decides:
 // 1. timed_out: Timeout;
-// 2. a reason in oom_reasons, timeout_reasons or infrastructure_reasons: that class;
+// 2. a reason in oom_reasons, timeout_reasons, infrastructure_reasons or
+//    config_reasons: that class;
 // 3. a known exit code (or signal): mount, config or oom codes; death by
 //    signal 9 (SIGKILL) is Oom; any other code is Unknown: the log is not
 //    consulted once an exit code is known;
