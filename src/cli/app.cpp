@@ -17,6 +17,7 @@ constexpr const char* footer =
     "  traitctl validate && traitctl submit --dry-run\n"
     "  traitctl run --yes --max-concurrent 50 --max-retries 3\n"
     "  traitctl status --watch\n"
+    "  traitctl describe 5 && traitctl logs 5 --tail 50\n"
     "  traitctl submit --help\n\n"
     "While submit, retry, resubmit and run wait for their next poll, a terminal shows one status line\n"
     "redrawn in place: jobs active / the cap, jobs this run submitted (resubmissions included),\n"
@@ -47,8 +48,9 @@ std::vector<Command> register_app(CLI::App& app, GlobalOptions& global) {
 
   // The README's order: a batch's life, then looking at it, then the tools.
   return {register_submit(app, global),   register_run(app, global),     register_retry(app, global),
-          register_resubmit(app, global), register_status(app, global),  register_cleanup(app, global),
-          register_validate(app, global), register_cap(app, global)};
+          register_resubmit(app, global), register_status(app, global),  register_describe(app, global),
+          register_logs(app, global),     register_cleanup(app, global), register_validate(app, global),
+          register_cap(app, global)};
 }
 
 int run_cli(int argc, char** argv) {
