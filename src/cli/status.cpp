@@ -211,18 +211,18 @@ std::vector<std::string> terminal_block(const BatchContext& context, const Snaps
   return lines;
 }
 
-// Writes a block to stdout; on a terminal it replaces the previous one in
-// place: cursor up over it, clear to the end of the screen. That lands on
+// Writes a block to stdout; in place (a watch on a terminal) it replaces the
+// previous one: cursor up over it, clear to the end of the screen. That lands on
 // the block's first row only if every line took one row and the block never
 // scrolled the screen, so lines are cut to the width and the block to the
 // height, both measured at each redraw.
 class Display {
  public:
-  explicit Display(bool terminal) : terminal_(terminal) {}
+  explicit Display(bool in_place) : in_place_(in_place) {}
 
   void show(std::vector<std::string> lines) {
     std::string text;
-    if (terminal_) {
+    if (in_place_) {
       lines = fit_block(std::move(lines), terminal_size(STDOUT_FILENO), [](std::size_t hidden) {
         return fmt::format("... {} more lines: a taller terminal, or `traitctl status` without --watch",
                            hidden);
@@ -251,7 +251,7 @@ class Display {
   }
 
  private:
-  bool terminal_;
+  bool in_place_;
   std::size_t shown_ = 0;
   bool detached_ = false;
 };
@@ -290,7 +290,7 @@ int run_status(const StatusOptions& options) {
     return fail_with(backend.error());
   }
   const bool terminal = ::isatty(STDOUT_FILENO) == 1;
-  Display display(terminal);
+  Display display(terminal && options.watch);
   ViewClassifier classifier(!options.no_classify);
   const Looker looker{*context, **backend, *store, clock, cancel, classifier};
   bool shown = false;
