@@ -84,10 +84,14 @@ TEST(DescribeParseError, NamesTheWordAndTheFix) {
     std::string help_command;
   };
   const std::vector<Case> cases{
-      {{}, "a command is required: submit, run, retry, resubmit, status, cleanup, validate or cap", "traitctl"},
+      {{},
+       "a command is required: submit, run, retry, resubmit, status, describe, logs, cleanup, validate or "
+       "cap",
+       "traitctl"},
       {{"sumbit"}, "unknown command 'sumbit': did you mean 'submit'?", "traitctl"},
       {{"frobnicate"},
-       "unknown command 'frobnicate': the commands are submit, run, retry, resubmit, status, cleanup, "
+       "unknown command 'frobnicate': the commands are submit, run, retry, resubmit, status, describe, logs, "
+       "cleanup, "
        "validate and cap",
        "traitctl"},
       {{"submit", "--dryrun"},
