@@ -239,22 +239,19 @@ int run_describe(const DescribeOptions& options) {
     return fail_with(context.error());
   }
   context->traits = {options.trait};
-  auto store = LedgerStore::open(context->state_dir, context->settings.project, context->settings.prefix);
-  if (!store) {
-    return fail_with(store.error());
-  }
   CancelToken& cancel = install_stop_signals();
   SystemClock clock;
-  auto backend = open_backend(options.backend, *context, BackendAccess::Inspect, clock, cancel);
-  if (!backend) {
-    return fail_with(backend.error());
+  auto glass = open_for_looking(options.backend, *context, clock, cancel);
+  if (!glass) {
+    return fail_with(glass.error());
   }
-  auto inspection = inspect(*context, **backend, *store, clock.now());
+  Backend& backend = *glass->backend;
+  auto inspection = inspect(*context, backend, glass->store, clock.now());
   if (!inspection) {
     return cancel.stop_requested() ? to_int(ExitCode::Interrupted) : fail_with(inspection.error());
   }
   ViewClassifier classifier(true);
-  const BatchLook look = look_at(*context, *inspection, **backend, classifier, cancel);
+  const BatchLook look = look_at(*context, *inspection, backend, classifier, cancel);
   if (cancel.stop_requested()) {
     return to_int(ExitCode::Interrupted);
   }

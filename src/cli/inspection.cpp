@@ -21,6 +21,19 @@ int int_detail(const JournalEntry& entry, const char* key) {
 
 }  // namespace
 
+Result<LookingGlass> open_for_looking(const BackendOptions& options, const BatchContext& context,
+                                      Clock& clock, const CancelToken& cancel) {
+  auto store = LedgerStore::open(context.state_dir, context.settings.project, context.settings.prefix);
+  if (!store) {
+    return store.error();
+  }
+  auto backend = open_backend(options, context, BackendAccess::Inspect, clock, cancel);
+  if (!backend) {
+    return backend.error();
+  }
+  return LookingGlass{std::move(*store), std::move(*backend)};
+}
+
 Result<Inspection> inspect(const BatchContext& context, Backend& backend, const LedgerStore& store,
                            TimePoint now) {
   auto listing = backend.list_workloads();

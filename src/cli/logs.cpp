@@ -12,6 +12,7 @@
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/backend_choice.hpp"
 #include "traitctl/cli/commands.hpp"
+#include "traitctl/cli/inspection.hpp"
 #include "traitctl/cli/text.hpp"
 #include "traitctl/core/batch.hpp"
 #include "traitctl/core/job_name.hpp"
@@ -207,21 +208,18 @@ int run_logs(const LogsOptions& options) {
   if (!context) {
     return fail_with(context.error());
   }
-  auto store = LedgerStore::open(context->state_dir, context->settings.project, context->settings.prefix);
-  if (!store) {
-    return fail_with(store.error());
+  CancelToken& cancel = install_stop_signals();
+  SystemClock clock;
+  auto glass = open_for_looking(options.backend, *context, clock, cancel);
+  if (!glass) {
+    return fail_with(glass.error());
   }
-  auto ledger = store->load();
+  Backend& backend = *glass->backend;
+  auto ledger = glass->store.load();
   if (!ledger) {
     return fail_with(ledger.error());
   }
-  CancelToken& cancel = install_stop_signals();
-  SystemClock clock;
-  auto backend = open_backend(options.backend, *context, BackendAccess::Inspect, clock, cancel);
-  if (!backend) {
-    return fail_with(backend.error());
-  }
-  auto listing = (*backend)->list_workloads();
+  auto listing = backend.list_workloads();
   if (!listing) {
     return cancel.stop_requested() ? to_int(ExitCode::Interrupted) : fail_with(listing.error());
   }
@@ -235,9 +233,9 @@ int run_logs(const LogsOptions& options) {
                                   "--follow follows the trait's current job, and trait {} has none listed{}",
                                   options.trait, options.attempt ? " at that attempt: drop --follow" : ""));
     }
-    return Follower(**backend, *context, options, clock, cancel).run(target->job);
+    return Follower(backend, *context, options, clock, cancel).run(target->job);
   }
-  auto log = read_log(**backend, *target, options.trait);
+  auto log = read_log(backend, *target, options.trait);
   if (!log) {
     return cancel.stop_requested() ? to_int(ExitCode::Interrupted) : fail_with(log.error());
   }

@@ -279,20 +279,16 @@ int run_status(const StatusOptions& options) {
   if (auto refused = check_options(options, interval)) {
     return *refused;
   }
-  auto store = LedgerStore::open(context->state_dir, context->settings.project, context->settings.prefix);
-  if (!store) {
-    return fail_with(store.error());
-  }
   CancelToken& cancel = install_stop_signals();
   SystemClock clock;
-  auto backend = open_backend(options.backend, *context, BackendAccess::Inspect, clock, cancel);
-  if (!backend) {
-    return fail_with(backend.error());
+  auto glass = open_for_looking(options.backend, *context, clock, cancel);
+  if (!glass) {
+    return fail_with(glass.error());
   }
   const bool terminal = ::isatty(STDOUT_FILENO) == 1;
   Display display(terminal && options.watch);
   ViewClassifier classifier(!options.no_classify);
-  const Looker looker{*context, **backend, *store, clock, cancel, classifier};
+  const Looker looker{*context, *glass->backend, glass->store, clock, cancel, classifier};
   bool shown = false;
   while (true) {
     auto snapshot = take_snapshot(looker, [&display] { display.detach(); });

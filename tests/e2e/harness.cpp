@@ -404,4 +404,10 @@ CommandResult run_fake_runai(const FakeCluster& cluster, std::vector<std::string
   return run(args, cluster.environment(), timeout);
 }
 
+CommandResult submit_to_fake(const FakeCluster& cluster, const std::string& name,
+                             const std::string& project) {
+  return run_fake_runai(cluster, {"workspace", "submit", name, "--project", project, "--image", "gapit:1",
+                                  "--command", "--", "/entrypoint.sh"});
+}
+
 }  // namespace traitctl::e2e

@@ -260,8 +260,7 @@ TEST(StatusWatch, RedrawsInPlaceOnANarrowShortTerminal) {
   json config{{"pending_ms", 0}, {"running_ms", 0}, {"plans", {{"n-2", {1}}, {"n-3", {2}}, {"n-4", {137}}}}};
   cluster.write_config(config);
   const auto submit = [&cluster](const std::string& name) {
-    const auto created = run_fake_runai(cluster, {"workspace", "submit", name, "--project", "p", "--image",
-                                                  "gapit:1", "--command", "--", "/entrypoint.sh"});
+    const auto created = submit_to_fake(cluster, name);
     ASSERT_EQ(created.exit_code, 0) << created.err;
   };
   for (const char* name : {"n-2", "n-3", "n-4", "n-5"}) {

@@ -24,8 +24,7 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 void submit(const FakeCluster& cluster, const std::string& name) {
-  const auto created = run_fake_runai(cluster, {"workspace", "submit", name, "--project", "p", "--image",
-                                                "gapit:1", "--command", "--", "/entrypoint.sh"});
+  const auto created = submit_to_fake(cluster, name);
   ASSERT_EQ(created.exit_code, 0) << created.err;
 }
 

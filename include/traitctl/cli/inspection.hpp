@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -12,12 +13,26 @@
 
 #include "traitctl/adapters/journal.hpp"
 #include "traitctl/adapters/ledger_store.hpp"
+#include "traitctl/cli/backend_choice.hpp"
 #include "traitctl/cli/common.hpp"
 #include "traitctl/core/backend.hpp"
 #include "traitctl/core/batch.hpp"
 #include "traitctl/core/trait_view.hpp"
 
 namespace traitctl {
+
+// What a command that only looks opens: the batch's ledger store and its
+// backend, for Inspect (never changing the batch).
+struct LookingGlass {
+  LedgerStore store;
+  std::unique_ptr<Backend> backend;
+};
+
+// `clock` and `cancel` must outlive the backend. Errors: the store's
+// (a bad project or prefix) and open_backend's.
+[[nodiscard]] Result<LookingGlass> open_for_looking(const BackendOptions& options,
+                                                    const BatchContext& context, Clock& clock,
+                                                    const CancelToken& cancel);
 
 struct Inspection {
   BatchView view;
