@@ -42,6 +42,7 @@ struct Snapshot {
   std::optional<Duration> elapsed;  // since the batch's first submission, when the ledger knows it
 };
 
+// What each look of the batch uses.
 struct Looker {
   const BatchContext& context;
   Backend& backend;
@@ -51,6 +52,11 @@ struct Looker {
   ViewClassifier& classifier;
 };
 
+// A notice goes to stderr before many evidence calls, so that a slow first
+// look explains itself; `before_stderr` runs first (the watch's display
+// then draws below it).
+constexpr std::size_t notice_from_calls = 10;
+
 Result<Snapshot> take_snapshot(const Looker& looker, const std::function<void()>& before_stderr) {
   auto inspection = inspect(looker.context, looker.backend, looker.store, looker.clock.now());
   if (!inspection) {
@@ -58,12 +64,12 @@ Result<Snapshot> take_snapshot(const Looker& looker, const std::function<void()>
   }
   BatchLook look = look_at(looker.context, *inspection, looker.backend, looker.classifier, looker.cancel,
                            [&](std::size_t count) {
-                             if (count >= 10) {
+                             if (count >= notice_from_calls) {
                                before_stderr();
                                report(Tag::Info,
-                                      "Asking the backend why {} failed ({} classified none of them yet; "
-                                      "--no-classify skips this)",
-                                      plural(count, "job"), "retry");
+                                      "Asking the backend why {} failed: no retry has classified them yet "
+                                      "(--no-classify skips this)",
+                                      plural(count, "job"));
                              }
                            });
   Snapshot snapshot{std::move(look.status), std::move(look.rows), looker.clock.now(), std::nullopt};
