@@ -14,7 +14,7 @@ _traitctl() {
         cword=$COMP_CWORD
     fi
 
-    local commands="submit run retry resubmit status cleanup validate cap"
+    local commands="submit run retry resubmit status describe logs cleanup validate cap"
     local global="-h --help --version -v --verbose -q --quiet --color"
     local batch="--prefix --project --traits --env-file --runai --runai-timeout --state-dir --json"
     local policy="--max-retries --retry-delay --max-delay --retry-exit-code --mount-failure-pattern"
@@ -37,10 +37,11 @@ _traitctl() {
         --runai) COMPREPLY=($(compgen -c -- "$cur")); return ;;
         --traits) COMPREPLY=($(compgen -W "2-187" -- "$cur")); return ;;
         --max-retries) COMPREPLY=($(compgen -W "1 2 3 4 5 6 7 8 9 10" -- "$cur")); return ;;
+        --state) COMPREPLY=($(compgen -W "pending running other-active completed failed stopped not-submitted out-of-retries incomplete retryable backoff resubmission-pending" -- "$cur")); return ;;
         --retry-exit-code) COMPREPLY=($(compgen -W "2" -- "$cur")); return ;;
         --prefix | --project | --runai-timeout | --max-concurrent | --poll-interval | --parallel | \
             --retry-delay | --max-delay | --mount-failure-pattern | --lock-timeout | --job-timeout | \
-            --interval)
+            --interval | --attempt | --tail)
             return ;;
     esac
 
@@ -59,7 +60,9 @@ _traitctl() {
         run) options="$batch $policy $supervision --backend --job-timeout" ;;
         retry) options="$batch $policy $supervision --watch --no-wait --backend" ;;
         resubmit) options="$batch $supervision --failed" ;;
-        status) options="$batch --watch --interval --backend" ;;
+        status) options="$batch --all --failed --state --no-classify --watch --interval --backend" ;;
+        describe) options="${batch/--traits /} --backend" ;;
+        logs) options="--prefix --project --env-file --runai --runai-timeout --state-dir --attempt --tail -f --follow --backend" ;;
         cleanup) options="$batch --failed --completed --stopped --include-active --lock-timeout --dry-run -y --yes --backend" ;;
         validate) options="$batch" ;;
         cap) options="${batch/--traits /} --reset" ;;

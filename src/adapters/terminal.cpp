@@ -5,6 +5,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <iostream>
@@ -55,17 +56,53 @@ bool term_is_dumb() {
   return term != nullptr && std::string_view(term) == "dumb";
 }
 
-std::size_t stderr_columns() {
-  winsize size{};
-  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &size) != 0) {
-    return 0;
-  }
-  return size.ws_col;
-}
+bool continues_character(char byte) { return (static_cast<unsigned char>(byte) & 0xC0U) == 0x80U; }
+
+std::size_t stderr_columns() { return terminal_size(STDERR_FILENO).columns; }
 
 constexpr std::string_view erase_line = "\r\x1b[K";
 
 }  // namespace
+
+std::size_t display_width(std::string_view text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char byte) { return !continues_character(byte); }));
+}
+
+std::string fit_to_width(std::string_view text, std::size_t columns) {
+  if (columns == 0) {
+    return std::string(text);
+  }
+  std::size_t characters = 0;
+  for (std::size_t at = 0; at < text.size(); ++at) {
+    if (!continues_character(text[at]) && ++characters == columns) {
+      return std::string(text.substr(0, at));
+    }
+  }
+  return std::string(text);
+}
+
+TerminalSize terminal_size(int fd) {
+  winsize size{};
+  if (ioctl(fd, TIOCGWINSZ, &size) != 0) {
+    return {};
+  }
+  return {size.ws_col, size.ws_row};
+}
+
+std::vector<std::string> fit_block(std::vector<std::string> lines, TerminalSize size,
+                                   const std::function<std::string(std::size_t hidden)>& overflow) {
+  if (size.rows > 1 && lines.size() > size.rows - 1) {
+    const std::size_t kept = size.rows - 2;
+    const std::size_t hidden = lines.size() - kept;
+    lines.resize(kept);
+    lines.push_back(overflow(hidden));
+  }
+  for (auto& line : lines) {
+    line = fit_to_width(line, size.columns);
+  }
+  return lines;
+}
 
 StatusLine::StatusLine(std::ostream& out, bool enabled, std::function<std::size_t()> columns)
     : out_(out), enabled_(enabled), columns_(std::move(columns)) {}
@@ -88,12 +125,9 @@ void StatusLine::show(std::string_view text) {
   if (!enabled_) {
     return;
   }
-  const std::size_t columns = columns_ ? columns_() : 0;
-  if (columns > 0 && text.size() >= columns) {
-    text = text.substr(0, columns - 1);  // the last column would leave the cursor waiting to wrap
-  }
+  // Cut to the width: "\r" only returns to the last row of a wrapped line.
   // Text first, then erase what is left of a longer previous line: no flicker.
-  out_ << '\r' << text << "\x1b[K" << std::flush;
+  out_ << '\r' << fit_to_width(text, columns_ ? columns_() : 0) << "\x1b[K" << std::flush;
   shown_ = true;
 }
 

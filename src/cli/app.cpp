@@ -17,6 +17,7 @@ constexpr const char* footer =
     "  traitctl validate && traitctl submit --dry-run\n"
     "  traitctl run --yes --max-concurrent 50 --max-retries 3\n"
     "  traitctl status --watch\n"
+    "  traitctl describe 5 && traitctl logs 5 --tail 50\n"
     "  traitctl submit --help\n\n"
     "While submit, retry, resubmit and run wait for their next poll, a terminal shows one status line\n"
     "redrawn in place: jobs active / the cap, jobs this run submitted (resubmissions included),\n"
@@ -46,15 +47,17 @@ std::vector<Command> register_app(CLI::App& app, GlobalOptions& global) {
       ->capture_default_str();
 
   // The README's order: a batch's life, then looking at it, then the tools.
-  return {register_submit(app, global),   register_run(app, global),    register_retry(app, global),
-          register_resubmit(app, global), register_status(app, global), register_cleanup(app, global),
-          register_validate(app, global), register_cap(app, global)};
+  return {register_submit(app, global),   register_run(app, global),     register_retry(app, global),
+          register_resubmit(app, global), register_status(app, global),  register_describe(app, global),
+          register_logs(app, global),     register_cleanup(app, global), register_validate(app, global),
+          register_cap(app, global)};
 }
 
 int run_cli(int argc, char** argv) {
   CLI::App app;
   GlobalOptions global;
   const std::vector<Command> commands = register_app(app, global);
+  const std::vector<std::string> args(argv + 1, argv + argc);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -62,10 +65,12 @@ int run_cli(int argc, char** argv) {
       app.exit(error);
       return to_int(ExitCode::Success);
     }
-    return report_usage_error(
-        describe_parse_error(app, error, std::vector<std::string>(argv + 1, argv + argc)));
+    return report_usage_error(describe_parse_error(app, error, args));
   }
   if (auto mistake = find_option_taken_as_value(app)) {
+    return report_usage_error(*mistake);
+  }
+  if (auto mistake = find_argument_before_marker(app, args)) {
     return report_usage_error(*mistake);
   }
   configure_logging(global.verbosity, global.quiet, global.color_on(STDERR_FILENO));

@@ -1,8 +1,11 @@
 // traitctl status: where the batch stands, from one listing and the ledger.
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -12,6 +15,8 @@
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/backend_choice.hpp"
 #include "traitctl/cli/commands.hpp"
+#include "traitctl/cli/inspection.hpp"
+#include "traitctl/cli/status_table.hpp"
 #include "traitctl/cli/text.hpp"
 #include "traitctl/core/batch_status.hpp"
 #include "traitctl/core/parse.hpp"
@@ -24,37 +29,72 @@ struct StatusOptions {
   BackendOptions backend;
   bool watch = false;
   std::string interval = "30s";
+  bool all = false;
+  bool failed = false;
+  std::vector<std::string> states;
+  bool no_classify = false;
 };
 
 struct Snapshot {
   BatchStatus status;
+  std::vector<TraitRow> rows;
   TimePoint taken_at;
   std::optional<Duration> elapsed;  // since the batch's first submission, when the ledger knows it
 };
 
-// The ledger is read without the batch lock: it is replaced atomically, so a
-// reader sees a whole old or a whole new file.
-Result<Snapshot> take_snapshot(const BatchContext& context, Backend& backend, const LedgerStore& store,
-                               const Clock& clock) {
-  auto listing = backend.list_workloads();
-  if (!listing) {
-    return listing.error();
+// What each look of the batch uses.
+struct Looker {
+  const BatchContext& context;
+  Backend& backend;
+  const LedgerStore& store;
+  const Clock& clock;
+  const CancelToken& cancel;
+  ViewClassifier& classifier;
+};
+
+// A notice goes to stderr before many evidence calls, so that a slow first
+// look explains itself; `before_stderr` runs first (the watch's display
+// then draws below it).
+constexpr std::size_t notice_from_calls = 10;
+
+Result<Snapshot> take_snapshot(const Looker& looker, const std::function<void()>& before_stderr) {
+  auto inspection = inspect(looker.context, looker.backend, looker.store, looker.clock.now());
+  if (!inspection) {
+    return inspection.error();
   }
-  auto ledger = store.load();
-  if (!ledger) {
-    return ledger.error();
-  }
-  Snapshot snapshot;
-  snapshot.status =
-      summarize_batch(view_batch(context.settings.prefix, *listing), context.traits, *ledger, RetryPolicy{});
-  snapshot.taken_at = clock.now();
-  if (ledger->first_submitted_at) {
-    snapshot.elapsed = std::chrono::duration_cast<Duration>(snapshot.taken_at - *ledger->first_submitted_at);
+  BatchLook look = look_at(looker.context, *inspection, looker.backend, looker.classifier, looker.cancel,
+                           [&](std::size_t count) {
+                             if (count >= notice_from_calls) {
+                               before_stderr();
+                               report(Tag::Info,
+                                      "Asking the backend why {} failed: no retry has classified them yet "
+                                      "(--no-classify skips this)",
+                                      plural(count, "job"));
+                             }
+                           });
+  Snapshot snapshot{std::move(look.status), std::move(look.rows), looker.clock.now(), std::nullopt};
+  if (inspection->ledger.first_submitted_at) {
+    snapshot.elapsed =
+        std::chrono::duration_cast<Duration>(snapshot.taken_at - *inspection->ledger.first_submitted_at);
   }
   return snapshot;
 }
 
-nlohmann::json snapshot_json(const BatchContext& context, const Snapshot& snapshot) {
+RowFilter filter_of(const StatusOptions& options) {
+  RowFilter filter{options.all, options.states};
+  if (options.failed &&
+      std::find(filter.states.begin(), filter.states.end(), "failed") == filter.states.end()) {
+    filter.states.insert(filter.states.begin(), "failed");
+  }
+  return filter;
+}
+
+AdviceContext advice_of(const StatusOptions& options, const BatchContext& context) {
+  return AdviceContext{options.backend.kind, context.settings.memory};
+}
+
+nlohmann::json snapshot_json(const StatusOptions& options, const BatchContext& context,
+                             const Snapshot& snapshot) {
   const BatchCounts& counts = snapshot.status.counts;
   nlohmann::json jobs = nlohmann::json::array();
   for (const auto& trait : snapshot.status.traits) {
@@ -87,6 +127,15 @@ nlohmann::json snapshot_json(const BatchContext& context, const Snapshot& snapsh
                           {"out_of_retries", counts.out_of_retries}}},
                         {"finished", snapshot.status.finished()},
                         {"jobs", jobs}};
+  const AdviceContext advice = advice_of(options, context);
+  nlohmann::json rows = nlohmann::json::array();
+  for (const TraitRow* row : select_rows(snapshot.rows, filter_of(options))) {
+    rows.push_back(row_json(*row, advice, snapshot.taken_at));
+  }
+  result["needs_attention"] =
+      std::count_if(snapshot.rows.begin(), snapshot.rows.end(),
+                    [](const TraitRow& row) { return row.attention != Attention::None; });
+  result["rows"] = std::move(rows);
   if (snapshot.elapsed) {
     result["elapsed_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(*snapshot.elapsed).count();
   }
@@ -109,6 +158,15 @@ std::vector<std::string> header_lines(const BatchContext& context, const Snapsho
     lines.push_back(
         fmt::format("Elapsed since the first submission: {}", format_duration(*snapshot.elapsed)));
   }
+  return lines;
+}
+
+std::vector<std::string> table_lines(const StatusOptions& options, const BatchContext& context,
+                                     const Snapshot& snapshot) {
+  std::vector<std::string> lines{""};
+  const auto table = row_table(select_rows(snapshot.rows, filter_of(options)), snapshot.rows.size(),
+                               filter_of(options), advice_of(options, context), snapshot.taken_at);
+  lines.insert(lines.end(), table.begin(), table.end());
   return lines;
 }
 
@@ -159,16 +217,26 @@ std::vector<std::string> terminal_block(const BatchContext& context, const Snaps
   return lines;
 }
 
-// Writes a block to stdout; on a terminal it replaces the previous one.
+// Writes a block to stdout; in place (a watch on a terminal) it replaces the
+// previous one: cursor up over it, clear to the end of the screen. That lands on
+// the block's first row only if every line took one row and the block never
+// scrolled the screen, so lines are cut to the width and the block to the
+// height, both measured at each redraw.
 class Display {
  public:
-  explicit Display(bool terminal) : terminal_(terminal) {}
+  explicit Display(bool in_place) : in_place_(in_place) {}
 
-  void show(const std::vector<std::string>& lines) {
+  void show(std::vector<std::string> lines) {
     std::string text;
-    if (terminal_ && shown_ > 0) {
-      text = fmt::format("\x1b[{}A\x1b[J", shown_);  // up to the previous block, clear below
-    } else if (shown_ > 0) {
+    if (in_place_) {
+      lines = fit_block(std::move(lines), terminal_size(STDOUT_FILENO), [](std::size_t hidden) {
+        return fmt::format("... {} more lines: a taller terminal, or `traitctl status` without --watch",
+                           hidden);
+      });
+      if (shown_ > 0) {
+        text = fmt::format("\x1b[{}A\x1b[J", shown_);
+      }
+    } else if (shown_ > 0 || detached_) {
       text = "\n";
     }
     for (const auto& line : lines) {
@@ -178,19 +246,23 @@ class Display {
     std::fputs(text.c_str(), stdout);
     std::fflush(stdout);
     shown_ = lines.size();
+    detached_ = false;
+  }
+
+  // Something else is about to be written to the terminal (stderr): the
+  // next block goes below it instead of over the old one.
+  void detach() {
+    detached_ = detached_ || shown_ > 0;
+    shown_ = 0;
   }
 
  private:
-  bool terminal_;
+  bool in_place_;
   std::size_t shown_ = 0;
+  bool detached_ = false;
 };
 
-int run_status(const StatusOptions& options) {
-  auto context = load_batch_context(options.batch);
-  if (!context) {
-    return fail_with(context.error());
-  }
-  auto interval = parse_duration(options.interval);
+std::optional<int> check_options(const StatusOptions& options, Result<Duration>& interval) {
   if (!interval) {
     return fail_with(make_error(ErrorKind::Usage, "--interval: {}", interval.error().message));
   }
@@ -201,36 +273,59 @@ int run_status(const StatusOptions& options) {
     return fail_with(make_error(
         ErrorKind::Usage, "--json prints one snapshot; drop --watch (or run status --json repeatedly)"));
   }
-  auto store = LedgerStore::open(context->state_dir, context->settings.project, context->settings.prefix);
-  if (!store) {
-    return fail_with(store.error());
+  return std::nullopt;
+}
+
+int run_status(const StatusOptions& options) {
+  auto context = load_batch_context(options.batch);
+  if (!context) {
+    return fail_with(context.error());
+  }
+  auto interval = parse_duration(options.interval);
+  if (auto refused = check_options(options, interval)) {
+    return *refused;
   }
   CancelToken& cancel = install_stop_signals();
   SystemClock clock;
-  auto backend = open_backend(options.backend, *context, BackendAccess::Inspect, clock, cancel);
-  if (!backend) {
-    return fail_with(backend.error());
+  auto glass = open_for_looking(options.backend, *context, clock, cancel);
+  if (!glass) {
+    return fail_with(glass.error());
   }
-  Display display(::isatty(STDOUT_FILENO) == 1);
+  const bool terminal = ::isatty(STDOUT_FILENO) == 1;
+  Display display(terminal && options.watch);
+  ViewClassifier classifier(!options.no_classify);
+  const Looker looker{*context, *glass->backend, glass->store, clock, cancel, classifier};
   bool shown = false;
   while (true) {
-    auto snapshot = take_snapshot(*context, **backend, *store, clock);
+    auto snapshot = take_snapshot(looker, [&display] { display.detach(); });
+    if (cancel.stop_requested()) {
+      return to_int(ExitCode::Interrupted);
+    }
     if (!snapshot) {
       // A watch that has shown the batch rides out a failed listing.
       if (!options.watch || !shown) {
         return fail_with(snapshot.error());
       }
+      display.detach();
       report(Tag::Warning, "{}; trying again in {}s", snapshot.error().message,
              std::chrono::duration<double>(*interval).count());
     } else if (options.batch.json) {
-      std::cout << snapshot_json(*context, *snapshot).dump(2) << '\n';
+      std::cout << snapshot_json(options, *context, *snapshot)
+                       .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+                << '\n';
       return to_int(ExitCode::Success);
     } else {
-      const bool terminal = ::isatty(STDOUT_FILENO) == 1;
-      display.show(terminal ? terminal_block(*context, *snapshot) : plain_block(*context, *snapshot));
+      std::vector<std::string> lines =
+          terminal ? terminal_block(*context, *snapshot) : plain_block(*context, *snapshot);
+      const auto table = table_lines(options, *context, *snapshot);
+      lines.insert(lines.end(), table.begin(), table.end());
+      display.show(std::move(lines));
       shown = true;
       if (!options.watch) {
         return to_int(ExitCode::Success);
+      }
+      if (snapshot->status.finished() || snapshot->status.idle()) {
+        display.detach();
       }
       if (snapshot->status.finished()) {
         report(Tag::Info, "Batch {} is finished: every trait completed or permanently failed.",
@@ -250,29 +345,65 @@ int run_status(const StatusOptions& options) {
   }
 }
 
+std::vector<std::string> state_words() {
+  std::vector<std::string> words;
+  for (const TraitState state :
+       {TraitState::Pending, TraitState::Running, TraitState::OtherActive, TraitState::Completed,
+        TraitState::Failed, TraitState::Stopped, TraitState::NotSubmitted}) {
+    words.emplace_back(to_string(state));
+  }
+  for (const std::string_view word : attention_words()) {
+    if (std::find(words.begin(), words.end(), word) == words.end()) {
+      words.emplace_back(word);
+    }
+  }
+  return words;
+}
+
 }  // namespace
 
 Command register_status(CLI::App& app, const GlobalOptions& /*global*/) {
   auto options = std::make_shared<StatusOptions>();
-  CLI::App* command =
-      app.add_subcommand("status", "Show where the batch stands: jobs per state, failures by class, retries");
+  CLI::App* command = app.add_subcommand(
+      "status",
+      "Show where the batch stands: jobs per state, failures by class, retries, the traits to look at");
   add_batch_options(*command, options->batch);
+  command->add_flag("--all", options->all,
+                    "List every trait of the range, not only those that need attention");
+  command->add_flag("--failed", options->failed, "List the failed traits (the same as --state failed)");
+  command
+      ->add_option("--state", options->states,
+                   "List the traits in this state (repeatable): a job state, or why a trait needs attention")
+      ->check(CLI::IsMember(state_words()))
+      ->type_name("STATE");
+  command->add_flag("--no-classify", options->no_classify,
+                    "Do not ask the backend why failures that no retry has classified yet failed "
+                    "(one call per job; for huge batches)");
   command->add_flag("--watch", options->watch,
                     "Show it again every --interval until the batch is finished or Ctrl-C");
   command->add_option("--interval", options->interval, "How often --watch looks again, e.g. 30s or 2m")
       ->capture_default_str();
   add_backend_option(*command, options->backend);
   command->footer(
-      "Reads the attempt ledger without taking the batch lock, so it works while\n"
-      "submit, retry or run are busy with the batch. --json prints one object\n"
-      "(docs/status-json.md).\n\n"
-      "Examples:\n"
-      "  traitctl status\n"
-      "  traitctl status --watch --interval 1m\n"
-      "  traitctl status --traits 2-50 --json\n"
-      "  traitctl status --backend local   # a batch of `traitctl run --backend local`\n\n"
-      "Exit codes: 0 shown (with --watch: the batch finished), 1 the listing failed or\n"
-      "the ledger is unreadable, 2 invalid usage, 130 interrupted.");
+      fmt::format("Below the counts, a table names the traits that need attention (failed, out of\n"
+                  "retries, incomplete, stopped, in backoff) with their class, reason, attempts,\n"
+                  "memory, last exit code and the next step. Failures no retry has classified yet\n"
+                  "are classified for the view from the job's exit code and log, as `retry` would;\n"
+                  "status never writes the ledger. It reads the ledger without taking the batch\n"
+                  "lock, so it works while submit, retry or run are busy with the batch. --json\n"
+                  "prints one object with the same rows (docs/status-json.md).\n\n"
+                  "--state takes: {}.\n\n"
+                  "Examples:\n"
+                  "  traitctl status\n"
+                  "  traitctl status --failed\n"
+                  "  traitctl status --state backoff --state out-of-retries\n"
+                  "  traitctl status --all --traits 2-50 --json\n"
+                  "  traitctl status --watch --interval 1m\n"
+                  "  traitctl status --backend local   # a batch of `traitctl run --backend local`\n\n"
+                  "Exit codes: 0 shown (with --watch: the batch finished or nothing is under way),\n"
+                  "1 the listing failed or the ledger or journal is unreadable, 2 invalid usage,\n"
+                  "130 interrupted.",
+                  fmt::join(state_words(), ", ")));
   return Command{command, [options] { return run_status(*options); }};
 }
 

@@ -24,6 +24,23 @@ std::string format_duration(Duration duration) {
   return fmt::format("{}s", seconds);
 }
 
+std::string_view last_lines(std::string_view text, std::size_t count) {
+  if (count == 0) {
+    return text.substr(text.size());
+  }
+  // Counted back from the end, the final '\n' ending the last line, not starting one.
+  std::size_t start = text.size();
+  if (start > 0 && text[start - 1] == '\n') {
+    --start;
+  }
+  for (std::size_t found = 0; start > 0; --start) {
+    if (text[start - 1] == '\n' && ++found == count) {
+      return text.substr(start);
+    }
+  }
+  return text;
+}
+
 std::string retry_label(int retry, int max_retries) { return fmt::format("retry {}/{}", retry, max_retries); }
 
 }  // namespace traitctl

@@ -17,6 +17,11 @@
 namespace traitctl {
 namespace {
 
+std::string unexpected_argument(const std::string& word, const CLI::App& command) {
+  return fmt::format("unexpected argument '{}': {} takes no such argument (is an option name missing?)", word,
+                     command.get_name());
+}
+
 constexpr std::size_t not_typed = std::numeric_limits<std::size_t>::max();
 
 std::string lowercase(std::string_view text) {
@@ -167,8 +172,7 @@ std::string unexpected_word(const CLI::App& app, const CLI::App* command,
                            ? fmt::format(": the commands are {}", listed(command_names(app), false, "and"))
                            : suggestion);
   }
-  return fmt::format("unexpected argument '{}': {} takes no such argument (is an option name missing?)",
-                     *word, command->get_name());
+  return unexpected_argument(*word, *command);
 }
 
 std::string needs_a_value(const CLI::Option& option) {
@@ -352,6 +356,24 @@ std::optional<UsageError> find_option_taken_as_value(const CLI::App& app) {
     }
   }
   return std::nullopt;
+}
+
+std::optional<UsageError> find_argument_before_marker(const CLI::App& app, const std::vector<std::string>& args) {
+  const std::vector<CLI::App*> chosen = app.get_subcommands();
+  const CLI::Option* job_command = chosen.empty() ? nullptr : chosen.back()->get_option_no_throw("job_command");
+  if (job_command == nullptr) {
+    return std::nullopt;
+  }
+  const auto marker = std::find(args.begin(), args.end(), "--");
+  const auto after_marker = static_cast<std::size_t>(marker == args.end() ? 0 : args.end() - marker - 1);
+  if (job_command->results().size() <= after_marker) {
+    return std::nullopt;
+  }
+  // The results are not in the order typed: name the first such word typed.
+  const std::vector<std::string>& taken = job_command->results();
+  const auto word = std::find_first_of(args.begin(), marker, taken.begin(), taken.end());
+  return UsageError{printable(unexpected_argument(word == marker ? taken.front() : *word, *chosen.back())),
+                    "traitctl " + chosen.back()->get_name()};
 }
 
 int report_usage_error(const UsageError& error) {

@@ -55,7 +55,7 @@ std::string_view to_string(TraitState state) {
 }
 
 BatchStatus summarize_batch(const BatchView& view, const std::vector<int>& traits, const Ledger& ledger,
-                            const RetryPolicy& policy) {
+                            const RetryPolicy& policy, const std::map<int, FailureClass>& classified_now) {
   BatchStatus batch;
   batch.traits.reserve(traits.size());
   for (int trait : traits) {
@@ -77,17 +77,27 @@ BatchStatus summarize_batch(const BatchView& view, const std::vector<int>& trait
     if (const auto job = view.jobs.find(trait); job != view.jobs.end()) {
       status.job = job->second.name;
       status.status = job->second.status;
+      status.reason = job->second.reason;
       status.state = state_of(job->second);
     }
     // last_failure outlives a resubmission; failure_first_seen marks it as
     // the current job's.
-    if (status.state == TraitState::Failed && known != nullptr) {
-      if (known->failure_first_seen && known->last_failure) {
+    const bool current_failure = known != nullptr && known->failure_first_seen && known->last_failure;
+    if (status.state == TraitState::Completed && current_failure &&
+        *known->last_failure == FailureClass::Incomplete) {
+      status.state = TraitState::Failed;
+    }
+    if (status.state == TraitState::Failed) {
+      if (current_failure) {
         status.failure = known->last_failure;
+        status.failure_from_ledger = true;
+      } else if (const auto found = classified_now.find(trait); found != classified_now.end()) {
+        status.failure = found->second;
       }
+      const bool pending = known != nullptr && known->pending;
+      const bool out_of_retries = known != nullptr && known->out_of_retries;
       status.permanently_failed =
-          !known->pending &&
-          (known->out_of_retries || (status.failure && !is_retryable(*status.failure, policy)));
+          !pending && (out_of_retries || (status.failure && !is_retryable(*status.failure, policy)));
     }
     count(batch.counts, status);
     batch.traits.push_back(std::move(status));

@@ -256,6 +256,18 @@ int next_attempt(const TraitRecord& record) {
   return record.pending ? record.pending->attempt : current_attempt(record) + 1;
 }
 
+int listed_attempt(const TraitRecord& record) {
+  const int latest = current_attempt(record);
+  return record.pending && !record.pending->old_job_gone ? latest - 1 : latest;
+}
+
+const AttemptRecord* find_attempt(const TraitRecord& record, int number) {
+  const auto found =
+      std::find_if(record.attempts.begin(), record.attempts.end(),
+                   [number](const AttemptRecord& attempt) { return attempt.number == number; });
+  return found == record.attempts.end() ? nullptr : &*found;
+}
+
 AttemptRecord& attempt_record(TraitRecord& record, int number) {
   const auto found =
       std::find_if(record.attempts.begin(), record.attempts.end(),

@@ -452,4 +452,10 @@ std::set<std::string> documented_report_keys(std::string_view section) {
   return keys;
 }
 
+CommandResult submit_to_fake(const FakeCluster& cluster, const std::string& name,
+                             const std::string& project) {
+  return run_fake_runai(cluster, {"workspace", "submit", name, "--project", project, "--image", "gapit:1",
+                                  "--command", "--", "/entrypoint.sh"});
+}
+
 }  // namespace traitctl::e2e

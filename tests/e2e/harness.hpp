@@ -143,4 +143,9 @@ void write_gapit_inputs(const std::filesystem::path& data, int last_trait);
 [[nodiscard]] CommandResult run_fake_runai(const FakeCluster& cluster, std::vector<std::string> args,
                                            Duration timeout = std::chrono::seconds(10));
 
+// A workspace submitted straight to the fake, as someone else (or an earlier
+// traitctl) would have: `runai workspace submit NAME --project PROJECT ...`.
+[[nodiscard]] CommandResult submit_to_fake(const FakeCluster& cluster, const std::string& name,
+                                           const std::string& project = "p");
+
 }  // namespace traitctl::e2e

@@ -13,8 +13,7 @@ namespace {
 using nlohmann::json;
 
 void submit(const FakeCluster& cluster, const std::string& name, const std::string& project = "p") {
-  const auto created = run_fake_runai(cluster, {"workspace", "submit", name, "--project", project, "--image",
-                                                "gapit:1", "--command", "--", "/entrypoint.sh"});
+  const auto created = submit_to_fake(cluster, name, project);
   ASSERT_EQ(created.exit_code, 0) << created.err;
 }
 

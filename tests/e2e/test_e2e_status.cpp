@@ -26,8 +26,7 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 void submit(const FakeCluster& cluster, const std::string& name) {
-  const auto created = run_fake_runai(cluster, {"workspace", "submit", name, "--project", "p", "--image",
-                                                "gapit:1", "--command", "--", "/entrypoint.sh"});
+  const auto created = submit_to_fake(cluster, name);
   ASSERT_EQ(created.exit_code, 0) << created.err;
 }
 
@@ -87,7 +86,7 @@ TEST_F(Status, JsonMatchesTheFakeAndTheLedger) {
     keys.insert(key);
   }
   EXPECT_EQ(keys, (std::set<std::string>{"prefix", "project", "traits", "counts", "finished", "jobs",
-                                         "elapsed_seconds"}));
+                                         "elapsed_seconds", "needs_attention", "rows"}));
   std::set<std::string> count_keys;
   for (const auto& [key, value] : report.at("counts").items()) {
     count_keys.insert(key);

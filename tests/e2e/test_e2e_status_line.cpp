@@ -1,7 +1,8 @@
 // The live status line of `traitctl submit` on a pseudo-terminal: redrawn in
 // place while the batch waits at its cap, counting down to the next poll,
 // cleared before every log line, the report and on Ctrl-C; and, off a
-// terminal, the plain [WAIT] lines without a control code.
+// terminal, the plain [WAIT] lines without a control code. And `status
+// --watch` redrawn in place on a narrow, short terminal.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -13,11 +14,13 @@
 #include <cerrno>
 #include <chrono>
 #include <optional>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "harness.hpp"
+#include "traitctl/adapters/terminal.hpp"
 
 namespace traitctl::e2e {
 namespace {
@@ -28,11 +31,14 @@ using namespace std::chrono_literals;
 constexpr std::string_view kRedraw = "\r[WAIT] ";
 constexpr std::string_view kErase = "\r\x1b[K";
 
+// A terminal wide enough that no status line is cut.
+constexpr winsize kWide{24, 200, 0, 0};
+
 // The built traitctl on the slave side of a pseudo-terminal (stdin, stdout
-// and stderr), 200 columns wide so that no status line is cut.
+// and stderr) of `size`.
 class TerminalRun {
  public:
-  TerminalRun(const FakeCluster& cluster, std::vector<std::string> args) {
+  TerminalRun(const FakeCluster& cluster, std::vector<std::string> args, winsize size = kWide) {
     args.insert(args.begin(), TRAITCTL_BIN);
     std::vector<std::string> environment;
     for (const auto& [key, value] : cluster.environment()) {
@@ -42,9 +48,6 @@ class TerminalRun {
     // Built before the fork: the child only calls execve and _exit.
     std::vector<char*> argv = pointers(args);
     std::vector<char*> envp = pointers(environment);
-    winsize size{};
-    size.ws_row = 24;
-    size.ws_col = 200;
     pid_ = ::forkpty(&master_, nullptr, nullptr, &size);
     if (pid_ == 0) {
       ::execve(argv[0], argv.data(), envp.data());
@@ -75,6 +78,13 @@ class TerminalRun {
       }
     }
     return true;
+  }
+
+  // Reads what the terminal shows for `span`, or until the child closes it.
+  void read_for(std::chrono::milliseconds span) {
+    const auto deadline = std::chrono::steady_clock::now() + span;
+    while (std::chrono::steady_clock::now() < deadline && read_some(50ms)) {
+    }
   }
 
   // Types on the terminal's keyboard: "\x03" is Ctrl-C.
@@ -211,6 +221,77 @@ TEST(StatusLine, OffATerminalTheWaitIsAPlainLineWithoutControlCodes) {
     EXPECT_EQ(stream->find('\x1b'), std::string::npos) << *stream;
     EXPECT_EQ(stream->find('\r'), std::string::npos) << *stream;
   }
+}
+
+// One block of `status --watch` and the cursor-up that replaced it.
+struct Redraw {
+  std::vector<std::string> lines;  // the block before the redraw
+  std::size_t rows_up = 0;
+};
+
+// The screen cut at each "cursor up N, clear below"; the pseudo-terminal
+// ends lines with "\r\n".
+std::vector<Redraw> redraws_of(const std::string& screen) {
+  static const std::regex up("\x1b\\[(\\d+)A\x1b\\[J");
+  std::vector<Redraw> found;
+  std::size_t block_start = 0;
+  for (auto match = std::sregex_iterator(screen.begin(), screen.end(), up); match != std::sregex_iterator();
+       ++match) {
+    Redraw redraw;
+    const std::string block =
+        screen.substr(block_start, static_cast<std::size_t>(match->position()) - block_start);
+    for (std::size_t at = 0; at < block.size();) {
+      const std::size_t end = block.find("\r\n", at);
+      redraw.lines.push_back(block.substr(at, end - at));
+      at = end == std::string::npos ? block.size() : end + 2;
+    }
+    redraw.rows_up = std::stoul((*match)[1].str());
+    found.push_back(std::move(redraw));
+    block_start = static_cast<std::size_t>(match->position() + match->length());
+  }
+  return found;
+}
+
+// A watch on a terminal 40 columns wide and 12 rows high: every line is cut
+// to the width and the block to the height, so each redraw moves the cursor
+// up exactly over the block it replaces and the screen never scrolls.
+TEST(StatusWatch, RedrawsInPlaceOnANarrowShortTerminal) {
+  FakeCluster cluster;
+  json config{{"pending_ms", 0}, {"running_ms", 0}, {"plans", {{"n-2", {1}}, {"n-3", {2}}, {"n-4", {137}}}}};
+  cluster.write_config(config);
+  const auto submit = [&cluster](const std::string& name) {
+    const auto created = submit_to_fake(cluster, name);
+    ASSERT_EQ(created.exit_code, 0) << created.err;
+  };
+  for (const char* name : {"n-2", "n-3", "n-4", "n-5"}) {
+    submit(name);
+  }
+  config["running_ms"] = 600'000;
+  cluster.write_config(config);
+  submit("n-6");  // runs on: the watch goes on until Ctrl-C
+
+  constexpr std::size_t columns = 40;
+  constexpr std::size_t rows = 12;
+  TerminalRun run(
+      cluster,
+      {"status", "--prefix", "n", "--project", "p", "--traits", "2-9", "--watch", "--interval", "0.3s"},
+      winsize{rows, columns, 0, 0});
+  ASSERT_TRUE(run.started());
+  run.read_for(2500ms);
+  run.type("\x03");
+  ASSERT_EQ(run.finish(10s), 130) << run.screen();
+
+  const std::vector<Redraw> redraws = redraws_of(run.screen());
+  ASSERT_GE(redraws.size(), 3U) << run.screen();
+  for (const Redraw& redraw : redraws) {
+    EXPECT_EQ(redraw.rows_up, redraw.lines.size()) << "up over exactly the block drawn\n" << run.screen();
+    EXPECT_LE(redraw.lines.size(), rows - 1) << run.screen();
+    for (const std::string& line : redraw.lines) {
+      EXPECT_LT(display_width(line), columns) << line;
+    }
+  }
+  EXPECT_NE(run.screen().find("more lines"), std::string::npos) << "the block was cut to the height\n"
+                                                                << run.screen();
 }
 
 }  // namespace

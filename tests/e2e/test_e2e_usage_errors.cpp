@@ -27,13 +27,15 @@ std::string hint_for(const std::string& command) {
 TEST(UsageErrors, OneErrorLineAndTheHintExitTwo) {
   const std::vector<Mistake> mistakes{
       {{},
-       "[ERROR] a command is required: submit, run, retry, resubmit, status, cleanup, validate or cap",
+       "[ERROR] a command is required: submit, run, retry, resubmit, status, describe, logs, cleanup, "
+       "validate or cap",
        kTopHint},
       {{"sumbit"}, "[ERROR] unknown command 'sumbit': did you mean 'submit'?", kTopHint},
       {{"sumbit", "--dry-run"}, "[ERROR] unknown command 'sumbit': did you mean 'submit'?", kTopHint},
       {{"-v", "stauts"}, "[ERROR] unknown command 'stauts': did you mean 'status'?", kTopHint},
       {{"deploy"},
-       "[ERROR] unknown command 'deploy': the commands are submit, run, retry, resubmit, status, cleanup, "
+       "[ERROR] unknown command 'deploy': the commands are submit, run, retry, resubmit, status, describe, "
+       "logs, cleanup, "
        "validate and cap",
        kTopHint},
       {{"submit", "--dryrun"},
@@ -65,7 +67,7 @@ TEST(UsageErrors, OneErrorLineAndTheHintExitTwo) {
        "[ERROR] --color: 'alwyas' is not one of auto, always or never: did you mean 'always'?",
        hint_for("status")},
       {{"status", "--backend", "nope"},
-       "[ERROR] --backend: 'nope' is not one of runai or local",
+       "[ERROR] --backend: 'nope' is not one of runai, local or slurm",
        hint_for("status")},
       {{"run", "--max-retries", "20"},
        "[ERROR] --max-retries: '20' is not in the range 1 to 10",
@@ -81,7 +83,7 @@ TEST(UsageErrors, OneErrorLineAndTheHintExitTwo) {
        hint_for("submit")},
       {{"sub\x1b]0;x\x07mit"},
        "[ERROR] unknown command 'sub\\x1b]0;x\\x07mit': the commands are submit, "
-       "run, retry, resubmit, status, cleanup, validate and cap",
+       "run, retry, resubmit, status, describe, logs, cleanup, validate and cap",
        kTopHint},
   };
   const FakeCluster cluster;

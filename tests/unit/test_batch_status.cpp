@@ -100,6 +100,37 @@ TEST(BatchStatus, IdleOnceNothingOfTheBatchIsActive) {
   EXPECT_FALSE(summarize_batch(unclassified, {1, 2}, ledger, {}).idle()) << "a resubmission is under way";
 }
 
+TEST(BatchStatus, ClassesFoundForTheViewFillInWhereTheLedgerHasNone) {
+  Ledger ledger{"p", "b", {}, {}, std::nullopt};
+  ledger.traits[1] = failed_record(0, 0, TimePoint{}, FailureClass::Mount, false);
+  const BatchView view =
+      view_of({job("b-1", JobState::Failed), job("b-2", JobState::Failed), job("b-3", JobState::Failed)});
+  // The ledger's class wins over one found for the view; trait 3 stays unclassified.
+  const std::map<int, FailureClass> found{{1, FailureClass::Config}, {2, FailureClass::Config}};
+  const BatchStatus status = summarize_batch(view, {1, 2, 3}, ledger, {}, found);
+  EXPECT_EQ(status.counts.failed_by_class,
+            (std::map<std::string, int>{{"config", 1}, {"mount", 1}, {"unclassified", 1}}));
+  EXPECT_TRUE(status.traits[0].failure_from_ledger);
+  EXPECT_EQ(status.traits[1].failure, FailureClass::Config);
+  EXPECT_FALSE(status.traits[1].failure_from_ledger);
+  EXPECT_EQ(status.counts.permanently_failed, 1) << "a configuration error is not retried";
+}
+
+TEST(BatchStatus, ACompletedJobWithoutItsOutputsCountsAsFailed) {
+  Ledger ledger{"p", "b", {}, {}, std::nullopt};
+  ledger.traits[1] = failed_record(0, 0, TimePoint{}, FailureClass::Incomplete, false);
+  ledger.traits[2] =
+      failed_record(0, 0, std::nullopt, FailureClass::Incomplete, false);  // an earlier attempt's
+  const BatchStatus status = summarize_batch(
+      view_of({job("b-1", JobState::Succeeded), job("b-2", JobState::Succeeded)}), {1, 2}, ledger, {});
+  EXPECT_EQ(status.traits[0].state, TraitState::Failed);
+  EXPECT_EQ(status.traits[0].failure, FailureClass::Incomplete);
+  EXPECT_EQ(status.traits[1].state, TraitState::Completed);
+  EXPECT_EQ(status.counts.completed, 1);
+  EXPECT_EQ(status.counts.failed_by_class, (std::map<std::string, int>{{"incomplete", 1}}));
+  EXPECT_EQ(status.counts.permanently_failed, 0) << "one incomplete retry is allowed";
+}
+
 TEST(BatchStatus, ProgressBar) {
   EXPECT_EQ(progress_bar(3, 12, 8), "[##......] 3/12 (25%)");
   EXPECT_EQ(progress_bar(12, 12, 4), "[####] 12/12 (100%)");

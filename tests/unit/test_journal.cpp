@@ -122,5 +122,45 @@ TEST_F(JournalTest, UnopenableJournalIsAnIoError) {
   EXPECT_NE(blocked.error().message.find("journal.jsonl"), std::string::npos) << blocked.error().message;
 }
 
+TEST_F(JournalTest, ReadsBackTheLinesOfOneBatch) {
+  auto mine = Journal::open(dir_ / "state", "submit", "team-a", "gwas", clock_);
+  auto other_prefix = Journal::open(dir_ / "state", "submit", "team-a", "gwas2", clock_);
+  auto other_project = Journal::open(dir_ / "state", "submit", "team-b", "gwas", clock_);
+  ASSERT_TRUE(mine.ok() && other_prefix.ok() && other_project.ok());
+  mine->record({"submitted", 5, "gwas-5", {{"attempt", 1}}});
+  other_prefix->record({"submitted", 6, "gwas2-6", {}});
+  other_project->record({"submitted", 7, "gwas-7", {}});
+  clock_.advance(Duration{250});
+  mine->record({"waited", std::nullopt, std::nullopt, {{"active", 3}}});
+  {
+    // A line a crash cut short, and one that is not an object.
+    std::ofstream out(dir_ / "state" / "journal.jsonl", std::ios::app);
+    out << "{\"command\":\"run\",\"event\":\"x\",\"prefix\":\"gwas\",\"project\":\"team-a\",\"time\"\n";
+    out << "[\"prefix\":\"gwas\"]\n";
+  }
+  mine->record({"classified", 5, "gwas-5", {{"class", "mount"}}});
+
+  auto entries = read_journal(dir_ / "state", "team-a", "gwas");
+  ASSERT_TRUE(entries.ok()) << entries.error().message;
+  ASSERT_EQ(entries->size(), 3U);
+  const JournalEntry& first = (*entries)[0];
+  EXPECT_EQ(first.time, clock_.now() - Duration{250});
+  EXPECT_EQ(first.command, "submit");
+  EXPECT_EQ(first.event.event, "submitted");
+  EXPECT_EQ(first.event.trait, 5);
+  EXPECT_EQ(first.event.job, "gwas-5");
+  EXPECT_EQ(first.event.details, (nlohmann::json{{"attempt", 1}}));
+  EXPECT_EQ((*entries)[1].event.trait, std::nullopt);
+  EXPECT_EQ((*entries)[1].event.details, (nlohmann::json{{"active", 3}}));
+  EXPECT_EQ((*entries)[2].event.details, (nlohmann::json{{"class", "mount"}}));
+}
+
+TEST_F(JournalTest, NoJournalReadsAsNoLines) {
+  auto entries = read_journal(dir_ / "nothing-here", "team-a", "gwas");
+  ASSERT_TRUE(entries.ok()) << entries.error().message;
+  EXPECT_TRUE(entries->empty());
+  EXPECT_EQ(journal_path(dir_), dir_ / "journal.jsonl");
+}
+
 }  // namespace
 }  // namespace traitctl

@@ -149,5 +149,27 @@ TEST(LedgerJson, CorruptInputNamesTheProblem) {
   }
 }
 
+TEST(Attempts, TheListedAttemptIsTheReplacedOneUntilItsJobIsGone) {
+  TraitRecord record;
+  record.automatic_retries = 1;
+  EXPECT_EQ(listed_attempt(record), 2);
+  record.pending = PendingIntent{};
+  record.pending->attempt = 3;
+  record.automatic_retries = 2;  // counted when the intent was recorded
+  EXPECT_EQ(listed_attempt(record), 2);
+  record.pending->old_job_gone = true;
+  EXPECT_EQ(listed_attempt(record), 3);
+}
+
+TEST(Attempts, FindAttemptReadsWithoutAdding) {
+  TraitRecord record;
+  EXPECT_EQ(find_attempt(record, 1), nullptr);
+  EXPECT_TRUE(record.attempts.empty());
+  attempt_record(record, 2).memory = "64G";
+  ASSERT_NE(find_attempt(record, 2), nullptr);
+  EXPECT_EQ(find_attempt(record, 2)->memory, "64G");
+  EXPECT_EQ(find_attempt(record, 1), nullptr);
+}
+
 }  // namespace
 }  // namespace traitctl

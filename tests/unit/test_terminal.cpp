@@ -30,6 +30,26 @@ TEST(StatusLine, ClearErasesOnlyAShownLine) {
   EXPECT_EQ(out.str(), "\rwaiting\x1b[K" + std::string(erase));
 }
 
+TEST(FitToWidth, CutsAtCharactersNotBytes) {
+  EXPECT_EQ(fit_to_width("abcdef", 0), "abcdef");  // width unknown
+  EXPECT_EQ(fit_to_width("abcdef", 7), "abcdef");
+  EXPECT_EQ(fit_to_width("abcdef", 6), "abcde");  // never the last column
+  EXPECT_EQ(fit_to_width("a\u2026b\u2026c", 4), "a\u2026b");
+  EXPECT_EQ(display_width("a\u2026b"), 3U);
+}
+
+TEST(FitBlock, CutsLinesAndKeepsTheBlockOffTheLastRow) {
+  const auto overflow = [](std::size_t hidden) { return std::to_string(hidden) + " more lines hidden"; };
+  const std::vector<std::string> lines{"first line", "second", "third", "fourth", "fifth"};
+  EXPECT_EQ(fit_block(lines, {0, 0}, overflow), lines);
+  EXPECT_EQ(fit_block(lines, {6, 10}, overflow),
+            (std::vector<std::string>{"first", "secon", "third", "fourt", "fifth"}));
+  EXPECT_EQ(fit_block(lines, {80, 4}, overflow),
+            (std::vector<std::string>{"first line", "second", "3 more lines hidden"}));
+  EXPECT_EQ(fit_block(lines, {80, 6}, overflow), lines);
+  EXPECT_EQ(fit_block(lines, {8, 4}, overflow), (std::vector<std::string>{"first l", "second", "3 more "}));
+}
+
 TEST(StatusLine, CutsTextToTheTerminalWidthSoItNeverWraps) {
   std::ostringstream out;
   StatusLine line(out, true, [] { return std::size_t{6}; });

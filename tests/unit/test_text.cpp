@@ -44,5 +44,14 @@ TEST(RetryLabel, NamesTheRetryAndTheBudget) {
   EXPECT_EQ(retry_label(10, 10), "retry 10/10");
 }
 
+TEST(LastLines, KeepsTheLastLinesWithTheirEnds) {
+  EXPECT_EQ(last_lines("a\nb\nc\n", 2), "b\nc\n");
+  EXPECT_EQ(last_lines("a\nb\nc", 2), "b\nc");  // a last line without '\n' counts
+  EXPECT_EQ(last_lines("a\nb\n", 5), "a\nb\n");
+  EXPECT_EQ(last_lines("a\nb\n", 0), "");
+  EXPECT_EQ(last_lines("", 3), "");
+  EXPECT_EQ(last_lines("\n\n\n", 1), "\n");
+}
+
 }  // namespace
 }  // namespace traitctl

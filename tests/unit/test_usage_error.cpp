@@ -58,6 +58,9 @@ class TraitctlApp {
     } catch (const CLI::ParseError& error) {
       return describe_parse_error(app_, error, args);
     }
+    if (auto mistake = find_argument_before_marker(app_, args)) {
+      return *mistake;
+    }
     ADD_FAILURE() << "parsed without an error";
     return {};
   }
@@ -84,10 +87,14 @@ TEST(DescribeParseError, NamesTheWordAndTheFix) {
     std::string help_command;
   };
   const std::vector<Case> cases{
-      {{}, "a command is required: submit, run, retry, resubmit, status, cleanup, validate or cap", "traitctl"},
+      {{},
+       "a command is required: submit, run, retry, resubmit, status, describe, logs, cleanup, validate or "
+       "cap",
+       "traitctl"},
       {{"sumbit"}, "unknown command 'sumbit': did you mean 'submit'?", "traitctl"},
       {{"frobnicate"},
-       "unknown command 'frobnicate': the commands are submit, run, retry, resubmit, status, cleanup, "
+       "unknown command 'frobnicate': the commands are submit, run, retry, resubmit, status, describe, logs, "
+       "cleanup, "
        "validate and cap",
        "traitctl"},
       {{"submit", "--dryrun"},
@@ -103,6 +110,9 @@ TEST(DescribeParseError, NamesTheWordAndTheFix) {
       {{"submit", "extra"},
        "unexpected argument 'extra': submit takes no such argument (is an option name missing?)",
        "traitctl submit"},
+      {{"run", "--backend", "local", "2-10"},
+       "unexpected argument '2-10': run takes no such argument (is an option name missing?)",
+       "traitctl run"},
       {{"submit", "--prefix"}, "--prefix needs a value, e.g. --prefix VALUE", "traitctl submit"},
       {{"status", "--interval"}, "--interval needs a value, e.g. --interval 30s", "traitctl status"},
       {{"submit", "--max-concurrent", "abc"},
@@ -118,7 +128,7 @@ TEST(DescribeParseError, NamesTheWordAndTheFix) {
        "--color: 'alwyas' is not one of auto, always or never: did you mean "
        "'always'?",
        "traitctl status"},
-      {{"status", "--backend", "nope"}, "--backend: 'nope' is not one of runai or local", "traitctl status"},
+      {{"status", "--backend", "nope"}, "--backend: 'nope' is not one of runai, local or slurm", "traitctl status"},
       {{"run", "--max-retries", "20"}, "--max-retries: '20' is not in the range 1 to 10", "traitctl run"},
       {{"retry", "--watch", "--no-wait"},
        "--watch and --no-wait cannot be used together: keep one of them",

@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "traitctl/core/clock.hpp"
 #include "traitctl/core/result.hpp"
@@ -27,6 +29,23 @@ struct JournalEvent {
   // fixed keys above or time/command/project/prefix.
   nlohmann::json details = nlohmann::json::object();
 };
+
+// <state_dir>/journal.jsonl.
+[[nodiscard]] std::filesystem::path journal_path(const std::filesystem::path& state_dir);
+
+// One line of the journal as read back.
+struct JournalEntry {
+  TimePoint time;
+  std::string command;
+  JournalEvent event;  // `details`: every key but the fixed ones
+};
+
+// The lines of one batch (project and prefix), oldest first. No journal: no
+// lines. A line that is not a JSON object with the fixed keys (one a crash
+// cut short) is skipped. Io error naming the file when it cannot be read.
+[[nodiscard]] Result<std::vector<JournalEntry>> read_journal(const std::filesystem::path& state_dir,
+                                                             std::string_view project,
+                                                             std::string_view prefix);
 
 class Journal {
  public:

@@ -14,6 +14,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace traitctl {
 
@@ -21,6 +22,31 @@ enum class ColorMode { Auto, Always, Never };
 
 // Auto: colour when `fd` is a terminal, TERM is not "dumb" and NO_COLOR is unset.
 [[nodiscard]] bool should_color(ColorMode mode, int fd);
+
+// How many columns `text` takes on a terminal: one per UTF-8 character
+// (wide and combining characters aside; traitctl's own text is ASCII).
+[[nodiscard]] std::size_t display_width(std::string_view text);
+
+// `text` cut to fewer than `columns` columns, at a character boundary, so
+// that it never wraps: a line that fills the last column leaves the cursor
+// waiting to wrap on some terminals. `columns` 0 (unknown): unchanged.
+[[nodiscard]] std::string fit_to_width(std::string_view text, std::size_t columns);
+
+struct TerminalSize {
+  std::size_t columns = 0;  // 0 when unknown
+  std::size_t rows = 0;
+};
+
+// The size of the terminal `fd` is, or zeros when it is none.
+[[nodiscard]] TerminalSize terminal_size(int fd);
+
+// A block of lines to redraw in place (cursor up over it, then clear): each
+// line cut to the width, and at most rows - 1 lines, the last of them
+// `overflow(hidden lines)` when some had to go. Cursor-up cannot reach
+// above the screen, so a block must never scroll it.
+[[nodiscard]] std::vector<std::string> fit_block(
+    std::vector<std::string> lines, TerminalSize size,
+    const std::function<std::string(std::size_t hidden)>& overflow);
 
 // One line at the bottom of a terminal, redrawn in place ("\r", the text,
 // erase to the end of the line) while a long wait lasts. Disabled, it writes

@@ -13,5 +13,7 @@ namespace traitctl {
 [[nodiscard]] Command register_resubmit(CLI::App& app, const GlobalOptions& global);
 [[nodiscard]] Command register_run(CLI::App& app, const GlobalOptions& global);
 [[nodiscard]] Command register_cap(CLI::App& app, const GlobalOptions& global);
+[[nodiscard]] Command register_logs(CLI::App& app, const GlobalOptions& global);
+[[nodiscard]] Command register_describe(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace traitctl

@@ -27,6 +27,10 @@ template <std::integral Count>
 // less than a second or a negative duration.
 [[nodiscard]] std::string format_duration(Duration duration);
 
+// The last `count` lines of `text` (a last line without '\n' counts); all
+// of it when it has fewer.
+[[nodiscard]] std::string_view last_lines(std::string_view text, std::size_t count);
+
 // "retry 2/3": the `retry`th automatic retry of at most `max_retries`.
 [[nodiscard]] std::string retry_label(int retry, int max_retries);
 

@@ -37,6 +37,12 @@ struct UsageError {
 // (`--lock-timeout --yes`: CLI11 takes the next word whatever it is).
 [[nodiscard]] std::optional<UsageError> find_option_taken_as_value(const CLI::App& app);
 
+// After a successful parse of `args`: a word CLI11 gave the job command
+// though it came before `--` (`submit 2-10`); only what follows `--` is the
+// job's command.
+[[nodiscard]] std::optional<UsageError> find_argument_before_marker(const CLI::App& app,
+                                                                    const std::vector<std::string>& args);
+
 // Prints the error line and the --help hint on stderr; returns the Usage exit code.
 int report_usage_error(const UsageError& error);
 

@@ -31,9 +31,12 @@ struct TraitStatus {
   int trait = 0;
   std::string job;     // "" when not submitted
   std::string status;  // the listed word; "" when not submitted
+  std::string reason;  // the backend's reason for that state, where it gives one
   TraitState state = TraitState::NotSubmitted;
-  // For a failed job whose current failure the ledger has classified.
+  // For a failed job: its current failure's class, as the ledger has it or,
+  // where the ledger has none, as `status` classified it for the view.
   std::optional<FailureClass> failure;
+  bool failure_from_ledger = false;
   // Failed and nothing automatic will retry it: out of retries, or a failure
   // class that is not retryable.
   bool permanently_failed = false;
@@ -74,9 +77,13 @@ struct BatchStatus {
 };
 
 // Places each of `traits` using the listing's view of the batch and the
-// ledger; `policy` says which failure classes are retried.
+// ledger; `policy` says which failure classes are retried. `classified_now`
+// holds classes found for the view (never saved) of failed jobs the ledger
+// has not classified. A job that completed without its outputs (the ledger's
+// current failure is `incomplete`) counts as failed.
 [[nodiscard]] BatchStatus summarize_batch(const BatchView& view, const std::vector<int>& traits,
-                                          const Ledger& ledger, const RetryPolicy& policy);
+                                          const Ledger& ledger, const RetryPolicy& policy,
+                                          const std::map<int, FailureClass>& classified_now = {});
 
 // The name `status` shows for a job's class: the failure class for a
 // classified failure, else the status class ("active", "succeeded",

@@ -89,8 +89,13 @@ struct Ledger {
 // The attempt number the next resubmission carries: the pending intent's,
 // else current_attempt + 1.
 [[nodiscard]] int next_attempt(const TraitRecord& record);
+// The attempt of the job a listing shows for the trait: the latest, or,
+// until its job is gone, the one a pending resubmission replaces.
+[[nodiscard]] int listed_attempt(const TraitRecord& record);
 // The record of attempt `number`, created when missing.
 AttemptRecord& attempt_record(TraitRecord& record, int number);
+// The record of attempt `number`, or null when the ledger has none.
+[[nodiscard]] const AttemptRecord* find_attempt(const TraitRecord& record, int number);
 
 // Times as ISO-8601 UTC with milliseconds, "2024-05-01T12:00:00.250Z": the
 // ledger and the journal are read by people too.
