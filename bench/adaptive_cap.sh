@@ -13,7 +13,8 @@
 #
 # Environment: TRAITS (default 60), CAP (--max-concurrent, default 20), K
 # (default 8), PENDING_MS and RUNNING_MS (each job's phases in the fake,
-# default 200 and 1000), REPS (repetitions of each side, default 3).
+# default 200 and 1000), REPS (repetitions of each side, default 2). Backoffs
+# start at 1 s and stop doubling at 4 s, to keep a run within a minute.
 set -euo pipefail
 
 BUILD_DIR=${1:-build/bench}
@@ -22,7 +23,7 @@ CAP=${CAP:-20}
 K=${K:-8}
 PENDING_MS=${PENDING_MS:-200}
 RUNNING_MS=${RUNNING_MS:-1000}
-REPS=${REPS:-3}
+REPS=${REPS:-2}
 
 source "$(dirname "$0")/tools.sh" "$BUILD_DIR"
 
@@ -47,7 +48,7 @@ measure() {  # name rep traitctl-flags...
   local status=0
   (cd "$dir" && PATH=$dir/runai/bin:$PATH FAKE_RUNAI_DIR=$dir/runai HOME=$dir \
     "$TRAITCTL" run --prefix b --project p --traits "2-$((TRAITS + 1))" --max-concurrent "$CAP" \
-    --poll-interval 0.1s --retry-delay 1s --max-retries 10 --expected-output "" --state-dir state --yes --json "$@" \
+    --poll-interval 0.1s --retry-delay 1s --max-delay 4s --max-retries 10 --expected-output "" --state-dir state --yes --json "$@" \
     >report.json 2>stderr) || status=$?
   if ! jq -e . "$dir/report.json" >/dev/null 2>&1; then
     echo "$name: traitctl exit $status without a report; its stderr:" >&2

@@ -43,6 +43,13 @@ time_traitctl() {
   elapsed=$(($(now_ms) - start))
   completed=$(jq '.completed | length' "$dir/report.json")
   ((completed == JOBS)) || { echo "traitctl completed $completed of $JOBS jobs" >&2; exit 1; }
+  # From the local backend's record of its children: for each job after the
+  # first wave, its start minus the end that freed its slot (the k-th end
+  # frees the slot of the (k+CAP)-th start).
+  jq -r --argjson cap "$CAP" '(.jobs | map(.started_at_ms) | sort) as $started
+    | (.jobs | map(.finished_at_ms) | sort) as $ended
+    | range($cap; $started | length) | $started[.] - $ended[. - $cap]' \
+    "$dir/state/local/p/jobs.json" >>"$WORK/refill.ms"
   echo "$elapsed"
 }
 
@@ -57,6 +64,7 @@ echo "machine: $(nproc) cores, $(uname -sr), load $(cut -d' ' -f1-3 /proc/loadav
   "$(date -u +%Y-%m-%dT%H:%MZ); $JOBS jobs of ${JOB_S} s at cap $CAP, $REPS repetitions"
 : >"$WORK/traitctl.ms"
 : >"$WORK/xargs.ms"
+: >"$WORK/refill.ms"
 for ((rep = 1; rep <= REPS; rep++)); do
   time_traitctl "$rep" >>"$WORK/traitctl.ms"
   time_xargs >>"$WORK/xargs.ms"
@@ -68,3 +76,5 @@ printf 'traitctl run --backend local: %s ms (median; runs: %s)\n' "$traitctl_ms"
 printf 'xargs -P %d:                   %s ms (median; runs: %s)\n' "$CAP" "$xargs_ms" "$(paste -sd' ' "$WORK/xargs.ms")"
 printf 'ratio %.3f (target <= 1.1); the waves alone take %s ms\n' \
   "$(awk -v a="$traitctl_ms" -v b="$xargs_ms" 'BEGIN { print a / b }')" "$ideal"
+printf 'traitctl refills a freed slot after %s ms (median of %d refills; the slowest %s ms)\n' \
+  "$(median <"$WORK/refill.ms")" "$(grep -c '' "$WORK/refill.ms")" "$(sort -n "$WORK/refill.ms" | tail -n 1)"
