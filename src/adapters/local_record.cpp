@@ -137,30 +137,14 @@ bool has_local_record(const fs::path& state_dir, const std::string& project) {
 }
 
 Result<LocalRecord> read_local_record(const fs::path& path) {
-  auto text = read_file_contents(path);
-  if (!text) {
-    if (text.error().kind == ErrorKind::NotFound) {
-      return LocalRecord{};  // no job submitted yet
-    }
-    return text.error();
-  }
-  try {
-    const auto document = nlohmann::json::parse(*text);
-    const int version = document.at("version").get<int>();
-    if (version != record_version) {
-      return make_error(ErrorKind::Parse,
-                        "{} has version {}, this traitctl reads version {}: use the traitctl that wrote it",
-                        path.string(), version, record_version);
-    }
-    LocalRecord record;
-    document.at("owner").at("pid").get_to(record.owner_pid);
-    document.at("owner").at("pid_start").get_to(record.owner_start);
-    document.at("jobs").get_to(record.jobs);
-    return record;
-  } catch (const std::exception& error) {
-    return make_error(ErrorKind::Parse, "cannot understand {}: {}; move it aside to forget the local batch",
-                      path.string(), error.what());
-  }
+  return read_versioned_record<LocalRecord>(path, record_version, "move it aside to forget the local batch",
+                                            [](const nlohmann::json& document) {
+                                              LocalRecord record;
+                                              document.at("owner").at("pid").get_to(record.owner_pid);
+                                              document.at("owner").at("pid_start").get_to(record.owner_start);
+                                              document.at("jobs").get_to(record.jobs);
+                                              return record;
+                                            });
 }
 
 Result<void> write_local_record(const fs::path& path, const std::string& project,

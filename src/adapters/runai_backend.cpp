@@ -252,17 +252,9 @@ Result<std::vector<Workload>> RunaiBackend::list_offset_pages(bool& joined) {
     auto argv = runai_list_argv(options_);
     argv.insert(argv.end(), {"--limit", std::to_string(limit_page_size), "--offset",
                              std::to_string(page * (limit_page_size - page_overlap))});
-    auto output = call(argv);
-    if (!output) {
-      return output.error();
-    }
-    if (!output->succeeded()) {
-      return call_failed(argv, *output);
-    }
-    auto parsed = parse_listing(output->out);
+    auto parsed = list_page(argv);
     if (!parsed) {
-      return make_error(ErrorKind::Parse, "could not read the output of `{}`: {}", shell_join(argv),
-                        parsed.error().message);
+      return parsed.error();
     }
     const std::vector<Workload>& rows = parsed->workloads;
     if (page > 0 && std::none_of(rows.begin(), rows.end(), [&](const Workload& workload) {
@@ -285,6 +277,22 @@ Result<std::vector<Workload>> RunaiBackend::list_offset_pages(bool& joined) {
   return make_error(ErrorKind::Backend, "the runai listing did not end after {} pages; stopping", max_pages);
 }
 
+Result<ListingPage> RunaiBackend::list_page(const std::vector<std::string>& argv) const {
+  auto output = call(argv);
+  if (!output) {
+    return output.error();
+  }
+  if (!output->succeeded()) {
+    return call_failed(argv, *output);
+  }
+  auto parsed = parse_listing(output->out);
+  if (!parsed) {
+    return make_error(ErrorKind::Parse, "could not read the output of `{}`: {}", shell_join(argv),
+                      parsed.error().message);
+  }
+  return parsed;
+}
+
 Result<std::vector<Workload>> RunaiBackend::list_token_pages(ListPaging paging) {
   std::vector<Workload> workloads;
   std::map<std::string, std::size_t> index;
@@ -294,17 +302,9 @@ Result<std::vector<Workload>> RunaiBackend::list_token_pages(ListPaging paging) 
     if (next_token) {
       argv.insert(argv.end(), {"--next-token", *next_token});
     }
-    auto output = call(argv);
-    if (!output) {
-      return output.error();
-    }
-    if (!output->succeeded()) {
-      return call_failed(argv, *output);
-    }
-    auto parsed = parse_listing(output->out);
+    auto parsed = list_page(argv);
     if (!parsed) {
-      return make_error(ErrorKind::Parse, "could not read the output of `{}`: {}", shell_join(argv),
-                        parsed.error().message);
+      return parsed.error();
     }
     const std::size_t rows = parsed->workloads.size();
     next_token = parsed->next_token;
@@ -408,10 +408,11 @@ Result<FailureEvidence> RunaiBackend::failure_evidence(const Workload& job) {
 Result<JobLog> RunaiBackend::job_log(const Workload& job, int attempt) {
   const auto argv = runai_job_argv(options_, "logs", job.name);
   if (attempt != 0) {
-    return make_error(ErrorKind::NotFound,
-                      "Run:ai keeps the logs of {}'s current job only: earlier attempts' logs went with their "
-                      "jobs; see `traitctl describe` for how they ended",
-                      printable(job.name));
+    return make_error(
+        ErrorKind::NotFound,
+        "Run:ai keeps the logs of {}'s current job only: earlier attempts' logs went with their "
+        "jobs; see `traitctl describe` for how they ended",
+        printable(job.name));
   }
   auto output = call(argv);
   if (!output) {

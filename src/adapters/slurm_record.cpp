@@ -102,31 +102,15 @@ bool SlurmRecordFile::exists() const {
 }
 
 Result<SlurmRecord> SlurmRecordFile::read() const {
-  auto text = read_file_contents(path_);
-  if (!text) {
-    if (text.error().kind == ErrorKind::NotFound) {
-      return SlurmRecord{};  // nothing submitted yet
-    }
-    return text.error();
-  }
-  try {
-    const auto document = nlohmann::json::parse(*text);
-    const int version = document.at("version").get<int>();
-    if (version != record_version) {
-      return make_error(ErrorKind::Parse,
-                        "{} has version {}, this traitctl reads version {}: use the traitctl that wrote it",
-                        path_.string(), version, record_version);
-    }
-    SlurmRecord record;
-    document.at("command").get_to(record.command);
-    document.at("jobs").get_to(record.jobs);
-    return record;
-  } catch (const nlohmann::json::exception& error) {
-    return make_error(ErrorKind::Parse,
-                      "cannot understand {}: {}; move it aside (traitctl then knows the batch's jobs only "
-                      "while Slurm lists them)",
-                      path_.string(), error.what());
-  }
+  return read_versioned_record<SlurmRecord>(
+      path_, record_version,
+      "move it aside (traitctl then knows the batch's jobs only while Slurm lists them)",
+      [](const nlohmann::json& document) {
+        SlurmRecord record;
+        document.at("command").get_to(record.command);
+        document.at("jobs").get_to(record.jobs);
+        return record;
+      });
 }
 
 Result<SlurmRecord> SlurmRecordFile::merge_in(const SlurmRecord& mine, const CancelToken& cancel) const {

@@ -185,6 +185,29 @@ Result<std::string> read_file_contents(const fs::path& path) {
   }
 }
 
+Result<std::optional<nlohmann::json>> read_versioned_json(const fs::path& path, int version,
+                                                          std::string_view remedy) {
+  auto text = read_file_contents(path);
+  if (!text) {
+    if (text.error().kind == ErrorKind::NotFound) {
+      return std::optional<nlohmann::json>{};
+    }
+    return text.error();
+  }
+  try {
+    auto document = nlohmann::json::parse(*text);
+    const int found = document.at("version").get<int>();
+    if (found != version) {
+      return make_error(ErrorKind::Parse,
+                        "{} has version {}, this traitctl reads version {}: use the traitctl that wrote it",
+                        path.string(), found, version);
+    }
+    return std::optional<nlohmann::json>(std::move(document));
+  } catch (const nlohmann::json::exception& error) {
+    return make_error(ErrorKind::Parse, "cannot understand {}: {}; {}", path.string(), error.what(), remedy);
+  }
+}
+
 Result<FileLock> FileLock::acquire(const fs::path& path, Duration timeout, const CancelToken& cancel) {
   constexpr Duration poll_interval{50};
   const int fd = open_retrying(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);

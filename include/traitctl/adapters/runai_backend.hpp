@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "traitctl/adapters/process.hpp"
+#include "traitctl/adapters/runai_listing.hpp"
 #include "traitctl/core/backend.hpp"
 
 namespace traitctl {
@@ -50,6 +51,9 @@ class RunaiBackend final : public Backend {
  private:
   Result<ProcessOutput> call(const std::vector<std::string>& argv) const;
   Result<ListPaging> list_paging();
+  // One `runai ... list` call read as a page; a failed call or an unreadable
+  // table is an error naming the command.
+  Result<ListingPage> list_page(const std::vector<std::string>& argv) const;
   // One pass over the --limit/--offset pages, or an error when two pages did
   // not join (rows shifted by more than the overlap between the calls).
   Result<std::vector<Workload>> list_offset_pages(bool& joined);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,32 @@ namespace traitctl {
 
 // The whole file. NotFound when it does not exist, Io for other failures.
 [[nodiscard]] Result<std::string> read_file_contents(const std::filesystem::path& path);
+
+// A JSON state file written as {"version": N, ...}. Nullopt when the file
+// does not exist (nothing recorded yet); Parse error naming the file for bad
+// JSON or another version, ending with `remedy` (what the user can do).
+[[nodiscard]] Result<std::optional<nlohmann::json>> read_versioned_json(const std::filesystem::path& path,
+                                                                        int version, std::string_view remedy);
+
+// The record a versioned state file holds, `decode`d from its document;
+// `Record{}` when the file does not exist. A document `decode` cannot read
+// (a nlohmann::json exception) is the same Parse error.
+template <typename Record, typename Decode>
+[[nodiscard]] Result<Record> read_versioned_record(const std::filesystem::path& path, int version,
+                                                   std::string_view remedy, Decode decode) {
+  auto document = read_versioned_json(path, version, remedy);
+  if (!document) {
+    return document.error();
+  }
+  if (!*document) {
+    return Record{};
+  }
+  try {
+    return decode(**document);
+  } catch (const nlohmann::json::exception& error) {
+    return make_error(ErrorKind::Parse, "cannot understand {}: {}; {}", path.string(), error.what(), remedy);
+  }
+}
 
 // An exclusive flock(2) on a lock file, released when destroyed (or when the
 // process dies, so a crash never leaves a stale lock). The holder writes its
