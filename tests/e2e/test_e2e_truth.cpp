@@ -14,6 +14,7 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "harness.hpp"
@@ -138,6 +139,22 @@ void expect_run_report_is_the_truth(const FakeCluster& cluster, const Batch& bat
   EXPECT_EQ(report.at("interrupted"), false);
 }
 
+// Every trait Completed at the end, the report the fake's truth, no job
+// twice and the cap held.
+void expect_batch_completed(const FakeCluster& cluster, const Batch& batch, const json& report,
+                            std::map<int, int> creations = {}) {
+  EXPECT_EQ(traits_in(cluster, batch, "Completed"), batch.traits());
+  expect_run_report_is_the_truth(cluster, batch, report);
+  expect_no_job_twice_and_cap_held(cluster, batch, std::move(creations));
+}
+
+// The report of `traitctl run` over the batch, which must end with exit 0.
+json report_of_finished_run(const FakeCluster& cluster, const Batch& batch) {
+  const auto result = run_traitctl(cluster, batch.args("run"), {}, 60s);
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  return report_of(result);
+}
+
 // (a) The first delete of each retried job takes effect but answers a client
 // timeout; the immediate retry of that delete finds the job Deleting and says
 // "no workload was found"; the old job lingers Deleting for a while. Every
@@ -151,18 +168,13 @@ TEST(Truth, LostDeleteAnswersDuringRetriesLoseNoTrait) {
                         {"deleting_ms", 1'500},
                         {"plans", batch.plans(mount_then_success)},
                         {"lost_deletes", {batch.name(3), batch.name(5), batch.name(8)}}});
-  const auto result = run_traitctl(cluster, batch.args("run"), {}, 60s);
-  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  const json report = report_of_finished_run(cluster, batch);
   EXPECT_EQ(cluster.count_answers("lost_delete"), 3) << "the fault did not happen";
   EXPECT_GE(cluster.count_answers("still_deleting"), 1) << "no delete met a lingering Deleting job";
-
-  const json report = report_of(result);
-  EXPECT_EQ(traits_in(cluster, batch, "Completed"), batch.traits());
   EXPECT_EQ(ints(report.at("retried")), (std::vector<int>{3, 5, 8})) << report.dump(2);
   EXPECT_EQ(ints(report.at("succeeded_after_retry")), (std::vector<int>{3, 5, 8})) << report.dump(2);
   EXPECT_TRUE(report.at("resubmission_failures").empty()) << report.dump(2);
-  expect_run_report_is_the_truth(cluster, batch, report);
-  expect_no_job_twice_and_cap_held(cluster, batch, {{3, 2}, {5, 2}, {8, 2}});
+  expect_batch_completed(cluster, batch, report, {{3, 2}, {5, 2}, {8, 2}});
 }
 
 // (b) New workloads appear in listings 1.5 s late. `submit` creates each job
@@ -182,33 +194,25 @@ TEST(Truth, ListingsThatLagBehindSubmitsMakeNoJobTwiceForSubmitThenRun) {
 
   const auto before_run = cluster.creations_per_name();
   const int submits_before_run = cluster.count_calls("submit");
-  const auto result = run_traitctl(cluster, batch.args("run"), {}, 60s);
-  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
-  const json report = report_of(result);
+  const json report = report_of_finished_run(cluster, batch);
   EXPECT_TRUE(created_since(cluster, batch, before_run).empty()) << "run created a job submit had made";
   EXPECT_TRUE(report.at("submitted").empty()) << "already exists counted as a submission\n" << report.dump(2);
   EXPECT_EQ(ints(report.at("existing")), batch.traits()) << report.dump(2);
   EXPECT_GE(cluster.count_calls("submit"), submits_before_run + 1)
       << "no listing lagged when run started: the case proves nothing";
-  expect_run_report_is_the_truth(cluster, batch, report);
-  EXPECT_EQ(traits_in(cluster, batch, "Completed"), batch.traits());
-  expect_no_job_twice_and_cap_held(cluster, batch);
+  expect_batch_completed(cluster, batch, report);
 }
 
 TEST(Truth, ListingsThatLagBehindSubmitsMakeNoJobTwiceForRun) {
   const Batch batch{"lr", 2, 13, 3};
   FakeCluster cluster;
   cluster.write_config({{"pending_ms", 30}, {"running_ms", 200}, {"list_lag_ms", 1'000}});
-  const auto result = run_traitctl(cluster, batch.args("run"), {}, 60s);
-  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
-  const json report = report_of(result);
+  const json report = report_of_finished_run(cluster, batch);
   EXPECT_EQ(ints(report.at("submitted")), batch.traits()) << report.dump(2);
   EXPECT_TRUE(report.at("existing").empty()) << report.dump(2);
   EXPECT_EQ(cluster.count_calls("submit"), static_cast<int>(batch.traits().size()))
       << "a name this run submitted was submitted again";
-  expect_run_report_is_the_truth(cluster, batch, report);
-  EXPECT_EQ(traits_in(cluster, batch, "Completed"), batch.traits());
-  expect_no_job_twice_and_cap_held(cluster, batch);
+  expect_batch_completed(cluster, batch, report);
 }
 
 // (c) Other users' jobs come first in the listing, ten of them ending before
@@ -223,17 +227,13 @@ TEST(Truth, OtherUsersJobsChurningAcrossPagesNeverBreakTheCap) {
   cluster.write_config({{"pending_ms", 30},
                         {"running_ms", 400},
                         {"other_churn", {{"count", kOthers}, {"vanish_per_list_call", kVanishPerCall}}}});
-  const auto result = run_traitctl(cluster, batch.args("run"), {}, 60s);
-  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  const json report = report_of_finished_run(cluster, batch);
   EXPECT_GE(cluster.state().at("list_calls").get<int>() * kVanishPerCall, 1'900 + 18 - kOthers)
       << "the batch's rows never all crossed the page boundary: the case proves less";
   EXPECT_GE(cluster.count_calls("list"), 3);
-  const json report = report_of(result);
   EXPECT_EQ(ints(report.at("submitted")), batch.traits()) << report.dump(2);
   EXPECT_TRUE(report.at("vanished").empty()) << report.dump(2);
-  expect_run_report_is_the_truth(cluster, batch, report);
-  EXPECT_EQ(traits_in(cluster, batch, "Completed"), batch.traits());
-  expect_no_job_twice_and_cap_held(cluster, batch);
+  expect_batch_completed(cluster, batch, report);
 }
 
 // (d) Someone stops one trait's job: it never completed, so run ends 3 and
