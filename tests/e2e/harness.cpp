@@ -251,6 +251,9 @@ std::string FakeCluster::current_status(std::string_view name) const {
   if (now < w.at("end_ms").get<std::int64_t>()) {
     return "Running";
   }
+  if (w.value("stopped", false)) {
+    return "Stopped";
+  }
   return w.at("exit_code").get<int>() == 0 ? "Completed" : "Failed";
 }
 

@@ -71,7 +71,7 @@ class FakeCluster {
   [[nodiscard]] int count_answers(std::string_view answer) const;
   // How many times each name was created.
   [[nodiscard]] std::map<std::string, int> creations_per_name() const;
-  // Pending, Running, Completed, Failed or Deleting for the latest workload of
+  // Pending, Running, Completed, Failed, Stopped or Deleting for the latest workload of
   // that name now; "" when none is listed. Faults and list_lag_ms do not apply
   // here, and a mount_failure_above exit code shows only once a call after the
   // job reached Running has settled it.

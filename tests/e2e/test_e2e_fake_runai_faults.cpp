@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fake_runai_support.hpp"
@@ -119,6 +120,22 @@ TEST(FakeRunaiFaults, ListingLagsBehindANewWorkload) {
   EXPECT_EQ(submit(cluster, "l-1").exit_code, 1) << "so does submit's name check";
 
   ASSERT_TRUE(wait_for([&] { return listed_status(cluster, "l-1") == "Pending"; }, 5s));
+}
+
+TEST(FakeRunaiFaults, AStoppedJobIsListedStoppedFromItsEndOn) {
+  FakeCluster cluster;
+  cluster.write_config({{"pending_ms", 0}, {"running_ms", 300}, {"stopped", {"s-1"}}});
+  ASSERT_EQ(submit(cluster, "s-1").exit_code, 0);
+  ASSERT_EQ(submit(cluster, "s-2").exit_code, 0);
+  EXPECT_EQ(listed_status(cluster, "s-1"), "Running");
+  ASSERT_TRUE(wait_for([&] { return listed_status(cluster, "s-1") == "Stopped"; }, 5s));
+  EXPECT_EQ(cluster.current_status("s-1"), "Stopped");
+  ASSERT_TRUE(wait_for([&] { return listed_status(cluster, "s-2") == "Completed"; }, 5s));
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(listed_status(cluster, "s-1"), "Stopped") << "it stays stopped";
+  EXPECT_EQ(submit(cluster, "s-1").exit_code, 1) << "a stopped workload still holds its name";
+  ASSERT_EQ(remove(cluster, "s-1").exit_code, 0);
+  EXPECT_EQ(listed_status(cluster, "s-1"), "");
 }
 
 TEST(FakeRunaiFaults, OtherUsersJobsEndingBetweenOffsetPagesHideBatchRows) {

@@ -35,6 +35,7 @@ void to_json(json& j, const Workload& w) {
            {"deleted_ms", optional_json(w.deleted_ms)},
            {"gone_ms", optional_json(w.gone_ms)},
            {"exit_code", w.exit_code},
+           {"stopped", w.stopped},
            {"image", w.image},
            {"argv", w.argv},
            {"environment", w.environment},
@@ -58,6 +59,7 @@ void from_json(const json& j, Workload& w) {
   get_optional(j, "deleted_ms", w.deleted_ms);
   get_optional(j, "gone_ms", w.gone_ms);
   j.at("exit_code").get_to(w.exit_code);
+  w.stopped = j.value("stopped", false);
   j.at("image").get_to(w.image);
   j.at("argv").get_to(w.argv);
   j.at("environment").get_to(w.environment);
@@ -96,6 +98,9 @@ std::optional<std::string> phase_at(const Workload& w, std::int64_t now_ms) {
   }
   if (now_ms < w.end_ms) {
     return "Running";
+  }
+  if (w.stopped) {
+    return "Stopped";
   }
   return w.exit_code == 0 ? "Completed" : "Failed";
 }

@@ -26,6 +26,7 @@ struct Workload {
   std::optional<std::int64_t> deleted_ms;
   std::optional<std::int64_t> gone_ms;  // no longer listed from here on
   int exit_code = 0;
+  bool stopped = false;  // someone stops it at end_ms: Stopped instead of Completed or Failed
   std::string image;
   std::vector<std::string> argv;
   std::map<std::string, std::string> environment;

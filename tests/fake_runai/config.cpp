@@ -98,6 +98,7 @@ Config load_config(const fs::path& path) {
         }
       }
     }
+    config.stopped = j.value("stopped", std::set<std::string>{});
     for (const auto& w : j.value("other_workloads", json::array())) {
       config.other_workloads.push_back({w.at("name").get<std::string>(), w.at("project").get<std::string>(),
                                         w.value("status", "Running"), w.value("kind", "workspace")});

@@ -11,6 +11,9 @@
 //   latency_ms              spent before every call, outside the lock (0)
 //   plans                   {"name": [exit code of attempt 1, 2, ...]}; the last entry
 //                           repeats; other names exit default_exit_code (0)
+//   stopped                 ["name", ...]: someone stops each job of these names while it
+//                           runs (`runai workspace suspend`): from its planned end on it is
+//                           listed Stopped (no pods; not terminal, FORMATS.md) and stays so
 //   describe_reveals_exit_code  false: `describe -o json` carries no container exit
 //                           codes or states at all (true)
 //   ansi                    colour the status cells (false)
@@ -100,6 +103,7 @@ struct Config {
   std::int64_t latency_ms = 0;
   std::map<std::string, std::vector<int>> plans;
   int default_exit_code = 0;
+  std::set<std::string> stopped;
   bool describe_reveals_exit_code = true;
   bool ansi = false;
   std::vector<OtherWorkload> other_workloads;

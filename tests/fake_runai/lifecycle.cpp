@@ -100,7 +100,7 @@ void settle_outputs(const Call& call, Workload& w) {
   if (w.outputs_file || (call.now_ms < w.end_ms && !w.deleted_ms)) {
     return;
   }
-  const bool completed = w.exit_code == 0 && (!w.deleted_ms || *w.deleted_ms >= w.end_ms);
+  const bool completed = w.exit_code == 0 && !w.stopped && (!w.deleted_ms || *w.deleted_ms >= w.end_ms);
   w.outputs_file = completed ? write_outputs(call.config, w) : "";
 }
 

@@ -164,6 +164,7 @@ Workload new_workload(const Call& call, std::string_view kind, const std::string
   w.memory_bytes = memory_bytes(w.memory_request);
   w.outputs_host = outputs_host(parsed);
   w.exit_code = planned_exit_code(call.config, w);
+  w.stopped = call.config.stopped.contains(name);
   return w;
 }
 
