@@ -7,9 +7,11 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness.hpp"
@@ -76,6 +78,33 @@ TEST_F(FailureClasses, TheTierSurvivesIntoTheNextRun) {
   const auto second = run("2", {"--memory-ladder", "64G,96G,160G"});
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_EQ(cluster_.memory_per_creation("fc-2"), (Strings{"32G", "64G", "96G"}));
+}
+
+// Killed (SIGKILL: nothing is cleaned up) once the trait runs at its second
+// tier: the rerun goes on from the tier the ledger holds, never from MEMORY.
+TEST_F(FailureClasses, ARerunAfterACrashContinuesFromThePersistedTier) {
+  write_config({{"memory_needed", {{"fc-2", "160G"}}}, {"running_ms", 400}});
+  const Strings ladder{"--memory-ladder", "64G,96G,160G"};
+  Strings args{"run", "--prefix",        "fc",   "--project",     "p",  "--traits",
+               "2",   "--poll-interval", "0.1s", "--retry-delay", "1s", "--yes"};
+  args.insert(args.end(), ladder.begin(), ladder.end());
+  const EnvironmentOverrides paths{{"OUTPUT_PATH_HOST", outputs().string()},
+                                   {"DATA_PATH_HOST", (cluster_.dir() / "data").string()}};
+  auto crashed = start_traitctl(cluster_, args, cluster_.dir() / "crashed.log", paths);
+  ASSERT_TRUE(crashed.ok()) << crashed.error().message;
+  const auto give_up = std::chrono::steady_clock::now() + 30s;
+  while (cluster_.memory_per_creation("fc-2").size() < 2 && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_EQ(::kill(crashed->pid(), SIGKILL), 0);
+  (void)wait_for_exit(*crashed, 10s);
+  ASSERT_EQ(cluster_.memory_per_creation("fc-2"), (Strings{"32G", "64G"}))
+      << read_text(cluster_.dir() / "crashed.log");
+
+  const auto rerun = run("2", ladder);
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  EXPECT_EQ(cluster_.memory_per_creation("fc-2"), (Strings{"32G", "64G", "96G", "160G"}));
+  EXPECT_EQ(json::parse(rerun.out).at("memory").at("2"), "160G");
 }
 
 TEST_F(FailureClasses, WithoutALadderOutOfMemoryIsReportedWithTheFix) {
