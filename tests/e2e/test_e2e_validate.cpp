@@ -275,7 +275,8 @@ TEST_F(Validate, AnUnreadableLedgerFailsAndAMissingOneIsFine) {
   const auto local = validate("", {"--backend", "local"});
   EXPECT_EQ(local.exit_code, 1) << local.err;
   EXPECT_NE(local.out.find("FAIL  ledger"), std::string::npos) << local.out;
-  EXPECT_EQ(local.out.find("runai"), std::string::npos) << "--backend local checks no runai\n" << local.out;
+  EXPECT_EQ(local.out.find("project listing"), std::string::npos) << "--backend local asks no runai\n"
+                                                                  << local.out;
 }
 
 }  // namespace
