@@ -56,6 +56,18 @@ class Prompts : public ::testing::Test {
     return code;
   }
 
+  // Every question answered with `keys` ends with `code`, saying `said`; no
+  // job is submitted (but the test's own pr-2) or deleted.
+  void expect_nothing_changed(std::string_view keys, int code, std::string_view said) const {
+    for (const Prompt& prompt : kPrompts) {
+      std::string screen;
+      EXPECT_EQ(answer(prompt, keys, screen), code) << prompt.args[0] << ":\n" << screen;
+      EXPECT_NE(screen.find(said), std::string::npos) << prompt.args[0] << ":\n" << screen;
+    }
+    EXPECT_EQ(cluster_.count_calls("submit"), 1);
+    EXPECT_EQ(cluster_.count_calls("delete"), 0);
+  }
+
   FakeCluster cluster_;
 };
 
@@ -68,24 +80,10 @@ TEST_F(Prompts, TheQuestionSaysHowManyJobsOfWhichBatchOnWhichBackend) {
 }
 
 TEST_F(Prompts, CtrlCAtTheQuestionExits130AndChangesNothing) {
-  for (const Prompt& prompt : kPrompts) {
-    std::string screen;
-    EXPECT_EQ(answer(prompt, "\x03", screen), 130) << prompt.args[0] << ":\n" << screen;
-    EXPECT_NE(screen.find("interrupted at the question"), std::string::npos) << screen;
-  }
-  EXPECT_EQ(cluster_.count_calls("submit"), 1) << "only the test's own pr-2";
-  EXPECT_EQ(cluster_.count_calls("delete"), 0);
+  expect_nothing_changed("\x03", 130, "interrupted at the question");
 }
 
-TEST_F(Prompts, EndOfInputAtTheQuestionIsNo) {
-  for (const Prompt& prompt : kPrompts) {
-    std::string screen;
-    EXPECT_EQ(answer(prompt, "\x04", screen), 1) << prompt.args[0] << ":\n" << screen;
-    EXPECT_NE(screen.find("Aborted; nothing was"), std::string::npos) << screen;
-  }
-  EXPECT_EQ(cluster_.count_calls("submit"), 1) << "only the test's own pr-2";
-  EXPECT_EQ(cluster_.count_calls("delete"), 0);
-}
+TEST_F(Prompts, EndOfInputAtTheQuestionIsNo) { expect_nothing_changed("\x04", 1, "Aborted; nothing was"); }
 
 }  // namespace
 }  // namespace traitctl::e2e
