@@ -238,8 +238,7 @@ Result<bool> confirm_or_require_yes(bool yes, std::string_view question, const C
     return make_error(ErrorKind::Usage,
                       "no terminal to ask for confirmation: pass --yes to go ahead without asking");
   }
-  const std::optional<bool> answer = confirm(question);
-  // Ctrl-C cuts the read short (the stop signals do not restart it).
+  const std::optional<bool> answer = confirm(question, cancel);
   if (cancel.stop_requested()) {
     return make_error(ErrorKind::Interrupted, "interrupted at the question; nothing was changed");
   }

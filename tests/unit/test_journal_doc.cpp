@@ -37,7 +37,8 @@ std::set<std::string> batch_event_names() {
     if (name == "unknown") {
       break;
     }
-    if (is_journaled(kind)) {
+    // CapChanged is written under its cap event's name (written_event_names).
+    if (is_journaled(kind) && kind != EventKind::CapChanged) {
       names.insert(name);
     }
   }
