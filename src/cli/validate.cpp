@@ -96,11 +96,15 @@ Check check_listing(const BatchContext& context) {
 }
 
 // The batch's attempt ledger must be readable: submit, retry and run stop on
-// one that is not. None yet is fine (the first submit starts it).
-Check check_ledger(const BatchContext& context) {
+// one that is not. None yet is fine (the first submit starts it). A PROJECT
+// or JOB_PREFIX that failed its own check names no ledger worth reading.
+Check check_ledger(const BatchContext& context, const std::vector<Check>& settings_checks) {
+  const bool unnamed = std::any_of(settings_checks.begin(), settings_checks.end(), [](const Check& check) {
+    return check.status == CheckStatus::Fail && (check.name == "PROJECT" || check.name == "JOB_PREFIX");
+  });
   auto store = LedgerStore::open(context.state_dir, context.settings.project, context.settings.prefix);
-  if (!store) {
-    return make_check("ledger", CheckStatus::Warn, "", "not checked: " + store.error().message);
+  if (unnamed || !store) {
+    return make_check("ledger", CheckStatus::Warn, "", "not checked: fix PROJECT and JOB_PREFIX first");
   }
   const std::string path = printable(store->ledger_path().string());
   auto ledger = store->load();
@@ -197,9 +201,9 @@ int run_validate(const ValidateOptions& options, bool color) {
   }
   const LocalFileProbe probe;
   auto settings_checks = check_settings(context->settings, context->traits, probe);
+  settings_checks.push_back(check_ledger(*context, settings_checks));
   checks.insert(checks.end(), std::make_move_iterator(settings_checks.begin()),
                 std::make_move_iterator(settings_checks.end()));
-  checks.push_back(check_ledger(*context));
   print_checks(checks, options.batch.json, color);
   return to_int(any_failed(checks) ? ExitCode::Failure : ExitCode::Success);
 }
