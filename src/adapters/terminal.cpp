@@ -1,5 +1,6 @@
 #include "traitctl/adapters/terminal.hpp"
 
+#include <poll.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <sys/ioctl.h>
@@ -7,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdlib>
 #include <iostream>
 
@@ -215,8 +217,22 @@ std::string tagged(Tag tag, std::string_view message) {
 
 bool stdin_is_terminal() { return isatty(STDIN_FILENO) == 1; }
 
-std::optional<bool> confirm(std::string_view question) {
+std::optional<bool> confirm(std::string_view question, const CancelToken& cancel) {
   std::cerr << question << " [y/N] " << std::flush;
+  // A Ctrl-C that lands before the read starts would not interrupt it: wait
+  // for the answer in short polls that look at the stop request in between.
+  constexpr int look_ms = 100;
+  pollfd input{STDIN_FILENO, POLLIN, 0};
+  while (!cancel.stop_requested()) {
+    const int ready = ::poll(&input, 1, look_ms);
+    if (ready > 0 || (ready < 0 && errno != EINTR)) {
+      break;  // an answer, end of input, or an error the read reports
+    }
+  }
+  if (cancel.stop_requested()) {
+    std::cerr << '\n';
+    return std::nullopt;
+  }
   std::string answer;
   if (!std::getline(std::cin, answer)) {
     std::cerr << '\n';

@@ -258,10 +258,7 @@ std::optional<int> refused_confirmation(const BatchCommand& command, const std::
   if (command.loop.dry_run) {
     return std::nullopt;
   }
-  auto confirmed = confirm_or_require_yes(command.loop.yes, text);
-  if (cancel.stop_requested()) {
-    return to_int(ExitCode::Interrupted);
-  }
+  auto confirmed = confirm_or_require_yes(command.loop.yes, text, cancel);
   if (!confirmed) {
     return fail_with(confirmed.error());
   }
@@ -306,7 +303,7 @@ int drive(const BatchCommand& command, Prepared& prepared, Backend& backend, con
   prepared.request.poll_cap_request = [&cap_file] { return cap_file.poll(); };
   ConsoleReporter reporter(journal ? &*journal : nullptr, stderr_status_line(),
                            command.kind == CommandKind::Submit ? "to submit" : "to settle",
-                           command.loop.dry_run && !command.batch.json);
+                           command.loop.dry_run && !command.batch.json, command.backend.kind);
   report(Tag::Info, "Batch {} in project {} ({}): {} traits, at most {} active at once", settings.prefix,
          settings.project, command.backend.kind, prepared.request.plan.traits.size(),
          prepared.request.plan.max_concurrent);
@@ -348,8 +345,9 @@ void add_loop_options(CLI::App& command, LoopOptions& options) {
 }
 
 void add_validation_option(CLI::App& command, LoopOptions& options) {
-  command.add_flag("--no-validate", options.no_validate,
-                   "Go ahead even when a check of `traitctl validate` fails (a bad MODEL, image, range, ...)");
+  command.add_flag(
+      "--no-validate", options.no_validate,
+      "Go ahead even when a check of `traitctl validate` fails (a bad MODEL, image, range, ...)");
 }
 
 void add_gate_options(CLI::App& command, GateOptions& options) {

@@ -59,11 +59,13 @@ int print_plan(const BatchContext& context, const std::vector<CleanupTarget>& se
 
 // The first question covers the whole selection; active jobs, whose deletion
 // kills a running analysis, get a second one of their own.
-Result<bool> confirm_deletion(const BatchContext& context, const std::vector<CleanupTarget>& selected,
-                              bool yes) {
-  auto confirmed =
-      confirm_or_require_yes(yes, fmt::format("Delete {} jobs of batch {} in project {}?", selected.size(),
-                                              context.settings.prefix, context.settings.project));
+Result<bool> confirm_deletion(const CleanupOptions& options, const BatchContext& context,
+                              const std::vector<CleanupTarget>& selected, const CancelToken& cancel) {
+  auto confirmed = confirm_or_require_yes(
+      options.yes,
+      fmt::format("Delete {} jobs of batch {} in project {} ({})?", selected.size(), context.settings.prefix,
+                  context.settings.project, options.backend.kind),
+      cancel);
   if (!confirmed || !*confirmed) {
     return confirmed;
   }
@@ -73,7 +75,9 @@ Result<bool> confirm_deletion(const BatchContext& context, const std::vector<Cle
     return true;
   }
   return confirm_or_require_yes(
-      yes, fmt::format("{} of them are still active (Pending, Running, ...): delete them anyway?", active));
+      options.yes,
+      fmt::format("{} of them are still active (Pending, Running, ...): delete them anyway?", active),
+      cancel);
 }
 
 void print_summary(const BatchContext& context, const std::vector<CleanupTarget>& selected,
@@ -150,7 +154,7 @@ int run_cleanup(const CleanupOptions& options) {
     print_summary(*context, selected, CleanupReport{}, options.batch.json);
     return to_int(ExitCode::Success);
   }
-  auto confirmed = confirm_deletion(*context, selected, options.yes);
+  auto confirmed = confirm_deletion(options, *context, selected, cancel);
   if (!confirmed) {
     return fail_with(confirmed.error());
   }

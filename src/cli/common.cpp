@@ -230,7 +230,7 @@ Result<int> require_positive(int value, std::string_view flag) {
   return value;
 }
 
-Result<bool> confirm_or_require_yes(bool yes, std::string_view question) {
+Result<bool> confirm_or_require_yes(bool yes, std::string_view question, const CancelToken& cancel) {
   if (yes) {
     return true;
   }
@@ -238,7 +238,11 @@ Result<bool> confirm_or_require_yes(bool yes, std::string_view question) {
     return make_error(ErrorKind::Usage,
                       "no terminal to ask for confirmation: pass --yes to go ahead without asking");
   }
-  return confirm(question).value_or(false);
+  const std::optional<bool> answer = confirm(question, cancel);
+  if (cancel.stop_requested()) {
+    return make_error(ErrorKind::Interrupted, "interrupted at the question; nothing was changed");
+  }
+  return answer.value_or(false);  // end of input (Ctrl-D) is no
 }
 
 }  // namespace traitctl

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "traitctl/cli/advice.hpp"
 #include "traitctl/cli/wait_status.hpp"
 #include "traitctl/core/parse.hpp"
 
@@ -78,11 +79,12 @@ nlohmann::json details_of(const BatchEvent& event) {
 }  // namespace
 
 ConsoleReporter::ConsoleReporter(Journal* journal, StatusLine& status_line, std::string remaining_label,
-                                 bool plan_on_stdout)
+                                 bool plan_on_stdout, std::string backend)
     : journal_(journal),
       status_line_(status_line),
       remaining_label_(std::move(remaining_label)),
-      plan_on_stdout_(plan_on_stdout) {}
+      plan_on_stdout_(plan_on_stdout),
+      backend_(std::move(backend)) {}
 
 void ConsoleReporter::on_event(const BatchEvent& event) {
   print(event);
@@ -90,8 +92,7 @@ void ConsoleReporter::on_event(const BatchEvent& event) {
 }
 
 void ConsoleReporter::record(const BatchEvent& event) {
-  if (journal_ == nullptr || event.kind == EventKind::Submitting || event.kind == EventKind::Resubmitting ||
-      event.kind == EventKind::Gone || event.kind == EventKind::WouldRetry) {
+  if (journal_ == nullptr || !is_journaled(event.kind)) {
     return;
   }
   if (event.cap) {  // cap-lowered, cap-raised, cap-set
@@ -138,7 +139,8 @@ void ConsoleReporter::print(const BatchEvent& event) const {
       return;
     case EventKind::Completed: report(Tag::Success, "Trait {} completed ({})", trait, event.job); return;
     case EventKind::JobFailed:
-      report(Tag::Failed, "Trait {} - job {} failed ({})", trait, event.job, status);
+      report(Tag::Failed, "Trait {} - job {} failed ({}); {}", trait, event.job, status,
+             log_hint(trait, event.attempt, backend_));
       return;
     case EventKind::Stopped:
       report(Tag::Warning, "Trait {} - job {} was stopped ({}): it never completed", trait, event.job,
@@ -167,7 +169,8 @@ void ConsoleReporter::print(const BatchEvent& event) const {
     case EventKind::WouldRetry: {
       const std::string plan =
           event.manual || !event.classification
-              ? fmt::format("Would resubmit trait {}", trait)
+              ? fmt::format("Would resubmit trait {} ({})", trait,
+                            status.empty() ? "no job listed" : fmt::format("job {}: {}", event.job, status))
               : fmt::format("Would retry trait {} ({}, {})", trait, retry_of(event), class_of(event));
       if (plan_on_stdout_) {
         status_line_.clear_then([&plan] { fmt::print("{}\n", plan); });

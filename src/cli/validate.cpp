@@ -9,12 +9,14 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "traitctl/adapters/ledger_store.hpp"
 #include "traitctl/adapters/process.hpp"
 #include "traitctl/adapters/signals.hpp"
 #include "traitctl/adapters/system_clock.hpp"
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/commands.hpp"
 #include "traitctl/cli/slurm_checks.hpp"
+#include "traitctl/cli/text.hpp"
 #include "traitctl/config/checks.hpp"
 #include "traitctl/core/batch.hpp"
 #include "traitctl/core/parse.hpp"
@@ -91,6 +93,30 @@ Check check_listing(const BatchContext& context) {
   return make_check("project listing", CheckStatus::Ok, project,
                     fmt::format("{} workloads in the project; {} jobs of this batch, {} active",
                                 listing->size(), view.jobs.size(), view.active));
+}
+
+// The batch's attempt ledger must be readable: submit, retry and run stop on
+// one that is not. None yet is fine (the first submit starts it). A PROJECT
+// or JOB_PREFIX that failed its own check names no ledger worth reading.
+Check check_ledger(const BatchContext& context, const std::vector<Check>& settings_checks) {
+  const bool unnamed = std::any_of(settings_checks.begin(), settings_checks.end(), [](const Check& check) {
+    return check.status == CheckStatus::Fail && (check.name == "PROJECT" || check.name == "JOB_PREFIX");
+  });
+  auto store = LedgerStore::open(context.state_dir, context.settings.project, context.settings.prefix);
+  if (unnamed || !store) {
+    return make_check("ledger", CheckStatus::Warn, "", "not checked: fix PROJECT and JOB_PREFIX first");
+  }
+  const std::string path = printable(store->ledger_path().string());
+  auto ledger = store->load();
+  if (!ledger) {
+    return make_check("ledger", CheckStatus::Fail, path, ledger.error().message);
+  }
+  if (ledger->traits.empty()) {
+    return make_check("ledger", CheckStatus::Ok, path, "no attempts recorded yet");
+  }
+  return make_check(
+      "ledger", CheckStatus::Ok, path,
+      fmt::format("readable; attempts recorded for {}", plural(ledger->traits.size(), "trait")));
 }
 
 // "ok", "warn" or "FAIL", padded to one width; green, yellow or bold red with `color`.
@@ -175,6 +201,7 @@ int run_validate(const ValidateOptions& options, bool color) {
   }
   const LocalFileProbe probe;
   auto settings_checks = check_settings(context->settings, context->traits, probe);
+  settings_checks.push_back(check_ledger(*context, settings_checks));
   checks.insert(checks.end(), std::make_move_iterator(settings_checks.begin()),
                 std::make_move_iterator(settings_checks.end()));
   print_checks(checks, options.batch.json, color);

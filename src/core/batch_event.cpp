@@ -38,4 +38,14 @@ std::string_view to_string(EventKind kind) {
   return "unknown";
 }
 
+bool is_journaled(EventKind kind) {
+  switch (kind) {
+    case EventKind::Submitting:
+    case EventKind::Resubmitting:
+    case EventKind::Gone:
+    case EventKind::WouldRetry: return false;
+    default: return true;
+  }
+}
+
 }  // namespace traitctl

@@ -70,9 +70,12 @@ void end_attempt(TraitRecord& record, AttemptEnd end, TimePoint now, const Workl
 void adopt(TraitProgress& progress, TraitRecord& record, const Workload& listed, TimePoint now,
            const StageRules& rules, Events& events) {
   const bool news = progress.seen || progress.stage != Stage::Unsubmitted || !progress.first_listing;
+  // An end names its attempt: the failure line points at that attempt's log.
   const auto announce = [&](EventKind kind) {
     if (news) {
-      events.push_back(event(kind, progress));
+      BatchEvent ended = event(kind, progress);
+      ended.attempt = listed_attempt(record);
+      events.push_back(std::move(ended));
     }
   };
   const bool same_job = progress.job && progress.job->id == listed.id && progress.job->name == listed.name;
@@ -369,6 +372,7 @@ void observe_job(TraitProgress& progress, TraitRecord& record, const Workload* l
       if (rules.mode.dry_run) {
         BatchEvent would = event(EventKind::WouldRetry, progress);
         would.manual = true;
+        would.status = listed != nullptr ? listed->status : "";  // the plan shows what it would replace
         events.push_back(would);
         settle(progress, Settlement::WouldRetry, now);
         return;

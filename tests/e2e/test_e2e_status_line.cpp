@@ -3,23 +3,15 @@
 // cleared before every log line, the report and on Ctrl-C; and, off a
 // terminal, the plain [WAIT] lines without a control code. And `status
 // --watch` redrawn in place on a narrow, short terminal.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <pty.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
-#include <optional>
 #include <regex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "harness.hpp"
+#include "terminal_run.hpp"
 #include "traitctl/adapters/terminal.hpp"
 
 namespace traitctl::e2e {
@@ -30,117 +22,6 @@ using namespace std::chrono_literals;
 
 constexpr std::string_view kRedraw = "\r[WAIT] ";
 constexpr std::string_view kErase = "\r\x1b[K";
-
-// A terminal wide enough that no status line is cut.
-constexpr winsize kWide{24, 200, 0, 0};
-
-// The built traitctl on the slave side of a pseudo-terminal (stdin, stdout
-// and stderr) of `size`.
-class TerminalRun {
- public:
-  TerminalRun(const FakeCluster& cluster, std::vector<std::string> args, winsize size = kWide) {
-    args.insert(args.begin(), TRAITCTL_BIN);
-    std::vector<std::string> environment;
-    for (const auto& [key, value] : cluster.environment()) {
-      environment.push_back(key + "=" + value);
-    }
-    environment.emplace_back("TERM=xterm");
-    // Built before the fork: the child only calls execve and _exit.
-    std::vector<char*> argv = pointers(args);
-    std::vector<char*> envp = pointers(environment);
-    pid_ = ::forkpty(&master_, nullptr, nullptr, &size);
-    if (pid_ == 0) {
-      ::execve(argv[0], argv.data(), envp.data());
-      ::_exit(127);
-    }
-  }
-  TerminalRun(const TerminalRun&) = delete;
-  TerminalRun& operator=(const TerminalRun&) = delete;
-  ~TerminalRun() {
-    if (pid_ > 0 && !exit_code_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    if (master_ >= 0) {
-      ::close(master_);
-    }
-  }
-
-  [[nodiscard]] bool started() const { return pid_ > 0 && master_ >= 0; }
-  [[nodiscard]] const std::string& screen() const { return screen_; }
-
-  // Reads what the terminal shows until `text` appears; false on end or timeout.
-  bool read_until(std::string_view text, std::chrono::milliseconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (screen_.find(text) == std::string::npos) {
-      if (std::chrono::steady_clock::now() >= deadline || !read_some(100ms)) {
-        return screen_.find(text) != std::string::npos;
-      }
-    }
-    return true;
-  }
-
-  // Reads what the terminal shows for `span`, or until the child closes it.
-  void read_for(std::chrono::milliseconds span) {
-    const auto deadline = std::chrono::steady_clock::now() + span;
-    while (std::chrono::steady_clock::now() < deadline && read_some(50ms)) {
-    }
-  }
-
-  // Types on the terminal's keyboard: "\x03" is Ctrl-C.
-  void type(std::string_view keys) const { (void)::write(master_, keys.data(), keys.size()); }
-
-  // Reads to the end and reaps the child: its exit code, or -1 past `limit`.
-  int finish(std::chrono::milliseconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline && read_some(100ms)) {
-    }
-    // The terminal closes a moment before the child can be reaped.
-    int status = 0;
-    while (::waitpid(pid_, &status, WNOHANG) != pid_) {
-      if (std::chrono::steady_clock::now() >= deadline) {
-        return -1;  // the destructor kills it
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return *exit_code_;
-  }
-
- private:
-  static std::vector<char*> pointers(std::vector<std::string>& strings) {
-    std::vector<char*> result;
-    for (auto& text : strings) {
-      result.push_back(text.data());
-    }
-    result.push_back(nullptr);
-    return result;
-  }
-
-  // False once the child has closed the terminal (EIO) or on an error.
-  bool read_some(std::chrono::milliseconds wait) {
-    pollfd fd{master_, POLLIN, 0};
-    const int ready = ::poll(&fd, 1, static_cast<int>(wait.count()));
-    if (ready == 0) {
-      return true;
-    }
-    if (ready < 0) {
-      return errno == EINTR;
-    }
-    char buffer[4096];
-    const ssize_t got = ::read(master_, buffer, sizeof buffer);
-    if (got <= 0) {
-      return got < 0 && errno == EINTR;
-    }
-    screen_.append(buffer, static_cast<std::size_t>(got));
-    return true;
-  }
-
-  int master_ = -1;
-  pid_t pid_ = -1;
-  std::string screen_;
-  std::optional<int> exit_code_;
-};
 
 // Two traits, one at a time: trait 3 waits one 2 s poll for trait 2 to end.
 std::vector<std::string> capped_submit(std::vector<std::string> extra = {}) {

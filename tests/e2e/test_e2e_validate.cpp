@@ -255,5 +255,29 @@ TEST_F(Validate, AnExpiredLoginIsReportedAsSuch) {
       << listing.dump();
 }
 
+// The batch's attempt ledger: none yet is fine; one that cannot be read
+// (submit, retry and run would stop on it) is a FAIL naming the file and the fix.
+TEST_F(Validate, AnUnreadableLedgerFailsAndAMissingOneIsFine) {
+  const auto fresh = validate("", {"--json"});
+  EXPECT_EQ(fresh.exit_code, 0) << fresh.out << fresh.err;
+  EXPECT_EQ(check_named(json::parse(fresh.out), "ledger").at("status"), "ok");
+
+  const fs::path ledger = cluster_.state_dir() / "p" / "b.ledger.json";
+  fs::create_directories(ledger.parent_path());
+  std::ofstream(ledger) << "{\"version\": 1, \"traits\": ";  // cut short
+  const auto corrupt = validate("", {"--json"});
+  EXPECT_EQ(corrupt.exit_code, 1) << corrupt.err;
+  const json check = check_named(json::parse(corrupt.out), "ledger");
+  EXPECT_EQ(check.at("status"), "fail");
+  EXPECT_EQ(check.at("value"), ledger.string());
+  EXPECT_NE(check.at("message").get<std::string>().find("move it aside"), std::string::npos) << check.dump();
+
+  const auto local = validate("", {"--backend", "local"});
+  EXPECT_EQ(local.exit_code, 1) << local.err;
+  EXPECT_NE(local.out.find("FAIL  ledger"), std::string::npos) << local.out;
+  EXPECT_EQ(local.out.find("project listing"), std::string::npos) << "--backend local asks no runai\n"
+                                                                  << local.out;
+}
+
 }  // namespace
 }  // namespace traitctl::e2e

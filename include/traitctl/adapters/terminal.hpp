@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "traitctl/core/cancel.hpp"
+
 namespace traitctl {
 
 enum class ColorMode { Auto, Always, Never };
@@ -118,7 +120,8 @@ void report(Tag tag, fmt::format_string<Args...> format, Args&&... args) {
 
 [[nodiscard]] bool stdin_is_terminal();
 
-// Asks on stderr and reads one line from stdin; nullopt on end of input.
-[[nodiscard]] std::optional<bool> confirm(std::string_view question);
+// Asks on stderr and reads one line from stdin; nullopt on end of input or
+// once `cancel` is stopped (Ctrl-C while it waits).
+[[nodiscard]] std::optional<bool> confirm(std::string_view question, const CancelToken& cancel);
 
 }  // namespace traitctl

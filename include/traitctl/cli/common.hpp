@@ -99,7 +99,10 @@ void add_lock_timeout_option(CLI::App& command, std::string& lock_timeout);
 [[nodiscard]] Result<int> require_positive(int value, std::string_view flag);
 
 // The y/N question on a terminal; without one and without --yes, the Usage
-// error that tells the caller to pass --yes (a CI run must never hang).
-[[nodiscard]] Result<bool> confirm_or_require_yes(bool yes, std::string_view question);
+// error that tells the caller to pass --yes (a CI run must never hang). End
+// of input is no; Ctrl-C while it waits (`cancel` stopped, the stop signals
+// installed) is an Interrupted error (exit 130).
+[[nodiscard]] Result<bool> confirm_or_require_yes(bool yes, std::string_view question,
+                                                  const CancelToken& cancel);
 
 }  // namespace traitctl

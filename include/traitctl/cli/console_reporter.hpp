@@ -17,9 +17,10 @@ class ConsoleReporter final : public BatchObserver {
   // `journal` may be null (a dry run writes none). `remaining_label` names
   // what the wait's remaining traits wait for: "to submit" or "to settle".
   // `plan_on_stdout`: a dry run's decisions are its result, printed on stdout
-  // (not with --json, whose stdout is the one report object).
-  ConsoleReporter(Journal* journal, StatusLine& status_line, std::string remaining_label,
-                  bool plan_on_stdout);
+  // (not with --json, whose stdout is the one report object). `backend`
+  // ("runai", "local", "slurm") spells the failure line's pointer to the log.
+  ConsoleReporter(Journal* journal, StatusLine& status_line, std::string remaining_label, bool plan_on_stdout,
+                  std::string backend);
 
   void on_event(const BatchEvent& event) override;
   void on_waiting(const WaitProgress& progress) override;
@@ -33,6 +34,7 @@ class ConsoleReporter final : public BatchObserver {
   StatusLine& status_line_;
   std::string remaining_label_;
   bool plan_on_stdout_;
+  std::string backend_;
   std::optional<WaitProgress> last_wait_;  // what the last plain [WAIT] line said
 };
 

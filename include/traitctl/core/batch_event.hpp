@@ -54,6 +54,12 @@ enum class EventKind {
 // The journal's name of the event: "submitted", "resubmitted", ...
 [[nodiscard]] std::string_view to_string(EventKind kind);
 
+// Whether the journal records events of this kind. Not: a step whose outcome
+// it records next (submitting, resubmitting, gone) and a dry run's plan
+// (would-retry). CapChanged is recorded under its cap event's name
+// (journal_event: cap-lowered, cap-raised, cap-set).
+[[nodiscard]] bool is_journaled(EventKind kind);
+
 struct BatchEvent {
   EventKind kind = EventKind::Submitted;
   int trait = 0;  // 0 for events of the whole batch
