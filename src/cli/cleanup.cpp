@@ -12,6 +12,7 @@
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/backend_choice.hpp"
 #include "traitctl/cli/commands.hpp"
+#include "traitctl/cli/help_format.hpp"
 #include "traitctl/core/parse.hpp"
 
 namespace traitctl {
@@ -196,8 +197,10 @@ Command register_cleanup(CLI::App& app, const GlobalOptions& /*global*/) {
                     "Also delete jobs that are still pending or running (asks a second time)");
   add_lock_timeout_option(*command, options->lock_timeout);
   add_backend_option(*command, options->backend);
-  command->add_flag("--dry-run", options->dry_run, "List the jobs that would be deleted; delete nothing");
-  command->add_flag("-y,--yes", options->yes, "Do not ask for confirmation (required without a terminal)");
+  command->add_flag("--dry-run", options->dry_run, "List the jobs that would be deleted; delete nothing")
+      ->group(help_group::output);
+  command->add_flag("-y,--yes", options->yes, "Do not ask for confirmation (required without a terminal)")
+      ->group(help_group::output);
   command->footer(
       "Only jobs named exactly PREFIX-<trait>, for the traits of --traits (else\n"
       "START_TRAIT..END_TRAIT), are ever deleted.\n\n"

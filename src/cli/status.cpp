@@ -15,6 +15,7 @@
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/backend_choice.hpp"
 #include "traitctl/cli/commands.hpp"
+#include "traitctl/cli/help_format.hpp"
 #include "traitctl/cli/inspection.hpp"
 #include "traitctl/cli/status_table.hpp"
 #include "traitctl/cli/text.hpp"
@@ -379,10 +380,14 @@ Command register_status(CLI::App& app, const GlobalOptions& /*global*/) {
   command->add_flag("--no-classify", options->no_classify,
                     "Do not ask the backend why failures that no retry has classified yet failed "
                     "(one call per job; for huge batches)");
-  command->add_flag("--watch", options->watch,
-                    "Show it again every --interval until the batch is finished or Ctrl-C");
+  command
+      ->add_flag("--watch", options->watch,
+                 "Show it again every --interval until the batch is finished or Ctrl-C")
+      ->group(help_group::output);
   command->add_option("--interval", options->interval, "How often --watch looks again, e.g. 30s or 2m")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->type_name("DURATION")
+      ->group(help_group::output);
   add_backend_option(*command, options->backend);
   command->footer(
       fmt::format("Below the counts, a table names the traits that need attention (failed, out of\n"
