@@ -9,11 +9,13 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "traitctl/adapters/cap_file.hpp"
 #include "traitctl/adapters/ledger_store.hpp"
 #include "traitctl/adapters/signals.hpp"
 #include "traitctl/adapters/system_clock.hpp"
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/backend_choice.hpp"
+#include "traitctl/cli/cap_view.hpp"
 #include "traitctl/cli/commands.hpp"
 #include "traitctl/cli/help_format.hpp"
 #include "traitctl/cli/inspection.hpp"
@@ -41,6 +43,7 @@ struct Snapshot {
   std::vector<TraitRow> rows;
   TimePoint taken_at;
   std::optional<Duration> elapsed;  // since the batch's first submission, when the ledger knows it
+  CapView cap;
 };
 
 // What each look of the batch uses.
@@ -73,7 +76,15 @@ Result<Snapshot> take_snapshot(const Looker& looker, const std::function<void()>
                                       plural(count, "job"));
                              }
                            });
-  Snapshot snapshot{std::move(look.status), std::move(look.rows), looker.clock.now(), std::nullopt};
+  // A cap file that cannot be read costs only its part of the view.
+  auto request = read_cap_request(looker.store);
+  if (!request) {
+    before_stderr();
+    report(Tag::Warning, "{}", request.error().message);
+  }
+  Snapshot snapshot{std::move(look.status), std::move(look.rows), looker.clock.now(), std::nullopt,
+                    cap_view(inspection->ledger.cap, request ? *request : std::nullopt,
+                             looker.context.settings.max_concurrent)};
   if (inspection->ledger.first_submitted_at) {
     snapshot.elapsed =
         std::chrono::duration_cast<Duration>(snapshot.taken_at - *inspection->ledger.first_submitted_at);
@@ -137,6 +148,7 @@ nlohmann::json snapshot_json(const StatusOptions& options, const BatchContext& c
       std::count_if(snapshot.rows.begin(), snapshot.rows.end(),
                     [](const TraitRow& row) { return row.attention != Attention::None; });
   result["rows"] = std::move(rows);
+  result["cap"] = cap_view_json(snapshot.cap);
   if (snapshot.elapsed) {
     result["elapsed_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(*snapshot.elapsed).count();
   }
@@ -159,6 +171,7 @@ std::vector<std::string> header_lines(const BatchContext& context, const Snapsho
     lines.push_back(
         fmt::format("Elapsed since the first submission: {}", format_duration(*snapshot.elapsed)));
   }
+  lines.push_back(cap_line(snapshot.cap));
   return lines;
 }
 
