@@ -15,6 +15,7 @@
 #include "traitctl/cli/console_reporter.hpp"
 #include "traitctl/cli/help_format.hpp"
 #include "traitctl/cli/plan_preview.hpp"
+#include "traitctl/cli/text.hpp"
 #include "traitctl/config/checks.hpp"
 #include "traitctl/config/job_builder.hpp"
 #include "traitctl/core/parse.hpp"
@@ -241,14 +242,16 @@ std::string question(const BatchCommand& command, const BatchContext& context, c
       fmt::format("batch {} in project {} ({}, at most {} active at once)", context.settings.prefix,
                   context.settings.project, command.backend.kind, plan.max_concurrent);
   switch (command.kind) {
-    case CommandKind::Submit: return fmt::format("Submit up to {} jobs of {}?", plan.traits.size(), batch);
+    case CommandKind::Submit:
+      return fmt::format("Submit up to {} of {}?", plural(plan.traits.size(), "job"), batch);
     case CommandKind::Retry:
       return fmt::format("Retry the failed jobs of {}{}?", batch,
                          command.mode.watch ? " until it is settled" : "");
     case CommandKind::Resubmit:
-      return fmt::format("Delete and resubmit {} traits of {}?", plan.traits.size(), batch);
+      return fmt::format("Delete and resubmit {} of {}?", plural(plan.traits.size(), "trait"), batch);
     case CommandKind::Run:
-      return fmt::format("Run {} traits of {} until every trait is settled?", plan.traits.size(), batch);
+      return fmt::format("Run {} of {} until every trait is settled?", plural(plan.traits.size(), "trait"),
+                         batch);
   }
   return "Go ahead?";
 }
@@ -308,8 +311,8 @@ int drive(const BatchCommand& command, Prepared& prepared, Backend& backend, con
   ConsoleReporter reporter(journal ? &*journal : nullptr, stderr_status_line(),
                            command.kind == CommandKind::Submit ? "to submit" : "to settle",
                            command.loop.dry_run && !command.batch.json);
-  report(Tag::Info, "Batch {} in project {} ({}): {} traits, at most {} active at once", settings.prefix,
-         settings.project, command.backend.kind, prepared.request.plan.traits.size(),
+  report(Tag::Info, "Batch {} in project {} ({}): {}, at most {} active at once", settings.prefix,
+         settings.project, command.backend.kind, plural(prepared.request.plan.traits.size(), "trait"),
          prepared.request.plan.max_concurrent);
   const TimePoint started = clock.now();
   const BatchReport summary = run_batch(backend, clock, cancel, prepared.request, *ledger, reporter);

@@ -13,6 +13,7 @@
 #include "traitctl/cli/backend_choice.hpp"
 #include "traitctl/cli/commands.hpp"
 #include "traitctl/cli/help_format.hpp"
+#include "traitctl/cli/text.hpp"
 #include "traitctl/core/parse.hpp"
 
 namespace traitctl {
@@ -49,8 +50,8 @@ int print_plan(const BatchContext& context, const std::vector<CleanupTarget>& se
     std::cout << result_json(context, selected, true).dump(2) << '\n';
     return to_int(ExitCode::Success);
   }
-  fmt::print("Would delete {} jobs of batch {} in project {}:\n", selected.size(), context.settings.prefix,
-             context.settings.project);
+  fmt::print("Would delete {} of batch {} in project {}:\n", plural(selected.size(), "job"),
+             context.settings.prefix, context.settings.project);
   for (const auto& [trait, job] : selected) {
     fmt::print("  {}  {}\n", job.name, printable(job.status));
   }
@@ -62,9 +63,9 @@ int print_plan(const BatchContext& context, const std::vector<CleanupTarget>& se
 // kills a running analysis, get a second one of their own.
 Result<bool> confirm_deletion(const BatchContext& context, const std::vector<CleanupTarget>& selected,
                               bool yes) {
-  auto confirmed =
-      confirm_or_require_yes(yes, fmt::format("Delete {} jobs of batch {} in project {}?", selected.size(),
-                                              context.settings.prefix, context.settings.project));
+  auto confirmed = confirm_or_require_yes(
+      yes, fmt::format("Delete {} of batch {} in project {}?", plural(selected.size(), "job"),
+                       context.settings.prefix, context.settings.project));
   if (!confirmed || !*confirmed) {
     return confirmed;
   }
@@ -176,8 +177,8 @@ int run_cleanup(const CleanupOptions& options) {
                   });
   print_summary(*context, selected, summary, options.batch.json);
   if (summary.interrupted()) {
-    report(Tag::Warning, "Interrupted: {} jobs were not deleted. Run the same command again to continue.",
-           summary.not_attempted.size());
+    report(Tag::Warning, "Interrupted: {} not deleted. Run the same command again to continue.",
+           plural(summary.not_attempted.size(), "job"));
     return to_int(ExitCode::Interrupted);
   }
   return to_int(summary.failed.empty() ? ExitCode::Success : ExitCode::Failure);

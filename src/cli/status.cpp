@@ -164,9 +164,10 @@ std::string failed_by_class(const BatchCounts& counts) {
 }
 
 std::vector<std::string> header_lines(const BatchContext& context, const Snapshot& snapshot) {
-  std::vector<std::string> lines{fmt::format(
-      "Batch {} in project {}, traits {}..{} ({}), at {}", context.settings.prefix, context.settings.project,
-      context.traits.front(), context.traits.back(), context.traits.size(), format_utc(snapshot.taken_at))};
+  std::vector<std::string> lines{
+      fmt::format("Batch {} in project {}, traits {}..{} ({}), at {}", context.settings.prefix,
+                  context.settings.project, context.traits.front(), context.traits.back(),
+                  plural(context.traits.size(), "trait"), format_utc(snapshot.taken_at))};
   if (snapshot.elapsed) {
     lines.push_back(
         fmt::format("Elapsed since the first submission: {}", format_duration(*snapshot.elapsed)));
@@ -321,8 +322,7 @@ int run_status(const StatusOptions& options) {
         return fail_with(snapshot.error());
       }
       display.detach();
-      report(Tag::Warning, "{}; trying again in {}s", snapshot.error().message,
-             std::chrono::duration<double>(*interval).count());
+      report(Tag::Warning, "{}; trying again in {}", snapshot.error().message, format_duration(*interval));
     } else if (options.batch.json) {
       std::cout << snapshot_json(options, *context, *snapshot)
                        .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)

@@ -15,6 +15,7 @@
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/commands.hpp"
 #include "traitctl/cli/slurm_checks.hpp"
+#include "traitctl/cli/text.hpp"
 #include "traitctl/config/checks.hpp"
 #include "traitctl/core/batch.hpp"
 #include "traitctl/core/parse.hpp"
@@ -88,9 +89,10 @@ Check check_listing(const BatchContext& context) {
     return make_check("project listing", CheckStatus::Fail, project, listing.error().message);
   }
   const BatchView view = view_batch(context.settings.prefix, *listing);
-  return make_check("project listing", CheckStatus::Ok, project,
-                    fmt::format("{} workloads in the project; {} jobs of this batch, {} active",
-                                listing->size(), view.jobs.size(), view.active));
+  return make_check(
+      "project listing", CheckStatus::Ok, project,
+      fmt::format("{} in the project; {} of this batch, {} active", plural(listing->size(), "workload"),
+                  plural(view.jobs.size(), "job"), view.active));
 }
 
 // "ok", "warn" or "FAIL", padded to one width; green, yellow or bold red with `color`.
