@@ -79,8 +79,8 @@ std::string out_of_retries(const TraitRow& row, const AdviceContext& context) {
     case FailureClass::Incomplete:
       return fmt::format("check why its outputs are missing ({}), then {}", logs_of(row, context), again);
     default:
-      return fmt::format("{} ({} of {} retries used)", run_again(row, context), row.retries_used,
-                         row.retry_budget);
+      return fmt::format("{} ({} used)", run_again(row, context),
+                         retry_label(row.retries_used, row.retry_budget));
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/commands.hpp"
+#include "traitctl/cli/help_format.hpp"
 #include "traitctl/cli/usage_error.hpp"
 
 namespace traitctl {
@@ -39,12 +40,16 @@ std::vector<Command> register_app(CLI::App& app, GlobalOptions& global) {
   app.require_subcommand(1);
   app.fallthrough();
   app.footer(footer);
+  app.formatter(make_help_formatter());
 
-  app.add_flag("-v,--verbose", global.verbosity, "More detail on stderr (repeat for more)");
-  app.add_flag("-q,--quiet", global.quiet, "Only warnings and errors on stderr");
+  app.add_flag("-v,--verbose", global.verbosity, "More detail on stderr (repeat for more)")
+      ->group(help_group::global);
+  app.add_flag("-q,--quiet", global.quiet, "Only warnings and errors on stderr")->group(help_group::global);
   app.add_option("--color", global.color, "Colour: auto, always or never (NO_COLOR is honoured)")
       ->check(CLI::IsMember({"auto", "always", "never"}))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->type_name("WHEN")
+      ->group(help_group::global);
 
   // The README's order: a batch's life, then looking at it, then the tools.
   return {register_submit(app, global),   register_run(app, global),     register_retry(app, global),

@@ -5,6 +5,7 @@
 #include "traitctl/adapters/local_backend.hpp"
 #include "traitctl/adapters/process.hpp"
 #include "traitctl/adapters/slurm_backend.hpp"
+#include "traitctl/cli/help_format.hpp"
 #include "traitctl/core/parse.hpp"
 
 namespace traitctl {
@@ -27,34 +28,44 @@ void add_backend_option(CLI::App& command, BackendOptions& options) {
       .add_option("--backend", options.kind,
                   "Where the batch's jobs run: runai (the cluster), local (processes) or slurm (batch jobs)")
       ->check(CLI::IsMember({"runai", "local", "slurm"}))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->type_name("BACKEND")
+      ->group(help_group::backend);
 }
 
 void add_job_command_option(CLI::App& command, BackendOptions& options) {
-  command.add_option("job_command", options.job_command,
-                     "local, slurm: the job's command and arguments, after `--` (slurm: the latest "
-                     "submission's when none is given)");
+  command
+      .add_option("job_command", options.job_command,
+                  "local, slurm: the job's command and arguments (slurm: the latest submission's when "
+                  "none is given)")
+      ->option_text("-- COMMAND ARGS...");
 }
 
 void add_local_job_options(CLI::App& command, BackendOptions& options) {
   command
       .add_option("--job-timeout", options.job_timeout,
                   "local: stop a job running longer than this, e.g. 2h (0: no limit)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->type_name("DURATION")
+      ->group(help_group::local_and_slurm);
   add_job_command_option(command, options);
 }
 
 void add_slurm_options(CLI::App& command, BackendOptions& options) {
   SlurmFlags& flags = options.slurm;
-  command.add_option("--partition", flags.partition, "slurm: the partition to submit to (SLURM_PARTITION)");
-  command.add_option("--account", flags.account, "slurm: the account to charge (SLURM_ACCOUNT)");
-  command.add_option("--qos", flags.qos, "slurm: the quality of service (SLURM_QOS)");
-  command.add_option("--time", flags.time_limit,
-                     "slurm: each job's time limit, e.g. 4:00:00 or 2-00:00:00 (SLURM_TIME)");
-  command
-      .add_option("--slurm-arg", flags.extra_args,
-                  "slurm: one more sbatch word, e.g. --slurm-arg=--constraint=avx2 (repeatable; replaces "
-                  "SLURM_EXTRA_ARGS)")
+  const auto slurm_option = [&command](const std::string& name, auto& value, const std::string& description,
+                                       const std::string& type) {
+    return command.add_option(name, value, description)->type_name(type)->group(help_group::local_and_slurm);
+  };
+  slurm_option("--partition", flags.partition, "slurm: the partition to submit to (SLURM_PARTITION)", "NAME");
+  slurm_option("--account", flags.account, "slurm: the account to charge (SLURM_ACCOUNT)", "NAME");
+  slurm_option("--qos", flags.qos, "slurm: the quality of service (SLURM_QOS)", "NAME");
+  slurm_option("--time", flags.time_limit,
+               "slurm: each job's time limit, e.g. 4:00:00 or 2-00:00:00 (SLURM_TIME)", "TIME");
+  slurm_option("--slurm-arg", flags.extra_args,
+               "slurm: one more sbatch word, e.g. --slurm-arg=--constraint=avx2 (repeatable; replaces "
+               "SLURM_EXTRA_ARGS)",
+               "ARG")
       ->allow_extra_args(false);
 }
 
@@ -88,10 +99,11 @@ Result<std::unique_ptr<Backend>> open_backend(const BackendOptions& options, con
   if (!is_local(options)) {
     // Found before anything is asked or started.
     if (auto program = resolve_program(context.runai.executable); !program) {
-      return make_error(ErrorKind::NotFound,
-                        "the runai CLI '{}' was not found: install it, or point traitctl at it with --runai PATH or "
-                        "TRAITCTL_RUNAI",
-                        printable(context.runai.executable));
+      return make_error(
+          ErrorKind::NotFound,
+          "the runai CLI '{}' was not found: install it, or point traitctl at it with --runai PATH or "
+          "TRAITCTL_RUNAI",
+          printable(context.runai.executable));
     }
     RunaiOptions runai = context.runai;
     runai.cancel = &cancel;
@@ -120,8 +132,10 @@ Result<std::unique_ptr<Backend>> open_backend(const BackendOptions& options, con
     }
     // Found now, not after a batch of failed submissions.
     if (auto program = resolve_program(options.job_command.front()); !program) {
-      return make_error(ErrorKind::Usage, "the job command {}; give the program after `--` as a path or a name on "
-                        "PATH", program.error().message);
+      return make_error(ErrorKind::Usage,
+                        "the job command {}; give the program after `--` as a path or a name on "
+                        "PATH",
+                        program.error().message);
     }
     local.command = options.job_command;
     local.job_timeout = *timeout;

@@ -13,7 +13,9 @@
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/batch_report.hpp"
 #include "traitctl/cli/console_reporter.hpp"
+#include "traitctl/cli/help_format.hpp"
 #include "traitctl/cli/plan_preview.hpp"
+#include "traitctl/cli/text.hpp"
 #include "traitctl/config/checks.hpp"
 #include "traitctl/config/job_builder.hpp"
 #include "traitctl/core/parse.hpp"
@@ -240,14 +242,16 @@ std::string question(const BatchCommand& command, const BatchContext& context, c
       fmt::format("batch {} in project {} ({}, at most {} active at once)", context.settings.prefix,
                   context.settings.project, command.backend.kind, plan.max_concurrent);
   switch (command.kind) {
-    case CommandKind::Submit: return fmt::format("Submit up to {} jobs of {}?", plan.traits.size(), batch);
+    case CommandKind::Submit:
+      return fmt::format("Submit up to {} of {}?", plural(plan.traits.size(), "job"), batch);
     case CommandKind::Retry:
       return fmt::format("Retry the failed jobs of {}{}?", batch,
                          command.mode.watch ? " until it is settled" : "");
     case CommandKind::Resubmit:
-      return fmt::format("Delete and resubmit {} traits of {}?", plan.traits.size(), batch);
+      return fmt::format("Delete and resubmit {} of {}?", plural(plan.traits.size(), "trait"), batch);
     case CommandKind::Run:
-      return fmt::format("Run {} traits of {} until every trait is settled?", plan.traits.size(), batch);
+      return fmt::format("Run {} of {} until every trait is settled?", plural(plan.traits.size(), "trait"),
+                         batch);
   }
   return "Go ahead?";
 }
@@ -304,8 +308,8 @@ int drive(const BatchCommand& command, Prepared& prepared, Backend& backend, con
   ConsoleReporter reporter(journal ? &*journal : nullptr, stderr_status_line(),
                            command.kind == CommandKind::Submit ? "to submit" : "to settle",
                            command.loop.dry_run && !command.batch.json, command.backend.kind);
-  report(Tag::Info, "Batch {} in project {} ({}): {} traits, at most {} active at once", settings.prefix,
-         settings.project, command.backend.kind, prepared.request.plan.traits.size(),
+  report(Tag::Info, "Batch {} in project {} ({}): {}, at most {} active at once", settings.prefix,
+         settings.project, command.backend.kind, plural(prepared.request.plan.traits.size(), "trait"),
          prepared.request.plan.max_concurrent);
   const TimePoint started = clock.now();
   const BatchReport summary = run_batch(backend, clock, cancel, prepared.request, *ledger, reporter);
@@ -328,80 +332,102 @@ std::string_view command_name(CommandKind kind) {
 }
 
 void add_loop_options(CLI::App& command, LoopOptions& options) {
-  command.add_option(
-      "--max-concurrent", options.max_concurrent,
-      "Most jobs of this batch in any non-terminal state at once (MAX_CONCURRENT, default 50)");
   command
-      .add_option("--poll-interval", options.poll_interval,
-                  "How often to look at the cluster while waiting, e.g. 30s; a terminal counts down to it")
-      ->capture_default_str();
+      .add_option("--max-concurrent", options.max_concurrent,
+                  "Most jobs of this batch in any non-terminal state at once (MAX_CONCURRENT, default 50)")
+      ->type_name("N")
+      ->group(help_group::concurrency);
   command
       .add_option("--parallel", options.parallel,
                   "Submissions in flight at once (never more than free slots)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->type_name("N")
+      ->group(help_group::concurrency);
+  command
+      .add_option("--poll-interval", options.poll_interval,
+                  "How often to look at the cluster while waiting, e.g. 30s; a terminal counts down to it")
+      ->capture_default_str()
+      ->type_name("DURATION")
+      ->group(help_group::backend);
   add_lock_timeout_option(command, options.lock_timeout);
-  command.add_flag("--dry-run", options.dry_run, "Show what would happen; change nothing");
-  command.add_flag("-y,--yes", options.yes, "Do not ask for confirmation (required without a terminal)");
+  command.add_flag("--dry-run", options.dry_run, "Show what would happen; change nothing")
+      ->group(help_group::output);
+  command.add_flag("-y,--yes", options.yes, "Do not ask for confirmation (required without a terminal)")
+      ->group(help_group::output);
 }
 
 void add_validation_option(CLI::App& command, LoopOptions& options) {
-  command.add_flag(
-      "--no-validate", options.no_validate,
-      "Go ahead even when a check of `traitctl validate` fails (a bad MODEL, image, range, ...)");
+  command
+      .add_flag("--no-validate", options.no_validate,
+                "Go ahead even when a check of `traitctl validate` fails (a bad MODEL, image, range, ...)")
+      ->group(help_group::batch);
 }
 
 void add_gate_options(CLI::App& command, GateOptions& options) {
-  command.add_flag(
-      "--no-adaptive", options.no_adaptive,
-      "Keep the cap fixed at --max-concurrent instead of halving it on bursts of mount failures");
-  command.add_option("--min-concurrent", options.min_concurrent, "The lowest the adaptive cap goes")
-      ->capture_default_str();
-  command.add_option("--cap-window", options.cap_window, "Finished attempts the adaptive cap looks at")
-      ->capture_default_str();
-  command.add_option("--cap-burst", options.cap_burst, "Mount failures among them that halve the cap")
-      ->capture_default_str();
+  const auto count_option = [&command](const std::string& name, int& value, const std::string& description) {
+    command.add_option(name, value, description)
+        ->capture_default_str()
+        ->type_name("N")
+        ->group(help_group::concurrency);
+  };
   command
-      .add_option("--cap-healthy-run", options.cap_healthy_run,
-                  "Finishes in a row without a mount failure that raise a lowered cap by one")
-      ->capture_default_str();
-  command
-      .add_option("--max-config-errors", options.max_config_errors,
-                  "Stop submitting new traits once this many failed as configuration errors (0: no limit)")
-      ->capture_default_str();
-  command
-      .add_option("--max-unknown-errors", options.max_unknown_errors,
-                  "Stop submitting new traits once this many failed for unknown reasons (0: no limit)")
-      ->capture_default_str();
+      .add_flag("--no-adaptive", options.no_adaptive,
+                "Keep the cap fixed at --max-concurrent instead of halving it on bursts of mount failures")
+      ->group(help_group::concurrency);
+  count_option("--min-concurrent", options.min_concurrent, "The lowest the adaptive cap goes");
+  count_option("--cap-window", options.cap_window, "Finished attempts the adaptive cap looks at");
+  count_option("--cap-burst", options.cap_burst, "Mount failures among them that halve the cap");
+  count_option("--cap-healthy-run", options.cap_healthy_run,
+               "Finishes in a row without a mount failure that raise a lowered cap by one");
+  count_option("--max-config-errors", options.max_config_errors,
+               "Stop submitting new traits once this many failed as configuration errors (0: no limit)");
+  count_option("--max-unknown-errors", options.max_unknown_errors,
+               "Stop submitting new traits once this many failed for unknown reasons (0: no limit)");
 }
 
 void add_policy_options(CLI::App& command, PolicyOptions& options) {
+  // The range is in the description: CLI11 would add it to the type name.
+  const auto in_range = [](int low, int high) { return CLI::Range(low, high).description(""); };
   command
       .add_option(
           "--max-retries", options.max_retries,
           "Automatic retries of mount and infrastructure failures per trait over the batch's life (1-10)")
-      ->check(CLI::Range(1, 10))
-      ->capture_default_str();
+      ->check(in_range(1, 10))
+      ->capture_default_str()
+      ->type_name("N")
+      ->group(help_group::retries);
   command
       .add_option("--retry-delay", options.retry_delay,
                   "Backoff before the 2nd retry, doubled for each later one (1s-300s)")
-      ->capture_default_str();
-  command.add_option("--max-delay", options.max_delay, "The longest backoff")->capture_default_str();
+      ->capture_default_str()
+      ->type_name("DURATION")
+      ->group(help_group::retries);
+  command.add_option("--max-delay", options.max_delay, "The longest backoff")
+      ->capture_default_str()
+      ->type_name("DURATION")
+      ->group(help_group::retries);
   command
       .add_option("--max-incomplete-retries", options.max_incomplete_retries,
                   "Retries of a trait whose job exited 0 without its expected output (0-10)")
-      ->check(CLI::Range(0, 10))
-      ->capture_default_str();
+      ->check(in_range(0, 10))
+      ->capture_default_str()
+      ->type_name("N")
+      ->group(help_group::retries);
   command
       .add_option("--retry-exit-code", options.retry_exit_codes,
-                  fmt::format("Another container exit code that marks a mount failure, retried (repeatable; "
-                              "added to the defaults: {})",
+                  fmt::format("Another container exit code (1-255) that marks a mount failure, retried "
+                              "(repeatable; added to the defaults: {})",
                               fmt::join(ClassifierPolicy{}.mount_exit_codes, ", ")))
-      ->check(CLI::Range(1, 255));
-  command.add_option(
-      "--mount-failure-pattern", options.mount_failure_patterns,
-      fmt::format("Another log line fragment (any case) that marks a mount failure when no exit "
-                  "code is known (repeatable; added to the defaults: {})",
-                  fmt::join(ClassifierPolicy{}.mount_patterns, ", ")));
+      ->check(in_range(1, 255))
+      ->type_name("CODE")
+      ->group(help_group::retries);
+  command
+      .add_option("--mount-failure-pattern", options.mount_failure_patterns,
+                  fmt::format("Another log line fragment (any case) that marks a mount failure when no exit "
+                              "code is known (repeatable; added to the defaults: {})",
+                              fmt::join(ClassifierPolicy{}.mount_patterns, ", ")))
+      ->type_name("FRAGMENT")
+      ->group(help_group::retries);
 }
 
 int run_batch_command(const BatchCommand& command, const TargetResolver& resolve) {

@@ -7,6 +7,7 @@
 #include <ranges>
 
 #include "traitctl/adapters/terminal.hpp"
+#include "traitctl/cli/text.hpp"
 #include "traitctl/core/parse.hpp"
 
 namespace traitctl {
@@ -70,9 +71,9 @@ std::vector<std::string> next_steps(const BatchReport& report, const BatchContex
   const BatchSettings& settings = context.settings;
   if (const auto& stop = report.submission_stop) {
     steps.push_back(
-        fmt::format("no new trait was submitted after {} traits failed as {} (traits {}), the first "
+        fmt::format("no new trait was submitted after {} failed as {} (traits {}), the first "
                     "with: {}; fix that, then run the same command again: it goes on where it stopped",
-                    stop->first_failures.size(), to_string(stop->failure),
+                    plural(stop->first_failures.size(), "trait"), to_string(stop->failure),
                     fmt::join(std::views::keys(stop->first_failures), ", "),
                     printable(stop->first_failures.front().second)));
   }
@@ -229,7 +230,7 @@ void print_supervision_text(CommandKind kind, const BatchReport& report, const B
          fmt::format(" (lowered from {} by mount failures)", report.cap.maximum));
   }
   if (kind == CommandKind::Run) {
-    line("Wall time:", fmt::format("{:.1f}s", seconds(wall_time)));
+    line("Wall time:", format_duration(wall_time));
   }
   const auto steps = next_steps(report, context);
   if (!steps.empty()) {

@@ -12,6 +12,8 @@
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/backend_choice.hpp"
 #include "traitctl/cli/commands.hpp"
+#include "traitctl/cli/help_format.hpp"
+#include "traitctl/cli/text.hpp"
 #include "traitctl/core/parse.hpp"
 
 namespace traitctl {
@@ -48,8 +50,8 @@ int print_plan(const BatchContext& context, const std::vector<CleanupTarget>& se
     std::cout << result_json(context, selected, true).dump(2) << '\n';
     return to_int(ExitCode::Success);
   }
-  fmt::print("Would delete {} jobs of batch {} in project {}:\n", selected.size(), context.settings.prefix,
-             context.settings.project);
+  fmt::print("Would delete {} of batch {} in project {}:\n", plural(selected.size(), "job"),
+             context.settings.prefix, context.settings.project);
   for (const auto& [trait, job] : selected) {
     fmt::print("  {}  {}\n", job.name, printable(job.status));
   }
@@ -63,8 +65,8 @@ Result<bool> confirm_deletion(const CleanupOptions& options, const BatchContext&
                               const std::vector<CleanupTarget>& selected, const CancelToken& cancel) {
   auto confirmed = confirm_or_require_yes(
       options.yes,
-      fmt::format("Delete {} jobs of batch {} in project {} ({})?", selected.size(), context.settings.prefix,
-                  context.settings.project, options.backend.kind),
+      fmt::format("Delete {} of batch {} in project {} ({})?", plural(selected.size(), "job"),
+                  context.settings.prefix, context.settings.project, options.backend.kind),
       cancel);
   if (!confirmed || !*confirmed) {
     return confirmed;
@@ -179,8 +181,8 @@ int run_cleanup(const CleanupOptions& options) {
                   });
   print_summary(*context, selected, summary, options.batch.json);
   if (summary.interrupted()) {
-    report(Tag::Warning, "Interrupted: {} jobs were not deleted. Run the same command again to continue.",
-           summary.not_attempted.size());
+    report(Tag::Warning, "Interrupted: {} not deleted. Run the same command again to continue.",
+           plural(summary.not_attempted.size(), "job"));
     return to_int(ExitCode::Interrupted);
   }
   return to_int(summary.failed.empty() ? ExitCode::Success : ExitCode::Failure);
@@ -200,8 +202,10 @@ Command register_cleanup(CLI::App& app, const GlobalOptions& /*global*/) {
                     "Also delete jobs that are still pending or running (asks a second time)");
   add_lock_timeout_option(*command, options->lock_timeout);
   add_backend_option(*command, options->backend);
-  command->add_flag("--dry-run", options->dry_run, "List the jobs that would be deleted; delete nothing");
-  command->add_flag("-y,--yes", options->yes, "Do not ask for confirmation (required without a terminal)");
+  command->add_flag("--dry-run", options->dry_run, "List the jobs that would be deleted; delete nothing")
+      ->group(help_group::output);
+  command->add_flag("-y,--yes", options->yes, "Do not ask for confirmation (required without a terminal)")
+      ->group(help_group::output);
   command->footer(
       "Only jobs named exactly PREFIX-<trait>, for the traits of --traits (else\n"
       "START_TRAIT..END_TRAIT), are ever deleted.\n\n"

@@ -5,6 +5,7 @@
 
 #include "traitctl/adapters/ledger_store.hpp"
 #include "traitctl/adapters/terminal.hpp"
+#include "traitctl/cli/help_format.hpp"
 #include "traitctl/config/checks.hpp"
 #include "traitctl/config/env_file.hpp"
 #include "traitctl/core/job_name.hpp"
@@ -35,43 +36,76 @@ bool GlobalOptions::color_on(int fd) const {
 }
 
 void add_batch_options(CLI::App& command, BatchOptions& options, bool with_traits) {
-  command.add_option("--prefix", options.prefix,
-                     "Job name prefix: jobs are named PREFIX-<trait> (JOB_PREFIX)");
-  command.add_option("--project", options.project, "Run:ai project (PROJECT)");
+  command
+      .add_option("--prefix", options.prefix, "Job name prefix: jobs are named PREFIX-<trait> (JOB_PREFIX)")
+      ->type_name("PREFIX")
+      ->group(help_group::batch);
+  command.add_option("--project", options.project, "Run:ai project (PROJECT)")
+      ->type_name("NAME")
+      ->group(help_group::batch);
   if (with_traits) {
-    command.add_option("--traits", options.traits,
-                       "Traits to act on, e.g. 2-187 or 2,5,9-12 (default START_TRAIT..END_TRAIT)");
+    command
+        .add_option("--traits", options.traits,
+                    "Traits to act on, e.g. 2-187 or 2,5,9-12 (default START_TRAIT..END_TRAIT)")
+        ->type_name("TRAITS")
+        ->group(help_group::batch);
   }
-  command.add_option("--env-file", options.env_file, "The .env file to read (default ./.env if present)");
-  command.add_option("--runai", options.runai, "The runai executable (TRAITCTL_RUNAI, else runai on PATH)");
-  command.add_option("--runai-timeout", options.runai_timeout,
-                     "Deadline for each runai call, e.g. 120s or 2m (default 120s)");
-  command.add_option("--state-dir", options.state_dir,
-                     "Where the ledger and journal live (TRAITCTL_STATE_DIR, default ./.traitctl)");
-  command.add_flag("--json", options.json, "Print one JSON object with the result on stdout");
+  command.add_option("--env-file", options.env_file, "The .env file to read (default ./.env if present)")
+      ->type_name("PATH")
+      ->group(help_group::batch);
+  command
+      .add_option("--state-dir", options.state_dir,
+                  "Where the ledger and journal live (TRAITCTL_STATE_DIR, default ./.traitctl)")
+      ->type_name("PATH")
+      ->group(help_group::batch);
+  command.add_option("--runai", options.runai, "The runai executable (TRAITCTL_RUNAI, else runai on PATH)")
+      ->type_name("PATH")
+      ->group(help_group::backend);
+  command
+      .add_option("--runai-timeout", options.runai_timeout,
+                  "Deadline for each runai call, e.g. 120s or 2m (default 120s)")
+      ->type_name("DURATION")
+      ->group(help_group::backend);
+  command.add_flag("--json", options.json, "Print one JSON object with the result on stdout")
+      ->group(help_group::output);
 }
 
 void add_expected_output_option(CLI::App& command, BatchOptions& options) {
-  command.add_option(
-      "--expected-output", options.expected_output,
-      fmt::format("The file under OUTPUT_PATH_HOST that proves a trait done, a glob with {{trait}} "
-                  "or {{trait:03}} in it; '' turns the check off (EXPECTED_OUTPUT, default {})",
-                  default_expected_output));
+  command
+      .add_option(
+          "--expected-output", options.expected_output,
+          fmt::format("The file under OUTPUT_PATH_HOST that proves a trait done, a glob with {{trait}} "
+                      "or {{trait:03}} in it; '' turns the check off (EXPECTED_OUTPUT, default {})",
+                      default_expected_output))
+      ->type_name("PATTERN")
+      ->group(help_group::batch);
 }
 
 void add_ladder_options(CLI::App& command, BatchOptions& options) {
-  command.add_option("--memory-ladder", options.memory_ladder,
-                     "Memory tiers an out-of-memory trait climbs, one per OOM failure, from MEMORY up, e.g. "
-                     "64G,96G,160G (MEMORY_LADDER; none, or '': OOM is not retried)");
-  command.add_option("--cpu-ladder", options.cpu_ladder,
-                     "CPU to step alongside the memory tiers, e.g. 12,16,24 (CPU_LADDER)");
+  command
+      .add_option("--memory-ladder", options.memory_ladder,
+                  "Memory tiers an out-of-memory trait climbs, one per OOM failure, from MEMORY up, e.g. "
+                  "64G,96G,160G (MEMORY_LADDER; none, or '': OOM is not retried)")
+      ->type_name("SIZE,...")
+      ->group(help_group::retries);
+  command
+      .add_option("--cpu-ladder", options.cpu_ladder,
+                  "CPU to step alongside the memory tiers, e.g. 12,16,24 (CPU_LADDER)")
+      ->type_name("N,...")
+      ->group(help_group::retries);
 }
 
 void add_budget_options(CLI::App& command, BatchOptions& options) {
-  command.add_option("--max-cpu", options.max_cpu,
-                     "Most CPU cores the batch's active jobs may ask for together, e.g. 100 (MAX_CPU)");
-  command.add_option("--max-memory", options.max_memory,
-                     "Most memory the batch's active jobs may ask for together, e.g. 2T (MAX_MEMORY)");
+  command
+      .add_option("--max-cpu", options.max_cpu,
+                  "Most CPU cores the batch's active jobs may ask for together, e.g. 100 (MAX_CPU)")
+      ->type_name("N")
+      ->group(help_group::concurrency);
+  command
+      .add_option("--max-memory", options.max_memory,
+                  "Most memory the batch's active jobs may ask for together, e.g. 2T (MAX_MEMORY)")
+      ->type_name("SIZE")
+      ->group(help_group::concurrency);
 }
 
 namespace {
@@ -204,7 +238,9 @@ void add_lock_timeout_option(CLI::App& command, std::string& lock_timeout) {
   command
       .add_option("--lock-timeout", lock_timeout,
                   "How long to wait while another traitctl works on this batch, e.g. 10s or 2m")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->type_name("DURATION")
+      ->group(help_group::batch);
 }
 
 Result<Duration> parse_lock_timeout(std::string_view text) {

@@ -3,15 +3,14 @@
 #include <nlohmann/json.hpp>
 
 #include "traitctl/cli/advice.hpp"
+#include "traitctl/cli/text.hpp"
 #include "traitctl/cli/wait_status.hpp"
 #include "traitctl/core/parse.hpp"
 
 namespace traitctl {
 namespace {
 
-std::string retry_of(const BatchEvent& event) {
-  return fmt::format("retry {}/{}", event.retry_number, event.retry_budget);
-}
+std::string retry_of(const BatchEvent& event) { return retry_label(event.retry_number, event.retry_budget); }
 
 std::string class_of(const BatchEvent& event) {
   return event.classification ? std::string(to_string(event.classification->failure)) : "failure";
@@ -21,8 +20,7 @@ std::string seconds_until(const BatchEvent& event, TimePoint now) {
   if (!event.eligible_at) {
     return "0s";
   }
-  const auto left = std::chrono::ceil<std::chrono::seconds>(*event.eligible_at - now).count();
-  return fmt::format("{}s", std::max<long long>(left, 0));
+  return format_duration(std::chrono::ceil<std::chrono::seconds>(*event.eligible_at - now));
 }
 
 // The journal's keys beyond the fixed ones (docs/journal.md).
@@ -155,8 +153,8 @@ void ConsoleReporter::print(const BatchEvent& event) const {
       return;
     case EventKind::NotRetryable: report(Tag::Skip, "Trait {} - {}: not retried", trait, message); return;
     case EventKind::OutOfRetries:
-      report(Tag::Failed, "Trait {} is out of retries: {} of {} {} retries used", trait, event.retry_number,
-             event.retry_budget, class_of(event));
+      report(Tag::Failed, "Trait {} is out of retries: {} used ({})", trait,
+             retry_label(event.retry_number, event.retry_budget), class_of(event));
       return;
     case EventKind::Backoff:
       report(Tag::Wait, "Trait {}: {} ({}) in {}", trait, retry_of(event), class_of(event),

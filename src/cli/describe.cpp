@@ -164,7 +164,7 @@ std::vector<std::string> ledger_lines(const Story& story) {
   }
   std::vector<std::string> used;
   for (const Budget& budget : budgets(record, story.look.policy)) {
-    used.push_back(fmt::format("{} of {} for {}", budget.used, budget.size, budget.name));
+    used.push_back(fmt::format("{} for {}", retry_label(budget.used, budget.size), budget.name));
   }
   lines.push_back(fmt::format("Retries used: {}; {}", fmt::join(used, ", "),
                               plural(record.manual_resubmissions, "manual resubmission")));

@@ -251,10 +251,12 @@ Command register_logs(CLI::App& app, const GlobalOptions& /*global*/) {
   CLI::App* command =
       app.add_subcommand("logs", "Print a trait's job log: the current job's, or an earlier attempt's");
   command->add_option("TRAIT", options->trait, "The trait whose log to print, e.g. 5")->required();
-  command->add_option("--attempt", options->attempt,
-                      "The attempt whose log to print (default: the current job's); earlier attempts' logs "
-                      "are kept by the local backend, not by Run:ai");
-  command->add_option("--tail", options->tail, "Print only the last N lines");
+  command
+      ->add_option("--attempt", options->attempt,
+                   "The attempt whose log to print (default: the current job's); earlier attempts' logs "
+                   "are kept by the local backend, not by Run:ai")
+      ->type_name("N");
+  command->add_option("--tail", options->tail, "Print only the last N lines")->type_name("N");
   command->add_flag("--follow,-f", options->follow,
                     "Keep printing what the job appends until it ends (Ctrl-C stops)");
   add_batch_options(*command, options->batch, false);

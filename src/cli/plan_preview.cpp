@@ -4,6 +4,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "traitctl/cli/text.hpp"
 #include "traitctl/config/checks.hpp"
 #include "traitctl/config/sizing_checks.hpp"
 #include "traitctl/core/batch.hpp"
@@ -122,7 +123,7 @@ int print_submission_plan(const BatchContext& context, const BackendOptions& bac
   fmt::print("  Active now:        {} (max concurrent: {})\n", view.active, max_concurrent);
   fmt::print("  Per job:           {} CPU, {} memory\n", printable(settings.cpu),
              memory_per_job(settings, jobs));
-  fmt::print("  Peak at the cap:   {} jobs, {} CPU, {} memory\n", peak.jobs, peak.cpu,
+  fmt::print("  Peak at the cap:   {}, {} CPU, {} memory\n", plural(peak.jobs, "job"), peak.cpu,
              format_bytes(peak.memory_bytes));
   fmt::print("  Memory estimate:   {} {}\n", to_string(estimate.status), estimate.message);
   if (!first_command.empty()) {

@@ -82,12 +82,13 @@ Command register_resubmit(CLI::App& app, const GlobalOptions& /*global*/) {
   CLI::App* command = app.add_subcommand(
       "resubmit", "Delete and resubmit the named traits, or every failed trait of the batch");
   add_batch_options(*command, options->command.batch);
+  add_backend_option(*command, options->command.backend);
+  add_loop_options(*command, options->command.loop);
   add_budget_options(*command, options->command.batch);
   add_ladder_options(*command, options->command.batch);
-  add_loop_options(*command, options->command.loop);
-  add_backend_option(*command, options->command.backend);
   add_slurm_options(*command, options->command.backend);
-  auto* traits = command->add_option("trait", options->traits, "Traits to resubmit, e.g. 5 9-12");
+  auto* traits = command->add_option("trait", options->traits, "Traits to resubmit, e.g. 5 9-12")
+                     ->option_text("TRAITS...");
   auto* failed = command->add_flag("--failed", options->failed, "Resubmit every failed trait of the batch");
   command->add_flag("--force", options->command.mode.force,
                     "Also resubmit traits whose job is still running or completed (deletes it)");

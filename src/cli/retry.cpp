@@ -4,6 +4,7 @@
 
 #include "traitctl/cli/batch_command.hpp"
 #include "traitctl/cli/commands.hpp"
+#include "traitctl/cli/help_format.hpp"
 
 namespace traitctl {
 
@@ -14,20 +15,23 @@ Command register_retry(CLI::App& app, const GlobalOptions& /*global*/) {
   CLI::App* command =
       app.add_subcommand("retry", "Retry the batch's failed jobs that hit a mount failure (exit 2)");
   add_batch_options(*command, options->batch);
-  add_budget_options(*command, options->batch);
-  add_gate_options(*command, options->gate);
-  add_ladder_options(*command, options->batch);
   add_expected_output_option(*command, options->batch);
+  add_backend_option(*command, options->backend);
   add_loop_options(*command, options->loop);
+  add_gate_options(*command, options->gate);
+  add_budget_options(*command, options->batch);
   add_policy_options(*command, options->policy);
+  add_ladder_options(*command, options->batch);
   auto* watch =
-      command->add_flag("--watch", options->mode.watch,
-                        "Keep going: wait for retried jobs and retry again until every trait is settled");
+      command
+          ->add_flag("--watch", options->mode.watch,
+                     "Keep going: wait for retried jobs and retry again until every trait is settled")
+          ->group(help_group::output);
   auto* no_wait = command->add_flag_callback(
       "--no-wait", [options] { options->mode.wait_for_backoff = false; },
       "Leave traits still in backoff for a later run instead of waiting");
+  no_wait->group(help_group::output);
   no_wait->excludes(watch);
-  add_backend_option(*command, options->backend);
   add_slurm_options(*command, options->backend);
   add_job_command_option(*command, options->backend);
   command->footer(

@@ -16,14 +16,14 @@ Command register_run(CLI::App& app, const GlobalOptions& /*global*/) {
   CLI::App* command = app.add_subcommand(
       "run", "Submit the batch under the cap, watch it, retry mount failures, until every trait is settled");
   add_batch_options(*command, options->batch);
-  add_budget_options(*command, options->batch);
-  add_gate_options(*command, options->gate);
-  add_ladder_options(*command, options->batch);
   add_expected_output_option(*command, options->batch);
-  add_loop_options(*command, options->loop);
   add_validation_option(*command, options->loop);
-  add_policy_options(*command, options->policy);
   add_backend_option(*command, options->backend);
+  add_loop_options(*command, options->loop);
+  add_gate_options(*command, options->gate);
+  add_budget_options(*command, options->batch);
+  add_policy_options(*command, options->policy);
+  add_ladder_options(*command, options->batch);
   add_local_job_options(*command, options->backend);
   add_slurm_options(*command, options->backend);
   command->footer(

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "traitctl/cli/text.hpp"
 #include "traitctl/core/batch.hpp"
 
 namespace traitctl {
@@ -72,7 +73,7 @@ Check check_listing(const BackendOptions& options, const BatchContext& context, 
   }
   const BatchView view = view_batch(prefix, *listing);
   return make_check("batch listing", CheckStatus::Ok, prefix,
-                    fmt::format("{} jobs of this batch, {} active", view.jobs.size(), view.active));
+                    fmt::format("{} of this batch, {} active", plural(view.jobs.size(), "job"), view.active));
 }
 
 }  // namespace

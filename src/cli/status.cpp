@@ -9,12 +9,15 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "traitctl/adapters/cap_file.hpp"
 #include "traitctl/adapters/ledger_store.hpp"
 #include "traitctl/adapters/signals.hpp"
 #include "traitctl/adapters/system_clock.hpp"
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/backend_choice.hpp"
+#include "traitctl/cli/cap_view.hpp"
 #include "traitctl/cli/commands.hpp"
+#include "traitctl/cli/help_format.hpp"
 #include "traitctl/cli/inspection.hpp"
 #include "traitctl/cli/status_table.hpp"
 #include "traitctl/cli/text.hpp"
@@ -40,6 +43,7 @@ struct Snapshot {
   std::vector<TraitRow> rows;
   TimePoint taken_at;
   std::optional<Duration> elapsed;  // since the batch's first submission, when the ledger knows it
+  CapView cap;
 };
 
 // What each look of the batch uses.
@@ -72,7 +76,15 @@ Result<Snapshot> take_snapshot(const Looker& looker, const std::function<void()>
                                       plural(count, "job"));
                              }
                            });
-  Snapshot snapshot{std::move(look.status), std::move(look.rows), looker.clock.now(), std::nullopt};
+  // A cap file that cannot be read costs only its part of the view.
+  auto request = read_cap_request(looker.store);
+  if (!request) {
+    before_stderr();
+    report(Tag::Warning, "{}", request.error().message);
+  }
+  Snapshot snapshot{std::move(look.status), std::move(look.rows), looker.clock.now(), std::nullopt,
+                    cap_view(inspection->ledger.cap, request ? *request : std::nullopt,
+                             looker.context.settings.max_concurrent)};
   if (inspection->ledger.first_submitted_at) {
     snapshot.elapsed =
         std::chrono::duration_cast<Duration>(snapshot.taken_at - *inspection->ledger.first_submitted_at);
@@ -136,6 +148,7 @@ nlohmann::json snapshot_json(const StatusOptions& options, const BatchContext& c
       std::count_if(snapshot.rows.begin(), snapshot.rows.end(),
                     [](const TraitRow& row) { return row.attention != Attention::None; });
   result["rows"] = std::move(rows);
+  result["cap"] = cap_view_json(snapshot.cap);
   if (snapshot.elapsed) {
     result["elapsed_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(*snapshot.elapsed).count();
   }
@@ -151,13 +164,15 @@ std::string failed_by_class(const BatchCounts& counts) {
 }
 
 std::vector<std::string> header_lines(const BatchContext& context, const Snapshot& snapshot) {
-  std::vector<std::string> lines{fmt::format(
-      "Batch {} in project {}, traits {}..{} ({}), at {}", context.settings.prefix, context.settings.project,
-      context.traits.front(), context.traits.back(), context.traits.size(), format_utc(snapshot.taken_at))};
+  std::vector<std::string> lines{
+      fmt::format("Batch {} in project {}, traits {}..{} ({}), at {}", context.settings.prefix,
+                  context.settings.project, context.traits.front(), context.traits.back(),
+                  plural(context.traits.size(), "trait"), format_utc(snapshot.taken_at))};
   if (snapshot.elapsed) {
     lines.push_back(
         fmt::format("Elapsed since the first submission: {}", format_duration(*snapshot.elapsed)));
   }
+  lines.push_back(cap_line(snapshot.cap));
   return lines;
 }
 
@@ -307,8 +322,7 @@ int run_status(const StatusOptions& options) {
         return fail_with(snapshot.error());
       }
       display.detach();
-      report(Tag::Warning, "{}; trying again in {}s", snapshot.error().message,
-             std::chrono::duration<double>(*interval).count());
+      report(Tag::Warning, "{}; trying again in {}", snapshot.error().message, format_duration(*interval));
     } else if (options.batch.json) {
       std::cout << snapshot_json(options, *context, *snapshot)
                        .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
@@ -379,10 +393,14 @@ Command register_status(CLI::App& app, const GlobalOptions& /*global*/) {
   command->add_flag("--no-classify", options->no_classify,
                     "Do not ask the backend why failures that no retry has classified yet failed "
                     "(one call per job; for huge batches)");
-  command->add_flag("--watch", options->watch,
-                    "Show it again every --interval until the batch is finished or Ctrl-C");
+  command
+      ->add_flag("--watch", options->watch,
+                 "Show it again every --interval until the batch is finished or Ctrl-C")
+      ->group(help_group::output);
   command->add_option("--interval", options->interval, "How often --watch looks again, e.g. 30s or 2m")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->type_name("DURATION")
+      ->group(help_group::output);
   add_backend_option(*command, options->backend);
   command->footer(
       fmt::format("Below the counts, a table names the traits that need attention (failed, out of\n"

@@ -14,10 +14,10 @@ Command register_submit(CLI::App& app, const GlobalOptions& /*global*/) {
   CLI::App* command =
       app.add_subcommand("submit", "Submit PREFIX-<trait> jobs, at most N of the batch active at once");
   add_batch_options(*command, options->batch);
-  add_budget_options(*command, options->batch);
-  add_loop_options(*command, options->loop);
   add_validation_option(*command, options->loop);
   add_backend_option(*command, options->backend);
+  add_loop_options(*command, options->loop);
+  add_budget_options(*command, options->batch);
   add_slurm_options(*command, options->backend);
   add_job_command_option(*command, options->backend);
   command->footer(

@@ -211,9 +211,8 @@ std::optional<std::string> unconvertible(const CLI::App& app, const CLI::App* co
                        option->get_name(), what.substr(equals + 3));
   }
   const std::string type = option->get_type_name();
-  const std::string_view wanted = type == "INT" || type == "UINT" ? "a whole number"
-                                  : type == "FLOAT"               ? "a number"
-                                                                  : "another value";
+  const bool whole = type == "N" || type == "CODE" || type == "INT" || type == "UINT";
+  const std::string_view wanted = whole ? "a whole number" : type == "FLOAT" ? "a number" : "another value";
   return fmt::format("{} wants {}, not '{}'", shown(*option), wanted, what.substr(equals + 3));
 }
 
@@ -358,9 +357,11 @@ std::optional<UsageError> find_option_taken_as_value(const CLI::App& app) {
   return std::nullopt;
 }
 
-std::optional<UsageError> find_argument_before_marker(const CLI::App& app, const std::vector<std::string>& args) {
+std::optional<UsageError> find_argument_before_marker(const CLI::App& app,
+                                                      const std::vector<std::string>& args) {
   const std::vector<CLI::App*> chosen = app.get_subcommands();
-  const CLI::Option* job_command = chosen.empty() ? nullptr : chosen.back()->get_option_no_throw("job_command");
+  const CLI::Option* job_command =
+      chosen.empty() ? nullptr : chosen.back()->get_option_no_throw("job_command");
   if (job_command == nullptr) {
     return std::nullopt;
   }

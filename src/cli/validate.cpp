@@ -90,9 +90,10 @@ Check check_listing(const BatchContext& context) {
     return make_check("project listing", CheckStatus::Fail, project, listing.error().message);
   }
   const BatchView view = view_batch(context.settings.prefix, *listing);
-  return make_check("project listing", CheckStatus::Ok, project,
-                    fmt::format("{} workloads in the project; {} jobs of this batch, {} active",
-                                listing->size(), view.jobs.size(), view.active));
+  return make_check(
+      "project listing", CheckStatus::Ok, project,
+      fmt::format("{} in the project; {} of this batch, {} active", plural(listing->size(), "workload"),
+                  plural(view.jobs.size(), "job"), view.active));
 }
 
 // The batch's attempt ledger must be readable: submit, retry and run stop on

@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "traitctl/cli/text.hpp"
+
 namespace traitctl {
 
 std::string wait_status(const WaitProgress& progress, std::string_view remaining_label) {
@@ -20,8 +22,8 @@ std::string wait_status(const WaitProgress& progress, std::string_view remaining
     text += fmt::format(", {} in backoff", progress.in_backoff);
   }
   // Rounded up: "next poll in 0s" would be shown while a poll is still to come.
-  text +=
-      fmt::format(", next poll in {}s", std::chrono::ceil<std::chrono::seconds>(progress.next_poll).count());
+  text += fmt::format(", next poll in {}",
+                      format_duration(std::chrono::ceil<std::chrono::seconds>(progress.next_poll)));
   return text;
 }
 

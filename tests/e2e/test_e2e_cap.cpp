@@ -57,6 +57,22 @@ TEST_F(Cap, WritesTheRequestForTheNextRun) {
   EXPECT_EQ(json::parse(read_text(cap_file())).at("reset"), true);
 }
 
+TEST_F(Cap, StatusShowsARequestNoRunHasApplied) {
+  ASSERT_EQ(cap({"20"}).exit_code, 0);
+  const std::vector<std::string> status{"status", "--prefix", "cb", "--project", "p", "--traits", "2-3"};
+  const auto text = run_traitctl(cluster_, status);
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("`traitctl cap 20` waits for the batch's next cycle"), std::string::npos)
+      << text.out;
+  auto as_json = status;
+  as_json.emplace_back("--json");
+  const auto result = run_traitctl(cluster_, as_json);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const json cap_view = json::parse(result.out).at("cap");
+  EXPECT_EQ(cap_view.at("recorded"), false) << cap_view.dump();
+  EXPECT_EQ(cap_view.at("requested").at("max_concurrent"), 20) << cap_view.dump();
+}
+
 TEST_F(Cap, JsonOutput) {
   const auto result = cap({"12", "--json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;

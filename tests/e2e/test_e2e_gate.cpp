@@ -76,6 +76,22 @@ TEST(Gate, MountFailuresThatComeWithLoadLowerTheCap) {
   EXPECT_LE(cluster.max_in_flight_since("gt", *lowered_at + kRunningMs + 500), 4);
   const json ledger = read_ledger(cluster, "p", "gt");
   EXPECT_LE(ledger.at("cap").at("effective").get<int>(), 4) << "kept for the next run";
+
+  // status shows the lowered cap against its maximum, in text and --json.
+  const Strings batch{"status", "--prefix", "gt", "--project", "p", "--traits", "2-25"};
+  const auto status = run_traitctl(cluster, batch);
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find(fmt::format("Cap: {}/8 (lowered after mount failures at ", lowered_to)),
+            std::string::npos)
+      << status.out;
+  Strings as_json = batch;
+  as_json.emplace_back("--json");
+  const auto status_json = run_traitctl(cluster, as_json);
+  ASSERT_EQ(status_json.exit_code, 0) << status_json.err;
+  const json cap = json::parse(status_json.out).at("cap");
+  EXPECT_EQ(cap.at("effective"), lowered_to) << cap.dump();
+  EXPECT_EQ(cap.at("maximum"), 8) << cap.dump();
+  EXPECT_EQ(cap.at("lowered"), true) << cap.dump();
 }
 
 TEST(Gate, ABatchWhoseInputsAreWrongStopsSubmitting) {

@@ -31,8 +31,8 @@ const std::vector<Prompt> kPrompts{
     {with_batch({"submit"}),
      "Submit up to 3 jobs of batch pr in project p (runai, at most 50 active at once)? [y/N]"},
     {with_batch({"resubmit", "2"}),
-     "Delete and resubmit 1 traits of batch pr in project p (runai, at most 50 active at once)? [y/N]"},
-    {with_batch({"cleanup", "--failed"}), "Delete 1 jobs of batch pr in project p (runai)? [y/N]"},
+     "Delete and resubmit 1 trait of batch pr in project p (runai, at most 50 active at once)? [y/N]"},
+    {with_batch({"cleanup", "--failed"}), "Delete 1 job of batch pr in project p (runai)? [y/N]"},
 };
 
 // pr-2 failed: something for resubmit and cleanup to act on.

@@ -154,8 +154,7 @@ TEST_F(Views, StatusNamesTheTraitsThatNeedAttentionAndWhatToDo) {
   const std::string spent = row_of(out, 6);
   EXPECT_NE(spent.find(" mount "), std::string::npos) << spent;
   EXPECT_NE(spent.find("log: INFRASTRUCTURE MOUNT FAILURE"), std::string::npos) << spent;
-  EXPECT_NE(spent.find("`traitctl resubmit 6` to run it again (3 of 3 retries used)"), std::string::npos)
-      << spent;
+  EXPECT_NE(spent.find("`traitctl resubmit 6` to run it again (retry 3/3 used)"), std::string::npos) << spent;
   EXPECT_NE(row_of(out, 9).find(fmt::format("retried automatically (retry 2/3 at {} UTC)",
                                             format_utc(eligible_at_).substr(11, 8))),
             std::string::npos)
@@ -258,7 +257,8 @@ TEST_F(Views, DescribeTellsATraitsStory) {
   EXPECT_NE(out.find("exit code 2, class mount: log: INFRASTRUCTURE MOUNT FAILURE"), std::string::npos)
       << out;
   EXPECT_NE(out.find("12 CPU, 32G memory"), std::string::npos) << out;
-  EXPECT_NE(out.find("Retries used: 3 of 3 for mount and infrastructure failures"), std::string::npos) << out;
+  EXPECT_NE(out.find("Retries used: retry 3/3 for mount and infrastructure failures"), std::string::npos)
+      << out;
   EXPECT_NE(out.find("Out of retries: yes"), std::string::npos) << out;
 
   const auto as_json = traitctl("describe", {"6", "--json"});
@@ -388,7 +388,8 @@ TEST_F(LocalViews, LogsDescribeAndStatusOfALocalBatch) {
   EXPECT_NE(story.out.find("Attempts (2):"), std::string::npos) << story.out;
   EXPECT_NE(story.out.find("exit code 2, class mount"), std::string::npos) << story.out;
   EXPECT_NE(story.out.find(": succeeded"), std::string::npos) << story.out;
-  EXPECT_NE(story.out.find("Retries used: 1 of 3 for mount and infrastructure failures"), std::string::npos)
+  EXPECT_NE(story.out.find("Retries used: retry 1/3 for mount and infrastructure failures"),
+            std::string::npos)
       << story.out;
   EXPECT_NE(story.out.find("log        traitctl logs 3 --backend local"), std::string::npos) << story.out;
 

@@ -80,7 +80,7 @@ TEST_F(Validate, AGoodBatchPasses) {
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_NE(result.out.find(" 0 warnings,"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("ok    runai"), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("1 workloads in the project; 1 jobs of this batch"), std::string::npos)
+  EXPECT_NE(result.out.find("1 workload in the project; 1 job of this batch"), std::string::npos)
       << result.out;
   EXPECT_EQ(result.out.find("FAIL"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find(" 0 failed\n"), std::string::npos) << result.out;

@@ -69,7 +69,7 @@ TEST(NextStep, OutOfRetriesAndOtherClasses) {
   TraitRow row = failed(3, FailureClass::Mount, Attention::OutOfRetries);
   row.retries_used = 3;
   row.retry_budget = 3;
-  EXPECT_EQ(next_step(row, runai, noon), "`traitctl resubmit 3` to run it again (3 of 3 retries used)");
+  EXPECT_EQ(next_step(row, runai, noon), "`traitctl resubmit 3` to run it again (retry 3/3 used)");
   EXPECT_EQ(next_step(failed(3, FailureClass::Unknown, Attention::Failed), runai, noon),
             "look at `traitctl logs 3`, then `traitctl resubmit 3`");
   EXPECT_EQ(
