@@ -36,6 +36,8 @@ ln -sfn src/traitctl "$build_dir/traitctl"
 demo_dir=$build_dir/demo-run
 rm -rf "$demo_dir"
 mkdir -p "$demo_dir/data" "$demo_dir/outputs"
+# Small GAPIT inputs, so that the checks run before a batch (validate's) pass.
+cp -R examples/demo-data/. "$demo_dir/data"
 export DATA_PATH_HOST=$demo_dir/data OUTPUT_PATH_HOST=$demo_dir/outputs
 state=(--state-dir "$demo_dir/state")
 

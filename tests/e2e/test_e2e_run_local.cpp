@@ -232,7 +232,10 @@ TEST_F(LocalRun, MixedBatchHoldsTheCapRetriesMountFailuresAndEndsWithThree) {
   EXPECT_EQ(runs_per_trait(), expected_runs);  // the exit-1 trait 6 ran once
   for (int trait = 2; trait <= 13; ++trait) {
     const bool completes = trait != 6 && trait != 8;
-    EXPECT_EQ(fs::exists(outputs() / fmt::format("trait_{:03}_MLM", trait) / "GAPIT.Association.Filter_GWAS_results.csv"), completes) << trait;
+    EXPECT_EQ(fs::exists(outputs() / fmt::format("trait_{:03}_MLM", trait) /
+                         "GAPIT.Association.Filter_GWAS_results.csv"),
+              completes)
+        << trait;
     EXPECT_TRUE(fs::exists(cluster_.state_dir() / "logs" / fmt::format("{}-{}.log", kPrefix, trait)))
         << trait;
   }
@@ -366,6 +369,30 @@ TEST_F(LocalRun, CtrlCLeavesNoProcessBehindAndARerunFinishes) {
   const CommandResult rerun = traitctl(run_args(), {{"DEMO_SLEEP", "0.1"}});
   EXPECT_EQ(rerun.exit_code, 0) << rerun.err;
   EXPECT_EQ(runs_per_trait(), (std::map<int, int>{{2, 1}, {3, 1}, {4, 1}, {5, 1}, {6, 1}, {7, 1}}));
+}
+
+// The README's first command: scripts/demo.sh's batch, with the shipped
+// .env, inputs and example job, as the demo runs it (only faster jobs).
+TEST(Demo, TheReadmesDemoBatchCompletes) {
+  FakeCluster cluster;
+  const fs::path examples = fs::path(TRAITCTL_EXAMPLE_JOB).parent_path();
+  const fs::path data = cluster.dir() / "data";
+  const fs::path outputs = cluster.dir() / "outputs";
+  fs::create_directories(outputs);
+  fs::copy(examples / "demo-data", data, fs::copy_options::recursive);
+  const auto result =
+      run_traitctl(cluster,
+                   {"run", "--backend", "local", "--env-file", (examples / "demo.env").string(), "--yes",
+                    "--poll-interval", "1s", "--json", "--", TRAITCTL_EXAMPLE_JOB},
+                   {{"DATA_PATH_HOST", data.string()},
+                    {"OUTPUT_PATH_HOST", outputs.string()},
+                    {"DEMO_MOUNT_FAILURES", "5,9"},
+                    {"DEMO_SLEEP", "0"}},
+                   120s);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const json report = json::parse(result.out);
+  EXPECT_EQ(report.at("completed").size(), 20U) << report.dump();
+  EXPECT_TRUE(fs::exists(outputs / "trait_021_MLM" / "GAPIT.Association.Filter_GWAS_results.csv"));
 }
 
 }  // namespace
