@@ -164,9 +164,11 @@ Result<Prepared> prepare(const BatchCommand& command) {
   plan.stage.policy = *policy;
   plan.stage.policy.memory_steps = static_cast<int>(tiers->size()) - 1;
   plan.stage.check_outputs = command.mode.retry_failures && !settings.expected_output.empty();
-  // A submitted job a listing never shows is tried again only well after the
-  // listing's lag; a delete that did not take, sooner.
-  plan.stage.unlisted_grace = std::max(Duration{60'000}, *poll * 10);
+  // A submitted job a listing never shows is tried again well after the
+  // listing's lag (seconds); trying early is safe, as an "already exists"
+  // then is taken as the job the lost answer created. A delete that did not
+  // take is tried again too.
+  plan.stage.unlisted_grace = std::max(Duration{15'000}, *poll * 3);
   plan.stage.delete_grace = std::max(Duration{30'000}, *poll * 5);
   plan.prefix = settings.prefix;
   plan.traits = prepared.context.traits;
