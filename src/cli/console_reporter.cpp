@@ -42,6 +42,9 @@ nlohmann::json details_of(const BatchEvent& event) {
     details["memory"] = event.memory;
     details["cpu"] = event.cpu;
   }
+  if (event.duration) {
+    details["duration_seconds"] = std::chrono::duration<double>(*event.duration).count();
+  }
   if (event.retry_number > 0) {
     details["retry"] = event.retry_number;
     details["retry_budget"] = event.retry_budget;

@@ -200,6 +200,8 @@ class BatchLoop {
       sending.trait = order.trait;
       sending.job = specs.back().name;
       sending.attempt = order.attempt;
+      sending.retry_number = order.retry_number;
+      sending.retry_budget = order.retry_budget;
       sending.memory = specs.back().memory;
       sending.cpu = specs.back().cpu;
       const auto& pending = ledger_.traits[order.trait].pending;

@@ -165,8 +165,14 @@ std::vector<SubmitOrder> BatchPlan::submissions_due(TimePoint now) {
   oversized_alone_ = admission.oversized_alone;
   for (std::size_t index = 0; index < admission.count; ++index) {
     const int trait = candidates[index];
+    const TraitProgress& progress = traits_.at(trait);
     const bool resubmission = record(trait).pending.has_value();
-    orders.push_back({trait, begin_submission(traits_.at(trait), record(trait), now), resubmission});
+    SubmitOrder order{trait, begin_submission(traits_.at(trait), record(trait), now), resubmission};
+    if (resubmission && progress.failure) {
+      order.retry_number = progress.retry_number;
+      order.retry_budget = retry_budget(progress.failure->failure, settings_.stage.policy);
+    }
+    orders.push_back(order);
   }
   return orders;
 }

@@ -53,6 +53,21 @@ bool is_expected_job(const TraitProgress& progress, const TraitRecord& record, c
   return progress.expected_id.empty() || listed.id.empty() || listed.id == progress.expected_id;
 }
 
+// The end of the trait's listed attempt, as the journal's trace of it: which
+// attempt, what it asked for, and how long it took from its submission.
+BatchEvent attempt_end_event(EventKind kind, const TraitProgress& progress, const TraitRecord& record) {
+  BatchEvent ended = event(kind, progress);
+  ended.attempt = listed_attempt(record);
+  if (const AttemptRecord* attempt = find_attempt(record, ended.attempt)) {
+    ended.memory = attempt->memory;
+    ended.cpu = attempt->cpu;
+    if (attempt->submitted_at && attempt->ended_at) {
+      ended.duration = std::chrono::duration_cast<Duration>(*attempt->ended_at - *attempt->submitted_at);
+    }
+  }
+  return ended;
+}
+
 void end_attempt(TraitRecord& record, AttemptEnd end, TimePoint now, const Workload& job) {
   AttemptRecord& attempt = attempt_record(record, current_attempt(record));
   if (!attempt.end) {
@@ -73,9 +88,7 @@ void adopt(TraitProgress& progress, TraitRecord& record, const Workload& listed,
   // An end names its attempt: the failure line points at that attempt's log.
   const auto announce = [&](EventKind kind) {
     if (news) {
-      BatchEvent ended = event(kind, progress);
-      ended.attempt = listed_attempt(record);
-      events.push_back(std::move(ended));
+      events.push_back(attempt_end_event(kind, progress, record));
     }
   };
   const bool same_job = progress.job && progress.job->id == listed.id && progress.job->name == listed.name;
@@ -647,7 +660,7 @@ void apply_output_check(TraitProgress& progress, TraitRecord& record, bool found
   if (found) {
     end_attempt(record, AttemptEnd::Succeeded, now, job);
     if (progress.end_is_news) {
-      events.push_back(event(EventKind::Completed, progress));
+      events.push_back(attempt_end_event(EventKind::Completed, progress, record));
     }
     return;
   }

@@ -188,6 +188,13 @@ TEST(Run, AMixedPlanEndsWithExitCode3AndNamesThePermanentFailures) {
   for (int trait : kOutOfRetries) {
     EXPECT_NE(result.err.find(fmt::format("Trait {} is out of retries", trait)), std::string::npos)
         << result.err;
+    // Each retry is counted as one of the budget, in the same words everywhere.
+    for (int retry = 1; retry <= kMaxRetries; ++retry) {
+      EXPECT_NE(result.err.find(fmt::format("Resubmitting trait {} (retry {}/{}, attempt {},", trait, retry,
+                                            kMaxRetries, retry + 1)),
+                std::string::npos)
+          << result.err;
+    }
   }
   EXPECT_NE(result.err.find(
                 fmt::format("Trait {}: configuration error, manual fix needed (exit code 1", kConfigError)),

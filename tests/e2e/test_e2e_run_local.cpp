@@ -393,6 +393,26 @@ TEST(Demo, TheReadmesDemoBatchCompletes) {
   const json report = json::parse(result.out);
   EXPECT_EQ(report.at("completed").size(), 20U) << report.dump();
   EXPECT_TRUE(fs::exists(outputs / "trait_021_MLM" / "GAPIT.Association.Filter_GWAS_results.csv"));
+
+  // The journal is the batch's trace: every attempt's end with what it asked
+  // for and how long it took (two mount failures, then twenty completions).
+  std::map<std::string, int> ends;
+  for (const std::string& line : lines_of(read_text(cluster.state_dir() / "journal.jsonl"))) {
+    const json entry = json::parse(line);
+    const std::string kind = entry.at("event");
+    if (kind != "completed" && kind != "failed") {
+      continue;
+    }
+    ++ends[kind];
+    EXPECT_EQ(entry.at("memory"), "32G") << line;
+    EXPECT_EQ(entry.at("cpu"), "12") << line;
+    EXPECT_GE(entry.at("duration_seconds").get<double>(), 0.0) << line;
+    EXPECT_EQ(entry.at("attempt"), kind == "failed"                                   ? 1
+                                   : entry.at("trait") == 5 || entry.at("trait") == 9 ? 2
+                                                                                      : 1)
+        << line;
+  }
+  EXPECT_EQ(ends, (std::map<std::string, int>{{"completed", 20}, {"failed", 2}}));
 }
 
 }  // namespace

@@ -75,8 +75,9 @@ struct BatchEvent {
   std::string cpu;
   std::optional<Classification> classification;
   std::optional<TimePoint> eligible_at;
-  int calls = 0;                   // backend calls a submission took
-  std::optional<CapDecision> cap;  // CapChanged
+  std::optional<Duration> duration;  // an attempt's end: from its submission
+  int calls = 0;                     // backend calls a submission took
+  std::optional<CapDecision> cap;    // CapChanged
   // Classified: the job had ended before this run's first listing. It counts
   // against neither the failure budget nor the cluster's health, which are
   // this run's (or, for the cap, already counted by the run that saw it).

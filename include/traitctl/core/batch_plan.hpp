@@ -68,6 +68,9 @@ struct SubmitOrder {
   int trait = 0;
   int attempt = 1;
   bool resubmission = false;
+  // An automatic retry: which one of its class's budget ("retry k/M").
+  int retry_number = 0;
+  int retry_budget = 0;
 };
 
 class BatchPlan {
