@@ -37,7 +37,10 @@ constexpr const char* kProject = "lab";
 constexpr const char* kWrapper = R"sh(#!/bin/sh
 mkdir -p "$OUTPUT_PATH/started" "$OUTPUT_PATH/times"
 start=$(date +%s%N)
-echo $$ > "$OUTPUT_PATH/started/$TRAIT_INDEX.$TRAITCTL_ATTEMPT"
+# Written whole, then renamed: the test polls the folder, and an empty file
+# read as group 0 would be a job that is not there.
+echo $$ > "$OUTPUT_PATH/started/.$TRAIT_INDEX.$TRAITCTL_ATTEMPT"
+mv "$OUTPUT_PATH/started/.$TRAIT_INDEX.$TRAITCTL_ATTEMPT" "$OUTPUT_PATH/started/$TRAIT_INDEX.$TRAITCTL_ATTEMPT"
 "$@"
 code=$?
 echo "$start $(date +%s%N)" > "$OUTPUT_PATH/times/$TRAIT_INDEX.$TRAITCTL_ATTEMPT"
@@ -138,6 +141,9 @@ class LocalRun : public ::testing::Test {
     std::vector<pid_t> groups;
     std::error_code error;
     for (const auto& entry : fs::directory_iterator(outputs() / "started", error)) {
+      if (entry.path().filename().string().starts_with('.')) {
+        continue;  // still being written
+      }
       pid_t group = 0;
       std::ifstream(entry.path()) >> group;
       groups.push_back(group);
