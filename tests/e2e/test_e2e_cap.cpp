@@ -119,10 +119,12 @@ TEST_F(Cap, AStateFolderThatCannotBeMadeIsExitOne) {
 }
 
 TEST_F(Cap, NamesTheRunningTraitctlAndLeavesItAlone) {
-  cluster_.write_config(json{{"pending_ms", 20}, {"running_ms", 700}});
+  // Eight jobs of a second at cap 1: the submit runs for seconds, long after
+  // the cap calls below (slow under the sanitizers) are done.
+  cluster_.write_config(json{{"pending_ms", 20}, {"running_ms", 1000}});
   const auto log = cluster_.dir() / "submit.log";
   auto submit = start_traitctl(cluster_,
-                               {"submit", "--prefix", "cb", "--project", "p", "--traits", "2-5",
+                               {"submit", "--prefix", "cb", "--project", "p", "--traits", "2-9",
                                 "--max-concurrent", "1", "--poll-interval", "0.1s", "--yes"},
                                log);
   ASSERT_TRUE(submit.ok()) << submit.error().message;
@@ -134,7 +136,7 @@ TEST_F(Cap, NamesTheRunningTraitctlAndLeavesItAlone) {
   }
   ASSERT_EQ(FileLock::probe(lock)->holder_pid, submit->pid()) << read_text(log);
 
-  for (int i = 0; i < 20; ++i) {  // from another terminal, again and again while the batch runs
+  for (int i = 0; i < 10; ++i) {  // from another terminal, again and again while the batch runs
     const auto result = cap({"2"});
     ASSERT_EQ(result.exit_code, 0) << result.err;
     if (i == 0) {
