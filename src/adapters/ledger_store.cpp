@@ -67,7 +67,7 @@ Result<Ledger> LedgerStore::load() const {
   auto text = read_file_contents(ledger_path_);
   if (!text) {
     if (text.error().kind == ErrorKind::NotFound) {
-      return Ledger{project_, prefix_, std::nullopt, {}, std::nullopt};
+      return Ledger{project_, prefix_, std::nullopt, {}, std::nullopt, std::nullopt};
     }
     return text.error();
   }

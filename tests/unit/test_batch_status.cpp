@@ -25,7 +25,7 @@ TEST(BatchStatus, PlacesEachTraitOfTheRange) {
       view_of({job("b-1", JobState::Pending), job("b-2", JobState::Pending), job("b-4", JobState::Running),
                job("b-5", JobState::Deleting), job("b-6", JobState::Succeeded), job("b-7", JobState::Stopped),
                job("b-8", JobState::Failed), job("b-3", JobState::Unknown), job("b-20", JobState::Running)});
-  const BatchStatus status = summarize_batch(view, {1, 2, 3, 4, 5, 6, 7, 8, 9}, Ledger{"p", "b", {}, {}, std::nullopt}, {});
+  const BatchStatus status = summarize_batch(view, {1, 2, 3, 4, 5, 6, 7, 8, 9}, Ledger{"p", "b", {}, {}, std::nullopt, std::nullopt}, {});
   const BatchCounts& counts = status.counts;
   EXPECT_EQ(counts.pending, 2);
   EXPECT_EQ(counts.running, 1);

@@ -54,8 +54,9 @@ Ledger sample_ledger() {
   first.failure = FailureClass::Oom;
   first.exit_code = 137;
   first.evidence = "exit code 137 (OOMKilled)";
-  busy.attempts = {first, AttemptRecord{2, "", "", "", std::nullopt, std::nullopt, std::nullopt, std::nullopt,
-                                        std::nullopt, ""}};
+  AttemptRecord second;
+  second.number = 2;
+  busy.attempts = {first, second};
   ledger.traits[17] = busy;
   TraitRecord done;
   done.automatic_retries = 3;

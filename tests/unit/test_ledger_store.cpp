@@ -22,7 +22,7 @@ TEST_F(LedgerStoreTest, Paths) {
 TEST_F(LedgerStoreTest, MissingFileIsAnEmptyLedger) {
   auto ledger = store_->load();
   ASSERT_TRUE(ledger.ok()) << ledger.error().message;
-  EXPECT_EQ(*ledger, (Ledger{"team-a", "gwas", std::nullopt, {}, std::nullopt}));
+  EXPECT_EQ(*ledger, (Ledger{"team-a", "gwas", std::nullopt, {}, std::nullopt, std::nullopt}));
   EXPECT_FALSE(fs::exists(dir_ / "team-a")) << "load must not create anything";
 }
 
@@ -87,13 +87,13 @@ TEST_F(LedgerStoreTest, FutureVersionIsReportedAndLeftAlone) {
 }
 
 TEST_F(LedgerStoreTest, AnotherBatchsLedgerIsRefused) {
-  write_raw(store_->ledger_path(), serialize_ledger(Ledger{"team-b", "gwas", std::nullopt, {}, std::nullopt}));
+  write_raw(store_->ledger_path(), serialize_ledger(Ledger{"team-b", "gwas", std::nullopt, {}, std::nullopt, std::nullopt}));
   auto loaded = store_->load();
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(loaded.error().kind, ErrorKind::Parse);
   EXPECT_NE(loaded.error().message.find("'team-b'"), std::string::npos) << loaded.error().message;
 
-  auto saved = store_->save(Ledger{"team-a", "other", std::nullopt, {}, std::nullopt});
+  auto saved = store_->save(Ledger{"team-a", "other", std::nullopt, {}, std::nullopt, std::nullopt});
   ASSERT_FALSE(saved.ok());
   EXPECT_EQ(saved.error().kind, ErrorKind::Usage);
 }

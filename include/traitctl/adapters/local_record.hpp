@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -36,6 +37,9 @@ struct LocalJob {
   std::optional<int> exit_code;
   int term_signal = 0;        // the signal that ended it, 0 when it exited
   std::optional<JobEnd> end;  // nullopt while the job runs
+  // From the reaped child's rusage; unknown for a job another traitctl reaped.
+  std::optional<std::int64_t> peak_memory_bytes;
+  std::optional<double> cpu_seconds;
 
   // "Running", "Completed" (exited 0), "Failed", or "Interrupted".
   [[nodiscard]] std::string status() const;

@@ -5,6 +5,7 @@
 // core/retry_policy.hpp, adapters/ledger_store.hpp keeps the file.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
@@ -43,8 +44,10 @@ struct PendingIntent {
 enum class AttemptEnd { Succeeded, Failed, Stopped, Incomplete };
 [[nodiscard]] std::string_view to_string(AttemptEnd end);
 
-// One job of a trait, as traitctl saw it: times are when traitctl submitted
-// it and first saw it end, not the cluster's own.
+// One job of a trait. submitted_at is when traitctl submitted it; ended_at is
+// the cluster's end where the backend tells it, else when traitctl first saw
+// it end. The facts below are the cluster's (Backend::attempt_facts); unknown
+// stays nullopt, never 0.
 struct AttemptRecord {
   int number = 1;
   std::string job_id;
@@ -56,6 +59,10 @@ struct AttemptRecord {
   std::optional<FailureClass> failure;
   std::optional<int> exit_code;
   std::string evidence;  // what decided the class (Classification::evidence)
+  std::optional<TimePoint> started_at;  // the cluster's start of the job
+  std::optional<std::string> node;      // where it ran (a Kubernetes node, Slurm's NodeList, the host)
+  std::optional<std::int64_t> peak_memory_bytes;
+  std::optional<double> cpu_seconds;  // user + system CPU time
   friend bool operator==(const AttemptRecord&, const AttemptRecord&) = default;
 };
 
@@ -81,6 +88,9 @@ struct Ledger {
   // The batch's cap as mount failures and `traitctl cap` left it, so that a
   // restarted run resumes there (core/concurrency.hpp).
   std::optional<CapState> cap;
+  // The ladder tier (as TraitRecord::oom_retries counts) that traits not yet
+  // submitted start at, once the batch has learned it.
+  std::optional<int> learned_memory_tier;
   friend bool operator==(const Ledger&, const Ledger&) = default;
 };
 
