@@ -14,6 +14,8 @@
 #                                   (default 64) gibibytes
 #   DEMO_NO_OUTPUT="8"              exit 0 without the results file on the first attempt
 # DEMO_SLEEP: seconds of "work" (default 1).
+# DEMO_HOLD_UNTIL: a file; after its work the job waits until that file exists
+#   (tests keep a job running this way until they release it, or stop it).
 set -eu
 
 trait=${TRAIT_INDEX:?TRAIT_INDEX is not set: run this through traitctl}
@@ -58,6 +60,9 @@ fi
 echo "[INFO] Loading genotype and phenotype data"
 echo "[INFO] Running GWAS models (${MODEL:-MLM})"
 sleep "${DEMO_SLEEP:-1}"
+if [ -n "${DEMO_HOLD_UNTIL:-}" ]; then
+  while [ ! -e "$DEMO_HOLD_UNTIL" ]; do sleep 0.1; done
+fi
 if listed "${DEMO_OOM:-}" && [ "$(memory_gib)" -lt "${DEMO_OOM_NEEDS_GIB:-64}" ]; then
   echo "Error: cannot allocate vector of size 2.1 Gb" >&2
   echo "Killed" >&2

@@ -2,10 +2,7 @@
 // tables the way FORMATS.md describes them (not through traitctl's parser).
 #pragma once
 
-#include <chrono>
-#include <functional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "harness.hpp"
@@ -83,18 +80,6 @@ inline std::string status_of(const std::string& table, const std::string& name) 
     }
   }
   return "";
-}
-
-inline bool wait_for(const std::function<bool()>& done,
-                     std::chrono::milliseconds limit = std::chrono::seconds(3)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return done();
 }
 
 }  // namespace traitctl::e2e

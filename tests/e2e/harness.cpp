@@ -133,6 +133,8 @@ void FakeCluster::write_config(const json& config) const {
   fs::rename(temp, dir_ / "config.json");
 }
 
+void FakeCluster::release_held_jobs() const { std::ofstream(dir_ / "release") << "released\n"; }
+
 json FakeCluster::state() const {
   std::ifstream in(dir_ / "state.json");
   return in ? json::parse(in) : json::object();
@@ -287,6 +289,17 @@ Result<ChildProcess> start_traitctl(const FakeCluster& cluster, std::vector<std:
                                     const std::filesystem::path& log, EnvironmentOverrides extra) {
   args.insert(args.begin(), TRAITCTL_BIN);
   return ChildProcess::spawn(args, merged_environment(cluster, std::move(extra)), log);
+}
+
+bool wait_for(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
 }
 
 int wait_for_exit(ChildProcess& child, std::chrono::milliseconds limit) {

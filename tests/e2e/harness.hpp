@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -43,6 +44,9 @@ class FakeCluster {
 
   // Replaces config.json (atomically, so a concurrent call never reads half).
   void write_config(const nlohmann::json& config) const;
+  // Creates the fake's release file: the jobs config.json's "hold" keeps Running
+  // end from the fake's next call on (at their planned end if that is later).
+  void release_held_jobs() const;
   // state.json ({"call_count", "list_calls", "history": [...], "lost_delete_answers"}),
   // or {} before the first call.
   [[nodiscard]] nlohmann::json state() const;
@@ -89,7 +93,7 @@ class FakeCluster {
 // (cluster.environment() plus `extra`).
 [[nodiscard]] CommandResult run_traitctl(const FakeCluster& cluster, std::vector<std::string> args,
                                          EnvironmentOverrides extra = {},
-                                         Duration timeout = std::chrono::seconds(60));
+                                         Duration timeout = std::chrono::seconds(120));
 
 // Starts the built traitctl in the background, like run_traitctl but with the
 // test's environment inherited underneath (ChildProcess always inherits) and
@@ -97,6 +101,11 @@ class FakeCluster {
 [[nodiscard]] Result<ChildProcess> start_traitctl(const FakeCluster& cluster, std::vector<std::string> args,
                                                   const std::filesystem::path& log,
                                                   EnvironmentOverrides extra = {});
+
+// Polls `done` until it holds, at most `limit`; its last answer. For waiting
+// on a state (the fake's record, the lock holder, a journal line), never on a
+// duration: the limit is generous and only bounds a test that fails.
+bool wait_for(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::seconds(60));
 
 // Waits at most `limit` for the child to end; kills it after that and
 // returns -1.

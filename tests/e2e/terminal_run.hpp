@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,20 +62,19 @@ class TerminalRun {
 
   // Reads what the terminal shows until `text` appears; false on end or timeout.
   bool read_until(std::string_view text, std::chrono::milliseconds limit) {
+    return read_until([text](const std::string& screen) { return screen.find(text) != std::string::npos; },
+                      limit);
+  }
+
+  // Reads what the terminal shows until `shows(screen)` holds; false on end or timeout.
+  bool read_until(const std::function<bool(const std::string&)>& shows, std::chrono::milliseconds limit) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (screen_.find(text) == std::string::npos) {
+    while (!shows(screen_)) {
       if (std::chrono::steady_clock::now() >= deadline || !read_some(std::chrono::milliseconds(100))) {
-        return screen_.find(text) != std::string::npos;
+        return shows(screen_);
       }
     }
     return true;
-  }
-
-  // Reads what the terminal shows for `span`, or until the child closes it.
-  void read_for(std::chrono::milliseconds span) {
-    const auto deadline = std::chrono::steady_clock::now() + span;
-    while (std::chrono::steady_clock::now() < deadline && read_some(std::chrono::milliseconds(50))) {
-    }
   }
 
   // Types on the terminal's keyboard: "\x03" is Ctrl-C, "\x04" at the start of a line Ctrl-D (end of input).

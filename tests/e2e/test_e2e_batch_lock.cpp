@@ -72,9 +72,9 @@ class BatchLock : public ::testing::TestWithParam<Command> {
           run_traitctl(cluster_,
                        {"submit", "--prefix", kPrefix, "--project", kProject, "--traits", kTraits,
                         "--max-concurrent", std::to_string(kCap), "--poll-interval", "0.1s", "--yes"},
-                       {}, 30s);
+                       {}, 120s);
       ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
-      ASSERT_TRUE(wait_until_ended(cluster_, batch_names(), 10s)) << "the submitted jobs did not end";
+      ASSERT_TRUE(wait_until_ended(cluster_, batch_names(), 60s)) << "the submitted jobs did not end";
     }
   }
 
@@ -112,11 +112,13 @@ class BatchLock : public ::testing::TestWithParam<Command> {
 };
 
 TEST_P(BatchLock, WithAShortLockTimeoutTheSecondRefusesNamingTheHolder) {
-  // Jobs created from now on run for 1.5 s, so the winner holds the lock far
-  // longer than the 0.5 s the other waits, however late a loaded machine
-  // starts the second process.
-  cluster_.write_config(
-      json{{"pending_ms", 20}, {"running_ms", 1'500}, {"plans", {{"bl-3", {2, 0}}, {"bl-6", {2, 0}}}}});
+  // Jobs created from now on are held until the test releases them, once one
+  // of the two has given up: the winner holds the lock for as long as the
+  // other waits, however late a loaded machine starts the second process.
+  cluster_.write_config(json{{"pending_ms", 20},
+                             {"running_ms", 300},
+                             {"plans", {{"bl-3", {2, 0}}, {"bl-6", {2, 0}}}},
+                             {"hold", true}});
   const auto log_a = cluster_.dir() / "a.log";
   const auto log_b = cluster_.dir() / "b.log";
   auto a = start_traitctl(cluster_, args_for(GetParam(), "0.5s"), log_a);
@@ -124,13 +126,19 @@ TEST_P(BatchLock, WithAShortLockTimeoutTheSecondRefusesNamingTheHolder) {
   ASSERT_TRUE(a.ok() && b.ok());
   std::optional<int> code_a;
   std::optional<int> code_b;
-  const auto give_up = std::chrono::steady_clock::now() + 30s;
-  (void)watch_ledger([&] {
+  const auto ended = [&] {
     code_a = code_a ? code_a : a->poll();
     code_b = code_b ? code_b : b->poll();
-    return !(code_a && code_b) && std::chrono::steady_clock::now() < give_up;
-  });
-  ASSERT_TRUE(code_a && code_b) << "still running after 30 s\n" << read_text(log_a) << read_text(log_b);
+    return static_cast<int>(code_a.has_value()) + static_cast<int>(code_b.has_value());
+  };
+  auto give_up = std::chrono::steady_clock::now() + 120s;
+  (void)watch_ledger([&] { return ended() == 0 && std::chrono::steady_clock::now() < give_up; });
+  cluster_.release_held_jobs();
+  ASSERT_GT(ended(), 0) << "neither gave up in 120 s\n" << read_text(log_a) << read_text(log_b);
+  give_up = std::chrono::steady_clock::now() + 120s;
+  (void)watch_ledger([&] { return ended() < 2 && std::chrono::steady_clock::now() < give_up; });
+  ASSERT_TRUE(code_a && code_b) << "the winner did not finish in 120 s\n"
+                                << read_text(log_a) << read_text(log_b);
 
   // Whichever took the lock did the batch; the other stopped at its lock timeout.
   const bool a_won = *code_a == 0;
@@ -149,11 +157,11 @@ TEST_P(BatchLock, WithALongLockTimeoutTheSecondWaitsThenFindsNothingToDo) {
     return run_traitctl(
         cluster_,
         [&] {
-          auto args = args_for(GetParam(), "60s");
+          auto args = args_for(GetParam(), "300s");
           args.emplace_back("--json");
           return args;
         }(),
-        {}, 60s);
+        {}, 300s);
   };
   auto first = std::async(std::launch::async, start);
   auto second = std::async(std::launch::async, start);

@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <fstream>
-#include <thread>
 
 #include "harness.hpp"
 #include "traitctl/adapters/state_file.hpp"
@@ -119,9 +118,9 @@ TEST_F(Cap, AStateFolderThatCannotBeMadeIsExitOne) {
 }
 
 TEST_F(Cap, NamesTheRunningTraitctlAndLeavesItAlone) {
-  // Eight jobs of a second at cap 1: the submit runs for seconds, long after
-  // the cap calls below (slow under the sanitizers) are done.
-  cluster_.write_config(json{{"pending_ms", 20}, {"running_ms", 1000}});
+  // The fake holds every job Running until the test releases them: the submit
+  // runs for as long as the cap calls below take, however slow they are.
+  cluster_.write_config(json{{"pending_ms", 20}, {"running_ms", 50}, {"hold", true}});
   const auto log = cluster_.dir() / "submit.log";
   auto submit = start_traitctl(cluster_,
                                {"submit", "--prefix", "cb", "--project", "p", "--traits", "2-9",
@@ -129,12 +128,10 @@ TEST_F(Cap, NamesTheRunningTraitctlAndLeavesItAlone) {
                                log);
   ASSERT_TRUE(submit.ok()) << submit.error().message;
   const auto lock = cluster_.state_dir() / "p" / "cb.lock";
-  const auto give_up = std::chrono::steady_clock::now() + 20s;
-  while (!(FileLock::probe(lock).ok() && FileLock::probe(lock)->holder_pid == submit->pid()) &&
-         std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(10ms);
-  }
-  ASSERT_EQ(FileLock::probe(lock)->holder_pid, submit->pid()) << read_text(log);
+  ASSERT_TRUE(wait_for([&] {
+    const auto holder = FileLock::probe(lock);
+    return holder.ok() && holder->holder_pid == submit->pid();
+  })) << read_text(log);
 
   for (int i = 0; i < 10; ++i) {  // from another terminal, again and again while the batch runs
     const auto result = cap({"2"});
@@ -151,6 +148,7 @@ TEST_F(Cap, NamesTheRunningTraitctlAndLeavesItAlone) {
   EXPECT_EQ(json::parse(as_json.out).at("running"), true);
   EXPECT_EQ(json::parse(as_json.out).at("running_pid"), submit->pid());
 
+  cluster_.release_held_jobs();
   EXPECT_EQ(wait_for_exit(*submit, 60s), 0) << read_text(log);
   EXPECT_EQ(read_text(lock), fmt::format("{}\n", submit->pid())) << "cap wrote into the lock file";
   for (const auto& problem : state_dir_problems(cluster_)) {

@@ -59,21 +59,21 @@ TEST(FailFast, AMissingLocalJobCommandExitsTwoNamingThePath) {
 TEST(FailFast, AConfigurationValidateFailsIsRefusedUnlessNoValidate) {
   FakeCluster cluster;
   for (const auto* name : {"submit", "run"}) {
-    const auto result = run_traitctl(cluster, command(name), {{"MODEL", "BLINK,FOO"}}, 30s);
+    const auto result = run_traitctl(cluster, command(name), {{"MODEL", "BLINK,FOO"}}, 120s);
     EXPECT_EQ(result.exit_code, 2) << name << ": " << result.err;
     EXPECT_NE(result.err.find("MODEL: 'FOO' is not one of"), std::string::npos) << result.err;
     EXPECT_NE(result.err.find("--no-validate"), std::string::npos) << result.err;
   }
   EXPECT_EQ(cluster.count_calls("submit"), 0) << "a refused configuration submitted jobs";
 
-  const auto forced = run_traitctl(cluster, command("submit", {"--no-validate"}), {{"MODEL", "BLINK,FOO"}}, 30s);
+  const auto forced = run_traitctl(cluster, command("submit", {"--no-validate"}), {{"MODEL", "BLINK,FOO"}}, 120s);
   EXPECT_EQ(forced.exit_code, 0) << forced.err;
   EXPECT_EQ(cluster.count_calls("submit"), 8);
 }
 
 TEST(FailFast, TheDefaultConfigurationPassesValidation) {
   FakeCluster cluster;
-  const auto result = run_traitctl(cluster, command("submit"), {}, 30s);
+  const auto result = run_traitctl(cluster, command("submit"), {}, 120s);
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(cluster.count_calls("submit"), 8);
 }

@@ -83,7 +83,8 @@ TEST_F(FailureClasses, TheTierSurvivesIntoTheNextRun) {
 // Killed (SIGKILL: nothing is cleaned up) once the trait runs at its second
 // tier: the rerun goes on from the tier the ledger holds, never from MEMORY.
 TEST_F(FailureClasses, ARerunAfterACrashContinuesFromThePersistedTier) {
-  write_config({{"memory_needed", {{"fc-2", "160G"}}}, {"running_ms", 400}});
+  // The second attempt is held until the rerun: the crash finds it at its second tier.
+  write_config({{"memory_needed", {{"fc-2", "160G"}}}, {"running_ms", 400}, {"hold", {{"fc-2", {2}}}}});
   const Strings ladder{"--memory-ladder", "64G,96G,160G"};
   Strings args{"run", "--prefix",        "fc",   "--project",     "p",  "--traits",
                "2",   "--poll-interval", "0.1s", "--retry-delay", "1s", "--yes"};
@@ -92,14 +93,12 @@ TEST_F(FailureClasses, ARerunAfterACrashContinuesFromThePersistedTier) {
                                    {"DATA_PATH_HOST", (cluster_.dir() / "data").string()}};
   auto crashed = start_traitctl(cluster_, args, cluster_.dir() / "crashed.log", paths);
   ASSERT_TRUE(crashed.ok()) << crashed.error().message;
-  const auto give_up = std::chrono::steady_clock::now() + 30s;
-  while (cluster_.memory_per_creation("fc-2").size() < 2 && std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(5ms);
-  }
+  (void)wait_for([&] { return cluster_.memory_per_creation("fc-2").size() >= 2; });
   ASSERT_EQ(::kill(crashed->pid(), SIGKILL), 0);
-  (void)wait_for_exit(*crashed, 10s);
+  (void)wait_for_exit(*crashed, 60s);
   ASSERT_EQ(cluster_.memory_per_creation("fc-2"), (Strings{"32G", "64G"}))
       << read_text(cluster_.dir() / "crashed.log");
+  cluster_.release_held_jobs();
 
   const auto rerun = run("2", ladder);
   ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
@@ -125,7 +124,7 @@ TEST_F(FailureClasses, WithoutALadderOutOfMemoryIsReportedWithTheFix) {
   const auto text = run_traitctl(
       cluster_,
       {"retry", "--prefix", "fc", "--project", "p", "--traits", "2-3", "--yes", "--poll-interval", "0.2s"},
-      {{"OUTPUT_PATH_HOST", outputs().string()}}, 30s);
+      {{"OUTPUT_PATH_HOST", outputs().string()}}, 120s);
   EXPECT_NE(text.out.find("What to do:"), std::string::npos) << text.out;
 }
 
@@ -147,7 +146,7 @@ TEST_F(FailureClasses, AnOutputsFolderThisMachineCannotSeeFallsBackToExitCodes) 
   const auto result = run_traitctl(cluster_,
                                    {"run", "--prefix", "fc", "--project", "p", "--traits", "2", "--yes",
                                     "--poll-interval", "0.2s", "--json"},
-                                   {{"OUTPUT_PATH_HOST", "/nonexistent/cluster-only/outputs"}}, 30s);
+                                   {{"OUTPUT_PATH_HOST", "/nonexistent/cluster-only/outputs"}}, 120s);
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.err.find("is not visible from this machine"), std::string::npos) << result.err;
 }

@@ -393,7 +393,7 @@ TEST(FakeRunaiFaults, MountFailsWhenTooManyOfTheBatchAreAlive) {
     ASSERT_EQ(submit(cluster, name).exit_code, 0);
   }
   ASSERT_EQ(submit(cluster, "mf-4", "q").exit_code, 0) << "another project's batch";
-  ASSERT_TRUE(wait_until_ended(cluster, {"mf-1", "mf-2", "mf-3", "mf-extra-1"}, 10s));
+  ASSERT_TRUE(wait_until_ended(cluster, {"mf-1", "mf-2", "mf-3", "mf-extra-1"}, 60s));
   ASSERT_EQ(runai(cluster, {"workspace", "list", "-p", "p"}).exit_code, 0);  // settles the last start
 
   EXPECT_EQ(cluster.exit_codes_per_creation("mf-1"), std::vector<int>{0});

@@ -113,7 +113,7 @@ TEST(Faults, SubmitThenRetryWatchFinishTheBatchAndReportTheTruth) {
   cluster.write_config(faulty_cluster(21));
   // One submit rides out the failed listings and submits, and is the only
   // creator of the first jobs: exactly one per trait.
-  const auto submitted = run_traitctl(cluster, batch_args({"submit", "--json"}), {}, 60s);
+  const auto submitted = run_traitctl(cluster, batch_args({"submit", "--json"}), {}, 120s);
   ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
   std::vector<int> all;
   for (int trait = kFirst; trait <= kLast; ++trait) {
@@ -130,9 +130,9 @@ TEST(Faults, SubmitThenRetryWatchFinishTheBatchAndReportTheTruth) {
   for (int trait = kFirst; trait <= kLast; ++trait) {
     names.push_back(name_of(trait));
   }
-  ASSERT_TRUE(wait_until_ended(cluster, names, 10s));
+  ASSERT_TRUE(wait_until_ended(cluster, names, 60s));
 
-  const auto result = run_traitctl(cluster, batch_args({"retry", "--watch", "--json"}), {}, 60s);
+  const auto result = run_traitctl(cluster, batch_args({"retry", "--watch", "--json"}), {}, 120s);
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   const json report = json::parse(result.out);
   EXPECT_EQ(ints(report.at("retried")), std::vector<int>(kMountFailures.begin(), kMountFailures.end()))
@@ -143,7 +143,7 @@ TEST(Faults, SubmitThenRetryWatchFinishTheBatchAndReportTheTruth) {
 TEST(Faults, RunFromNothingFinishesTheBatchAndReportsTheTruth) {
   FakeCluster cluster;
   cluster.write_config(faulty_cluster(22));
-  const auto result = run_traitctl(cluster, batch_args({"run", "--json"}), {}, 60s);
+  const auto result = run_traitctl(cluster, batch_args({"run", "--json"}), {}, 120s);
   // 3: the batch finished with a trait failed for good (the configuration error).
   ASSERT_EQ(result.exit_code, 3) << result.out << result.err;
   const json report = json::parse(result.out);

@@ -29,8 +29,8 @@ constexpr const char* kProject = "p";
 constexpr int kFirst = 2;
 constexpr int kLast = 9;
 constexpr int kCap = 3;
-// Short enough to bound the test, far above one call's latency.
-constexpr auto kCallTimeout = 1s;
+// Far above one call's latency, also under the sanitizers on a loaded machine.
+constexpr auto kCallTimeout = 10s;
 
 std::string name_of(int trait) { return fmt::format("{}-{}", kPrefix, trait); }
 
@@ -84,8 +84,8 @@ std::vector<std::string> args_for(Command command) {
 }
 
 // When to send SIGINT: once the fake has recorded `calls` calls of this
-// command, then after `delay`. Each command's windows stay well inside its
-// shortest run, so the signal always finds it working.
+// command, then after `delay`. The fake holds a job of each run until the
+// test releases it (held_jobs), so the signal always finds the run working.
 struct InterruptPoint {
   int calls = 1;
   std::chrono::milliseconds delay{0};
@@ -130,6 +130,16 @@ json cluster_config(Command command) {
               {"plans", plans()}};
 }
 
+// What the fake holds until the rerun, so that the interrupted run cannot
+// finish before its interruption point: for submit three jobs that fill the
+// cap before the last trait is submitted, for the others trait 2's last attempt.
+json held_jobs(Command command) {
+  if (command == Command::Submit) {
+    return json{{name_of(6), {1}}, {name_of(7), {1}}, {name_of(8), {1}}};
+  }
+  return json{{name_of(2), {3}}};
+}
+
 std::vector<std::string> batch_names() {
   std::vector<std::string> names;
   for (int trait = kFirst; trait <= kLast; ++trait) {
@@ -144,9 +154,9 @@ void submit_and_settle(const FakeCluster& cluster) {
       cluster,
       {"submit", "--prefix", kPrefix, "--project", kProject, "--traits", fmt::format("{}-{}", kFirst, kLast),
        "--max-concurrent", std::to_string(kCap), "--poll-interval", "0.1s", "--yes"},
-      {}, 30s);
+      {}, 120s);
   ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
-  ASSERT_TRUE(wait_until_ended(cluster, batch_names(), 10s)) << "the submitted jobs did not end";
+  ASSERT_TRUE(wait_until_ended(cluster, batch_names(), 60s)) << "the submitted jobs did not end";
 }
 
 // The batch is done, each trait created exactly as often as it needed (once
@@ -180,23 +190,26 @@ TEST_P(SigintAt, ExitsCleanlyAndARerunFinishesTheBatchOnce) {
   if (command == Command::RetryWatch) {
     ASSERT_NO_FATAL_FAILURE(submit_and_settle(cluster));
   }
+  json holding = cluster_config(command);
+  holding["hold"] = held_jobs(command);
+  cluster.write_config(holding);
   const auto calls_before = cluster.calls().size();
 
   const auto log = cluster.dir() / "interrupted.log";
   auto child = start_traitctl(cluster, args_for(command), log);
   ASSERT_TRUE(child.ok()) << child.error().message;
-  const auto give_up = std::chrono::steady_clock::now() + 15s;
+  const auto give_up = std::chrono::steady_clock::now() + 60s;
   while (cluster.calls().size() < calls_before + static_cast<std::size_t>(point.calls) &&
          !child->poll().has_value() && std::chrono::steady_clock::now() < give_up) {
     std::this_thread::sleep_for(2ms);
   }
-  std::this_thread::sleep_for(point.delay);
+  std::this_thread::sleep_for(point.delay);  // where the signal lands, not a wait for a state
   ASSERT_FALSE(child->poll().has_value())
       << "finished before the interruption point: the case proves nothing\n"
       << read_text(log);
   ASSERT_EQ(::kill(child->pid(), SIGINT), 0);
   const auto interrupted_at = std::chrono::steady_clock::now();
-  const int code = wait_for_exit(*child, 10s);
+  const int code = wait_for_exit(*child, 60s);
   const auto took = std::chrono::steady_clock::now() - interrupted_at;
   EXPECT_EQ(code, 130) << read_text(log);
   EXPECT_LT(took, kCallTimeout) << "the stop took "
@@ -210,7 +223,8 @@ TEST_P(SigintAt, ExitsCleanlyAndARerunFinishesTheBatchOnce) {
     ADD_FAILURE() << "after the interruption: " << problem;
   }
 
-  const auto rerun = run_traitctl(cluster, args_for(command), {}, 30s);
+  cluster.release_held_jobs();
+  const auto rerun = run_traitctl(cluster, args_for(command), {}, 120s);
   ASSERT_EQ(rerun.exit_code, 0) << rerun.out << rerun.err;
   for (const auto& problem : state_dir_problems(cluster)) {
     ADD_FAILURE() << "after the rerun: " << problem;

@@ -42,16 +42,16 @@ class Prompts : public ::testing::Test {
     cluster_.write_config(json{{"pending_ms", 0}, {"running_ms", 0}, {"plans", {{"pr-2", {1}}}}});
     const auto created = submit_to_fake(cluster_, "pr-2");
     ASSERT_EQ(created.exit_code, 0) << created.err;
-    ASSERT_TRUE(wait_until_ended(cluster_, {"pr-2"}, 5s));
+    ASSERT_TRUE(wait_until_ended(cluster_, {"pr-2"}, 60s));
   }
 
   // Answers the question with `keys`; the exit code.
   int answer(const Prompt& prompt, std::string_view keys, std::string& screen) const {
     TerminalRun run(cluster_, prompt.args);
     EXPECT_TRUE(run.started());
-    EXPECT_TRUE(run.read_until("[y/N] ", 15s)) << run.screen();
+    EXPECT_TRUE(run.read_until("[y/N] ", 60s)) << run.screen();
     run.type(keys);
-    const int code = run.finish(10s);
+    const int code = run.finish(60s);
     screen = run.screen();
     return code;
   }

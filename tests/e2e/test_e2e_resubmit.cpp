@@ -32,7 +32,7 @@ class Resubmit : public ::testing::Test {
       const auto created = submit_to_fake(cluster_, name);
       ASSERT_EQ(created.exit_code, 0) << created.err;
     }
-    ASSERT_TRUE(wait_until_ended(cluster_, {"rs-2", "rs-3"}, 5s));
+    ASSERT_TRUE(wait_until_ended(cluster_, {"rs-2", "rs-3"}, 60s));
     config["running_ms"] = 600'000;
     cluster_.write_config(config);
     const auto running = submit_to_fake(cluster_, "rs-4");

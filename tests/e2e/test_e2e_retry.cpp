@@ -51,14 +51,14 @@ bool wait_terminal(const FakeCluster& cluster, const std::vector<int>& traits) {
   for (int trait : traits) {
     names.push_back(name_of(trait));
   }
-  return wait_until_ended(cluster, names, 10s);
+  return wait_until_ended(cluster, names, 60s);
 }
 
 // Submits the batch with traitctl and waits until every job has ended.
 void submit_and_settle(const FakeCluster& cluster, const std::string& traits, const std::vector<int>& names,
                        int cap = 50) {
   const auto submitted = run_traitctl(
-      cluster, batch_args("submit", traits, {"--yes", "--max-concurrent", std::to_string(cap)}), {}, 30s);
+      cluster, batch_args("submit", traits, {"--yes", "--max-concurrent", std::to_string(cap)}), {}, 120s);
   ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
   ASSERT_TRUE(wait_terminal(cluster, names)) << "the submitted jobs did not end";
 }
@@ -98,7 +98,7 @@ TEST(Retry, WatchRetriesAMountFailureUntilItCompletes) {
   submit_and_settle(cluster, "2-3", {2, 3});
   ASSERT_EQ(cluster.current_status("rt-2"), "Failed");
 
-  const auto result = run_traitctl(cluster, retry_args("2-3", {"--watch", "--json"}), {}, 30s);
+  const auto result = run_traitctl(cluster, retry_args("2-3", {"--watch", "--json"}), {}, 120s);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   json report;
   ASSERT_NO_THROW(report = json::parse(result.out)) << "stdout is not one JSON document:\n" << result.out;
@@ -119,7 +119,7 @@ TEST(Retry, TheBudgetHoldsAcrossSeparateRuns) {
 
   std::vector<json> reports;
   for (int run = 1; run <= 5; ++run) {
-    const auto result = run_traitctl(cluster, retry_args("3", {"--max-retries", "3", "--json"}), {}, 20s);
+    const auto result = run_traitctl(cluster, retry_args("3", {"--max-retries", "3", "--json"}), {}, 120s);
     ASSERT_EQ(result.exit_code, 0) << "run " << run << ": " << result.err;
     reports.push_back(json::parse(result.out));
     ASSERT_TRUE(wait_terminal(cluster, {3})) << "run " << run;
@@ -145,7 +145,7 @@ TEST(Retry, ConfigurationErrorsAndUnknownFailuresAreLeftAlone) {
   cluster.write_config(config);
   submit_and_settle(cluster, "4-7", {4, 5, 6, 7});
 
-  const auto result = run_traitctl(cluster, retry_args("4-7", {"--watch", "--json"}), {}, 30s);
+  const auto result = run_traitctl(cluster, retry_args("4-7", {"--watch", "--json"}), {}, 120s);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const json report = json::parse(result.out);
   for (int trait : {4, 5, 6}) {
@@ -168,7 +168,7 @@ TEST(Retry, AnExtraRetryExitCodeKeepsTheDefault) {
   submit_and_settle(cluster, "2-4", {2, 3, 4});
 
   const auto result =
-      run_traitctl(cluster, retry_args("2-4", {"--watch", "--json", "--retry-exit-code", "75"}), {}, 30s);
+      run_traitctl(cluster, retry_args("2-4", {"--watch", "--json", "--retry-exit-code", "75"}), {}, 120s);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const json report = json::parse(result.out);
   EXPECT_EQ(report.at("mount_failures"), 2) << report.dump();
@@ -191,7 +191,7 @@ TEST(Retry, TheMainContainerDecidesNotItsInitContainerOrSidecar) {
   cluster.write_config(config);
   submit_and_settle(cluster, "2-4", {2, 3, 4});
 
-  const auto result = run_traitctl(cluster, retry_args("2-4", {"--watch", "--json"}), {}, 30s);
+  const auto result = run_traitctl(cluster, retry_args("2-4", {"--watch", "--json"}), {}, 120s);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const json report = json::parse(result.out);
   EXPECT_EQ(report.at("oom"), 1) << report.dump();
@@ -211,7 +211,7 @@ TEST(Retry, DryRunChangesNothing) {
   const int submits_before = cluster.count_calls("submit");
 
   const auto result =
-      run_traitctl(cluster, batch_args("retry", "2", {"--dry-run", "--retry-delay", "1s"}), {}, 20s);
+      run_traitctl(cluster, batch_args("retry", "2", {"--dry-run", "--retry-delay", "1s"}), {}, 120s);
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("Would retry trait 2"), std::string::npos) << result.out;
   EXPECT_EQ(cluster.count_calls("delete"), 0);
@@ -232,7 +232,7 @@ TEST(Retry, WatchKeepsTheCap) {
   submit_and_settle(cluster, "2-7", {2, 3, 4, 5, 6, 7}, 2);
 
   const auto result =
-      run_traitctl(cluster, retry_args("2-7", {"--watch", "--json", "--max-concurrent", "2"}), {}, 40s);
+      run_traitctl(cluster, retry_args("2-7", {"--watch", "--json", "--max-concurrent", "2"}), {}, 120s);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const json report = json::parse(result.out);
   EXPECT_LE(cluster.max_in_flight(kPrefix), 2);
@@ -250,7 +250,7 @@ TEST(Retry, ADeletingJobIsGoneBeforeItsNameIsReused) {
   cluster.write_config(config);
   submit_and_settle(cluster, "2", {2});
 
-  const auto result = run_traitctl(cluster, retry_args("2", {"--json"}), {}, 20s);
+  const auto result = run_traitctl(cluster, retry_args("2", {"--json"}), {}, 120s);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const json report = json::parse(result.out);
   EXPECT_TRUE(report.at("resubmission_failures").empty()) << report.dump();
@@ -290,7 +290,7 @@ TEST(Retry, ARunKilledBetweenDeleteAndResubmitIsCompletedOnce) {
   ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
   ASSERT_EQ(cluster.current_status("rt-2"), "");
 
-  const auto result = run_traitctl(cluster, retry_args("2"), {}, 20s);
+  const auto result = run_traitctl(cluster, retry_args("2"), {}, 120s);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(creations(cluster, 2), 2);
   const json history = cluster.state().at("history");
@@ -308,7 +308,7 @@ TEST(Resubmit, NamedTraitsAndFailedDryRun) {
   cluster.write_config(quick_config({{"rt-4", {1, 0}}, {"rt-5", {2, 0}}, {"rt-6", {0}}}));
   submit_and_settle(cluster, "4-6", {4, 5, 6});
 
-  const auto dry = run_traitctl(cluster, batch_args("resubmit", "4-6", {"--failed", "--dry-run"}), {}, 20s);
+  const auto dry = run_traitctl(cluster, batch_args("resubmit", "4-6", {"--failed", "--dry-run"}), {}, 120s);
   EXPECT_EQ(dry.exit_code, 0) << dry.err;
   EXPECT_NE(dry.out.find("Would resubmit trait 4"), std::string::npos) << dry.out;
   EXPECT_NE(dry.out.find("Would resubmit trait 5"), std::string::npos) << dry.out;
@@ -316,7 +316,7 @@ TEST(Resubmit, NamedTraitsAndFailedDryRun) {
   EXPECT_EQ(cluster.count_calls("delete"), 0);
 
   const auto result =
-      run_traitctl(cluster, batch_args("resubmit", "4-6", {"4", "5", "--yes", "--json"}), {}, 20s);
+      run_traitctl(cluster, batch_args("resubmit", "4-6", {"4", "5", "--yes", "--json"}), {}, 120s);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const json report = json::parse(result.out);
   EXPECT_EQ(ints(report.at("resubmitted_manually")), (std::vector<int>{4, 5})) << report.dump();
@@ -356,27 +356,24 @@ TEST(Retry, ASecondRunIsRefusedWhileTheFirstHoldsTheLock) {
   json config = quick_config({{"rt-2", {2, 0}}});
   cluster.write_config(config);
   submit_and_settle(cluster, "2", {2});
-  config["running_ms"] = 60'000;  // the retried job keeps the watch busy
+  config["hold"] = true;  // the retried job runs until the test ends: it keeps the watch busy
   cluster.write_config(config);
 
   const fs::path log = cluster.dir() / "watch.log";
   auto first = start_traitctl(cluster, retry_args("2", {"--watch"}), log);
   ASSERT_TRUE(first.ok()) << first.error().message;
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (creations(cluster, 2) < 2 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(50ms);
-  }
+  ASSERT_TRUE(wait_for([&] { return creations(cluster, 2) >= 2; })) << read_text(log);
   ASSERT_EQ(creations(cluster, 2), 2) << read_text(log);
   ASSERT_FALSE(first->poll().has_value()) << read_text(log);
 
-  const auto second = run_traitctl(cluster, retry_args("2", {"--lock-timeout", "0.5s"}), {}, 20s);
+  const auto second = run_traitctl(cluster, retry_args("2", {"--lock-timeout", "0.5s"}), {}, 120s);
   EXPECT_EQ(second.exit_code, 1) << second.err;
   EXPECT_NE(second.err.find("rt.lock"), std::string::npos) << second.err;
   EXPECT_NE(second.err.find("held by another traitctl"), std::string::npos) << second.err;
   EXPECT_EQ(creations(cluster, 2), 2);
 
   ASSERT_EQ(::kill(first->pid(), SIGINT), 0);
-  EXPECT_EQ(wait_for_exit(*first, 5s), 130) << read_text(log);
+  EXPECT_EQ(wait_for_exit(*first, 60s), 130) << read_text(log);
 }
 
 }  // namespace

@@ -139,7 +139,7 @@ json parse_report(const CommandResult& result) {
 }
 
 CommandResult run_mixed(const FakeCluster& cluster, std::vector<std::string> extra = {}) {
-  return run_traitctl(cluster, run_args(kMixedPrefix, kMixedTraits, kMixedCap, std::move(extra)), {}, 50s);
+  return run_traitctl(cluster, run_args(kMixedPrefix, kMixedTraits, kMixedCap, std::move(extra)), {}, 120s);
 }
 
 void write_mixed_config(const FakeCluster& cluster) {
@@ -254,7 +254,7 @@ TEST(Run, AnAllSuccessBatchEndsWith0AndARerunCreatesNothing) {
   const Plan plan{{2, {0}}, {3, {0}}, {4, {0}}, {5, {0}}, {6, {0}}, {7, {0}}, {8, {0}}, {9, {0}}};
   constexpr int kCap = 3;
   cluster.write_config(quick_config(plans_of("ok", plan), 600));
-  const auto result = run_traitctl(cluster, run_args("ok", "2-9", kCap, {"--json"}), {}, 40s);
+  const auto result = run_traitctl(cluster, run_args("ok", "2-9", kCap, {"--json"}), {}, 120s);
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_LE(cluster.max_in_flight("ok"), kCap);
   EXPECT_EQ(cluster.max_in_flight("ok"), kCap) << "the cap was never used";
@@ -267,7 +267,7 @@ TEST(Run, AnAllSuccessBatchEndsWith0AndARerunCreatesNothing) {
   EXPECT_TRUE(report.at("skipped").empty()) << report.dump(2);
 
   const int submits = cluster.count_calls("submit");
-  const auto again = run_traitctl(cluster, run_args("ok", "2-9", kCap, {"--json"}), {}, 40s);
+  const auto again = run_traitctl(cluster, run_args("ok", "2-9", kCap, {"--json"}), {}, 120s);
   EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
   const json second = parse_report(again);
   EXPECT_TRUE(second.at("submitted").empty()) << second.dump(2);
@@ -300,13 +300,13 @@ TEST(Run, AnotherBatchsJobsNeitherCountTowardsTheCapNorAreTouched) {
   for (const auto& name : running) {
     ASSERT_NO_FATAL_FAILURE(submit_directly(cluster, name));
   }
-  ASSERT_TRUE(wait_until_ended(cluster, failed, 5s));
+  ASSERT_TRUE(wait_until_ended(cluster, failed, 60s));
   const std::size_t calls_before = cluster.calls().size();
 
   const Plan plan{{2, {0}}, {3, {0}}, {4, {0}}, {5, {0}}, {6, {0}}, {7, {0}}, {8, {0}}, {9, {0}}};
   constexpr int kCap = 4;  // more than the others' active jobs, so a miscount shows as a lower peak
   cluster.write_config(quick_config(plans_of("gwas", plan), 600));
-  const auto result = run_traitctl(cluster, run_args("gwas", "2-9", kCap, {"--json"}), {}, 40s);
+  const auto result = run_traitctl(cluster, run_args("gwas", "2-9", kCap, {"--json"}), {}, 120s);
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_EQ(cluster.max_in_flight("gwas"), kCap) << "the other batches' jobs took slots of the cap";
   const json report = parse_report(result);

@@ -136,6 +136,9 @@ class LocalRun : public ::testing::Test {
     return runs;
   }
 
+  // A file the test never creates: DEMO_HOLD_UNTIL keeps a job running until it is stopped.
+  [[nodiscard]] fs::path never() const { return cluster_.dir() / "never-released"; }
+
   // Process groups of the jobs that started, from the files the jobs wrote.
   [[nodiscard]] std::vector<pid_t> started_groups() const {
     std::vector<pid_t> groups;
@@ -184,34 +187,33 @@ std::vector<int> traits_in(const json& value) {
   return traits;
 }
 
-// Whether a process of the group still runs. Zombies do not count: a killed
-// job's grandchild waits for init to reap it. Gives the kernel a second to
-// deliver a SIGKILL that was just sent.
+// Whether a process of the group runs now. Zombies do not count: a killed
+// job's grandchild waits for init to reap it.
 bool group_alive(pid_t group) {
-  const auto deadline = std::chrono::steady_clock::now() + 1s;
-  while (true) {
-    bool alive = false;
-    std::error_code error;
-    for (const auto& entry : fs::directory_iterator("/proc", error)) {
-      std::ifstream stat(entry.path() / "stat");
-      std::string text;
-      std::getline(stat, text);
-      const std::size_t name_end = text.rfind(')');
-      if (name_end == std::string::npos) {
-        continue;
-      }
-      std::istringstream fields(text.substr(name_end + 1));
-      std::string state;
-      pid_t parent = 0;
-      pid_t process_group = 0;
-      fields >> state >> parent >> process_group;
-      alive = alive || (process_group == group && state != "Z" && state != "X");
+  bool alive = false;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator("/proc", error)) {
+    std::ifstream stat(entry.path() / "stat");
+    std::string text;
+    std::getline(stat, text);
+    const std::size_t name_end = text.rfind(')');
+    if (name_end == std::string::npos) {
+      continue;
     }
-    if (!alive || std::chrono::steady_clock::now() > deadline) {
-      return alive;
-    }
-    std::this_thread::sleep_for(20ms);
+    std::istringstream fields(text.substr(name_end + 1));
+    std::string state;
+    pid_t parent = 0;
+    pid_t process_group = 0;
+    fields >> state >> parent >> process_group;
+    alive = alive || (process_group == group && state != "Z" && state != "X");
   }
+  return alive;
+}
+
+// Whether every process of the group has ended (waiting a moment for the last
+// to be reaped, with a generous deadline).
+bool group_gone(pid_t group) {
+  return wait_for([group] { return !group_alive(group); }, 30s);
 }
 
 // Trait 4 fails with a mount failure once, 6 with a configuration error, 8
@@ -326,16 +328,16 @@ TEST_F(LocalRun, CommandsOnABatchThatWasNeverRunSayHowToStartOne) {
 
 TEST_F(LocalRun, AJobPastTheTimeoutIsStoppedAndNotRetried) {
   write_env(2, 2, 1);
-  const auto started = std::chrono::steady_clock::now();
-  const CommandResult result = traitctl(run_args({"--job-timeout", "1s"}), {{"DEMO_SLEEP", "30"}});
+  // The job would run until a file nobody creates exists: only the timeout ends it.
+  const CommandResult result =
+      traitctl(run_args({"--job-timeout", "1s"}), {{"DEMO_SLEEP", "0"}, {"DEMO_HOLD_UNTIL", never().string()}});
 
   EXPECT_EQ(result.exit_code, 3) << result.err;
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 20s);
   const json report = json::parse(result.out);
   EXPECT_EQ(report.at("timeouts"), 1);
   EXPECT_EQ(traits_in(report.at("skipped")), std::vector<int>{2});
   for (const pid_t group : started_groups()) {
-    EXPECT_FALSE(group_alive(group)) << "job process group " << group;
+    EXPECT_TRUE(group_gone(group)) << "job process group " << group;
   }
   EXPECT_EQ(started_groups().size(), 1U);
 }
@@ -346,12 +348,10 @@ TEST_F(LocalRun, AJobPastTheTimeoutIsStoppedAndNotRetried) {
 TEST_F(LocalRun, CtrlCLeavesNoProcessBehindAndARerunFinishes) {
   write_env(2, 7, 3);
   const fs::path log = cluster_.dir() / "run.log";
-  auto run = start_traitctl(cluster_, run_args(), log, {{"DEMO_SLEEP", "60"}});
+  // The jobs run until a file nobody creates exists: Ctrl-C finds them running.
+  auto run = start_traitctl(cluster_, run_args(), log, {{"DEMO_SLEEP", "0"}, {"DEMO_HOLD_UNTIL", never().string()}});
   ASSERT_TRUE(run) << run.error().message;
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (started_groups().size() < 3 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
+  ASSERT_TRUE(wait_for([&] { return started_groups().size() >= 3; })) << read_text(log);
   ASSERT_EQ(started_groups().size(), 3U) << read_text(log);
 
   const CommandResult status = on_batch({"status", "--json"});
@@ -365,9 +365,9 @@ TEST_F(LocalRun, CtrlCLeavesNoProcessBehindAndARerunFinishes) {
   }
 
   ASSERT_EQ(::kill(run->pid(), SIGINT), 0);
-  EXPECT_EQ(wait_for_exit(*run, 15s), 130) << read_text(log);
+  EXPECT_EQ(wait_for_exit(*run, 60s), 130) << read_text(log);
   for (const pid_t group : started_groups()) {
-    EXPECT_FALSE(group_alive(group)) << "job process group " << group << " outlived traitctl";
+    EXPECT_TRUE(group_gone(group)) << "job process group " << group << " outlived traitctl";
   }
   EXPECT_TRUE(attempts().empty());  // every job was stopped before it finished
   EXPECT_TRUE(state_dir_problems(cluster_).empty());

@@ -44,7 +44,7 @@ TEST(StatusLine, OnATerminalTheWaitIsOneLineRedrawnWithACountdown) {
   cluster.write_config(json{{"pending_ms", 100}, {"running_ms", 1200}});
   TerminalRun run(cluster, capped_submit());
   ASSERT_TRUE(run.started());
-  ASSERT_EQ(run.finish(20s), 0) << run.screen();
+  ASSERT_EQ(run.finish(60s), 0) << run.screen();
   const std::string& screen = run.screen();
 
   EXPECT_NE(screen.find("\r[WAIT] 1/1 active, 1 submitted, 1 to submit, next poll in 2s\x1b[K"),
@@ -68,12 +68,12 @@ TEST(StatusLine, OnATerminalTheWaitIsOneLineRedrawnWithACountdown) {
 
 TEST(StatusLine, CtrlCDuringTheWaitClearsTheStatusLine) {
   FakeCluster cluster;
-  cluster.write_config(json{{"pending_ms", 100}, {"running_ms", 10'000}});
+  cluster.write_config(json{{"pending_ms", 100}, {"hold", true}});  // trait 2 runs until Ctrl-C
   TerminalRun run(cluster, capped_submit());
   ASSERT_TRUE(run.started());
-  ASSERT_TRUE(run.read_until("next poll in", 10s)) << run.screen();
+  ASSERT_TRUE(run.read_until("next poll in", 60s)) << run.screen();
   run.type("\x03");
-  ASSERT_EQ(run.finish(10s), 130) << run.screen();
+  ASSERT_EQ(run.finish(60s), 130) << run.screen();
   const std::string& screen = run.screen();
   const auto erased = screen.find(kErase, screen.rfind(kRedraw));
   ASSERT_NE(erased, std::string::npos) << screen;
@@ -85,14 +85,14 @@ TEST(StatusLine, QuietOnATerminalShowsNoStatusLine) {
   cluster.write_config(json{{"pending_ms", 100}, {"running_ms", 1200}});
   TerminalRun run(cluster, capped_submit({"-q"}));
   ASSERT_TRUE(run.started());
-  ASSERT_EQ(run.finish(20s), 0) << run.screen();
+  ASSERT_EQ(run.finish(60s), 0) << run.screen();
   EXPECT_EQ(run.screen().find("\x1b[K"), std::string::npos) << run.screen();
 }
 
 TEST(StatusLine, OffATerminalTheWaitIsAPlainLineWithoutControlCodes) {
   FakeCluster cluster;
   cluster.write_config(json{{"pending_ms", 100}, {"running_ms", 1200}});
-  const auto result = run_traitctl(cluster, capped_submit(), {}, 20s);
+  const auto result = run_traitctl(cluster, capped_submit(), {}, 120s);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   // The same words as the live line, once per change of the batch.
   EXPECT_NE(result.err.find("[WAIT] 1/1 active, 1 submitted, 1 to submit, next poll in 2s\n"),
@@ -147,9 +147,9 @@ TEST(StatusWatch, RedrawsInPlaceOnANarrowShortTerminal) {
   for (const char* name : {"n-2", "n-3", "n-4", "n-5"}) {
     submit(name);
   }
-  config["running_ms"] = 600'000;
+  config["hold"] = json::array({"n-6"});
   cluster.write_config(config);
-  submit("n-6");  // runs on: the watch goes on until Ctrl-C
+  submit("n-6");  // held, never released: the watch goes on until Ctrl-C
 
   constexpr std::size_t columns = 40;
   constexpr std::size_t rows = 12;
@@ -158,9 +158,10 @@ TEST(StatusWatch, RedrawsInPlaceOnANarrowShortTerminal) {
       {"status", "--prefix", "n", "--project", "p", "--traits", "2-9", "--watch", "--interval", "0.3s"},
       winsize{rows, columns, 0, 0});
   ASSERT_TRUE(run.started());
-  run.read_for(2500ms);
+  EXPECT_TRUE(run.read_until([](const std::string& screen) { return redraws_of(screen).size() >= 3; }, 60s))
+      << run.screen();
   run.type("\x03");
-  ASSERT_EQ(run.finish(10s), 130) << run.screen();
+  ASSERT_EQ(run.finish(60s), 130) << run.screen();
 
   const std::vector<Redraw> redraws = redraws_of(run.screen());
   ASSERT_GE(redraws.size(), 3U) << run.screen();

@@ -61,14 +61,14 @@ class Streams : public ::testing::Test {
   }
 
   CommandResult traitctl(std::vector<std::string> args, const std::string& traits = "2-4") const {
-    return run_traitctl(cluster_, batch_args(std::move(args), traits), {}, 60s);
+    return run_traitctl(cluster_, batch_args(std::move(args), traits), {}, 120s);
   }
 
   void submit_and_settle() const {
     const auto submitted = traitctl({"submit", "--yes"});
     ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
     expect_split(submitted, "submit", "Submitted: 3");
-    ASSERT_TRUE(wait_until_ended(cluster_, {"io-2", "io-3", "io-4"}, 10s));
+    ASSERT_TRUE(wait_until_ended(cluster_, {"io-2", "io-3", "io-4"}, 60s));
   }
 
   FakeCluster cluster_;
@@ -86,15 +86,15 @@ TEST_F(Streams, BatchCommandsPrintTheirReportOnStdoutAndLogOnStderr) {
   const auto retried = traitctl({"retry", "--yes", "--retry-delay", "1s", "--poll-interval", "0.1s"});
   EXPECT_EQ(retried.exit_code, 0) << retried.err;
   expect_split(retried, "retry", "Statistics:");
-  ASSERT_TRUE(wait_until_ended(cluster_, {"io-4"}, 10s));
+  ASSERT_TRUE(wait_until_ended(cluster_, {"io-4"}, 60s));
 
   const auto resubmitted = traitctl({"resubmit", "2", "--yes", "--poll-interval", "0.1s"});
   EXPECT_EQ(resubmitted.exit_code, 0) << resubmitted.err;
   expect_split(resubmitted, "resubmit", "Statistics:");
-  ASSERT_TRUE(wait_until_ended(cluster_, {"io-2"}, 10s));
+  ASSERT_TRUE(wait_until_ended(cluster_, {"io-2"}, 60s));
   const auto resubmitted_json = traitctl({"resubmit", "2", "--yes", "--json", "--poll-interval", "0.1s"});
   EXPECT_EQ(expect_json(resubmitted_json, "resubmit --json").at("resubmitted_manually"), json::array({2}));
-  ASSERT_TRUE(wait_until_ended(cluster_, {"io-2"}, 10s));
+  ASSERT_TRUE(wait_until_ended(cluster_, {"io-2"}, 60s));
 
   // `traitctl run > report.txt`: the report is all of stdout.
   const auto ran = traitctl({"run", "--yes", "--poll-interval", "0.1s", "--retry-delay", "1s"});

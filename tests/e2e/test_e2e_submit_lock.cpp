@@ -50,9 +50,9 @@ class SubmitLock : public ::testing::Test {
   // Starts both runs at once; the results in the order they were started.
   std::pair<CommandResult, CommandResult> run_both(const std::string& lock_timeout) const {
     auto first = std::async(std::launch::async,
-                            [&] { return run_traitctl(cluster_, submit_args(lock_timeout), {}, 60s); });
+                            [&] { return run_traitctl(cluster_, submit_args(lock_timeout), {}, 120s); });
     auto second = std::async(std::launch::async,
-                             [&] { return run_traitctl(cluster_, submit_args(lock_timeout), {}, 60s); });
+                             [&] { return run_traitctl(cluster_, submit_args(lock_timeout), {}, 120s); });
     return {first.get(), second.get()};
   }
 

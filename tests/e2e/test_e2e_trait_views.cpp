@@ -7,7 +7,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <set>
+#include <string>
+#include <vector>
 #include <thread>
 
 #include "harness.hpp"
@@ -309,13 +312,20 @@ TEST_F(Views, LogsPrintsTheCurrentJobsLog) {
 
 TEST(LogsFollow, PrintsWhatIsAppendedUntilTheJobEnds) {
   FakeCluster cluster;
-  cluster.write_config(json{{"pending_ms", 300}, {"running_ms", 2500}});
+  // Held until the test has seen traitctl read the running job's log twice.
+  cluster.write_config(json{{"pending_ms", 0}, {"running_ms", 500}, {"hold", true}});
   submit(cluster, "f-2");
-  const auto started = std::chrono::steady_clock::now();
-  const auto result =
-      run_traitctl(cluster, {"logs", "2", "--follow", "--prefix", "f", "--project", "p"}, {}, 30s);
+  auto following = std::async(std::launch::async, [&cluster] {
+    return run_traitctl(cluster, {"logs", "2", "--follow", "--prefix", "f", "--project", "p"}, {}, 120s);
+  });
+  const bool followed = wait_for([&] {
+    return cluster.count_calls("logs") >= 2 || following.wait_for(0s) == std::future_status::ready;
+  });
+  const int reads_while_running = cluster.count_calls("logs");
+  cluster.release_held_jobs();
+  const CommandResult result = following.get();
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_GE(std::chrono::steady_clock::now() - started, 2s) << "it followed the running job";
+  EXPECT_TRUE(followed && reads_while_running >= 2) << "it followed the running job\n" << result.err;
   EXPECT_EQ(cluster.current_status("f-2"), "Completed");
   // Each line once: only new bytes are printed.
   const auto lines = lines_of(result.out);
@@ -334,7 +344,9 @@ case "$TRAIT_INDEX:$TRAITCTL_ATTEMPT" in
   3:1) echo "[ERROR] INFRASTRUCTURE MOUNT FAILURE: /data is not a mount point"; exit 2 ;;
   4:*) echo "[ERROR] Missing required files or directories:"; exit 1 ;;
 esac
-sleep "${VIEW_SLEEP:-0}"
+if [ -n "${VIEW_HOLD_UNTIL:-}" ]; then
+  while [ ! -e "$VIEW_HOLD_UNTIL" ]; do sleep 0.1; done
+fi
 echo "trait $TRAIT_INDEX done"
 )sh";
 
@@ -366,7 +378,7 @@ class LocalViews : public ::testing::Test {
 };
 
 TEST_F(LocalViews, LogsDescribeAndStatusOfALocalBatch) {
-  const auto run = run_traitctl(cluster_, run_args("2-4"), {}, 60s);
+  const auto run = run_traitctl(cluster_, run_args("2-4"), {}, 120s);
   ASSERT_EQ(run.exit_code, 3) << run.err;
 
   const auto first = traitctl("logs", {"3", "--attempt", "1"});
@@ -404,19 +416,32 @@ TEST_F(LocalViews, LogsDescribeAndStatusOfALocalBatch) {
 }
 
 TEST_F(LocalViews, FollowPrintsARunningLocalJobUntilItEnds) {
-  auto run = start_traitctl(cluster_, run_args("2"), cluster_.dir() / "run.log", {{"VIEW_SLEEP", "2"}});
+  // The job runs until the test creates the release file, once logs --follow
+  // has printed its first line.
+  const fs::path release = cluster_.dir() / "release-job";
+  auto run = start_traitctl(cluster_, run_args("2"), cluster_.dir() / "run.log",
+                            {{"VIEW_HOLD_UNTIL", release.string()}});
   ASSERT_TRUE(run.ok()) << run.error().message;
   const fs::path log = cluster_.state_dir() / "logs" / "loc-2.log";
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (!fs::exists(log) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(wait_for([&] { return fs::exists(log); })) << read_text(cluster_.dir() / "run.log");
+  const fs::path out = cluster_.dir() / "follow.out";  // its stdout and stderr
+  auto follower =
+      start_traitctl(cluster_, {"logs", "2", "--follow", "--backend", "local", "--env-file", env_file()}, out);
+  ASSERT_TRUE(follower.ok()) << follower.error().message;
+  EXPECT_TRUE(wait_for([&] { return read_text(out).find("trait 2 attempt 1 starting") != std::string::npos; }))
+      << read_text(out);
+  std::ofstream(release) << "released\n";
+  ASSERT_EQ(wait_for_exit(*follower, 60s), 0) << read_text(out);
+  const std::string followed = read_text(out);
+  std::vector<std::string> job_lines;
+  for (const std::string& line : lines_of(followed)) {
+    if (line.starts_with("trait 2")) {
+      job_lines.push_back(line);
+    }
   }
-  ASSERT_TRUE(fs::exists(log)) << read_text(cluster_.dir() / "run.log");
-  const auto followed = traitctl("logs", {"2", "--follow"});
-  ASSERT_EQ(followed.exit_code, 0) << followed.err;
-  EXPECT_EQ(followed.out, "trait 2 attempt 1 starting\ntrait 2 done\n");
-  EXPECT_NE(followed.err.find("loc-2 ended (Completed)"), std::string::npos) << followed.err;
-  EXPECT_EQ(wait_for_exit(*run, 30'000ms), 0) << read_text(cluster_.dir() / "run.log");
+  EXPECT_EQ(job_lines, (std::vector<std::string>{"trait 2 attempt 1 starting", "trait 2 done"})) << followed;
+  EXPECT_NE(followed.find("loc-2 ended (Completed)"), std::string::npos) << followed;
+  EXPECT_EQ(wait_for_exit(*run, 60s), 0) << read_text(cluster_.dir() / "run.log");
 }
 
 }  // namespace

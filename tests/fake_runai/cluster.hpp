@@ -42,7 +42,12 @@ struct Workload {
   // Settled by the first call after the job ended or was deleted: the result
   // file written (its path) or not (""); nullopt before.
   std::optional<std::string> outputs_file;
+  // Held by config.hold until the release file exists: end_ms is kHeldEndMs meanwhile.
+  bool held = false;
 };
+
+// A held job's end: far in the future, and far from overflowing when added to.
+inline constexpr std::int64_t kHeldEndMs = std::int64_t{1} << 52;
 
 void to_json(nlohmann::json& j, const Workload& w);
 void from_json(const nlohmann::json& j, Workload& w);
@@ -74,6 +79,7 @@ struct Call {
   State& state;
   std::int64_t now_ms;
   std::uint64_t call_number;
+  bool released;  // the test created $FAKE_RUNAI_DIR/release: held jobs end (config.hold)
 };
 
 // The listed (not yet gone) workload with this name in the project, any kind.

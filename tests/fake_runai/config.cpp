@@ -31,8 +31,8 @@ OtherChurn load_churn(const json& j) {
   return churn;
 }
 
-// ["name", ...] (every attempt) or {"name": [attempt, ...]}.
-std::map<std::string, std::set<int>> load_no_outputs(const json& j) {
+// ["name", ...] (every attempt) or {"name": [attempt, ...]}: no_outputs and hold.
+std::map<std::string, std::set<int>> load_attempts_by_name(const json& j) {
   std::map<std::string, std::set<int>> no_outputs;
   if (j.is_array()) {
     for (const auto& name : j) {
@@ -43,7 +43,7 @@ std::map<std::string, std::set<int>> load_no_outputs(const json& j) {
   for (const auto& [name, attempts] : j.items()) {
     no_outputs[name] = attempts.get<std::set<int>>();
     if (no_outputs[name].empty()) {
-      throw SetupError(fmt::format("config.json: no_outputs for {} lists no attempt", name));
+      throw SetupError(fmt::format("config.json: {} lists no attempt", name));
     }
   }
   return no_outputs;
@@ -132,9 +132,16 @@ Config load_config(const fs::path& path) {
     config.describe_init_containers = j.value("describe_init_containers", false);
     config.init_exit_code = j.value("init_exit_code", 0);
     config.describe_sidecar = j.value("describe_sidecar", false);
-    config.no_outputs = load_no_outputs(j.value("no_outputs", json::array()));
+    config.no_outputs = load_attempts_by_name(j.value("no_outputs", json::array()));
     if (j.contains("mount_failure_above")) {
       config.mount_failure_above = j.at("mount_failure_above").get<int>();
+    }
+    if (j.contains("hold")) {
+      const json& hold = j.at("hold");
+      config.hold_all = hold.is_boolean() && hold.get<bool>();
+      if (!hold.is_boolean()) {
+        config.hold = load_attempts_by_name(hold);  // the same shape: names, or names and attempts
+      }
     }
   } catch (const json::exception& e) {
     throw SetupError(fmt::format("config.json in {}: {}", path.parent_path().string(), e.what()));

@@ -55,6 +55,13 @@
 //   mount_failure_above     K: a job that reaches Running while more than K workloads of its
 //                           batch (itself included) are alive exits 2 with the mount-failure
 //                           log, whatever its plan or memory
+//   hold                    true, ["name", ...] or {"name": [attempt, ...]}: those jobs
+//                           (every job when true; every attempt of a listed name) stay
+//                           Running past running_ms until the test creates the file
+//                           `release` in $FAKE_RUNAI_DIR; from the first call that sees it on,
+//                           each ends at its planned end or at that call, whichever is later
+//                           (a job submitted once the file exists is not held). Until then
+//                           state.json gives a held job an end_ms far in the future.
 #pragma once
 
 #include <cstdint>
@@ -118,6 +125,13 @@ struct Config {
   bool describe_sidecar = false;
   std::map<std::string, std::set<int>> no_outputs;  // an empty set: every attempt
   std::optional<int> mount_failure_above;
+  bool hold_all = false;
+  std::map<std::string, std::set<int>> hold;  // an empty set: every attempt
+
+  [[nodiscard]] bool holds(const std::string& name, int attempt) const {
+    const auto it = hold.find(name);
+    return hold_all || (it != hold.end() && (it->second.empty() || it->second.contains(attempt)));
+  }
 
   [[nodiscard]] bool v1() const { return version == "v1"; }
   [[nodiscard]] bool v225() const { return version == "2.25"; }

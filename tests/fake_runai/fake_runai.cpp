@@ -5,6 +5,7 @@
 //   state.json   {"call_count", "list_calls", "history": every workload ever created
 //                (cluster.hpp's Workload), "lost_delete_answers"}
 //   state.lock   flock'ed for each call's read-modify-write of state.json
+//   release      created by a test: the jobs config.json's `hold` keeps Running end
 //   calls.jsonl  one line per call: {"t_ms", "argv" (after the program name),
 //                "argv_hex" (the same, each byte as two hex digits: lossless where
 //                argv is not UTF-8), "exit" (null for a hang), "answer" (only when a
@@ -119,7 +120,7 @@ int run(const std::vector<std::string>& argv) {
     const ExclusiveLock lock(dir / "state.lock");
     State state = read_state(dir);
     ++state.call_count;
-    Call call{config, state, now_ms(), state.call_count};
+    Call call{config, state, now_ms(), state.call_count, fs::exists(dir / "release")};
     settle(call);
     if (draw(call, kHang) < config.faults.hang_rate) {
       outcome = {.hang = true, .answer = "hang"};

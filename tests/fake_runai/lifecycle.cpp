@@ -28,6 +28,15 @@ int alive_in_batch(const Call& call, const Workload& w, std::string_view prefix,
   return alive;
 }
 
+// A held job ends once the test has created the release file: at its planned
+// end, or now if that has passed.
+void settle_hold(const Call& call, Workload& w) {
+  if (w.held && call.released) {
+    w.held = false;
+    w.end_ms = std::max(w.running_from_ms + call.config.running_ms, call.now_ms);
+  }
+}
+
 void settle_start(const Call& call, Workload& w) {
   if (w.start_settled || call.now_ms < w.running_from_ms) {
     return;
@@ -108,6 +117,7 @@ void settle_outputs(const Call& call, Workload& w) {
 
 void settle(Call& call) {
   for (Workload& w : call.state.history) {
+    settle_hold(call, w);
     settle_start(call, w);
     settle_outputs(call, w);
   }

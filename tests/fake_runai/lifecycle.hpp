@@ -1,5 +1,6 @@
 // What happened to the workloads between the previous call and this one. The
 // fake runs only during calls, so each call settles it before it answers.
+// Held jobs (config.hold) end once the release file exists.
 #pragma once
 
 #include "cluster.hpp"

@@ -165,6 +165,10 @@ Workload new_workload(const Call& call, std::string_view kind, const std::string
   w.outputs_host = outputs_host(parsed);
   w.exit_code = planned_exit_code(call.config, w);
   w.stopped = call.config.stopped.contains(name);
+  w.held = call.config.holds(name, w.attempt) && !call.released;
+  if (w.held) {
+    w.end_ms = kHeldEndMs;
+  }
   return w;
 }
 
