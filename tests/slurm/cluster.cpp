@@ -39,9 +39,14 @@ constexpr double kMemoryShare = 0.8;
 constexpr auto kStartLimit = std::chrono::seconds(30);
 constexpr auto kStopLimit = std::chrono::seconds(5);
 constexpr Duration kCallTimeout{20'000};
-// Unix socket paths (munged's) hold at most 107 bytes.
+// Unix socket paths (munged's, and slurmstepd's in the spool folder) hold at
+// most 107 bytes and a NUL: 108.
 constexpr std::size_t kMaxSocketPath = 107;
 constexpr std::array kDaemonPidFiles = {"slurmd.pid", "slurmctld.pid", "munged.pid"};
+// The cluster runs in a short folder of its own, whatever folder the caller
+// names (a build tree may be deep); the caller's folder only records where.
+constexpr std::string_view kClusterFolderPrefix = "/tmp/traitctl-sc-";
+constexpr const char* kLocationFile = "location";
 
 struct Programs {
   std::string munged;
@@ -375,68 +380,48 @@ Result<void> start_daemons(const fs::path& dir, const Programs& programs, const 
   return wait_until_idle(dir, programs, facts, environment);
 }
 
-}  // namespace
-
-bool process_running(pid_t pid) {
-  const std::string stat = read_whole(fs::path("/proc") / std::to_string(pid) / "stat");
-  const std::size_t name_end = stat.rfind(')');
-  if (name_end == std::string::npos || name_end + 2 >= stat.size()) {
-    return false;
+// The folder the cluster recorded in `dir` runs from; nullopt when none is
+// recorded, or the record is not a folder start() makes (never removed then).
+std::optional<fs::path> recorded_location(const fs::path& dir) {
+  std::string text = read_whole(dir / kLocationFile);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+    text.pop_back();
   }
-  const char state = stat[name_end + 2];
-  return state != 'Z' && state != 'X';
+  const bool ours = text.starts_with(kClusterFolderPrefix) && text.find('/', kClusterFolderPrefix.size()) ==
+                                                                  std::string::npos;
+  if (!ours || text.size() == kClusterFolderPrefix.size() || text.find("..") != std::string::npos) {
+    return std::nullopt;
+  }
+  return fs::path(text);
 }
 
-Result<SlurmCluster> SlurmCluster::start(const fs::path& dir, const ClusterOptions& options) {
-  auto programs = find_programs();
-  if (!programs) {
-    return programs.error();
-  }
-  if ((dir / "munge.sock").string().size() > kMaxSocketPath) {
-    return make_error(ErrorKind::Config, "the test cluster folder {} is too long for munged's socket path",
-                      dir.string());
-  }
-  if (auto stopped = stop(dir); !stopped) {
-    return stopped.error();
-  }
+// A new short folder for a cluster, recorded in `dir`.
+Result<fs::path> make_cluster_folder(const fs::path& dir) {
   std::error_code error;
-  fs::create_directories(dir / "state", error);
-  fs::create_directories(dir / "spool", error);
+  fs::create_directories(dir, error);
   if (error) {
     return make_error(ErrorKind::Io, "cannot create {}: {}", dir.string(), error.message());
   }
-  auto facts = host_facts(*programs);
-  if (!facts) {
-    return facts.error();
+  std::string pattern = std::string(kClusterFolderPrefix) + "XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    return make_error(ErrorKind::Io, "cannot create a folder {}: {}", pattern, std::strerror(errno));
   }
-  if (auto written = write_configuration(dir, *facts, options); !written) {
+  if (auto written = write_file_atomically(dir / kLocationFile, pattern + "\n"); !written) {
+    fs::remove(pattern, error);
     return written.error();
   }
-  SlurmCluster cluster(dir, std::move(*facts));
-  if (auto started = start_daemons(dir, *programs, cluster.facts(), cluster.environment()); !started) {
-    (void)stop(dir);
-    return started.error();
-  }
-  return cluster;
+  return fs::path(pattern);
 }
 
-Result<SlurmCluster> SlurmCluster::attach(const fs::path& dir) {
-  const std::string text = read_whole(dir / "cluster.json");
-  const auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) {
-    return make_error(ErrorKind::NotFound,
-                      "no test Slurm cluster runs in {}: run the tests with ctest (its slurm_cluster fixture "
-                      "starts one) or unset TRAITCTL_SLURM_CLUSTER",
-                      dir.string());
-  }
-  try {
-    return SlurmCluster(dir, facts_from_json(json));
-  } catch (const nlohmann::json::exception& e) {
-    return make_error(ErrorKind::Parse, "{}: {}", (dir / "cluster.json").string(), e.what());
-  }
+// The longest Unix socket path of a cluster in `dir` on `node`: slurmstepd's,
+// <spool>/<node>_<job id>.<step id>, with ids as long as they get.
+std::string longest_socket_path(const fs::path& dir, const std::string& node) {
+  return (dir / "spool" / fmt::format("{}_4294967294.4294967294", node)).string();
 }
 
-Result<void> SlurmCluster::stop(const fs::path& dir) {
+// Stops the daemons and jobs of the cluster whose files are in `dir` itself
+// (start()'s folder, or an older fixture's) and removes `dir`.
+Result<void> stop_folder(const fs::path& dir) {
   if (!fs::exists(dir)) {
     return {};
   }
@@ -463,6 +448,85 @@ Result<void> SlurmCluster::stop(const fs::path& dir) {
     return make_error(ErrorKind::Io, "cannot remove {}: {}", dir.string(), error.message());
   }
   return {};
+}
+
+}  // namespace
+
+bool process_running(pid_t pid) {
+  const std::string stat = read_whole(fs::path("/proc") / std::to_string(pid) / "stat");
+  const std::size_t name_end = stat.rfind(')');
+  if (name_end == std::string::npos || name_end + 2 >= stat.size()) {
+    return false;
+  }
+  const char state = stat[name_end + 2];
+  return state != 'Z' && state != 'X';
+}
+
+Result<SlurmCluster> SlurmCluster::start(const fs::path& record, const ClusterOptions& options) {
+  auto programs = find_programs();
+  if (!programs) {
+    return programs.error();
+  }
+  if (auto stopped = stop(record); !stopped) {
+    return stopped.error();
+  }
+  auto facts = host_facts(*programs);
+  if (!facts) {
+    return facts.error();
+  }
+  auto made = make_cluster_folder(record);
+  if (!made) {
+    return made.error();
+  }
+  const fs::path dir = *made;
+  if (const std::string socket = longest_socket_path(dir, facts->node); socket.size() > kMaxSocketPath) {
+    (void)stop(record);
+    return make_error(ErrorKind::Config,
+                      "the test cluster's socket path {} is {} bytes, over the 108-byte limit of a Unix "
+                      "socket path: use a shorter host name",
+                      socket, socket.size() + 1);
+  }
+  std::error_code error;
+  fs::create_directories(dir / "state", error);
+  fs::create_directories(dir / "spool", error);
+  if (error) {
+    return make_error(ErrorKind::Io, "cannot create {}: {}", dir.string(), error.message());
+  }
+  if (auto written = write_configuration(dir, *facts, options); !written) {
+    return written.error();
+  }
+  SlurmCluster cluster(dir, std::move(*facts));
+  if (auto started = start_daemons(dir, *programs, cluster.facts(), cluster.environment()); !started) {
+    (void)stop(record);
+    return started.error();
+  }
+  return cluster;
+}
+
+Result<SlurmCluster> SlurmCluster::attach(const fs::path& record) {
+  const auto dir = recorded_location(record);
+  const std::string text = dir ? read_whole(*dir / "cluster.json") : "";
+  const auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!dir || json.is_discarded()) {
+    return make_error(ErrorKind::NotFound,
+                      "no test Slurm cluster runs from {}: run the tests with ctest (its slurm_cluster fixture "
+                      "starts one) or unset TRAITCTL_SLURM_CLUSTER",
+                      record.string());
+  }
+  try {
+    return SlurmCluster(*dir, facts_from_json(json));
+  } catch (const nlohmann::json::exception& e) {
+    return make_error(ErrorKind::Parse, "{}: {}", (*dir / "cluster.json").string(), e.what());
+  }
+}
+
+Result<void> SlurmCluster::stop(const fs::path& record) {
+  if (const auto dir = recorded_location(record)) {
+    if (auto stopped = stop_folder(*dir); !stopped) {
+      return stopped;
+    }
+  }
+  return stop_folder(record);  // also a cluster an older fixture ran in the record's folder itself
 }
 
 EnvironmentOverrides SlurmCluster::environment() const {

@@ -4,6 +4,12 @@
 // tests themselves (no systemd, nothing in /etc touched), as root or as any
 // other user: the daemons run as whoever starts them.
 //
+// That folder is a short one under /tmp (/tmp/traitctl-sc-XXXXXX), since
+// the Unix sockets in it (slurmstepd's in the spool) must stay within 108
+// bytes; the folder the caller names, such as one in a deep build tree, only
+// records where it is (its file `location`), so that a cluster an
+// interrupted run left behind is still found and stopped.
+//
 // Measured on the 2-core development VM (Debian 12, Slurm 22.05), also under
 // a load average of 10: start takes 0.15-1.1 s (mostly slurmd registering
 // with the controller), stop 0.1-0.4 s.
@@ -39,21 +45,23 @@ struct ClusterOptions {
 
 class SlurmCluster {
  public:
-  // Starts a cluster in `dir`, created afresh: a cluster a previous run left
-  // there (an interrupted test run) is stopped and the folder emptied first.
-  // Returns once the node is idle. Backend error naming the step that failed
-  // and the log's last lines; NotFound with the packages to install when a
-  // Slurm or munge program is missing.
-  [[nodiscard]] static Result<SlurmCluster> start(const std::filesystem::path& dir,
+  // Starts a cluster recorded in `record`, created afresh: a cluster a
+  // previous run left (an interrupted test run) is stopped and its folders
+  // removed first. Returns once the node is idle. Backend error naming the
+  // step that failed and the log's last lines; NotFound with the packages to
+  // install when a Slurm or munge program is missing; Config when a socket
+  // path would pass the 108-byte limit.
+  [[nodiscard]] static Result<SlurmCluster> start(const std::filesystem::path& record,
                                                   const ClusterOptions& options = {});
-  // The cluster start() left running in `dir` (the CTest fixture's).
-  [[nodiscard]] static Result<SlurmCluster> attach(const std::filesystem::path& dir);
-  // Stops whatever cluster runs from `dir`: the daemons by their pid files,
+  // The cluster start() left running from `record` (the CTest fixture's).
+  [[nodiscard]] static Result<SlurmCluster> attach(const std::filesystem::path& record);
+  // Stops whatever cluster runs from `record`: the daemons by their pid files,
   // then every process still carrying its SLURM_CONF (slurmstepd and jobs
-  // outlive slurmd), and removes the folder. Nothing to do when `dir` does
-  // not exist.
-  [[nodiscard]] static Result<void> stop(const std::filesystem::path& dir);
+  // outlive slurmd), and removes its folder and `record`. Nothing to do when
+  // `record` does not exist.
+  [[nodiscard]] static Result<void> stop(const std::filesystem::path& record);
 
+  // The folder the cluster runs in (not the record's).
   [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
   [[nodiscard]] std::filesystem::path conf_path() const { return dir_ / "slurm.conf"; }
   [[nodiscard]] const ClusterFacts& facts() const { return facts_; }

@@ -34,7 +34,9 @@ TEST(SlurmTestCluster, AStartOverALeftoverClusterStopsItAndItsJobs) {
   const fs::path dir = pattern;
   auto first = SlurmCluster::start(dir);
   ASSERT_TRUE(first.ok()) << first.error().message;
-  const auto old_daemons = pids_in(dir);
+  const fs::path old_folder = first->dir();
+  EXPECT_NE(old_folder, dir) << "the cluster runs in a short folder of its own";
+  const auto old_daemons = pids_in(old_folder);
   ASSERT_EQ(old_daemons.size(), 3U);
 
   SlurmOptions options;
@@ -67,6 +69,8 @@ TEST(SlurmTestCluster, AStartOverALeftoverClusterStopsItAndItsJobs) {
     EXPECT_FALSE(process_running(pid)) << "daemon " << pid << " of the old cluster still runs";
   }
   EXPECT_FALSE(process_running(job_pid)) << "the old cluster's job still runs";
+  EXPECT_FALSE(fs::exists(old_folder)) << "the old cluster's folder is left";
+  options.environment = second->environment();
   const auto jobs = SlurmCli(options).list();
   ASSERT_TRUE(jobs.ok()) << jobs.error().message;
   EXPECT_TRUE(jobs->empty()) << "the new cluster lists old jobs";
@@ -74,6 +78,7 @@ TEST(SlurmTestCluster, AStartOverALeftoverClusterStopsItAndItsJobs) {
   const auto stopped = SlurmCluster::stop(dir);
   ASSERT_TRUE(stopped.ok()) << stopped.error().message;
   EXPECT_FALSE(fs::exists(dir));
+  EXPECT_FALSE(fs::exists(second->dir()));
 }
 
 }  // namespace
