@@ -495,7 +495,7 @@ Result<SlurmCluster> SlurmCluster::start(const fs::path& record, const ClusterOp
   if (auto written = write_configuration(dir, *facts, options); !written) {
     return written.error();
   }
-  SlurmCluster cluster(dir, std::move(*facts));
+  SlurmCluster cluster(record, dir, std::move(*facts));
   if (auto started = start_daemons(dir, *programs, cluster.facts(), cluster.environment()); !started) {
     (void)stop(record);
     return started.error();
@@ -514,7 +514,7 @@ Result<SlurmCluster> SlurmCluster::attach(const fs::path& record) {
                       record.string());
   }
   try {
-    return SlurmCluster(*dir, facts_from_json(json));
+    return SlurmCluster(record, *dir, facts_from_json(json));
   } catch (const nlohmann::json::exception& e) {
     return make_error(ErrorKind::Parse, "{}: {}", (*dir / "cluster.json").string(), e.what());
   }

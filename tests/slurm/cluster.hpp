@@ -61,8 +61,10 @@ class SlurmCluster {
   // `record` does not exist.
   [[nodiscard]] static Result<void> stop(const std::filesystem::path& record);
 
-  // The folder the cluster runs in (not the record's).
+  // The folder the cluster runs in, and the folder that records it (what
+  // start(), attach() and stop() take).
   [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
+  [[nodiscard]] const std::filesystem::path& record() const { return record_; }
   [[nodiscard]] std::filesystem::path conf_path() const { return dir_ / "slurm.conf"; }
   [[nodiscard]] const ClusterFacts& facts() const { return facts_; }
   // What a child running Slurm commands against this cluster needs, and all
@@ -71,9 +73,10 @@ class SlurmCluster {
   [[nodiscard]] EnvironmentOverrides environment() const;
 
  private:
-  SlurmCluster(std::filesystem::path dir, ClusterFacts facts)
-      : dir_(std::move(dir)), facts_(std::move(facts)) {}
+  SlurmCluster(std::filesystem::path record, std::filesystem::path dir, ClusterFacts facts)
+      : record_(std::move(record)), dir_(std::move(dir)), facts_(std::move(facts)) {}
 
+  std::filesystem::path record_;
   std::filesystem::path dir_;
   ClusterFacts facts_;
 };

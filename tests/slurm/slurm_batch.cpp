@@ -29,6 +29,7 @@ if [ -f "$out/plan/$TRAIT_INDEX" ]; then
   step=$(sed -n "${attempt}p" "$out/plan/$TRAIT_INDEX")
 fi
 sleep "$(cat "$out/sleep")"
+while [ -f "$out/hold" ] && [ ! -f "$out/release" ]; do sleep 0.1; done
 code=0
 case "$step" in
   "exit "*) code=${step#exit } ;;
@@ -85,6 +86,10 @@ void SlurmBatch::plan(int trait, const std::vector<std::string>& steps) const {
 }
 
 void SlurmBatch::set_sleep(double seconds) const { std::ofstream(outputs() / "sleep") << seconds << '\n'; }
+
+void SlurmBatch::hold() const { std::ofstream(outputs() / "hold") << "held\n"; }
+
+void SlurmBatch::release() const { std::ofstream(outputs() / "release") << "released\n"; }
 
 std::vector<std::string> SlurmBatch::args(const std::string& subcommand, const std::vector<std::string>& args,
                                           bool with_job_command) const {

@@ -49,6 +49,10 @@ class SlurmBatch {
   void plan(int trait, const std::vector<std::string>& steps) const;
   // How long each attempt sleeps before its step (default 1 s).
   void set_sleep(double seconds) const;
+  // From now on every attempt, after its sleep, waits until release() (or
+  // until it is cancelled): a job the test keeps running as long as it needs.
+  void hold() const;
+  void release() const;
 
   // `traitctl <subcommand> --backend slurm --env-file F <args>`; the job
   // command after `--` for commands that take one.

@@ -82,7 +82,7 @@ class SharedClusterEnvironment final : public ::testing::Environment {
   }
   void TearDown() override {
     if (owned_ && the_cluster) {
-      const auto stopped = SlurmCluster::stop(the_cluster->dir());
+      const auto stopped = SlurmCluster::stop(the_cluster->record());
       EXPECT_TRUE(stopped.ok()) << stopped.error().message;
     }
   }

@@ -13,28 +13,24 @@ namespace traitctl::slurm_test {
 namespace {
 
 using namespace std::chrono_literals;
-using SteadyClock = std::chrono::steady_clock;
 
 TEST(SlurmInterrupt, CtrlCExitsAtOnceAndTheNextRunFinishesWithoutAJobTwice) {
   const SlurmBatch batch(shared_cluster(), "intr");
   batch.write_env(2, 7);
-  batch.set_sleep(2);
+  batch.set_sleep(0);
+  batch.hold();  // the jobs run until the rerun: Ctrl-C finds two running and four waiting
   const std::vector<std::string> run =
       batch.args("run", {"--yes", "--max-concurrent", "2", "--poll-interval", "0.3s"}, true);
   const auto log = batch.folder().dir() / "run.log";
   auto child = batch.start(run, log);
   ASSERT_TRUE(child.ok()) << child.error().message;
   // Interrupted while two jobs run and four traits wait.
-  const auto give_up = SteadyClock::now() + 30s;
-  while (batch.events().size() < 2 && SteadyClock::now() < give_up) {
-    std::this_thread::sleep_for(50ms);
-  }
-  ASSERT_GE(batch.events().size(), 2U) << e2e::read_text(log);
+  ASSERT_TRUE(e2e::wait_for([&] { return batch.events().size() >= 2; })) << e2e::read_text(log);
   ::kill(child->pid(), SIGINT);
-  const auto signalled = SteadyClock::now();
-  EXPECT_EQ(e2e::wait_for_exit(*child, 10s), 130) << e2e::read_text(log);
-  EXPECT_LT(SteadyClock::now() - signalled, 5s);
+  // It exits without waiting for the held jobs, which never end by themselves.
+  EXPECT_EQ(e2e::wait_for_exit(*child, 60s), 130) << e2e::read_text(log);
   EXPECT_LE(batch.jobs().size(), 3U) << "traits submitted after Ctrl-C";
+  batch.release();
 
   const auto finished = batch.traitctl(run);
   ASSERT_EQ(finished.exit_code, 0) << finished.err;

@@ -32,7 +32,7 @@ class ForgetfulCluster : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     if (cluster_) {
-      const auto stopped = SlurmCluster::stop(cluster_->dir());
+      const auto stopped = SlurmCluster::stop(cluster_->record());
       EXPECT_TRUE(stopped.ok()) << stopped.error().message;
       cluster_.reset();
     }

@@ -137,15 +137,10 @@ TEST(SlurmRun, StatusAndCleanupSeeTheBatchAsSlurmDoes) {
 TEST(SlurmRun, CleanupCancelsARunningJobAndSqueueShowsIt) {
   const SlurmBatch batch(shared_cluster(), "cancel");
   batch.write_env(2, 2);
-  batch.set_sleep(300);
+  batch.hold();  // never released: the job runs until cleanup cancels it
   const auto submitted = batch.traitctl(batch.args("submit", {"--yes"}, true));
   ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while ((batch.jobs().empty() || batch.jobs()[0].state != "RUNNING") &&
-         std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  ASSERT_EQ(batch.jobs().at(0).state, "RUNNING");
+  ASSERT_TRUE(e2e::wait_for([&] { return !batch.jobs().empty() && batch.jobs()[0].state == "RUNNING"; }));
   const auto cleanup =
       batch.traitctl(batch.args("cleanup", {"--failed", "--include-active", "--yes", "--json"}));
   ASSERT_EQ(cleanup.exit_code, 0) << cleanup.err;

@@ -3,11 +3,13 @@
 #include <sys/wait.h>
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "support/fake_clock.hpp"
 #include "traitctl/adapters/local_backend.hpp"
@@ -60,15 +62,17 @@ bool group_has_live_member(pid_t group) {
   return false;
 }
 
-// SIGKILL is delivered asynchronously: allow the group a moment to go.
+// SIGKILL is delivered asynchronously: allow the group a moment to go (a
+// generous deadline: a loaded machine may take seconds).
 bool group_gone_soon(pid_t group) {
-  for (int tries = 0; tries < 50; ++tries) {
-    if (!group_has_live_member(group)) {
-      return true;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (group_has_live_member(group)) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return false;
     }
     std::this_thread::sleep_for(Duration{20});
   }
-  return false;
+  return true;
 }
 
 class LocalBackendTest : public ::testing::Test {
@@ -79,13 +83,16 @@ class LocalBackendTest : public ::testing::Test {
     fs::remove_all(root_);
     fs::create_directories(root_ / "data");
     fs::create_directories(root_ / "outputs");
-    // The job dumps its environment, prints a line, and sleeps and exits as its spec says.
+    // The job dumps its environment, prints a line, waits until the file
+    // JOB_HOLD_UNTIL names exists (when set), and exits as its spec says.
     script_ = root_ / "job.sh";
     std::ofstream(script_) << "#!/bin/sh\n"
                               "env > \"$OUTPUT_PATH/env-$TRAIT_INDEX.txt\"\n"
                               "echo \"hello from trait $TRAIT_INDEX\"\n"
                               "if [ -n \"$JOB_IGNORE_TERM\" ]; then trap '' TERM; fi\n"
-                              "sleep \"${JOB_SLEEP:-0}\"\n"
+                              "if [ -n \"$JOB_HOLD_UNTIL\" ]; then\n"
+                              "  while [ ! -e \"$JOB_HOLD_UNTIL\" ]; do sleep 0.05; done\n"
+                              "fi\n"
                               "exit \"${JOB_EXIT:-0}\"\n";
     fs::permissions(script_, fs::perms::owner_all);
   }
@@ -119,9 +126,16 @@ class LocalBackendTest : public ::testing::Test {
     return job;
   }
 
-  // Polls the backend as `run` does until `name` has ended.
+  // A job held by this runs until the test creates `release()`, or is stopped.
+  [[nodiscard]] std::pair<std::string, std::string> held() const {
+    return {"JOB_HOLD_UNTIL", release().string()};
+  }
+  [[nodiscard]] fs::path release() const { return root_ / "release"; }
+
+  // Polls the backend as `run` does until `name` has ended (a generous deadline).
   static std::string wait_for_end(LocalBackend& backend, const std::string& name) {
-    for (int tries = 0; tries < 250; ++tries) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
       const auto listing = backend.list_workloads();
       EXPECT_TRUE(listing.ok());
       for (const Workload& workload : *listing) {
@@ -187,11 +201,12 @@ TEST_F(LocalBackendTest, RunsTheJobWithItsEnvironmentAndTheHostPaths) {
 
 TEST_F(LocalBackendTest, ListsRunningThenCompletedOrFailedWithTheExitCode) {
   auto backend = open(options());
-  ASSERT_TRUE(backend->submit(spec(2, {{"JOB_SLEEP", "0.3"}})).ok());
+  ASSERT_TRUE(backend->submit(spec(2, {held()})).ok());
   ASSERT_TRUE(backend->submit(spec(3, {{"JOB_EXIT", "2"}})).ok());
   EXPECT_THAT(*backend->list_workloads(), ::testing::Contains(listed("t-2", "Running")));
 
   EXPECT_EQ(wait_for_end(*backend, "t-3"), "Failed");
+  std::ofstream(release()) << "released\n";
   EXPECT_EQ(wait_for_end(*backend, "t-2"), "Completed");
   EXPECT_THAT(*backend->list_workloads(),
               UnorderedElementsAre(listed("t-2", "Completed"), listed("t-3", "Failed")));
@@ -219,7 +234,7 @@ TEST_F(LocalBackendTest, ASecondSubmissionOfAJobIsAlreadyExists) {
 
 TEST_F(LocalBackendTest, RemoveStopsARunningJobAndKeepsItsLog) {
   auto backend = open(options());
-  ASSERT_TRUE(backend->submit(spec(6, {{"JOB_SLEEP", "30"}})).ok());
+  ASSERT_TRUE(backend->submit(spec(6, {held()})).ok());
   const pid_t pid = pid_of(*backend, "t-6");
   const fs::path log = backend->log_dir() / "t-6.log";
   while (read_file(log).empty()) {
@@ -246,7 +261,7 @@ TEST_F(LocalBackendTest, AJobPastItsTimeoutIsStoppedAndFlagged) {
   auto with_timeout = options();
   with_timeout.job_timeout = Duration{60'000};
   auto backend = open(with_timeout);
-  ASSERT_TRUE(backend->submit(spec(7, {{"JOB_SLEEP", "30"}})).ok());
+  ASSERT_TRUE(backend->submit(spec(7, {held()})).ok());
   const pid_t pid = pid_of(*backend, "t-7");
   EXPECT_THAT(*backend->list_workloads(), UnorderedElementsAre(listed("t-7", "Running")));
 
@@ -263,8 +278,8 @@ TEST_F(LocalBackendTest, StopAllLeavesNoProcessAndForgetsTheUnfinishedJobs) {
   auto backend = open(options());
   ASSERT_TRUE(backend->submit(spec(2)).ok());
   EXPECT_EQ(wait_for_end(*backend, "t-2"), "Completed");
-  ASSERT_TRUE(backend->submit(spec(3, {{"JOB_SLEEP", "30"}})).ok());
-  ASSERT_TRUE(backend->submit(spec(4, {{"JOB_SLEEP", "30"}, {"JOB_IGNORE_TERM", "1"}})).ok());
+  ASSERT_TRUE(backend->submit(spec(3, {held()})).ok());
+  ASSERT_TRUE(backend->submit(spec(4, {held(), {"JOB_IGNORE_TERM", "1"}})).ok());
   const std::vector<pid_t> pids{pid_of(*backend, "t-3"), pid_of(*backend, "t-4")};
   while (read_file(backend->log_dir() / "t-4.log").empty()) {  // past its trap
     std::this_thread::sleep_for(Duration{10});
@@ -322,7 +337,7 @@ TEST_F(LocalBackendTest, JobsLeftRunningByADeadTraitctlAreInterrupted) {
   if (traitctl == 0) {
     auto backend = LocalBackend::open(options(), clock_);
     const bool started = backend.ok() && (*backend)->submit(spec(2)).ok() &&
-                         (*backend)->submit(spec(3, {{"JOB_SLEEP", "30"}})).ok();
+                         (*backend)->submit(spec(3, {held()})).ok();
     ::kill(::getpid(), started ? SIGKILL : SIGTERM);
   }
   int status = 0;
@@ -332,7 +347,8 @@ TEST_F(LocalBackendTest, JobsLeftRunningByADeadTraitctlAreInterrupted) {
   // Readers change nothing: a job whose process is gone is interrupted, the
   // one still running is Running.
   std::vector<LocalJob> read;
-  for (int tries = 0; tries < 100; ++tries) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
     read = *load_recorded_state(root_ / "state", "lab");
     if (read.at(0).end) {
       break;
@@ -356,14 +372,16 @@ TEST_F(LocalBackendTest, JobsLeftRunningByADeadTraitctlAreInterrupted) {
 
 TEST_F(LocalBackendTest, WaitingWakesTheMomentAJobEnds) {
   auto backend = open(options());
-  ASSERT_TRUE(backend->submit(spec(2, {{"JOB_SLEEP", "0.2"}})).ok());
-  ASSERT_TRUE(backend->submit(spec(3, {{"JOB_SLEEP", "30"}})).ok());
+  // t-2 runs until its own file exists, t-3 until the test ends: the wait
+  // can only end by t-2's end, created while it waits, or by its timeout.
+  const fs::path release_2 = root_ / "release-2";
+  ASSERT_TRUE(backend->submit(spec(2, {{"JOB_HOLD_UNTIL", release_2.string()}})).ok());
+  ASSERT_TRUE(backend->submit(spec(3, {held()})).ok());
   CancelToken cancel;
+  std::jthread releaser([&] { std::ofstream(release_2) << "released\n"; });
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_TRUE(backend->wait_for_change(clock_, Duration{10'000}, cancel));
-  const auto waited = std::chrono::steady_clock::now() - start;
-  EXPECT_GE(waited, Duration{150});
-  EXPECT_LT(waited, Duration{2'000}) << "slept the whole timeout";
+  EXPECT_TRUE(backend->wait_for_change(clock_, Duration{60'000}, cancel));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, Duration{50'000}) << "slept the whole timeout";
   EXPECT_EQ(wait_for_end(*backend, "t-2"), "Completed");
 }
 
@@ -371,17 +389,17 @@ TEST_F(LocalBackendTest, WaitingEndsAtAJobsTimeout) {
   auto with_timeout = options();
   with_timeout.job_timeout = Duration{300};
   auto backend = open(with_timeout);
-  ASSERT_TRUE(backend->submit(spec(2, {{"JOB_SLEEP", "30"}})).ok());
+  ASSERT_TRUE(backend->submit(spec(2, {held()})).ok());
   CancelToken cancel;
   clock_.advance(Duration{300});
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_TRUE(backend->wait_for_change(clock_, Duration{10'000}, cancel));
-  EXPECT_LT(std::chrono::steady_clock::now() - start, Duration{1'000});
+  EXPECT_TRUE(backend->wait_for_change(clock_, Duration{60'000}, cancel));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, Duration{50'000}) << "slept the whole timeout";
 }
 
 TEST_F(LocalBackendTest, ADeathBySignalIsEvidence) {
   auto backend = open(options());
-  ASSERT_TRUE(backend->submit(spec(2, {{"JOB_SLEEP", "30"}})).ok());
+  ASSERT_TRUE(backend->submit(spec(2, {held()})).ok());
   ::kill(pid_of(*backend, "t-2"), SIGKILL);
   EXPECT_EQ(wait_for_end(*backend, "t-2"), "Failed");
   const auto evidence = backend->failure_evidence(named("t-2"));
