@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
@@ -283,6 +284,19 @@ CommandResult run_traitctl(const FakeCluster& cluster, std::vector<std::string> 
                            EnvironmentOverrides extra, Duration timeout) {
   args.insert(args.begin(), TRAITCTL_BIN);
   return run(args, merged_environment(cluster, std::move(extra)), timeout);
+}
+
+HeldRun run_traitctl_held_until(const FakeCluster& cluster, std::vector<std::string> args,
+                                const std::function<bool()>& reached, EnvironmentOverrides extra,
+                                Duration timeout) {
+  auto running = std::async(std::launch::async, [&cluster, &args, &extra, timeout] {
+    return run_traitctl(cluster, std::move(args), std::move(extra), timeout);
+  });
+  const bool seen = wait_for([&] {
+    return reached() || running.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  }) && reached();
+  cluster.release_held_jobs();
+  return {running.get(), seen};
 }
 
 Result<ChildProcess> start_traitctl(const FakeCluster& cluster, std::vector<std::string> args,

@@ -95,6 +95,19 @@ class FakeCluster {
                                          EnvironmentOverrides extra = {},
                                          Duration timeout = std::chrono::seconds(120));
 
+// run_traitctl while the fake holds jobs (config.json's "hold"): releases them
+// once `reached` holds (polled with wait_for's generous deadline) and returns
+// the result, and whether `reached` was seen before the release. For a batch
+// that must fill its cap however slowly a loaded machine submits.
+struct HeldRun {
+  CommandResult result;
+  bool reached = false;
+};
+[[nodiscard]] HeldRun run_traitctl_held_until(const FakeCluster& cluster, std::vector<std::string> args,
+                                              const std::function<bool()>& reached,
+                                              EnvironmentOverrides extra = {},
+                                              Duration timeout = std::chrono::seconds(200));
+
 // Starts the built traitctl in the background, like run_traitctl but with the
 // test's environment inherited underneath (ChildProcess always inherits) and
 // stdout and stderr appended to `log`. For tests that signal a running submit.

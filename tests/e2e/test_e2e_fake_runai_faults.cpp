@@ -109,7 +109,8 @@ TEST(FakeRunaiFaults, LostDeleteRateIsSeededAndCanHangUntilKilled) {
 
 TEST(FakeRunaiFaults, ListingLagsBehindANewWorkload) {
   FakeCluster cluster;
-  cluster.write_config({{"pending_ms", 60'000}, {"list_lag_ms", 1500}});
+  // A lag far longer than the test, then one already past: no race with the clock.
+  cluster.write_config({{"pending_ms", 600'000}, {"list_lag_ms", 600'000}});
   ASSERT_EQ(submit(cluster, "l-1").exit_code, 0);
   const auto table = runai(cluster, {"workspace", "list", "-p", "p"});
   EXPECT_EQ(table.exit_code, 0);
@@ -119,18 +120,41 @@ TEST(FakeRunaiFaults, ListingLagsBehindANewWorkload) {
   EXPECT_EQ(describe_json(cluster, "l-1").at("phase"), "Pending") << "describe finds it at once";
   EXPECT_EQ(submit(cluster, "l-1").exit_code, 1) << "so does submit's name check";
 
-  ASSERT_TRUE(wait_for([&] { return listed_status(cluster, "l-1") == "Pending"; }, 5s));
+  cluster.write_config({{"pending_ms", 600'000}, {"list_lag_ms", 1}});
+  ASSERT_TRUE(wait_for([&] { return listed_status(cluster, "l-1") == "Pending"; }));
+}
+
+TEST(FakeRunaiFaults, AHeldJobRunsUntilTheTestReleasesIt) {
+  FakeCluster cluster;
+  cluster.write_config({{"pending_ms", 0}, {"running_ms", 0}, {"hold", {{"h-1", {1}}, {"h-3", {1, 2}}}}});
+  for (const char* name : {"h-1", "h-2", "h-3"}) {
+    ASSERT_EQ(submit(cluster, name).exit_code, 0);
+  }
+  ASSERT_TRUE(wait_for([&] { return listed_status(cluster, "h-2") == "Completed"; }));
+  EXPECT_EQ(listed_status(cluster, "h-1"), "Running") << "held: past its running_ms";
+  EXPECT_EQ(listed_status(cluster, "h-3"), "Running");
+  EXPECT_EQ(cluster.current_status("h-1"), "Running");
+  EXPECT_EQ(cluster.max_in_flight("h"), 2) << "held jobs are alive for the harness too";
+
+  cluster.release_held_jobs();
+  EXPECT_EQ(listed_status(cluster, "h-1"), "Completed") << "ended by the first call that sees the release";
+  EXPECT_EQ(listed_status(cluster, "h-3"), "Completed");
+  ASSERT_EQ(remove(cluster, "h-1").exit_code, 0);
+  ASSERT_EQ(submit(cluster, "h-1").exit_code, 0);
+  ASSERT_TRUE(wait_for([&] { return listed_status(cluster, "h-1") == "Completed"; }))
+      << "an attempt not held, and nothing is held once released";
 }
 
 TEST(FakeRunaiFaults, AStoppedJobIsListedStoppedFromItsEndOn) {
   FakeCluster cluster;
-  cluster.write_config({{"pending_ms", 0}, {"running_ms", 300}, {"stopped", {"s-1"}}});
+  cluster.write_config({{"pending_ms", 0}, {"running_ms", 300}, {"stopped", {"s-1"}}, {"hold", true}});
   ASSERT_EQ(submit(cluster, "s-1").exit_code, 0);
   ASSERT_EQ(submit(cluster, "s-2").exit_code, 0);
   EXPECT_EQ(listed_status(cluster, "s-1"), "Running");
-  ASSERT_TRUE(wait_for([&] { return listed_status(cluster, "s-1") == "Stopped"; }, 5s));
+  cluster.release_held_jobs();
+  ASSERT_TRUE(wait_for([&] { return listed_status(cluster, "s-1") == "Stopped"; }));
   EXPECT_EQ(cluster.current_status("s-1"), "Stopped");
-  ASSERT_TRUE(wait_for([&] { return listed_status(cluster, "s-2") == "Completed"; }, 5s));
+  ASSERT_TRUE(wait_for([&] { return listed_status(cluster, "s-2") == "Completed"; }));
   std::this_thread::sleep_for(100ms);
   EXPECT_EQ(listed_status(cluster, "s-1"), "Stopped") << "it stays stopped";
   EXPECT_EQ(submit(cluster, "s-1").exit_code, 1) << "a stopped workload still holds its name";
@@ -387,12 +411,18 @@ TEST_F(FakeRunaiOutputs, NoOutputsCanNameAttemptsAndAMissingFolderIsNeverCreated
 
 TEST(FakeRunaiFaults, MountFailsWhenTooManyOfTheBatchAreAlive) {
   FakeCluster cluster;
-  cluster.write_config(
-      {{"pending_ms", 0}, {"running_ms", 2000}, {"mount_failure_above", 2}, {"plans", {{"mf-3", {0}}}}});
+  // Held until all are submitted, however slowly: all of them are alive at once.
+  cluster.write_config({{"pending_ms", 0},
+                        {"running_ms", 200},
+                        {"mount_failure_above", 2},
+                        {"plans", {{"mf-3", {0}}}},
+                        {"hold", true}});
   for (const char* name : {"mf-1", "mf-extra-1", "mf-2", "mf-3"}) {
     ASSERT_EQ(submit(cluster, name).exit_code, 0);
   }
   ASSERT_EQ(submit(cluster, "mf-4", "q").exit_code, 0) << "another project's batch";
+  cluster.release_held_jobs();
+  ASSERT_EQ(runai(cluster, {"workspace", "list", "-p", "p"}).exit_code, 0);  // the fake sees the release
   ASSERT_TRUE(wait_until_ended(cluster, {"mf-1", "mf-2", "mf-3", "mf-extra-1"}, 60s));
   ASSERT_EQ(runai(cluster, {"workspace", "list", "-p", "p"}).exit_code, 0);  // settles the last start
 

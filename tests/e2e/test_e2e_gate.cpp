@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <future>
 #include <string>
 #include <vector>
 
@@ -61,17 +60,12 @@ TEST(Gate, MountFailuresThatComeWithLoadLowerTheCap) {
   // find more than 3 of the batch alive and fail to mount once released.
   cluster.write_config(
       json{{"pending_ms", 30}, {"running_ms", kRunningMs}, {"mount_failure_above", 3}, {"hold", true}});
-  auto running = std::async(std::launch::async, [&cluster] {
-    return run_traitctl(
-        cluster,
-        run_args("2-25", 8,
-                 {"--max-retries", "6", "--cap-window", "4", "--cap-burst", "2", "--cap-healthy-run", "50"}),
-        {}, 200s);
-  });
-  const bool filled = wait_for([&] { return cluster.max_in_flight("gt") == 8; }, 120s);
-  cluster.release_held_jobs();
-  const CommandResult result = running.get();
-  ASSERT_TRUE(filled) << result.err;
+  const auto [result, filled] = run_traitctl_held_until(
+      cluster,
+      run_args("2-25", 8,
+               {"--max-retries", "6", "--cap-window", "4", "--cap-burst", "2", "--cap-healthy-run", "50"}),
+      [&] { return cluster.max_in_flight("gt") >= 8; });
+  ASSERT_TRUE(filled) << "the cap was never reached\n" << result.err;
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const json report = json::parse(result.out);
   EXPECT_EQ(report.at("completed").size(), 24U) << report.dump();
@@ -138,12 +132,9 @@ TEST(Gate, ACpuBudgetBoundsTheJobsInFlight) {
   // Held until the budget is full, so that the jobs in flight are counted at a
   // moment the test chose rather than one a slow machine may miss.
   cluster.write_config(json{{"pending_ms", 30}, {"running_ms", 100}, {"hold", true}});
-  auto running = std::async(std::launch::async, [&cluster] {
-    return run_traitctl(cluster, run_args("2-31", 50, {"--max-cpu", "100"}), {{"CPU", "12"}}, 200s);
-  });
-  const bool filled = wait_for([&] { return cluster.max_in_flight("gt") >= 8; }, 120s);
-  cluster.release_held_jobs();
-  const CommandResult result = running.get();
+  const auto [result, filled] = run_traitctl_held_until(
+      cluster, run_args("2-31", 50, {"--max-cpu", "100"}), [&] { return cluster.max_in_flight("gt") >= 8; },
+      {{"CPU", "12"}});
   ASSERT_TRUE(filled) << result.err;
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_LE(cluster.max_cpu_in_flight("gt"), 100.0);

@@ -253,11 +253,14 @@ TEST(Run, AnAllSuccessBatchEndsWith0AndARerunCreatesNothing) {
   FakeCluster cluster;
   const Plan plan{{2, {0}}, {3, {0}}, {4, {0}}, {5, {0}}, {6, {0}}, {7, {0}}, {8, {0}}, {9, {0}}};
   constexpr int kCap = 3;
-  cluster.write_config(quick_config(plans_of("ok", plan), 600));
-  const auto result = run_traitctl(cluster, run_args("ok", "2-9", kCap, {"--json"}), {}, 120s);
+  json held = quick_config(plans_of("ok", plan));
+  held["hold"] = true;  // until the cap is full, however slowly a loaded machine submits
+  cluster.write_config(held);
+  const auto [result, filled] = run_traitctl_held_until(
+      cluster, run_args("ok", "2-9", kCap, {"--json"}), [&] { return cluster.max_in_flight("ok") >= kCap; });
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
-  EXPECT_LE(cluster.max_in_flight("ok"), kCap);
-  EXPECT_EQ(cluster.max_in_flight("ok"), kCap) << "the cap was never used";
+  EXPECT_TRUE(filled) << "the cap was never used";
+  EXPECT_EQ(cluster.max_in_flight("ok"), kCap);
   expect_creations(cluster, "ok", plan);
   const json report = parse_report(result);
   EXPECT_EQ(ints(report.at("submitted")), all_traits(plan)) << report.dump(2);
@@ -305,10 +308,17 @@ TEST(Run, AnotherBatchsJobsNeitherCountTowardsTheCapNorAreTouched) {
 
   const Plan plan{{2, {0}}, {3, {0}}, {4, {0}}, {5, {0}}, {6, {0}}, {7, {0}}, {8, {0}}, {9, {0}}};
   constexpr int kCap = 4;  // more than the others' active jobs, so a miscount shows as a lower peak
-  cluster.write_config(quick_config(plans_of("gwas", plan), 600));
-  const auto result = run_traitctl(cluster, run_args("gwas", "2-9", kCap, {"--json"}), {}, 120s);
+  json held = quick_config(plans_of("gwas", plan));
+  held["hold"] = json::array();  // the batch's own jobs, until the cap is full
+  for (int trait = 2; trait <= 9; ++trait) {
+    held["hold"].push_back(fmt::format("gwas-{}", trait));
+  }
+  cluster.write_config(held);
+  const auto [result, filled] = run_traitctl_held_until(
+      cluster, run_args("gwas", "2-9", kCap, {"--json"}), [&] { return cluster.max_in_flight("gwas") >= kCap; });
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
-  EXPECT_EQ(cluster.max_in_flight("gwas"), kCap) << "the other batches' jobs took slots of the cap";
+  EXPECT_TRUE(filled) << "the other batches' jobs took slots of the cap";
+  EXPECT_EQ(cluster.max_in_flight("gwas"), kCap);
   const json report = parse_report(result);
   EXPECT_EQ(ints(report.at("completed")), all_traits(plan)) << report.dump(2);
   EXPECT_EQ(report.at("failed_jobs_found"), 0) << report.dump(2);
