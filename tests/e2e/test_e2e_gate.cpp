@@ -35,6 +35,8 @@ Strings run_args(const std::string& traits, int cap, Strings extra = {}) {
                "0.2s",
                "--retry-delay",
                "1s",
+               "--max-delay",
+               "1s",  // no doubled backoffs: test_batch_engine covers them with a fake clock
                "--yes",
                "--json"};
   args.insert(args.end(), extra.begin(), extra.end());

@@ -70,6 +70,8 @@ std::vector<std::string> run_args(const std::string& prefix, const std::string& 
                                 "0.2s",
                                 "--retry-delay",
                                 "1s",
+                                "--max-delay",
+                                "1s",  // no doubled backoffs: test_batch_engine covers them with a fake clock
                                 "--max-retries",
                                 std::to_string(kMaxRetries),
                                 "--yes"};

@@ -48,11 +48,16 @@ class SubmitLock : public ::testing::Test {
   void SetUp() override { cluster_.write_config(json{{"pending_ms", 0}, {"running_ms", 800}}); }
 
   // Starts both runs at once; the results in the order they were started.
+  // With config.json's "hold", the jobs run until one of the two has ended.
   std::pair<CommandResult, CommandResult> run_both(const std::string& lock_timeout) const {
     auto first = std::async(std::launch::async,
-                            [&] { return run_traitctl(cluster_, submit_args(lock_timeout), {}, 120s); });
+                            [&] { return run_traitctl(cluster_, submit_args(lock_timeout), {}, 200s); });
     auto second = std::async(std::launch::async,
-                             [&] { return run_traitctl(cluster_, submit_args(lock_timeout), {}, 120s); });
+                             [&] { return run_traitctl(cluster_, submit_args(lock_timeout), {}, 200s); });
+    (void)wait_for([&] {
+      return first.wait_for(0s) == std::future_status::ready || second.wait_for(0s) == std::future_status::ready;
+    }, 200s);
+    cluster_.release_held_jobs();
     return {first.get(), second.get()};
   }
 
@@ -60,6 +65,9 @@ class SubmitLock : public ::testing::Test {
 };
 
 TEST_F(SubmitLock, TheSecondRunFailsWithALockMessage) {
+  // The winner's jobs are held until the other has given up, however late a
+  // loaded machine starts it: it always finds the lock taken.
+  cluster_.write_config(json{{"pending_ms", 0}, {"running_ms", 800}, {"hold", true}});
   const auto [a, b] = run_both("0s");
   // Whichever took the lock first submitted the batch; the other stopped at once.
   const bool a_won = a.exit_code == 0;
@@ -81,7 +89,7 @@ TEST_F(SubmitLock, TheSecondRunFailsWithALockMessage) {
 }
 
 TEST_F(SubmitLock, WithATimeoutTheSecondRunWaitsThenSkipsWhatExists) {
-  const auto [a, b] = run_both("60s");
+  const auto [a, b] = run_both("300s");
   ASSERT_EQ(a.exit_code, 0) << a.err;
   ASSERT_EQ(b.exit_code, 0) << b.err;
   EXPECT_LE(cluster_.max_in_flight("lk"), 2);
