@@ -8,6 +8,7 @@
 #include "traitctl/adapters/journal.hpp"
 #include "traitctl/adapters/ledger_store.hpp"
 #include "traitctl/adapters/output_check.hpp"
+#include "traitctl/adapters/parallel_submitter.hpp"
 #include "traitctl/adapters/signals.hpp"
 #include "traitctl/adapters/system_clock.hpp"
 #include "traitctl/adapters/terminal.hpp"
@@ -183,6 +184,7 @@ Result<Prepared> prepare(const BatchCommand& command) {
   request.adaptive = *adaptive;
   request.classifier = *classifier_policy;
   request.parallel_submits = *parallel;
+  request.submit_runner = std::make_shared<ParallelSubmitter>();
   // A failed call is tried again no later than the next look would be.
   request.call_retry.delay = std::min(request.call_retry.delay, *poll);
   // A trait climbs one memory tier per out-of-memory retry, across runs.

@@ -168,8 +168,12 @@ std::vector<std::string> ledger_lines(const Story& story) {
   }
   lines.push_back(fmt::format("Retries used: {}; {}", fmt::join(used, ", "),
                               plural(record.manual_resubmissions, "manual resubmission")));
-  if (record.pending) {
-    const PendingIntent& pending = *record.pending;
+  if (sent_unlisted(record)) {
+    lines.push_back(fmt::format("Submission under way: attempt {}, sent {}, not listed yet",
+                                record.pending->attempt, format_utc(record.pending->recorded_at)));
+  }
+  if (const PendingIntent* intent = resubmission_intent(record)) {
+    const PendingIntent& pending = *intent;
     lines.push_back(
         fmt::format("Resubmission under way: {}, attempt {}, decided {}{}; old job gone: {}, sent: {}",
                     to_string(pending.kind), pending.attempt, format_utc(pending.recorded_at),

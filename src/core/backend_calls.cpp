@@ -1,7 +1,6 @@
 #include "traitctl/core/backend_calls.hpp"
 
-#include <atomic>
-#include <thread>
+#include <algorithm>
 
 namespace traitctl {
 
@@ -36,36 +35,19 @@ SubmitAnswer submit_one(Backend& backend, const JobSpec& spec, Clock& clock, con
     const bool unanswered = may_have_taken_effect(outcome.error());
     answer.kind = unanswered ? SubmitAnswer::Kind::Unanswered : SubmitAnswer::Kind::Refused;
     const ErrorKind kind = outcome.error().kind;
-    if (kind == ErrorKind::NotFound || kind == ErrorKind::Config || kind == ErrorKind::Usage ||
-        (unanswered && !repeatable)) {
-      return answer;  // retrying cannot help, or could make a second job
+    if (kind == ErrorKind::NotFound || kind == ErrorKind::Config || kind == ErrorKind::Usage) {
+      return answer;  // refused before anything was created: retrying cannot help
     }
-    answer.earlier_call_unanswered = answer.earlier_call_unanswered || unanswered;
+    if (unanswered && !repeatable) {
+      answer.may_have_created = true;
+      return answer;  // retrying could make a second job
+    }
+    answer.may_have_created = true;  // the CLI said it failed, or did not answer
   }
   if (answer.calls == 0) {
     answer.kind = SubmitAnswer::Kind::NotSent;
   }
   return answer;
-}
-
-std::vector<SubmitAnswer> submit_all(Backend& backend, const std::vector<JobSpec>& specs, int parallelism,
-                                     Clock& clock, const CancelToken& cancel, const CallRetryPolicy& policy) {
-  std::vector<SubmitAnswer> answers(specs.size());
-  std::atomic<std::size_t> next{0};
-  auto worker = [&] {
-    for (std::size_t index = next++; index < specs.size(); index = next++) {
-      answers[index] = submit_one(backend, specs[index], clock, cancel, policy);
-    }
-  };
-  const auto workers = std::min(static_cast<std::size_t>(std::max(1, parallelism)), specs.size());
-  {
-    std::vector<std::jthread> threads;
-    for (std::size_t i = 1; i < workers; ++i) {
-      threads.emplace_back(worker);
-    }
-    worker();
-  }  // joins every worker before the answers are read
-  return answers;
 }
 
 }  // namespace traitctl

@@ -188,7 +188,7 @@ class BatchLoop {
     if (orders.empty()) {
       return true;
     }
-    if (!save()) {  // resubmissions are marked sent before they are
+    if (!save()) {  // every submission is recorded before it is sent
       return false;
     }
     std::vector<JobSpec> specs;
@@ -217,8 +217,11 @@ class BatchLoop {
       oversized.memory = specs.front().memory;
       observer_.on_event(oversized);
     }
-    const auto answers =
-        submit_all(backend_, specs, request_.parallel_submits, clock_, cancel_, request_.call_retry);
+    SequentialSubmitRunner sequential;
+    SubmitRunner& runner = request_.submit_runner ? *request_.submit_runner : sequential;
+    const auto answers = runner.run(specs, request_.parallel_submits, [this](const JobSpec& spec) {
+      return submit_one(backend_, spec, clock_, cancel_, request_.call_retry);
+    });
     for (std::size_t i = 0; i < orders.size(); ++i) {
       plan_.submit_answered(orders[i].trait, answers[i], specs[i], clock_.now(), events_);
     }

@@ -166,7 +166,7 @@ std::vector<SubmitOrder> BatchPlan::submissions_due(TimePoint now) {
   for (std::size_t index = 0; index < admission.count; ++index) {
     const int trait = candidates[index];
     const TraitProgress& progress = traits_.at(trait);
-    const bool resubmission = record(trait).pending.has_value();
+    const bool resubmission = resubmission_intent(record(trait)) != nullptr;
     SubmitOrder order{trait, begin_submission(traits_.at(trait), record(trait), now), resubmission};
     if (resubmission && progress.failure) {
       order.retry_number = progress.retry_number;

@@ -70,7 +70,7 @@ BatchStatus summarize_batch(const BatchView& view, const std::vector<int>& trait
       if (known->out_of_retries) {
         ++batch.counts.out_of_retries;
       }
-      if (known->pending) {
+      if (resubmission_intent(*known) != nullptr) {
         ++batch.counts.resubmissions_pending;
       }
     }
@@ -94,7 +94,7 @@ BatchStatus summarize_batch(const BatchView& view, const std::vector<int>& trait
       } else if (const auto found = classified_now.find(trait); found != classified_now.end()) {
         status.failure = found->second;
       }
-      const bool pending = known != nullptr && known->pending;
+      const bool pending = known != nullptr && resubmission_intent(*known) != nullptr;
       const bool out_of_retries = known != nullptr && known->out_of_retries;
       status.permanently_failed =
           !pending && (out_of_retries || (status.failure && !is_retryable(*status.failure, policy)));

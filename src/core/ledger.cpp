@@ -70,12 +70,12 @@ const json& read_object(const json& value, std::string_view where) {
 
 IntentKind read_intent_kind(const json& value, std::string_view where) {
   const std::string name = read_string(value, where);
-  for (const IntentKind kind : {IntentKind::Automatic, IntentKind::Manual}) {
+  for (const IntentKind kind : {IntentKind::Automatic, IntentKind::Manual, IntentKind::Sent}) {
     if (to_string(kind) == name) {
       return kind;
     }
   }
-  fail(where, fmt::format("unknown kind '{}': expected automatic or manual", name));
+  fail(where, fmt::format("unknown kind '{}': expected automatic, manual or sent", name));
 }
 
 bool read_flag(const json& object, const char* key, const std::string& where) {
@@ -252,13 +252,27 @@ int current_attempt(const TraitRecord& record) {
          record.manual_resubmissions;
 }
 
+const PendingIntent* resubmission_intent(const TraitRecord& record) {
+  return record.pending && record.pending->kind != IntentKind::Sent ? &*record.pending : nullptr;
+}
+
+PendingIntent* resubmission_intent(TraitRecord& record) {
+  return record.pending && record.pending->kind != IntentKind::Sent ? &*record.pending : nullptr;
+}
+
+bool sent_unlisted(const TraitRecord& record) {
+  return record.pending && record.pending->kind == IntentKind::Sent;
+}
+
 int next_attempt(const TraitRecord& record) {
-  return record.pending ? record.pending->attempt : current_attempt(record) + 1;
+  const PendingIntent* pending = resubmission_intent(record);
+  return pending != nullptr ? pending->attempt : current_attempt(record) + 1;
 }
 
 int listed_attempt(const TraitRecord& record) {
   const int latest = current_attempt(record);
-  return record.pending && !record.pending->old_job_gone ? latest - 1 : latest;
+  const PendingIntent* pending = resubmission_intent(record);
+  return pending != nullptr && !pending->old_job_gone ? latest - 1 : latest;
 }
 
 const AttemptRecord* find_attempt(const TraitRecord& record, int number) {
@@ -282,7 +296,14 @@ AttemptRecord& attempt_record(TraitRecord& record, int number) {
   return attempt_record(record, number);
 }
 
-std::string_view to_string(IntentKind kind) { return kind == IntentKind::Automatic ? "automatic" : "manual"; }
+std::string_view to_string(IntentKind kind) {
+  switch (kind) {
+    case IntentKind::Automatic: return "automatic";
+    case IntentKind::Manual: return "manual";
+    case IntentKind::Sent: return "sent";
+  }
+  return "automatic";
+}
 
 std::string_view to_string(AttemptEnd end) {
   switch (end) {

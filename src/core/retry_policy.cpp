@@ -62,8 +62,8 @@ bool is_retryable(FailureClass failure, const RetryPolicy& policy) {
 
 RetryDecision decide_retry(const TraitRecord& record, FailureClass failure, const RetryPolicy& policy,
                            TimePoint now) {
-  if (record.pending) {
-    return RetryNow{retries_used(record, failure), record.pending->attempt};
+  if (const PendingIntent* pending = resubmission_intent(record)) {
+    return RetryNow{retries_used(record, failure), pending->attempt};
   }
   const int budget = retry_budget(failure, policy);
   if (budget == 0) {
@@ -96,8 +96,8 @@ void record_failure_seen(TraitRecord& record, FailureClass failure, TimePoint no
 }
 
 PendingIntent record_intent(TraitRecord& record, IntentKind kind, FailureClass failure, TimePoint now) {
-  if (record.pending) {
-    return *record.pending;
+  if (const PendingIntent* pending = resubmission_intent(record)) {
+    return *pending;
   }
   const int attempt = next_attempt(record);
   if (kind == IntentKind::Manual) {

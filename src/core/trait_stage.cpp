@@ -144,14 +144,66 @@ void adopt(TraitProgress& progress, TraitRecord& record, const Workload& listed,
   }
 }
 
+// What the attempt the event names was sent with, as the ledger recorded it.
+void sent_with(BatchEvent& told, const TraitRecord& record) {
+  if (const AttemptRecord* attempt = find_attempt(record, told.attempt)) {
+    told.memory = attempt->memory;
+    told.cpu = attempt->cpu;
+  }
+}
+
+// A listing shows the job of a submission sent and not listed before: its
+// Sent intent is done with. Whose the job is: an earlier traitctl's, where one
+// sent it (existing for this run); this run's, where a call of this run may
+// have created it unanswered (submitted or resubmitted, learnt from the
+// listing).
+void listed_after_sending(TraitProgress& progress, TraitRecord& record, const Workload& listed,
+                          const StageRules& rules, Events& events) {
+  if (sent_unlisted(record)) {
+    record.pending.reset();
+  }
+  if (progress.inherited) {
+    progress.inherited = false;
+    progress.answer_lost = false;
+    if (rules.mode.submit_new && !progress.created_by_us && !progress.existed) {
+      BatchEvent existing = event(EventKind::Existing, progress);
+      existing.status = listed.status;
+      existing.message = "submitted by an earlier traitctl of the batch";
+      events.push_back(existing);
+      progress.existed = true;
+    }
+    return;
+  }
+  if (!progress.answer_lost || progress.existed) {
+    return;
+  }
+  // The unanswered submission went through: this run created the job.
+  const PendingIntent* intent = resubmission_intent(record);
+  BatchEvent created = event(intent != nullptr ? EventKind::Resubmitted : EventKind::Submitted, progress);
+  created.attempt = intent != nullptr ? intent->attempt : current_attempt(record);
+  created.manual = intent != nullptr && intent->kind == IntentKind::Manual;
+  created.message = "learnt from the listing";
+  sent_with(created, record);
+  events.push_back(created);
+  if (intent != nullptr) {
+    record_resubmitted(record);
+    ++progress.resubmissions;
+  } else {
+    progress.created_by_us = true;
+  }
+  progress.answer_lost = false;
+}
+
 // A resubmission whose job turns up in a listing went through, whatever its
 // answer was (a run that stopped, an answer lost).
 void resubmission_seen(TraitProgress& progress, TraitRecord& record, const Workload& listed, TimePoint now,
                        const StageRules& rules, Events& events) {
+  const PendingIntent* intent = resubmission_intent(record);
   BatchEvent seen = event(EventKind::Resubmitted, progress);
-  seen.attempt = record.pending ? record.pending->attempt : current_attempt(record);
-  seen.manual = record.pending && record.pending->kind == IntentKind::Manual;
+  seen.attempt = intent != nullptr ? intent->attempt : current_attempt(record);
+  seen.manual = intent != nullptr && intent->kind == IntentKind::Manual;
   seen.message = "learnt from the listing";
+  sent_with(seen, record);
   events.push_back(seen);
   record_resubmitted(record);
   ++progress.resubmissions;
@@ -182,19 +234,7 @@ void job_missing(TraitProgress& progress, TimePoint now, const StageRules& rules
 void observe_sent(TraitProgress& progress, TraitRecord& record, const Workload* listed, TimePoint now,
                   const StageRules& rules, Events& events) {
   if (listed != nullptr && is_expected_job(progress, record, *listed)) {
-    if (progress.answer_lost && !progress.existed) {
-      // The unanswered submission went through: this run created the job.
-      BatchEvent created = event(record.pending ? EventKind::Resubmitted : EventKind::Submitted, progress);
-      created.attempt = current_attempt(record);
-      created.message = "learnt from the listing";
-      events.push_back(created);
-      if (record.pending) {
-        record_resubmitted(record);
-        ++progress.resubmissions;
-      } else {
-        progress.created_by_us = true;
-      }
-    }
+    listed_after_sending(progress, record, *listed, rules, events);
     progress.answer_lost = false;
     progress.failed_cycles = 0;
     adopt(progress, record, *listed, now, rules, events);
@@ -212,13 +252,17 @@ void observe_sent(TraitProgress& progress, TraitRecord& record, const Workload* 
   // No listing has shown it for the grace period: the CLI lost it. Tried
   // again; an "already exists" then is this run's own job.
   progress.answer_lost = true;
+  const bool resubmission = resubmission_intent(record) != nullptr;
   const bool again = ++progress.failed_cycles < rules.max_failed_cycles;
-  events.push_back(failure_event(record.pending ? EventKind::ResubmitFailed : EventKind::SubmitFailed,
-                                 progress, "no listing has shown the submitted job", again));
+  events.push_back(failure_event(resubmission ? EventKind::ResubmitFailed : EventKind::SubmitFailed, progress,
+                                 "no listing has shown the submitted job", again));
   if (!again) {
-    settle(progress, record.pending ? Settlement::ReplaceFailed : Settlement::SubmitFailed, now);
+    if (sent_unlisted(record)) {
+      record.pending.reset();  // given up: a later run looks afresh
+    }
+    settle(progress, resubmission ? Settlement::ReplaceFailed : Settlement::SubmitFailed, now);
   } else {
-    move_to(progress, record.pending ? Stage::ResubmitDue : Stage::Unsubmitted, now);
+    move_to(progress, resubmission ? Stage::ResubmitDue : Stage::Unsubmitted, now);
   }
 }
 
@@ -327,7 +371,14 @@ TraitProgress start_trait(int trait, std::string name, const TraitRecord& record
   progress.name = std::move(name);
   progress.stage_since = now;
   const bool named = rules.mode.replace.contains(trait);
-  if (record.pending && !rules.mode.dry_run) {
+  if (sent_unlisted(record) && !rules.mode.dry_run && !named) {
+    // Sent by an earlier traitctl, not listed then: it holds its slot, and is
+    // not sent again, until a listing shows it or the grace has passed.
+    progress.inherited = true;
+    progress.expected_id = record.job_id;
+    move_to(progress, Stage::SubmitSent, now);
+    progress.stage_since = std::min(now, record.pending->recorded_at);
+  } else if (resubmission_intent(record) != nullptr && !rules.mode.dry_run) {
     progress.replace_kind = record.pending->kind;
     progress.answer_lost = record.pending->submit_sent;
     move_to(progress, record.pending->old_job_gone ? Stage::ResubmitDue : Stage::ReplaceDue, now);
@@ -342,6 +393,9 @@ void observe_job(TraitProgress& progress, TraitRecord& record, const Workload* l
                  std::uint64_t listing, const StageRules& rules, Events& events) {
   const bool first_listing = listing == 1;
   progress.first_listing = first_listing;
+  if (sent_unlisted(record) && progress.stage != Stage::SubmitSent && progress.stage != Stage::Unsubmitted) {
+    record.pending.reset();  // a Sent intent belongs to a submission under way only
+  }
   progress.listed = listed != nullptr;
   if (listed != nullptr) {
     progress.missing = 0;
@@ -350,12 +404,15 @@ void observe_job(TraitProgress& progress, TraitRecord& record, const Workload* l
   // with resubmissions under way.
   if (first_listing && is_one_pass_retry(rules.mode)) {
     progress.in_scope =
-        record.pending.has_value() || (listed != nullptr && listed->state == JobState::Failed);
+        resubmission_intent(record) != nullptr || (listed != nullptr && listed->state == JobState::Failed);
   }
   switch (progress.stage) {
     case Stage::Unsubmitted:
       if (listed != nullptr && !is_replaced_job(record, *listed)) {
-        if (rules.mode.submit_new && !progress.created_by_us) {
+        if (progress.answer_lost || sent_unlisted(record)) {
+          // Tried again after a call that may have created it: the job is this run's.
+          listed_after_sending(progress, record, *listed, rules, events);
+        } else if (rules.mode.submit_new && !progress.created_by_us) {
           BatchEvent existing = event(EventKind::Existing, progress);
           existing.status = listed->status;
           events.push_back(existing);
@@ -515,7 +572,7 @@ void decide_next(TraitProgress& progress, TraitRecord& record, TimePoint now, st
 
 std::optional<Workload> begin_replacement(TraitProgress& progress, TraitRecord& record, TimePoint now,
                                           const StageRules& rules, Events& events) {
-  const bool first_intent = !record.pending;
+  const bool first_intent = resubmission_intent(record) == nullptr;
   const PendingIntent intent = record_intent(record, progress.replace_kind, progress.retry_class, now);
   if (first_intent) {
     record.pending->forced = rules.mode.force && progress.replace_kind == IntentKind::Manual;
@@ -556,61 +613,120 @@ void apply_delete_answer(TraitProgress& progress, const Result<DeleteOutcome>& a
 int begin_submission(TraitProgress& progress, TraitRecord& record, TimePoint now) {
   move_to(progress, Stage::SubmitSent, now);
   progress.stage_since = now;
-  if (record.pending) {
-    record.pending->submit_sent = true;
-    return record.pending->attempt;
+  if (PendingIntent* intent = resubmission_intent(record)) {
+    intent->submit_sent = true;
+    return intent->attempt;
   }
-  return current_attempt(record);
+  // Recorded before it is sent: a later traitctl of the batch holds its slot.
+  PendingIntent sent;
+  sent.kind = IntentKind::Sent;
+  sent.attempt = current_attempt(record);
+  sent.recorded_at = now;
+  sent.submit_sent = true;
+  record.pending = sent;
+  return sent.attempt;
 }
+
+namespace {
+
+// The attempt as it was sent: its memory tier and size, and when.
+void record_sent(TraitRecord& record, int attempt, const JobSpec& spec, const std::string& id, TimePoint now) {
+  AttemptRecord& entry = attempt_record(record, attempt);
+  entry.submitted_at = now;
+  entry.job_id = id;
+  entry.cpu = spec.cpu;
+  entry.memory = spec.memory;
+  if (!id.empty()) {
+    record.job_id = id;
+  }
+}
+
+// The submission created the job (answered, or "already exists" after a try
+// that may have created it): it holds its slot, under a Sent intent, until a
+// listing shows it.
+void submission_went_through(TraitProgress& progress, TraitRecord& record, const SubmitAnswer& answer,
+                             const JobSpec& spec, int attempt, Ledger& ledger, TimePoint now) {
+  const bool resubmission = resubmission_intent(record) != nullptr;
+  progress.expected_id = answer.id;
+  progress.answer_lost = false;
+  progress.inherited = false;
+  progress.failed_cycles = 0;
+  progress.stage_since = now;
+  progress.job.reset();
+  progress.seen = false;
+  record_sent(record, attempt, spec, answer.id, now);
+  if (resubmission) {
+    record_resubmitted(record);
+    ++progress.resubmissions;
+    PendingIntent sent;
+    sent.kind = IntentKind::Sent;
+    sent.attempt = attempt;
+    sent.recorded_at = now;
+    sent.submit_sent = true;
+    record.pending = sent;
+  } else {
+    progress.created_by_us = true;
+    record_batch_started(ledger, now);
+  }
+}
+
+// Refused, or never sent: back to waiting for the next try. The intent stays
+// sent only where a call may have created the job (answer_lost).
+void back_to_due(TraitProgress& progress, TraitRecord& record, bool again, TimePoint now) {
+  if (PendingIntent* intent = resubmission_intent(record)) {
+    intent->submit_sent = progress.answer_lost;
+    if (again) {
+      move_to(progress, Stage::ResubmitDue, now);
+    }
+    return;
+  }
+  if (sent_unlisted(record) && (!progress.answer_lost || !again)) {
+    record.pending.reset();  // nothing to hold, or given up: a later run looks afresh
+  }
+  if (again) {
+    move_to(progress, Stage::Unsubmitted, now);
+  }
+}
+
+}  // namespace
 
 void apply_submit_answer(TraitProgress& progress, TraitRecord& record, const SubmitAnswer& answer,
                          const JobSpec& spec, Ledger& ledger, TimePoint now, const StageRules& rules,
                          Events& events) {
-  const bool resubmission = record.pending.has_value();
-  const int attempt = resubmission ? record.pending->attempt : current_attempt(record);
-  const bool ours_after_all = answer.kind == SubmitAnswer::Kind::AlreadyExists &&
-                              (answer.earlier_call_unanswered || progress.answer_lost) &&
-                              (!resubmission || record.pending->old_job_gone);
+  PendingIntent* intent = resubmission_intent(record);
+  const bool resubmission = intent != nullptr;
+  const int attempt = resubmission ? intent->attempt : current_attempt(record);
+  // While no listing has shown the name since the submission was decided, a
+  // job of the name after a try that may have created it is this run's; a
+  // resubmission is only ever sent once a complete listing showed the old job
+  // gone. An earlier traitctl's unlisted submission holds it otherwise.
+  const bool maybe_ours = answer.may_have_created || (progress.answer_lost && !progress.inherited);
+  const bool ours_after_all = answer.kind == SubmitAnswer::Kind::AlreadyExists && maybe_ours &&
+                              (!resubmission || intent->old_job_gone);
   BatchEvent told = event(resubmission ? EventKind::Resubmitted : EventKind::Submitted, progress);
   told.attempt = attempt;
   told.calls = answer.calls;
-  told.manual = resubmission && record.pending->kind == IntentKind::Manual;
+  told.manual = resubmission && intent->kind == IntentKind::Manual;
   told.memory = spec.memory;
   told.cpu = spec.cpu;
   if (answer.kind == SubmitAnswer::Kind::Created || ours_after_all) {
-    progress.expected_id = answer.id;
-    progress.answer_lost = false;
-    progress.failed_cycles = 0;
-    progress.stage_since = now;
-    progress.job.reset();
-    progress.seen = false;
-    AttemptRecord& entry = attempt_record(record, attempt);
-    entry.submitted_at = now;
-    entry.job_id = answer.id;
-    entry.cpu = spec.cpu;
-    entry.memory = spec.memory;
-    if (!answer.id.empty()) {
-      record.job_id = answer.id;
-    }
-    if (resubmission) {
-      record_resubmitted(record);
-      ++progress.resubmissions;
-    } else {
-      progress.created_by_us = true;
-      record_batch_started(ledger, now);
-    }
     if (ours_after_all) {
       told.message = "an earlier try was not answered but created it";
     }
+    submission_went_through(progress, record, answer, spec, attempt, ledger, now);
     events.push_back(told);
     return;
+  }
+  if (answer.may_have_created || answer.kind == SubmitAnswer::Kind::Unanswered) {
+    progress.answer_lost = true;
+    record_sent(record, attempt, spec, "", now);  // the tier it was sent with, should it have been created
   }
   switch (answer.kind) {
     case SubmitAnswer::Kind::AlreadyExists:
       if (resubmission) {
         // The old job still holds the name: wait until a listing shows it gone.
-        record.pending->old_job_gone = false;
-        record.pending->submit_sent = false;
+        intent->old_job_gone = false;
+        intent->submit_sent = false;
         events.push_back(event(EventKind::NameHeld, progress));
         move_to(progress, Stage::Deleting, now);
         progress.delete_errored = true;  // delete it again if it stays listed unchanged
@@ -619,11 +735,14 @@ void apply_submit_answer(TraitProgress& progress, TraitRecord& record, const Sub
       if (progress.created_by_us) {
         return;  // this run's own job, missed by two listings: it holds a slot until one shows it
       }
+      if (sent_unlisted(record)) {
+        record.pending.reset();  // someone else's job: a listing will show it
+      }
       progress.existed = true;
+      progress.inherited = false;
       events.push_back(event(EventKind::Existing, progress));
       return;  // SubmitSent: it holds a slot until a listing shows it
     case SubmitAnswer::Kind::Unanswered: {
-      progress.answer_lost = true;
       const bool again = progress.failed_cycles + 1 < rules.max_failed_cycles;
       events.push_back(failure_event(EventKind::SubmitUnconfirmed, progress, answer.error, again));
       return;  // SubmitSent: holds a slot until listed, or tried again after the grace
@@ -633,22 +752,13 @@ void apply_submit_answer(TraitProgress& progress, TraitRecord& record, const Sub
       events.push_back(failure_event(resubmission ? EventKind::ResubmitFailed : EventKind::SubmitFailed,
                                      progress, answer.error, again));
       progress.error = answer.error;
-      if (resubmission) {
-        record.pending->submit_sent = progress.answer_lost;
-      }
+      back_to_due(progress, record, again, now);
       if (!again) {
         settle(progress, resubmission ? Settlement::ReplaceFailed : Settlement::SubmitFailed, now);
-      } else {
-        move_to(progress, resubmission ? Stage::ResubmitDue : Stage::Unsubmitted, now);
       }
       return;
     }
-    case SubmitAnswer::Kind::NotSent:
-      if (resubmission) {
-        record.pending->submit_sent = progress.answer_lost;
-      }
-      move_to(progress, resubmission ? Stage::ResubmitDue : Stage::Unsubmitted, now);
-      return;
+    case SubmitAnswer::Kind::NotSent: back_to_due(progress, record, true, now); return;
     case SubmitAnswer::Kind::Created: return;
   }
 }
@@ -678,7 +788,10 @@ bool is_open(const TraitProgress& progress, const StageRules& rules) {
   }
   switch (progress.stage) {
     case Stage::Unsubmitted: return rules.mode.submit_new && !rules.mode.dry_run;
-    case Stage::SubmitSent: return rules.mode.watch || progress.answer_lost;
+    case Stage::SubmitSent:
+      // An earlier traitctl's submission is waited for where this one submits:
+      // the report says it exists once a listing shows it.
+      return rules.mode.watch || progress.answer_lost || (progress.inherited && rules.mode.submit_new);
     case Stage::Active: return rules.mode.watch;
     case Stage::Failed: return rules.mode.retry_failures && !rules.mode.dry_run;
     case Stage::Backoff: return rules.mode.wait_for_backoff;

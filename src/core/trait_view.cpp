@@ -9,7 +9,7 @@ bool holds_slot(TraitState state) {
 
 Attention attention_of(const TraitRow& row, const TraitRecord* record) {
   const TraitState state = row.status.state;
-  if (record != nullptr && record->pending && !holds_slot(state)) {
+  if (record != nullptr && resubmission_intent(*record) != nullptr && !holds_slot(state)) {
     return Attention::ResubmissionPending;
   }
   if (state == TraitState::Stopped) {
@@ -79,8 +79,8 @@ std::vector<TraitRow> trait_rows(const RowSources& sources) {
     const AttemptRecord* attempt = nullptr;
     if (record != nullptr) {
       attempt = find_attempt(*record, listed_attempt(*record));
-      if (record->pending) {
-        row.pending_attempt = record->pending->attempt;
+      if (const PendingIntent* pending = resubmission_intent(*record)) {
+        row.pending_attempt = pending->attempt;
       }
     }
     if (attempt != nullptr) {

@@ -33,7 +33,7 @@ TEST(UtcTime, FormatsAndParses) {
 
 Ledger sample_ledger() {
   const TimePoint base = std::chrono::sys_days{std::chrono::year{2024} / 5 / 1};
-  Ledger ledger{"team-a", "gwas", base, {}, std::nullopt};
+  Ledger ledger{"team-a", "gwas", base, {}, std::nullopt, std::nullopt};
   ledger.traits[2] = TraitRecord{};
   TraitRecord busy;
   busy.automatic_retries = 2;
@@ -82,7 +82,7 @@ TEST(LedgerJson, RoundTrip) {
   EXPECT_EQ(json["traits"]["17"]["attempts"][0]["evidence"], "exit code 137 (OOMKilled)");
   EXPECT_FALSE(json["traits"]["2"].contains("pending"));
 
-  const Ledger empty{"p", "x", std::nullopt, {}, std::nullopt};
+  const Ledger empty{"p", "x", std::nullopt, {}, std::nullopt, std::nullopt};
   EXPECT_EQ(*parse_ledger(serialize_ledger(empty)), empty);
 }
 
@@ -160,6 +160,26 @@ TEST(Attempts, TheListedAttemptIsTheReplacedOneUntilItsJobIsGone) {
   EXPECT_EQ(listed_attempt(record), 2);
   record.pending->old_job_gone = true;
   EXPECT_EQ(listed_attempt(record), 3);
+}
+
+TEST(Attempts, ASentIntentIsNoResubmission) {
+  TraitRecord record;
+  record.automatic_retries = 1;
+  record.pending = PendingIntent{IntentKind::Sent, 2, TimePoint{}, false, "", false, true};
+  EXPECT_TRUE(sent_unlisted(record));
+  EXPECT_EQ(resubmission_intent(record), nullptr);
+  EXPECT_EQ(listed_attempt(record), 2) << "the sent attempt is the latest";
+  EXPECT_EQ(next_attempt(record), 3);
+
+  Ledger ledger;
+  ledger.project = "p";
+  ledger.prefix = "x";
+  ledger.traits[4] = record;
+  const auto json = to_json(ledger);
+  EXPECT_EQ(json["traits"]["4"]["pending"]["kind"], "sent");
+  const auto read = ledger_from_json(json);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(read->traits.at(4), record);
 }
 
 TEST(Attempts, FindAttemptReadsWithoutAdding) {

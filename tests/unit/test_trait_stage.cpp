@@ -260,7 +260,7 @@ TEST_F(TraitStageTest, AnUnlistedSubmitIsTriedAgainAfterTheGraceAndItsAlreadyExi
 TEST_F(TraitStageTest, AnEarlierUnansweredTryMakesAlreadyExistsASuccess) {
   observe(std::nullopt);
   SubmitAnswer answer = answer_of(SubmitAnswer::Kind::AlreadyExists);
-  answer.earlier_call_unanswered = true;
+  answer.may_have_created = true;
   answer.calls = 2;
   EXPECT_THAT(submit(answer), ElementsAre(EventKind::Submitted));
   EXPECT_EQ(events[0].calls, 2);
@@ -669,11 +669,14 @@ TEST_F(TraitStageTest, ACreatedResubmissionCompletesTheIntent) {
   EXPECT_THAT(submit(answer_of(SubmitAnswer::Kind::Created)), ElementsAre(EventKind::Resubmitted));
   EXPECT_EQ(sent_attempt, 2);
   EXPECT_EQ(events[0].attempt, 2);
-  EXPECT_FALSE(record.pending.has_value());
+  EXPECT_EQ(resubmission_intent(record), nullptr);
+  EXPECT_TRUE(sent_unlisted(record)) << "held for a later traitctl until a listing shows it";
+  EXPECT_EQ(record.pending->attempt, 2);
   EXPECT_EQ(progress.resubmissions, 1);
   EXPECT_TRUE(holds_slot_unlisted());
   observe(job(JobState::Pending));
   EXPECT_EQ(progress.stage, Stage::Active);
+  EXPECT_FALSE(record.pending.has_value());
 }
 
 TEST_F(TraitStageTest, AlreadyExistsOverADeletedJobMeansWaitAndTryAgain) {
@@ -691,7 +694,7 @@ TEST_F(TraitStageTest, AlreadyExistsOverADeletedJobMeansWaitAndTryAgain) {
   EXPECT_EQ(progress.stage, Stage::Deleting);
   EXPECT_THAT(observe(std::nullopt), ElementsAre(EventKind::Gone));
   EXPECT_THAT(submit(answer_of(SubmitAnswer::Kind::Created)), ElementsAre(EventKind::Resubmitted));
-  EXPECT_FALSE(record.pending.has_value());
+  EXPECT_EQ(resubmission_intent(record), nullptr);
 }
 
 TEST_F(TraitStageTest, AlreadyExistsAfterAnUnansweredResubmissionIsTheResubmission) {
@@ -702,7 +705,7 @@ TEST_F(TraitStageTest, AlreadyExistsAfterAnUnansweredResubmissionIsTheResubmissi
   EXPECT_THAT(observe(std::nullopt), ElementsAre(EventKind::ResubmitFailed));
   EXPECT_EQ(progress.stage, Stage::ResubmitDue);
   EXPECT_THAT(submit(answer_of(SubmitAnswer::Kind::AlreadyExists)), ElementsAre(EventKind::Resubmitted));
-  EXPECT_FALSE(record.pending.has_value());
+  EXPECT_EQ(resubmission_intent(record), nullptr);
   EXPECT_EQ(progress.resubmissions, 1);
 }
 
@@ -757,6 +760,206 @@ TEST_F(TraitStageTest, ANewerJobSeenDuringTheDeleteIsTheResubmissionOfAnEarlierR
   // A job of another id is the resubmission, sent by a run that stopped.
   EXPECT_THAT(observe(job(JobState::Pending, "101")), ElementsAre(EventKind::Resubmitted));
   EXPECT_FALSE(record.pending.has_value());
+}
+
+// --- answers lost: a call that may have created the job ---
+
+// The CLI said the submit failed, but it may have created the job.
+SubmitAnswer failed_but_maybe_created() {
+  SubmitAnswer answer = answer_of(SubmitAnswer::Kind::Refused);
+  answer.error = "context deadline exceeded (Client.Timeout exceeded while awaiting headers)";
+  answer.may_have_created = true;
+  return answer;
+}
+
+TEST_F(TraitStageTest, AFirstSubmissionIsRecordedBeforeItIsSentAndHeldUntilListed) {
+  observe(std::nullopt);
+  begin_submission(progress, record, now);
+  ASSERT_TRUE(sent_unlisted(record)) << "on record before the call";
+  EXPECT_EQ(record.pending->attempt, 1);
+  EXPECT_TRUE(record.pending->submit_sent);
+  EXPECT_EQ(record.pending->recorded_at, now);
+  EXPECT_EQ(resubmission_intent(record), nullptr) << "not a resubmission";
+  EXPECT_EQ(listed_attempt(record), 1);
+
+  apply_submit_answer(progress, record, answer_of(SubmitAnswer::Kind::Created), JobSpec{}, ledger, now, rules,
+                      events);
+  EXPECT_TRUE(sent_unlisted(record)) << "answered, not listed: a later traitctl still holds it";
+  later(milliseconds{1'000});
+  observe(std::nullopt);
+  EXPECT_TRUE(sent_unlisted(record));
+  observe(job(JobState::Pending));
+  EXPECT_FALSE(record.pending.has_value()) << "listed: nothing left to hold";
+}
+
+TEST_F(TraitStageTest, ARefusedFirstSubmissionLeavesNoIntent) {
+  observe(std::nullopt);
+  submit(answer_of(SubmitAnswer::Kind::Refused));
+  EXPECT_FALSE(record.pending.has_value());
+  submit(answer_of(SubmitAnswer::Kind::NotSent));
+  EXPECT_FALSE(record.pending.has_value());
+  submit(answer_of(SubmitAnswer::Kind::AlreadyExists));
+  EXPECT_FALSE(record.pending.has_value()) << "someone else's job: the listing will show it";
+}
+
+TEST_F(TraitStageTest, AFailedAnswerThatMayHaveCreatedTheJobMakesItsAlreadyExistsOurs) {
+  observe(std::nullopt);
+  EXPECT_THAT(submit(failed_but_maybe_created()), ElementsAre(EventKind::SubmitFailed));
+  EXPECT_TRUE(events[0].again);
+  EXPECT_TRUE(progress.answer_lost);
+  EXPECT_EQ(progress.stage, Stage::Unsubmitted);
+  EXPECT_TRUE(sent_unlisted(record)) << "it may exist: a later traitctl holds it";
+  ASSERT_NE(find_attempt(record, 1), nullptr);
+  EXPECT_EQ(find_attempt(record, 1)->memory, "32G") << "the tier it was sent with";
+
+  later(milliseconds{2'000});
+  EXPECT_THAT(observe(std::nullopt), IsEmpty()) << "the listing lags";
+  EXPECT_THAT(submit(answer_of(SubmitAnswer::Kind::AlreadyExists)), ElementsAre(EventKind::Submitted));
+  EXPECT_EQ(events[0].message, "an earlier try was not answered but created it");
+  EXPECT_TRUE(progress.created_by_us);
+  EXPECT_FALSE(progress.existed);
+  EXPECT_EQ(ledger.first_submitted_at, now);
+  EXPECT_THAT(observe(job(JobState::Running)), IsEmpty()) << "counted once";
+  EXPECT_FALSE(record.pending.has_value());
+}
+
+TEST_F(TraitStageTest, AJobListedAfterAFailedAnswerIsSubmittedByThisRunNotExisting) {
+  observe(std::nullopt);
+  submit(failed_but_maybe_created());
+  later(milliseconds{2'000});
+  EXPECT_THAT(observe(job(JobState::Pending)), ElementsAre(EventKind::Submitted));
+  EXPECT_EQ(events[0].message, "learnt from the listing");
+  EXPECT_EQ(events[0].memory, "32G");
+  EXPECT_TRUE(progress.created_by_us);
+  EXPECT_FALSE(progress.existed);
+  EXPECT_EQ(progress.stage, Stage::Active);
+  EXPECT_FALSE(record.pending.has_value());
+}
+
+TEST_F(TraitStageTest, WithoutACallThatMayHaveCreatedItAJobListedLaterIsExisting) {
+  observe(std::nullopt);
+  submit(answer_of(SubmitAnswer::Kind::Refused));
+  EXPECT_FALSE(progress.answer_lost);
+  EXPECT_THAT(observe(job(JobState::Running)), ElementsAre(EventKind::Existing));
+  EXPECT_FALSE(progress.created_by_us);
+}
+
+TEST_F(TraitStageTest, AResubmissionWhoseAnswerWasLostIsAdoptedNeverDeleted) {
+  resubmit_due();
+  ASSERT_EQ(record.automatic_retries, 1);
+  EXPECT_THAT(submit(failed_but_maybe_created()), ElementsAre(EventKind::ResubmitFailed));
+  EXPECT_EQ(progress.stage, Stage::ResubmitDue);
+  ASSERT_NE(resubmission_intent(record), nullptr);
+  EXPECT_TRUE(record.pending->submit_sent) << "it may have been created";
+  EXPECT_TRUE(record.pending->old_job_gone);
+
+  // The next try finds the name taken: the old job was gone, so it is the new attempt.
+  later(milliseconds{2'000});
+  EXPECT_THAT(observe(std::nullopt), IsEmpty());
+  EXPECT_THAT(submit(answer_of(SubmitAnswer::Kind::AlreadyExists)), ElementsAre(EventKind::Resubmitted));
+  EXPECT_EQ(events[0].attempt, 2);
+  EXPECT_EQ(events[0].message, "an earlier try was not answered but created it");
+  EXPECT_EQ(progress.stage, Stage::SubmitSent) << "adopted, not deleted";
+  EXPECT_EQ(progress.resubmissions, 1);
+  EXPECT_EQ(record.automatic_retries, 1) << "counted once";
+  EXPECT_EQ(resubmission_intent(record), nullptr);
+  ASSERT_NE(find_attempt(record, 2), nullptr);
+  EXPECT_EQ(find_attempt(record, 2)->memory, "32G");
+
+  EXPECT_THAT(observe(job(JobState::Running)), IsEmpty()) << "no second Resubmitted, no delete";
+  EXPECT_EQ(progress.stage, Stage::Active);
+  EXPECT_FALSE(record.pending.has_value());
+  EXPECT_EQ(listed_attempt(record), 2);
+}
+
+TEST_F(TraitStageTest, AnAlreadyExistsWithinOneResubmissionAfterATimeoutIsTheNewAttempt) {
+  resubmit_due();
+  SubmitAnswer answer = answer_of(SubmitAnswer::Kind::AlreadyExists);
+  answer.may_have_created = true;  // the first try timed out, the second found the name taken
+  answer.calls = 2;
+  EXPECT_THAT(submit(answer), ElementsAre(EventKind::Resubmitted));
+  EXPECT_EQ(progress.stage, Stage::SubmitSent);
+  EXPECT_EQ(record.automatic_retries, 1);
+  EXPECT_THAT(observe(job(JobState::Pending)), IsEmpty());
+  EXPECT_EQ(progress.stage, Stage::Active);
+}
+
+TEST_F(TraitStageTest, AResubmissionListedAfterAFailedAnswerIsLearntOnce) {
+  resubmit_due();
+  submit(failed_but_maybe_created());
+  EXPECT_THAT(observe(job(JobState::Running)), ElementsAre(EventKind::Resubmitted));
+  EXPECT_EQ(events[0].message, "learnt from the listing");
+  EXPECT_EQ(events[0].memory, "32G");
+  EXPECT_EQ(progress.resubmissions, 1);
+  EXPECT_EQ(record.automatic_retries, 1);
+  EXPECT_FALSE(record.pending.has_value());
+  EXPECT_THAT(observe(job(JobState::Running)), IsEmpty());
+}
+
+// --- a submission sent by an earlier traitctl of the batch ---
+
+TEST_F(TraitStageTest, ASubmissionAnEarlierTraitctlSentHoldsItsSlotAndIsNotSentAgain) {
+  observe(std::nullopt);
+  submit(answer_of(SubmitAnswer::Kind::Created));
+  ASSERT_TRUE(sent_unlisted(record));
+  later(milliseconds{500});
+  restart();  // `run` right after `submit`: no listing has shown the job yet
+  EXPECT_EQ(progress.stage, Stage::SubmitSent);
+  EXPECT_TRUE(progress.inherited);
+  EXPECT_TRUE(holds_slot_unlisted());
+  EXPECT_TRUE(open()) << "waited for, to be reported";
+
+  later(milliseconds{1'000});
+  EXPECT_THAT(observe(std::nullopt), IsEmpty()) << "the listing lags: still held, nothing sent";
+  EXPECT_EQ(progress.stage, Stage::SubmitSent);
+
+  EXPECT_THAT(observe(job(JobState::Pending)), ElementsAre(EventKind::Existing));
+  EXPECT_EQ(events[0].message, "submitted by an earlier traitctl of the batch");
+  EXPECT_FALSE(progress.created_by_us);
+  EXPECT_EQ(progress.stage, Stage::Active);
+  EXPECT_FALSE(record.pending.has_value());
+}
+
+TEST_F(TraitStageTest, AnEarlierTraitctlsSubmissionNeverListedIsTriedAgainAfterTheGrace) {
+  observe(std::nullopt);
+  submit(answer_of(SubmitAnswer::Kind::Unanswered));
+  later(milliseconds{4'000});
+  restart();
+  EXPECT_EQ(progress.stage_since, now - milliseconds{4'000}) << "the grace runs from when it was sent";
+  later(milliseconds{5'999});
+  EXPECT_THAT(observe(std::nullopt), IsEmpty());
+  later(milliseconds{1});
+  EXPECT_THAT(observe(std::nullopt), ElementsAre(EventKind::SubmitFailed));
+  EXPECT_EQ(progress.stage, Stage::Unsubmitted);
+  // The name is taken after all: the earlier traitctl's job, not this run's.
+  EXPECT_THAT(submit(answer_of(SubmitAnswer::Kind::AlreadyExists)), ElementsAre(EventKind::Existing));
+  EXPECT_FALSE(progress.created_by_us);
+  EXPECT_FALSE(record.pending.has_value());
+}
+
+TEST_F(TraitStageTest, AResubmissionAnEarlierTraitctlSentIsExistingForALaterOne) {
+  resubmit_due();
+  submit(answer_of(SubmitAnswer::Kind::Created));
+  restart();
+  EXPECT_EQ(progress.stage, Stage::SubmitSent);
+  EXPECT_THAT(observe(job(JobState::Running)), ElementsAre(EventKind::Existing));
+  EXPECT_EQ(record.automatic_retries, 1);
+  EXPECT_EQ(listed_attempt(record), 2);
+  EXPECT_FALSE(record.pending.has_value());
+}
+
+TEST_F(TraitStageTest, ADryRunAndAResubmitOfTheTraitIgnoreASentIntent) {
+  observe(std::nullopt);
+  submit(answer_of(SubmitAnswer::Kind::Created));
+  rules.mode.dry_run = true;
+  restart();
+  EXPECT_EQ(progress.stage, Stage::Unsubmitted);
+  rules.mode = {};
+  rules.mode.replace = {3};
+  restart();
+  EXPECT_EQ(progress.stage, Stage::ReplaceDue);
+  observe(job(JobState::Failed));
+  EXPECT_FALSE(record.pending.has_value()) << "the job is listed: the Sent intent is done with";
 }
 
 // --- what is open, what holds a slot ---

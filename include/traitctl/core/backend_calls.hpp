@@ -1,5 +1,6 @@
 // Calls to a backend that outlive a flaky cluster: bounded retries with a
-// growing pause, and a round of submissions a few at a time in parallel.
+// growing pause. A round of submissions is a SubmitRunner's
+// (core/submit_runner.hpp).
 #pragma once
 
 #include <algorithm>
@@ -46,10 +47,5 @@ template <typename Call>
 // the job is never repeated blind, and the answer is Unanswered.
 [[nodiscard]] SubmitAnswer submit_one(Backend& backend, const JobSpec& spec, Clock& clock,
                                       const CancelToken& cancel, const CallRetryPolicy& policy);
-
-// Submits every spec, at most `parallelism` calls at once; answers in order.
-[[nodiscard]] std::vector<SubmitAnswer> submit_all(Backend& backend, const std::vector<JobSpec>& specs,
-                                                   int parallelism, Clock& clock, const CancelToken& cancel,
-                                                   const CallRetryPolicy& policy);
 
 }  // namespace traitctl

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,13 +17,16 @@
 #include "traitctl/core/backend_calls.hpp"
 #include "traitctl/core/batch_plan.hpp"
 #include "traitctl/core/output_pattern.hpp"
+#include "traitctl/core/submit_runner.hpp"
 
 namespace traitctl {
 
 struct BatchRequest {
   PlanSettings plan;
   ClassifierPolicy classifier;
-  int parallel_submits = 4;
+  int parallel_submits = 4;  // submit calls at once, at most
+  // Makes a round's submit calls; unset: one after another.
+  std::shared_ptr<SubmitRunner> submit_runner;
   CallRetryPolicy call_retry;
   // The job of a trait's attempt; the record gives its memory tier.
   std::function<JobSpec(int trait, int attempt, const TraitRecord& record)> job_for;

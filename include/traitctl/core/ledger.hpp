@@ -24,12 +24,19 @@ namespace traitctl {
 // history; version 1 ledgers are read and rewritten as version 2.
 inline constexpr int ledger_version = 2;
 
-enum class IntentKind { Automatic, Manual };
+// Automatic and Manual are resubmissions. Sent is a submission sent that no
+// listing has shown yet: a first one, recorded before it is sent, or a
+// resubmission once answered; any later traitctl of the batch holds its slot
+// and does not send it again until a listing shows the job or the grace has
+// passed.
+enum class IntentKind { Automatic, Manual, Sent };
 [[nodiscard]] std::string_view to_string(IntentKind kind);
 
-// A resubmission decided and counted but not yet known to have happened. Its
-// phases are saved as they pass, so that a run that stops at any point is
-// continued by the next without a lost trait or a job twice.
+// A resubmission decided and counted but not yet known to have happened, or
+// a submission sent and not yet listed (kind Sent: only `attempt`,
+// `recorded_at` and `submit_sent` apply). Its phases are saved as they pass,
+// so that a run that stops at any point is continued by the next without a
+// lost trait or a job twice.
 struct PendingIntent {
   IntentKind kind = IntentKind::Automatic;
   int attempt = 0;  // the attempt number the resubmission carries
@@ -93,6 +100,12 @@ struct Ledger {
   std::optional<int> learned_memory_tier;
   friend bool operator==(const Ledger&, const Ledger&) = default;
 };
+
+// The resubmission under way for the trait, or null (none, or a Sent intent).
+[[nodiscard]] const PendingIntent* resubmission_intent(const TraitRecord& record);
+[[nodiscard]] PendingIntent* resubmission_intent(TraitRecord& record);
+// Whether a submission of the trait was sent and no listing has shown its job yet.
+[[nodiscard]] bool sent_unlisted(const TraitRecord& record);
 
 // The attempt number of the trait's latest submission, a pending one included.
 [[nodiscard]] int current_attempt(const TraitRecord& record);

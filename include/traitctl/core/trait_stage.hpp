@@ -1,12 +1,22 @@
 // One trait's way through a batch run: an explicit stage and the pure rules
 // that move it, from what a complete listing shows and what the backend
 // answered. Each truth rule lives here, once:
-// - a name traitctl tried to submit holds a slot from the attempt until a
-//   listing shows it, or until listings have not shown it for a grace period
-//   (then it is tried again);
-// - "already exists" is success only for a first submission, or for a call
-//   whose earlier try's answer was lost; for a resubmission it means the old
-//   job still holds the name: wait for it to go and try again;
+// - every submission is recorded (a Sent intent) before it is sent; a name
+//   traitctl tried to submit holds a slot from the attempt until a listing
+//   shows it, or until listings have not shown it for a grace period (then it
+//   is tried again) -- in a later traitctl of the batch too, which does not
+//   send it again meanwhile and reports the job it then finds as existing;
+// - a call may have created the job unanswered when it got no answer or the
+//   CLI said it failed (FORMATS.md: "a submit that says failed may have
+//   created the job"). Then, while no listing of this run has shown the name,
+//   a job of the name that turns up (listed, or "already exists" on a later
+//   try) is this run's: a first submission is reported as submitted by this
+//   run; a resubmission (always sent after a complete listing showed the old
+//   job gone) is the new attempt, adopted -- never deleted, counted once, its
+//   memory tier the one it was sent with;
+// - otherwise "already exists" is someone else's job for a first submission,
+//   and for a resubmission it means the old job still holds the name: wait
+//   for it to go and try again;
 // - after any delete (answered, unanswered or "not found") a resubmission is
 //   sent only once a complete listing shows the old job gone;
 // - a job seen before and now missing without a delete still holds its slot
@@ -99,6 +109,7 @@ struct TraitProgress {
   bool first_listing = false;  // the latest listing is the run's first
   int missing = 0;             // listings in a row without a job seen before, traitctl not having deleted it
   bool answer_lost = false;    // a submission of this attempt may have created the job unanswered
+  bool inherited = false;      // an earlier traitctl of the batch sent its submission, not yet listed
   std::string expected_id;     // of the job the last submission created, where the backend has ids
   bool created_by_us = false;  // this run created its first job
   bool existed = false;        // its first submission found the name taken
@@ -160,12 +171,16 @@ struct SubmitAnswer {
   Kind kind = Kind::NotSent;
   std::string id;                        // Created: the new job's id, where the backend tells it
   std::string error;                     // Refused, Unanswered
-  bool earlier_call_unanswered = false;  // a try before the last one may have created the job
+  // A try may have created the job without saying so: no answer came, or the
+  // CLI said it failed (not a refusal before any call: a missing program, a
+  // bad setting). With AlreadyExists: a try before the last one.
+  bool may_have_created = false;
   int calls = 0;
 };
 
 // The trait's submission is sent now: Unsubmitted or ResubmitDue to
-// SubmitSent, the intent marked sent. Returns the attempt number it carries.
+// SubmitSent, the intent marked sent (a first submission's recorded as a Sent
+// intent): save the ledger before sending. Returns the attempt number it carries.
 int begin_submission(TraitProgress& progress, TraitRecord& record, TimePoint now);
 void apply_submit_answer(TraitProgress& progress, TraitRecord& record, const SubmitAnswer& answer,
                          const JobSpec& spec, Ledger& ledger, TimePoint now, const StageRules& rules,
