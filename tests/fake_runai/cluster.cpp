@@ -45,7 +45,8 @@ void to_json(json& j, const Workload& w) {
            {"memory_bytes", optional_json(w.memory_bytes)},
            {"outputs_host", w.outputs_host},
            {"start_settled", w.start_settled},
-           {"outputs_file", optional_json(w.outputs_file)}};
+           {"outputs_file", optional_json(w.outputs_file)},
+           {"node", w.node}};
 }
 
 void from_json(const json& j, Workload& w) {
@@ -70,6 +71,7 @@ void from_json(const json& j, Workload& w) {
   j.at("outputs_host").get_to(w.outputs_host);
   j.at("start_settled").get_to(w.start_settled);
   get_optional(j, "outputs_file", w.outputs_file);
+  w.node = j.value("node", std::string{});
 }
 
 void to_json(json& j, const State& s) {

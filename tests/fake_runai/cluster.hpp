@@ -42,6 +42,7 @@ struct Workload {
   // Settled by the first call after the job ended or was deleted: the result
   // file written (its path) or not (""); nullopt before.
   std::optional<std::string> outputs_file;
+  std::string node;  // where it runs (Config::nodes)
 };
 
 void to_json(nlohmann::json& j, const Workload& w);
