@@ -400,11 +400,22 @@ std::vector<std::string> SlurmBackend::nodes_to_exclude(const std::vector<std::s
   if (avoid.empty()) {
     return {};
   }
-  auto nodes = cli_.partition_nodes();
-  if (!nodes) {
-    spdlog::warn("cannot list the partition's nodes, so no node is excluded: {}", nodes.error().message);
-    return {};
+  std::optional<std::vector<std::string>> known;
+  {
+    const std::lock_guard lock(mutex_);
+    known = partition_nodes_;
   }
+  if (!known) {
+    auto listed = cli_.partition_nodes();
+    if (!listed) {
+      spdlog::warn("cannot list the partition's nodes, so no node is excluded: {}", listed.error().message);
+      return {};
+    }
+    known = std::move(*listed);
+    const std::lock_guard lock(mutex_);
+    partition_nodes_ = known;  // the partition's nodes, asked once a run
+  }
+  const std::vector<std::string>* nodes = &*known;
   std::vector<std::string> excluded;
   for (const std::string& node : avoid) {
     if (std::find(nodes->begin(), nodes->end(), node) != nodes->end()) {

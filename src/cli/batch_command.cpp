@@ -324,8 +324,9 @@ int drive(const BatchCommand& command, Prepared& prepared, Backend& backend, con
   const TimePoint started = clock.now();
   const BatchReport summary = run_batch(backend, clock, cancel, prepared.request, *ledger, reporter);
   stderr_status_line().clear();  // before the report, which may go to the same terminal on stdout
+  const BatchHealth health = batch_health(*ledger, settings, command.backend.kind);
   print_batch_report(command.kind, summary, context, command.batch.json,
-                     std::chrono::duration_cast<Duration>(clock.now() - started));
+                     std::chrono::duration_cast<Duration>(clock.now() - started), &health);
   return batch_exit_code(command.kind, summary, prepared.request.plan.traits.size());
 }
 

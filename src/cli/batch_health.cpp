@@ -18,8 +18,9 @@ std::string tier_memory(const BatchSettings& settings, int tier) {
   return (*tiers)[static_cast<std::size_t>(tier)].memory;
 }
 
-BatchHealth batch_health(const Ledger& ledger, const BatchSettings& settings) {
+BatchHealth batch_health(const Ledger& ledger, const BatchSettings& settings, const std::string& backend) {
   BatchHealth health;
+  health.backend = backend;
   health.learned_tier = ledger.learned_memory_tier;
   if (health.learned_tier) {
     health.learned_memory = tier_memory(settings, *health.learned_tier);

@@ -127,7 +127,8 @@ class SlurmBackend final : public Backend {
   std::filesystem::path log_dir_;
   mutable std::mutex mutex_;
   SlurmRecord record_;
-  bool dirty_ = false;  // record_ holds what the file lacks
+  bool dirty_ = false;                                       // record_ holds what the file lacks
+  std::optional<std::vector<std::string>> partition_nodes_;  // sinfo's, once asked
 };
 
 }  // namespace traitctl

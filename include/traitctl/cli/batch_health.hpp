@@ -21,9 +21,11 @@ struct BatchHealth {
   std::string learned_memory;       // that tier's memory; "" when none is learned or it is off the ladder
   std::vector<NodeHealth> nodes;
   std::optional<RightSizing> sizing;
+  std::string backend;  // runai, slurm or local: what to do about a suspect node
 };
 
-[[nodiscard]] BatchHealth batch_health(const Ledger& ledger, const BatchSettings& settings);
+[[nodiscard]] BatchHealth batch_health(const Ledger& ledger, const BatchSettings& settings,
+                                       const std::string& backend = "");
 
 // The memory of ladder tier `tier` (0 is MEMORY); "" when the settings have no such tier.
 [[nodiscard]] std::string tier_memory(const BatchSettings& settings, int tier);
