@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -186,6 +187,10 @@ void LocalBackend::refresh_children() {
     job->exit_code = exit_code;
     job->term_signal = child->second.term_signal();
     job->finished_at = clock_.now();
+    if (const auto& usage = child->second.usage()) {
+      job->peak_memory_bytes = usage->peak_memory_bytes;
+      job->cpu_seconds = usage->cpu_seconds;
+    }
     dirty_ = true;
     child = children_.erase(child);
   }
@@ -310,6 +315,25 @@ Result<FailureEvidence> LocalBackend::failure_evidence(const Workload& failed) {
     evidence.log = std::move(*log);
   }
   return evidence;
+}
+
+Result<AttemptFacts> LocalBackend::attempt_facts(const Workload& job) {
+  const std::lock_guard lock(mutex_);
+  const auto recorded =
+      std::find_if(jobs_.begin(), jobs_.end(), [&](const LocalJob& local) { return local.name == job.name; });
+  if (recorded == jobs_.end()) {
+    return AttemptFacts{};
+  }
+  AttemptFacts facts;
+  facts.started_at = recorded->started_at;
+  facts.ended_at = recorded->finished_at;
+  facts.peak_memory_bytes = recorded->peak_memory_bytes;
+  facts.cpu_seconds = recorded->cpu_seconds;
+  std::array<char, 256> host{};
+  if (::gethostname(host.data(), host.size() - 1) == 0 && host[0] != '\0') {
+    facts.node = std::string(host.data());
+  }
+  return facts;
 }
 
 Result<JobLog> LocalBackend::job_log(const Workload& job, int attempt) {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -294,13 +295,27 @@ bool has_exited(pid_t pid) {
   return info.si_pid != 0;
 }
 
+ResourceUsage usage_of(const rusage& used) {
+  const auto seconds = [](const timeval& time) {
+    return static_cast<double>(time.tv_sec) + static_cast<double>(time.tv_usec) / 1e6;
+  };
+  // Linux reports ru_maxrss in KiB.
+  return ResourceUsage{static_cast<std::int64_t>(used.ru_maxrss) * 1024,
+                       seconds(used.ru_utime) + seconds(used.ru_stime)};
+}
+
 // Blocks until the child is reaped; nullopt when it was reaped elsewhere.
-std::optional<int> reap(pid_t pid) {
+// `usage`, when given, receives what the child used.
+std::optional<int> reap(pid_t pid, std::optional<ResourceUsage>* usage = nullptr) {
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
+  rusage used{};
+  while (::wait4(pid, &status, 0, &used) < 0) {
     if (errno != EINTR) {
       return std::nullopt;
     }
+  }
+  if (usage != nullptr) {
+    *usage = usage_of(used);
   }
   return status;
 }
@@ -512,7 +527,8 @@ ChildProcess::ChildProcess(ChildProcess&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
       pidfd_(std::exchange(other.pidfd_, -1)),
       exit_code_(std::exchange(other.exit_code_, std::nullopt)),
-      term_signal_(other.term_signal_) {}
+      term_signal_(other.term_signal_),
+      usage_(std::exchange(other.usage_, std::nullopt)) {}
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   if (this != &other) {
@@ -524,6 +540,7 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
     pidfd_ = std::exchange(other.pidfd_, -1);
     exit_code_ = std::exchange(other.exit_code_, std::nullopt);
     term_signal_ = other.term_signal_;
+    usage_ = std::exchange(other.usage_, std::nullopt);
   }
   return *this;
 }
@@ -540,12 +557,16 @@ std::optional<int> ChildProcess::poll() {
     return exit_code_;
   }
   int status = 0;
+  rusage used{};
   pid_t reaped = -1;
   do {
-    reaped = ::waitpid(pid_, &status, WNOHANG);
+    reaped = ::wait4(pid_, &status, WNOHANG, &used);
   } while (reaped < 0 && errno == EINTR);
   if (reaped == 0) {
     return std::nullopt;
+  }
+  if (reaped == pid_) {
+    usage_ = usage_of(used);
   }
   if (reaped == pid_ && WIFSIGNALED(status)) {
     term_signal_ = WTERMSIG(status);
@@ -599,7 +620,7 @@ int ChildProcess::terminate(Duration grace) {
   if (stop_process_group(pid, grace, [pid] { return has_exited(pid); })) {
     ::kill(-pid, SIGKILL);  // what the child left behind in its group
   }
-  const auto status = reap(pid_);
+  const auto status = reap(pid_, &usage_);
   if (status && WIFSIGNALED(*status)) {
     term_signal_ = WTERMSIG(*status);
   }

@@ -405,6 +405,19 @@ Result<FailureEvidence> RunaiBackend::failure_evidence(const Workload& job) {
   return evidence;
 }
 
+Result<AttemptFacts> RunaiBackend::attempt_facts(const Workload& job) {
+  auto argv = runai_job_argv(options_, "describe", job.name);
+  argv.insert(argv.end(), {"-o", "json"});
+  auto described = call(argv);
+  if (!described) {
+    return described.error();
+  }
+  if (!described->succeeded()) {
+    return call_failed(argv, *described);
+  }
+  return facts_from_describe(described->out, job.name);
+}
+
 Result<JobLog> RunaiBackend::job_log(const Workload& job, int attempt) {
   const auto argv = runai_job_argv(options_, "logs", job.name);
   if (attempt != 0) {

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "traitctl/core/ledger.hpp"
+
 namespace traitctl {
 namespace {
 
@@ -167,7 +169,90 @@ bool looks_like_a_pod(const json& document) {
          member(member(&document, {"status"}), {"containerStatuses"}) != nullptr;
 }
 
+// The pods of a describe document: its "pods" array, or the document itself
+// when it is one pod.
+std::vector<const json*> pods_of(const json& document) {
+  std::vector<const json*> pods;
+  if (const json* listed = find_pods(document, 0)) {
+    for (const json& pod : *listed) {
+      if (pod.is_object()) {
+        pods.push_back(&pod);
+      }
+    }
+  } else if (looks_like_a_pod(document)) {
+    pods.push_back(&document);
+  }
+  return pods;
+}
+
+std::optional<TimePoint> time_of(const json* value) {
+  const auto written = text(value);
+  if (!written) {
+    return std::nullopt;
+  }
+  auto parsed = parse_utc(*written);
+  return parsed ? std::optional{*parsed} : std::nullopt;
+}
+
+// The container object named `workload_name`, else the only one, among the
+// pod's containers and container statuses; the status when both carry times.
+const json* main_container_json(const json& pod, std::string_view workload_name) {
+  const json* status = member(&pod, {"status"});
+  std::vector<const json*> named;
+  std::vector<const json*> all;
+  for (const json* list : {member(status, {"containerStatuses"}), member(&pod, {"containerStatuses"}),
+                           member(&pod, {"containers"})}) {
+    if (list == nullptr || !list->is_array()) {
+      continue;
+    }
+    for (const json& container : *list) {
+      if (!container.is_object()) {
+        continue;
+      }
+      all.push_back(&container);
+      if (text(member(&container, {"name"})) == std::string(workload_name)) {
+        named.push_back(&container);
+      }
+    }
+  }
+  if (!named.empty()) {
+    return named.front();
+  }
+  return all.size() == 1 ? all.front() : nullptr;
+}
+
 }  // namespace
+
+AttemptFacts facts_from_describe(std::string_view describe_json, std::string_view workload_name) {
+  AttemptFacts facts;
+  const json document = json::parse(describe_json, nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded()) {
+    return facts;
+  }
+  for (const json* pod : pods_of(document)) {
+    facts.node = text(member(pod, {"nodeName", "node"}));
+    if (!facts.node) {
+      facts.node = text(member(member(pod, {"spec"}), {"nodeName"}));
+    }
+    if (const json* container = main_container_json(*pod, workload_name)) {
+      const json* state = member(container, {"state"});
+      for (const json* source :
+           {member(state, {"terminated"}), member(state, {"running"}),
+            member(member(container, {"lastState", "last_state"}), {"terminated"}), container}) {
+        if (!facts.started_at) {
+          facts.started_at = time_of(member(source, {"startedAt", "started_at"}));
+        }
+        if (!facts.ended_at) {
+          facts.ended_at = time_of(member(source, {"finishedAt", "finished_at"}));
+        }
+      }
+    }
+    if (facts.node || facts.started_at || facts.ended_at) {
+      return facts;
+    }
+  }
+  return AttemptFacts{};
+}
 
 FailureEvidence evidence_from_describe(std::string_view describe_json, std::string_view workload_name) {
   FailureEvidence evidence;
@@ -175,18 +260,7 @@ FailureEvidence evidence_from_describe(std::string_view describe_json, std::stri
   if (document.is_discarded()) {
     return evidence;
   }
-  std::vector<const json*> pods;
-  if (const json* listed = find_pods(document, 0)) {
-    for (const json& pod : *listed) {
-      pods.push_back(&pod);
-    }
-  } else if (looks_like_a_pod(document)) {
-    pods.push_back(&document);
-  }
-  for (const json* pod : pods) {
-    if (!pod->is_object()) {
-      continue;
-    }
+  for (const json* pod : pods_of(document)) {
     const std::optional<ContainerEnd> main = main_container(*pod, workload_name);
     const std::optional<std::string> disruption = disruption_of(*pod);
     if (!disruption && !(main && main->revealed())) {

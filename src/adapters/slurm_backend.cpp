@@ -261,6 +261,7 @@ Result<SubmitReceipt> SlurmBackend::submit(const JobSpec& spec) {
   }
   JobSpec job = spec;
   job.environment = host_job_environment(spec, *attempt);
+  job.avoid_nodes = nodes_to_exclude(spec.avoid_nodes);
   fs::path log;
   {
     const std::lock_guard lock(mutex_);
@@ -393,6 +394,69 @@ Result<FailureEvidence> SlurmBackend::failure_evidence(const Workload& job) {
     }
   }
   return evidence;
+}
+
+std::vector<std::string> SlurmBackend::nodes_to_exclude(const std::vector<std::string>& avoid) {
+  if (avoid.empty()) {
+    return {};
+  }
+  std::optional<std::vector<std::string>> known;
+  {
+    const std::lock_guard lock(mutex_);
+    known = partition_nodes_;
+  }
+  if (!known) {
+    auto listed = cli_.partition_nodes();
+    if (!listed) {
+      spdlog::warn("cannot list the partition's nodes, so no node is excluded: {}", listed.error().message);
+      return {};
+    }
+    known = std::move(*listed);
+    const std::lock_guard lock(mutex_);
+    partition_nodes_ = known;  // the partition's nodes, asked once a run
+  }
+  const std::vector<std::string>* nodes = &*known;
+  std::vector<std::string> excluded;
+  for (const std::string& node : avoid) {
+    if (std::find(nodes->begin(), nodes->end(), node) != nodes->end()) {
+      excluded.push_back(node);
+    }
+  }
+  if (excluded.size() >= nodes->size()) {
+    spdlog::warn("the suspect nodes are every node of the partition; none is excluded");
+    return {};
+  }
+  return excluded;
+}
+
+Result<AttemptFacts> SlurmBackend::attempt_facts(const Workload& job) {
+  std::string id = job.id;
+  {
+    const std::lock_guard lock(mutex_);
+    if (const SlurmRecordedJob* known = recorded(job)) {
+      id = known->id;
+    }
+  }
+  AttemptFacts facts;
+  if (id.empty()) {
+    return facts;
+  }
+  auto details = cli_.job_details(id);
+  if (!details) {
+    return details.error();
+  }
+  if (!*details) {
+    return facts;
+  }
+  const SlurmJobDetails& known = **details;
+  facts.started_at = known.start_time ? slurm_time(*known.start_time) : std::nullopt;
+  facts.ended_at = known.end_time ? slurm_time(*known.end_time) : std::nullopt;
+  facts.node = known.node_list;
+  if (known.max_rss_bytes) {
+    facts.peak_memory_bytes = static_cast<std::int64_t>(*known.max_rss_bytes);
+  }
+  facts.cpu_seconds = known.cpu_seconds;
+  return facts;
 }
 
 Result<JobLog> SlurmBackend::job_log(const Workload& job, int attempt) {

@@ -1,5 +1,6 @@
 #include "traitctl/adapters/slurm_cli.hpp"
 
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -135,6 +136,9 @@ Result<std::vector<std::string>> slurm_submit_argv(const SlurmOptions& options, 
     if (!value->empty()) {
       argv.insert(argv.end(), {flag, *value});
     }
+  }
+  if (!spec.avoid_nodes.empty()) {
+    argv.push_back(fmt::format("--exclude={}", fmt::join(spec.avoid_nodes, ",")));
   }
   argv.emplace_back("--export=ALL");
   argv.insert(argv.end(), options.extra_sbatch_args.begin(), options.extra_sbatch_args.end());
@@ -280,8 +284,13 @@ Result<std::vector<SlurmJob>> SlurmCli::list() {
 }
 
 Result<std::optional<SlurmJobDetails>> SlurmCli::from_accounting(const std::string& id) {
-  const std::vector<std::string> argv{slurm_program(options_, "sacct"), "-j", id, "-n", "-P", "-o",
-                                      "JobID,State,ExitCode,MaxRSS"};
+  const std::vector<std::string> argv{slurm_program(options_, "sacct"),
+                                      "-j",
+                                      id,
+                                      "-n",
+                                      "-P",
+                                      "-o",
+                                      "JobID,State,ExitCode,MaxRSS,Start,End,NodeList,TotalCPU"};
   auto output = call(argv);
   if (!output) {
     return output.error();
@@ -367,6 +376,18 @@ Result<std::vector<SlurmPartition>> SlurmCli::partitions() {
     return text.error();
   }
   return parse_scontrol_partitions(*text);
+}
+
+Result<std::vector<std::string>> SlurmCli::partition_nodes() {
+  std::vector<std::string> argv{slurm_program(options_, "sinfo"), "-h", "-N", "-o", "%N"};
+  if (!options_.partition.empty()) {
+    argv.insert(argv.end(), {"-p", options_.partition});
+  }
+  auto text = answer_of(argv);
+  if (!text) {
+    return text.error();
+  }
+  return parse_sinfo_nodes(*text);
 }
 
 Result<std::string> SlurmCli::sbatch_version() {

@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <ctime>
 #include <limits>
 #include <utility>
 
@@ -150,6 +151,14 @@ std::optional<std::string> known_time(std::optional<std::string_view> value) {
   return std::string(*value);
 }
 
+// "None assigned" (sacct of a job that never started), "(null)" (scontrol's).
+std::optional<std::string> known_node_list(std::optional<std::string_view> value) {
+  if (!value || value->empty() || *value == "(null)" || value->starts_with("None")) {
+    return std::nullopt;
+  }
+  return std::string(*value);
+}
+
 // sacct's MaxRSS: "320576K", "1.50G", "0" or empty; units are powers of 1024.
 std::optional<std::uint64_t> rss_bytes(std::string_view text) {
   if (text.empty()) {
@@ -175,10 +184,14 @@ struct SacctLine {
   std::string_view state;
   std::string_view exit_code;
   std::string_view max_rss;
+  std::string_view start;
+  std::string_view end;
+  std::string_view node_list;
+  std::string_view total_cpu;
 };
 
 Result<SacctLine> sacct_line(std::string_view line) {
-  std::array<std::string_view, 4> parts;
+  std::array<std::string_view, 8> parts;
   std::size_t count = 0;
   for (std::string_view rest = line;; ++count) {
     const std::size_t bar = rest.find('|');
@@ -190,13 +203,16 @@ Result<SacctLine> sacct_line(std::string_view line) {
     }
     rest.remove_prefix(bar + 1);
   }
-  if (count + 1 != parts.size() || parts[0].empty()) {
-    return make_error(ErrorKind::Parse, "sacct printed a line that is not JobID|State|ExitCode|MaxRSS: '{}'",
-                      quoted(line));
+  if ((count + 1 != 4 && count + 1 != parts.size()) || parts[0].empty()) {
+    return make_error(
+        ErrorKind::Parse,
+        "sacct printed a line that is not JobID|State|ExitCode|MaxRSS[|Start|End|NodeList|TotalCPU]: "
+        "'{}'",
+        quoted(line));
   }
   // "CANCELLED by 0": the state is the first word.
   const std::string_view state = parts[1].substr(0, parts[1].find(' '));
-  return SacctLine{parts[0], state, parts[2], parts[3]};
+  return SacctLine{parts[0], state, parts[2], parts[3], parts[4], parts[5], parts[6], parts[7]};
 }
 
 struct StateWord {
@@ -333,6 +349,7 @@ Result<SlurmJobDetails> parse_scontrol_job(std::string_view output, std::string_
   details.run_time = known_time(field(fields, "RunTime"));
   details.start_time = known_time(field(fields, "StartTime"));
   details.end_time = known_time(field(fields, "EndTime"));
+  details.node_list = known_node_list(field(fields, "NodeList"));
   return details;
 }
 
@@ -365,6 +382,10 @@ Result<std::optional<SlurmJobDetails>> parse_sacct_job(std::string_view output, 
   details.id = std::string(job->id);
   details.state = std::string(job->state);
   set_exit(details, job->exit_code);
+  details.start_time = known_time(job->start);
+  details.end_time = known_time(job->end);
+  details.node_list = known_node_list(job->node_list);
+  details.cpu_seconds = slurm_cpu_seconds(job->total_cpu);
   const std::string step_prefix = details.id + ".";
   for (const SacctLine& record : records) {
     if (record.id != job->id && !record.id.starts_with(step_prefix)) {
@@ -461,6 +482,71 @@ bool pending_reason_never_clears(std::string_view reason) {
       (code.starts_with("QOSMax") || code.starts_with("AssocMax")) &&
       (code.find("PerJob") != std::string_view::npos || code.find("PerNode") != std::string_view::npos);
   return per_job_limit || code.starts_with("QOSMin");
+}
+
+std::optional<TimePoint> slurm_time(std::string_view text) {
+  std::tm parts{};
+  int year = 0;
+  int month = 0;
+  const auto number = [&text](std::size_t at, std::size_t length, int& value) {
+    const char* first = text.data() + at;
+    const auto [stop, error] = std::from_chars(first, first + length, value);
+    return error == std::errc() && stop == first + length;
+  };
+  const bool shaped = text.size() == 19 && text[4] == '-' && text[7] == '-' && text[10] == 'T' &&
+                      text[13] == ':' && text[16] == ':';
+  if (!shaped || !number(0, 4, year) || !number(5, 2, month) || !number(8, 2, parts.tm_mday) ||
+      !number(11, 2, parts.tm_hour) || !number(14, 2, parts.tm_min) || !number(17, 2, parts.tm_sec)) {
+    return std::nullopt;
+  }
+  parts.tm_year = year - 1900;
+  parts.tm_mon = month - 1;
+  parts.tm_isdst = -1;  // the zone's rule for that date
+  const std::time_t seconds = std::mktime(&parts);
+  if (seconds == static_cast<std::time_t>(-1)) {
+    return std::nullopt;
+  }
+  return std::chrono::time_point_cast<Duration>(std::chrono::system_clock::from_time_t(seconds));
+}
+
+std::optional<double> slurm_cpu_seconds(std::string_view text) {
+  double days = 0;
+  if (const std::size_t dash = text.find('-'); dash != std::string_view::npos) {
+    const auto [stop, error] = std::from_chars(text.data(), text.data() + dash, days);
+    if (error != std::errc() || stop != text.data() + dash) {
+      return std::nullopt;
+    }
+    text.remove_prefix(dash + 1);
+  }
+  double total = 0;
+  int fields = 0;
+  while (!text.empty()) {
+    const std::size_t colon = text.find(':');
+    const std::string_view part = text.substr(0, colon);
+    double value = 0;
+    const auto [stop, error] = std::from_chars(part.data(), part.data() + part.size(), value);
+    if (part.empty() || error != std::errc() || stop != part.data() + part.size() || value < 0) {
+      return std::nullopt;
+    }
+    total = total * 60 + value;
+    ++fields;
+    text.remove_prefix(colon == std::string_view::npos ? text.size() : colon + 1);
+  }
+  if (fields < 2 || fields > 3) {
+    return std::nullopt;
+  }
+  return days * 86'400 + total;
+}
+
+std::vector<std::string> parse_sinfo_nodes(std::string_view output) {
+  std::vector<std::string> nodes;
+  for (const std::string_view line : lines_of(output)) {
+    const std::string_view name = trim_blanks(line);
+    if (!name.empty() && std::find(nodes.begin(), nodes.end(), name) == nodes.end()) {
+      nodes.emplace_back(name);
+    }
+  }
+  return nodes;
 }
 
 }  // namespace traitctl

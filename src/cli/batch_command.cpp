@@ -12,6 +12,7 @@
 #include "traitctl/adapters/signals.hpp"
 #include "traitctl/adapters/system_clock.hpp"
 #include "traitctl/adapters/terminal.hpp"
+#include "traitctl/cli/batch_health.hpp"
 #include "traitctl/cli/batch_report.hpp"
 #include "traitctl/cli/console_reporter.hpp"
 #include "traitctl/cli/help_format.hpp"
@@ -192,6 +193,13 @@ Result<Prepared> prepare(const BatchCommand& command) {
     const auto tier = std::min(static_cast<std::size_t>(std::max(record.oom_retries, 0)), tiers.size() - 1);
     return build_job_spec(settings, trait, attempt, tiers[tier]);
   };
+  for (const ResourceTier& tier : *tiers) {
+    request.memory_tiers.push_back(tier.memory);
+  }
+  request.learning.enabled = settings.learn_memory;
+  request.learning.min_failures = settings.learn_memory_min;
+  request.learning.share = settings.learn_memory_share;
+  request.avoid_nodes = settings.avoid_nodes;
   if (plan.stage.check_outputs) {
     request.find_outputs = [folder = settings.output_path_host, pattern = settings.expected_output](
                                int trait) { return find_expected_output(folder, pattern, trait); };
@@ -318,8 +326,9 @@ int drive(const BatchCommand& command, Prepared& prepared, Backend& backend, con
   const TimePoint started = clock.now();
   const BatchReport summary = run_batch(backend, clock, cancel, prepared.request, *ledger, reporter);
   stderr_status_line().clear();  // before the report, which may go to the same terminal on stdout
+  const BatchHealth health = batch_health(*ledger, settings, command.backend.kind);
   print_batch_report(command.kind, summary, context, command.batch.json,
-                     std::chrono::duration_cast<Duration>(clock.now() - started));
+                     std::chrono::duration_cast<Duration>(clock.now() - started), &health);
   return batch_exit_code(command.kind, summary, prepared.request.plan.traits.size());
 }
 
@@ -459,13 +468,23 @@ int run_batch_command(const BatchCommand& command, const TargetResolver& resolve
     if (!ledger) {
       return fail_with(ledger.error());
     }
+    // A trait's first job starts at the tier the batch has learned.
+    const int top = static_cast<int>(prepared->request.memory_tiers.size()) - 1;
     const auto job_of = [&](int trait) {
-      const TraitRecord& record = ledger->traits[trait];
+      TraitRecord record = ledger->traits[trait];
+      if (record.attempts.empty() && !record.pending) {
+        record.oom_retries = starting_tier(record, ledger->learned_memory_tier, top);
+      }
       return prepared->request.job_for(
           trait, record.pending ? record.pending->attempt : current_attempt(record), record);
     };
-    const int code = print_submission_plan(prepared->context, command.backend, **backend,
-                                           prepared->request.plan.max_concurrent, command.batch.json, job_of);
+    std::string learned;
+    if (ledger->learned_memory_tier && *ledger->learned_memory_tier > 0) {
+      learned = tier_memory(settings, *ledger->learned_memory_tier);
+    }
+    const int code =
+        print_submission_plan(prepared->context, command.backend, **backend,
+                              prepared->request.plan.max_concurrent, command.batch.json, job_of, learned);
     if (code != to_int(ExitCode::Success) || command.kind == CommandKind::Submit || command.batch.json) {
       return code;
     }

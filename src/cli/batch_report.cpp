@@ -244,10 +244,16 @@ void print_supervision_text(CommandKind kind, const BatchReport& report, const B
 }  // namespace
 
 void print_batch_report(CommandKind kind, const BatchReport& report, const BatchContext& context, bool json,
-                        Duration wall_time) {
+                        Duration wall_time, const BatchHealth* health) {
+  const bool with_health = health != nullptr && kind != CommandKind::Submit;
   if (json) {
     nlohmann::json result = kind == CommandKind::Submit ? submit_json(report, context)
                                                         : supervision_json(kind, report, context, wall_time);
+    if (with_health) {
+      result["learned_memory_tier"] = learned_tier_json(*health);
+      result["right_sizing"] = right_sizing_json(health->sizing);
+      result["nodes"] = nodes_json(health->nodes);
+    }
     if (report.fatal) {
       result["error"] = report.fatal->message;
     }
@@ -261,6 +267,11 @@ void print_batch_report(CommandKind kind, const BatchReport& report, const Batch
     print_submit_text(report, context);
   } else {
     print_supervision_text(kind, report, context, wall_time);
+    if (with_health) {
+      for (const std::string& text : health_lines(*health, health->backend)) {
+        fmt::print("{}\n", text);
+      }
+    }
   }
   std::fflush(stdout);
 }

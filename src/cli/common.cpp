@@ -93,6 +93,31 @@ void add_ladder_options(CLI::App& command, BatchOptions& options) {
                   "CPU to step alongside the memory tiers, e.g. 12,16,24 (CPU_LADDER)")
       ->type_name("N,...")
       ->group(help_group::retries);
+  command
+      .add_flag_callback(
+          "--no-learn-memory", [&options] { options.learn_memory = false; },
+          "Each trait climbs the ladder alone: the batch does not learn a starting memory tier from "
+          "out-of-memory failures (LEARN_MEMORY=false)")
+      ->group(help_group::retries);
+  command
+      .add_option(
+          "--learn-memory-min", options.learn_memory_min,
+          "Out-of-memory failures at a tier before the batch learns the next (LEARN_MEMORY_MIN; default 3)")
+      ->type_name("N")
+      ->group(help_group::retries);
+  command
+      .add_option(
+          "--learn-memory-share", options.learn_memory_share,
+          "And the share of the tier's finished attempts they must be, 0-1 (LEARN_MEMORY_SHARE; default "
+          "0.25)")
+      ->type_name("SHARE")
+      ->group(help_group::retries);
+  command
+      .add_flag_callback(
+          "--no-avoid-nodes", [&options] { options.avoid_nodes = false; },
+          "Slurm: do not --exclude the nodes whose mount or infrastructure failures are most of what "
+          "they ran (AVOID_NODES)")
+      ->group(help_group::retries);
 }
 
 void add_budget_options(CLI::App& command, BatchOptions& options) {
@@ -120,6 +145,28 @@ Result<void> apply_setting_flags(const BatchOptions& options, BatchSettings& set
   }
   if (options.max_cpu) {
     settings.max_cpu = *options.max_cpu;
+  }
+  if (options.learn_memory) {
+    settings.learn_memory = *options.learn_memory;
+  }
+  if (options.learn_memory_min) {
+    if (*options.learn_memory_min < 1) {
+      return make_error(ErrorKind::Usage, "--learn-memory-min {} is below 1; give 1 or more",
+                        *options.learn_memory_min);
+    }
+    settings.learn_memory_min = *options.learn_memory_min;
+  }
+  if (options.learn_memory_share) {
+    auto share = parse_share(*options.learn_memory_share);
+    if (!share) {
+      return make_error(ErrorKind::Usage,
+                        "--learn-memory-share '{}' is not a share from 0 to 1; give e.g. 0.25",
+                        printable(*options.learn_memory_share));
+    }
+    settings.learn_memory_share = *share;
+  }
+  if (options.avoid_nodes) {
+    settings.avoid_nodes = *options.avoid_nodes;
   }
   if (options.max_memory) {
     settings.max_memory = *options.max_memory;

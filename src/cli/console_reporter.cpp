@@ -1,5 +1,7 @@
 #include "traitctl/cli/console_reporter.hpp"
 
+#include <fmt/ranges.h>
+
 #include <nlohmann/json.hpp>
 
 #include "traitctl/cli/advice.hpp"
@@ -44,6 +46,24 @@ nlohmann::json details_of(const BatchEvent& event) {
   }
   if (event.duration) {
     details["duration_seconds"] = std::chrono::duration<double>(*event.duration).count();
+  }
+  if (event.facts) {
+    const AttemptFacts& facts = *event.facts;
+    const auto time_or_null = [](const std::optional<TimePoint>& time) {
+      return time ? nlohmann::json(format_utc(*time)) : nlohmann::json(nullptr);
+    };
+    details["started_at"] = time_or_null(facts.started_at);
+    details["ended_at"] = time_or_null(facts.ended_at);
+    details["node"] = facts.node ? nlohmann::json(*facts.node) : nlohmann::json(nullptr);
+    details["peak_memory_bytes"] =
+        facts.peak_memory_bytes ? nlohmann::json(*facts.peak_memory_bytes) : nlohmann::json(nullptr);
+    details["cpu_seconds"] = facts.cpu_seconds ? nlohmann::json(*facts.cpu_seconds) : nlohmann::json(nullptr);
+  }
+  if (event.memory_tier) {
+    details["tier"] = *event.memory_tier;
+  }
+  if (!event.nodes.empty()) {
+    details["nodes"] = event.nodes;
   }
   if (event.retry_number > 0) {
     details["retry"] = event.retry_number;
@@ -228,6 +248,14 @@ void ConsoleReporter::print(const BatchEvent& event) const {
       return;
     case EventKind::CapChanged: report(Tag::Cap, "{}", message); return;
     case EventKind::CapFileUnreadable: report(Tag::Warning, "{}; the cap stays as it is", message); return;
+    case EventKind::MemoryTierLearned:
+      report(Tag::Info, "The batch learned its memory tier: traits not yet submitted start at {} ({})",
+             printable(event.memory), message);
+      return;
+    case EventKind::NodeAvoided:
+      report(Tag::Warning, "New jobs avoid the suspect node{} {}: {}", event.nodes.size() == 1 ? "" : "s",
+             printable(fmt::format("{}", fmt::join(event.nodes, ", "))), message);
+      return;
     case EventKind::OversizedJob:
       report(Tag::Warning,
              "Trait {} ({} CPU, {} memory) is larger than the whole resource budget: it starts alone, and "

@@ -13,6 +13,7 @@
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/advice.hpp"
 #include "traitctl/cli/backend_choice.hpp"
+#include "traitctl/cli/batch_health.hpp"
 #include "traitctl/cli/commands.hpp"
 #include "traitctl/cli/inspection.hpp"
 #include "traitctl/cli/status_table.hpp"
@@ -36,6 +37,7 @@ struct Story {
   const TraitRecord* record;  // null when the ledger knows nothing of the trait
   std::vector<const JournalEntry*> journal;
   AdviceContext advice;
+  BatchHealth health;  // of the whole batch: right-sizing, nodes
 };
 
 struct Budget {
@@ -103,6 +105,33 @@ std::vector<std::string> summary_lines(const Story& story) {
   return lines;
 }
 
+// "ran on node-3 from <start> to <end>, peak 21.3G, CPU 1234.5 s": the
+// cluster's facts of the attempt; what it does not know is left out.
+std::string facts_text(const AttemptRecord& attempt) {
+  std::vector<std::string> parts;
+  std::string where = attempt.node ? "ran on " + printable(*attempt.node) : std::string{};
+  if (attempt.started_at) {
+    where += fmt::format("{}from {}", where.empty() ? "ran " : " ", format_utc(*attempt.started_at));
+    if (attempt.ended_at) {
+      where += fmt::format(" to {}", format_utc(*attempt.ended_at));
+    }
+  }
+  if (!where.empty()) {
+    parts.push_back(std::move(where));
+  }
+  if (attempt.peak_memory_bytes) {
+    parts.push_back(fmt::format("peak {}", format_gigabytes(*attempt.peak_memory_bytes)));
+  }
+  if (attempt.cpu_seconds) {
+    parts.push_back(fmt::format("CPU {:.1f} s", *attempt.cpu_seconds));
+  }
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+nlohmann::json time_or_null(const std::optional<TimePoint>& time) {
+  return time ? nlohmann::json(format_utc(*time)) : nlohmann::json(nullptr);
+}
+
 std::vector<std::string> attempt_lines(const Story& story, const AttemptRecord& attempt) {
   const bool current = story.record != nullptr && attempt.number == listed_attempt(*story.record);
   std::string timing =
@@ -142,6 +171,9 @@ std::vector<std::string> attempt_lines(const Story& story, const AttemptRecord& 
   }
   if (!resources.empty()) {
     lines.push_back(fmt::format("     {}", fmt::join(resources, ", ")));
+  }
+  if (const auto facts = facts_text(attempt); !facts.empty()) {
+    lines.push_back(fmt::format("     {}", facts));
   }
   return lines;
 }
@@ -209,10 +241,20 @@ nlohmann::json story_json(const Story& story) {
   if (story.record != nullptr) {
     nlohmann::json entry = to_json(story.inspection.ledger).at("traits").at(std::to_string(trait));
     for (std::size_t index = 0; index < story.record->attempts.size(); ++index) {
-      const auto took = duration_of(story.record->attempts[index]);
-      entry["attempts"][index]["duration_seconds"] =
+      const AttemptRecord& attempt = story.record->attempts[index];
+      const auto took = duration_of(attempt);
+      nlohmann::json& shown = entry["attempts"][index];
+      shown["duration_seconds"] =
           took ? nlohmann::json(std::chrono::duration_cast<std::chrono::seconds>(*took).count())
                : nlohmann::json();
+      // The cluster's facts, null when unknown.
+      shown["started_at"] = time_or_null(attempt.started_at);
+      shown["ended_at"] = time_or_null(attempt.ended_at);
+      shown["node"] = attempt.node ? nlohmann::json(*attempt.node) : nlohmann::json(nullptr);
+      shown["peak_memory_bytes"] =
+          attempt.peak_memory_bytes ? nlohmann::json(*attempt.peak_memory_bytes) : nlohmann::json(nullptr);
+      shown["cpu_seconds"] =
+          attempt.cpu_seconds ? nlohmann::json(*attempt.cpu_seconds) : nlohmann::json(nullptr);
     }
     result["ledger"] = std::move(entry);
     const auto all = budgets(*story.record, story.look.policy);
@@ -230,6 +272,7 @@ nlohmann::json story_json(const Story& story) {
     journal.push_back(std::move(line));
   }
   result["journal"] = std::move(journal);
+  result["right_sizing"] = right_sizing_json(story.health.sizing);
   return result;
 }
 
@@ -266,7 +309,8 @@ int run_describe(const DescribeOptions& options) {
               look.rows.front(),
               record == inspection->ledger.traits.end() ? nullptr : &record->second,
               {},
-              AdviceContext{options.backend.kind, context->settings.memory}};
+              AdviceContext{options.backend.kind, context->settings.memory},
+              batch_health(inspection->ledger, context->settings)};
   for (const JournalEntry& entry : inspection->journal) {
     if (entry.event.trait == options.trait) {
       story.journal.push_back(&entry);
@@ -277,7 +321,11 @@ int run_describe(const DescribeOptions& options) {
     return to_int(ExitCode::Success);
   }
   std::vector<std::string> lines = summary_lines(story);
-  for (const auto& part : {ledger_lines(story), journal_lines(story)}) {
+  for (const auto& part :
+       {ledger_lines(story), health_lines(story.health, options.backend.kind), journal_lines(story)}) {
+    if (part.empty()) {
+      continue;
+    }
     lines.emplace_back();
     lines.insert(lines.end(), part.begin(), part.end());
   }

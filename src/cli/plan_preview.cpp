@@ -62,7 +62,8 @@ std::string memory_per_job(const BatchSettings& settings, const std::vector<JobS
 
 int print_submission_plan(const BatchContext& context, const BackendOptions& backend_options,
                           Backend& backend, int max_concurrent, bool json,
-                          const std::function<JobSpec(int trait)>& job_of) {
+                          const std::function<JobSpec(int trait)>& job_of,
+                          const std::string& learned_memory) {
   auto listing = backend.list_workloads();
   if (!listing) {
     return fail_with(listing.error());
@@ -105,6 +106,8 @@ int print_submission_plan(const BatchContext& context, const BackendOptions& bac
           {"memory_bytes", peak.memory_bytes}}},
         {"memory_check", {{"status", to_string(estimate.status)}, {"message", estimate.message}}},
         {"first_command", first_command}};
+    plan["learned_memory"] =
+        learned_memory.empty() ? nlohmann::json(nullptr) : nlohmann::json(learned_memory);
     if (estimate.estimated_gib) {
       plan["estimated_gib"] = *estimate.estimated_gib;
     }
@@ -123,6 +126,9 @@ int print_submission_plan(const BatchContext& context, const BackendOptions& bac
   fmt::print("  Active now:        {} (max concurrent: {})\n", view.active, max_concurrent);
   fmt::print("  Per job:           {} CPU, {} memory\n", printable(settings.cpu),
              memory_per_job(settings, jobs));
+  if (!learned_memory.empty()) {
+    fmt::print("  Learned memory:    {} (traits not yet submitted start there)\n", printable(learned_memory));
+  }
   fmt::print("  Peak at the cap:   {}, {} CPU, {} memory\n", plural(peak.jobs, "job"), peak.cpu,
              format_bytes(peak.memory_bytes));
   fmt::print("  Memory estimate:   {} {}\n", to_string(estimate.status), estimate.message);

@@ -15,6 +15,7 @@
 #include "traitctl/adapters/system_clock.hpp"
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/backend_choice.hpp"
+#include "traitctl/cli/batch_health.hpp"
 #include "traitctl/cli/cap_view.hpp"
 #include "traitctl/cli/commands.hpp"
 #include "traitctl/cli/help_format.hpp"
@@ -44,6 +45,7 @@ struct Snapshot {
   TimePoint taken_at;
   std::optional<Duration> elapsed;  // since the batch's first submission, when the ledger knows it
   CapView cap;
+  BatchHealth health;  // the learned memory tier, right-sizing and nodes, from the ledger
 };
 
 // What each look of the batch uses.
@@ -82,9 +84,13 @@ Result<Snapshot> take_snapshot(const Looker& looker, const std::function<void()>
     before_stderr();
     report(Tag::Warning, "{}", request.error().message);
   }
-  Snapshot snapshot{std::move(look.status), std::move(look.rows), looker.clock.now(), std::nullopt,
+  Snapshot snapshot{std::move(look.status),
+                    std::move(look.rows),
+                    looker.clock.now(),
+                    std::nullopt,
                     cap_view(inspection->ledger.cap, request ? *request : std::nullopt,
-                             looker.context.settings.max_concurrent)};
+                             looker.context.settings.max_concurrent),
+                    batch_health(inspection->ledger, looker.context.settings)};
   if (inspection->ledger.first_submitted_at) {
     snapshot.elapsed =
         std::chrono::duration_cast<Duration>(snapshot.taken_at - *inspection->ledger.first_submitted_at);
@@ -149,6 +155,9 @@ nlohmann::json snapshot_json(const StatusOptions& options, const BatchContext& c
                     [](const TraitRow& row) { return row.attention != Attention::None; });
   result["rows"] = std::move(rows);
   result["cap"] = cap_view_json(snapshot.cap);
+  result["learned_memory_tier"] = learned_tier_json(snapshot.health);
+  result["right_sizing"] = right_sizing_json(snapshot.health.sizing);
+  result["nodes"] = nodes_json(snapshot.health.nodes);
   if (snapshot.elapsed) {
     result["elapsed_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(*snapshot.elapsed).count();
   }
@@ -202,6 +211,14 @@ std::vector<std::string> plain_block(const BatchContext& context, const Snapshot
   lines.push_back(fmt::format("Retries used: {}  Manual resubmissions: {}  Out of retries: {}",
                               counts.retries_used, counts.manual_resubmissions, counts.out_of_retries));
   return lines;
+}
+
+void add_health(std::vector<std::string>& lines, const StatusOptions& options, const Snapshot& snapshot) {
+  const auto health = health_lines(snapshot.health, options.backend.kind);
+  if (!health.empty()) {
+    lines.emplace_back();
+    lines.insert(lines.end(), health.begin(), health.end());
+  }
 }
 
 // A progress bar and a table of counts, for a terminal.
@@ -331,6 +348,7 @@ int run_status(const StatusOptions& options) {
     } else {
       std::vector<std::string> lines =
           terminal ? terminal_block(*context, *snapshot) : plain_block(*context, *snapshot);
+      add_health(lines, options, *snapshot);
       const auto table = table_lines(options, *context, *snapshot);
       lines.insert(lines.end(), table.begin(), table.end());
       display.show(std::move(lines));

@@ -1,6 +1,8 @@
 #include "traitctl/config/settings.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <cstdlib>
 #include <initializer_list>
 #include <limits>
@@ -45,6 +47,42 @@ Result<void> assign_int(const VariableSource& variables, std::string_view name, 
     return make_error(ErrorKind::Config,
                       "{}='{}' (from {}) is not a whole number from 0 to {}; fix or unset it", name,
                       printable(*text), origin_text(variables.origin(name)), std::numeric_limits<int>::max());
+  }
+  target = *parsed;
+  return {};
+}
+
+// LEARN_MEMORY=false and the like: true/false, yes/no, 1/0 in any case.
+Result<void> assign_bool(const VariableSource& variables, std::string_view name, bool& target) {
+  const auto text = variables.get(name);
+  if (!text) {
+    return {};
+  }
+  std::string lower = *text;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == "true" || lower == "yes" || lower == "1") {
+    target = true;
+  } else if (lower == "false" || lower == "no" || lower == "0") {
+    target = false;
+  } else {
+    return make_error(ErrorKind::Config, "{}='{}' (from {}) is not true or false; fix or unset it", name,
+                      printable(*text), origin_text(variables.origin(name)));
+  }
+  return {};
+}
+
+// LEARN_MEMORY_SHARE=0.25: a share from 0 to 1.
+Result<void> assign_share(const VariableSource& variables, std::string_view name, double& target) {
+  const auto text = variables.get(name);
+  if (!text) {
+    return {};
+  }
+  auto parsed = parse_share(*text);
+  if (!parsed) {
+    return make_error(ErrorKind::Config,
+                      "{}='{}' (from {}) is not a share from 0 to 1 such as 0.25; fix or unset it", name,
+                      printable(*text), origin_text(variables.origin(name)));
   }
   target = *parsed;
   return {};
@@ -141,6 +179,16 @@ VariableSource::EnvironmentLookup process_environment() {
   };
 }
 
+std::optional<double> parse_share(std::string_view text) {
+  double value = -1;
+  const auto [stop, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || stop != text.data() + text.size() ||
+      !(value >= 0 && value <= 1)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
 Result<BatchSettings> resolve_settings(const VariableSource& variables) {
   BatchSettings settings;
   assign(variables, {"PROJECT"}, settings.project);
@@ -173,6 +221,19 @@ Result<BatchSettings> resolve_settings(const VariableSource& variables) {
   }
   if (auto assigned = assign_ladder(variables, "CPU_LADDER", parse_cpu_ladder, settings.cpu_ladder);
       !assigned) {
+    return assigned.error();
+  }
+
+  if (auto assigned = assign_bool(variables, "LEARN_MEMORY", settings.learn_memory); !assigned) {
+    return assigned.error();
+  }
+  if (auto assigned = assign_int(variables, "LEARN_MEMORY_MIN", settings.learn_memory_min); !assigned) {
+    return assigned.error();
+  }
+  if (auto assigned = assign_share(variables, "LEARN_MEMORY_SHARE", settings.learn_memory_share); !assigned) {
+    return assigned.error();
+  }
+  if (auto assigned = assign_bool(variables, "AVOID_NODES", settings.avoid_nodes); !assigned) {
     return assigned.error();
   }
 

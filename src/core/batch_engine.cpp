@@ -18,7 +18,7 @@ class BatchLoop {
         ledger_(dry_run_ ? dry_run_copy_ : ledger),
         saved_(ledger),
         observer_(observer),
-        plan_(with_backend_traits(request.plan, backend.traits()), ledger_, clock.now()),
+        plan_(plan_settings(request.plan, backend.traits()), ledger_, clock.now()),
         cap_(resume_cap(ledger_.cap, request.plan.max_concurrent, request.adaptive)) {
     ledger_.cap = cap_;
     plan_.set_cap(effective_cap(cap_), cap_.maximum);
@@ -32,6 +32,7 @@ class BatchLoop {
       take_cap_request();
       verify_outputs();
       classify_failures();
+      learn_memory();
       plan_.wake_backoffs(clock_.now(), events_);
       if (!save() || !delete_due() || !submit_due()) {
         return finish();
@@ -49,9 +50,91 @@ class BatchLoop {
   }
 
  private:
-  static PlanSettings with_backend_traits(PlanSettings settings, const BackendTraits& traits) {
+  // The backend's name rules, and the size of a trait's first job at the
+  // batch's learned memory tier.
+  PlanSettings plan_settings(PlanSettings settings, const BackendTraits& traits) {
     settings.stage.unique_names = traits.unique_names;
+    if (settings.size_of) {
+      settings.size_of = [this, size_of = settings.size_of](int trait, const TraitRecord& record) {
+        if (!is_first_job(record)) {
+          return size_of(trait, record);
+        }
+        TraitRecord starting = record;
+        starting.oom_retries = starting_tier(record, ledger_.learned_memory_tier, top_tier());
+        return size_of(trait, starting);
+      };
+    }
     return settings;
+  }
+
+  static bool is_first_job(const TraitRecord& record) { return record.attempts.empty() && !record.pending; }
+  [[nodiscard]] int top_tier() const {
+    return std::max(static_cast<int>(request_.memory_tiers.size()) - 1, 0);
+  }
+
+  // The batch's starting tier rises once the rule (core/memory_learning.hpp) says so.
+  void learn_memory() {
+    if (dry_run_) {
+      return;
+    }
+    auto learned = learn_memory_tier(ledger_, request_.memory_tiers, request_.learning);
+    if (!learned) {
+      return;
+    }
+    ledger_.learned_memory_tier = learned->tier;
+    BatchEvent event;
+    event.kind = EventKind::MemoryTierLearned;
+    event.memory_tier = learned->tier;
+    event.memory = learned->memory;
+    event.message = learned->evidence;
+    observer_.on_event(event);
+  }
+
+  // What the cluster knows of an attempt that just ended, asked once, kept on
+  // its record and told with its end. A backend that cannot tell leaves it unknown.
+  void add_facts(BatchEvent& event) {
+    if (dry_run_ || cancel_.stop_requested() ||
+        (event.kind != EventKind::Completed && event.kind != EventKind::JobFailed &&
+         event.kind != EventKind::Stopped)) {
+      return;
+    }
+    const auto progress = plan_.traits().find(event.trait);
+    if (progress == plan_.traits().end() || !progress->second.job) {
+      return;
+    }
+    auto facts = backend_.attempt_facts(*progress->second.job);
+    if (!facts) {
+      return;
+    }
+    AttemptRecord& attempt = attempt_record(ledger_.traits[event.trait], event.attempt);
+    attempt.started_at = facts->started_at;
+    if (facts->ended_at) {
+      attempt.ended_at = facts->ended_at;
+    }
+    attempt.node = facts->node;
+    attempt.peak_memory_bytes = facts->peak_memory_bytes;
+    attempt.cpu_seconds = facts->cpu_seconds;
+    event.facts = *facts;
+  }
+
+  // Suspect nodes (core/node_health.hpp) go on every new job; a change of
+  // them is said once.
+  void avoid_suspect_nodes(std::vector<JobSpec>& specs) {
+    if (!request_.avoid_nodes) {
+      return;
+    }
+    auto suspects = suspect_nodes(node_health(ledger_, request_.node_health));
+    if (suspects != avoided_ && !suspects.empty()) {
+      BatchEvent avoided;
+      avoided.kind = EventKind::NodeAvoided;
+      avoided.nodes = suspects;
+      avoided.message = "their mount or infrastructure failures are most of what they ran";
+      observer_.on_event(avoided);
+    }
+    avoided_ = suspects;
+    for (JobSpec& spec : specs) {
+      spec.avoid_nodes = suspects;
+    }
   }
 
   // One listing for the whole cycle. A first listing that fails ends the
@@ -194,7 +277,11 @@ class BatchLoop {
     std::vector<JobSpec> specs;
     specs.reserve(orders.size());
     for (const auto& order : orders) {
-      specs.push_back(request_.job_for(order.trait, order.attempt, ledger_.traits[order.trait]));
+      TraitRecord& record = ledger_.traits[order.trait];
+      if (!order.resubmission && is_first_job(record)) {
+        record.oom_retries = starting_tier(record, ledger_.learned_memory_tier, top_tier());
+      }
+      specs.push_back(request_.job_for(order.trait, order.attempt, record));
       BatchEvent sending;
       sending.kind = order.resubmission ? EventKind::Resubmitting : EventKind::Submitting;
       sending.trait = order.trait;
@@ -208,6 +295,7 @@ class BatchLoop {
       sending.manual = pending && pending->kind == IntentKind::Manual;
       observer_.on_event(sending);
     }
+    avoid_suspect_nodes(specs);
     if (plan_.oversized_alone()) {
       BatchEvent oversized;
       oversized.kind = EventKind::OversizedJob;
@@ -265,7 +353,8 @@ class BatchLoop {
   }
 
   void flush_events() {
-    for (const auto& event : events_) {
+    for (auto& event : events_) {
+      add_facts(event);
       count(event);
       observer_.on_event(event);
     }
@@ -318,6 +407,7 @@ class BatchLoop {
   CapState cap_;
   Events events_;
   BatchReport report_;
+  std::vector<std::string> avoided_;  // the suspect nodes new jobs avoid
 };
 
 BatchReport BatchLoop::finish() {
@@ -329,7 +419,11 @@ BatchReport BatchLoop::finish() {
     switch (progress.stage) {
       case Stage::Completed:
         report_.completed.push_back(trait);
-        if (record.automatic_retries + record.oom_retries + record.incomplete_retries > 0) {
+        // Its out-of-memory retries are its attempts that ran out of memory:
+        // oom_retries also counts a tier the batch learned before its first job.
+        if (record.automatic_retries + record.incomplete_retries > 0 ||
+            std::any_of(record.attempts.begin(), record.attempts.end(),
+                        [](const AttemptRecord& attempt) { return attempt.failure == FailureClass::Oom; })) {
           report_.succeeded_after_retry.push_back(trait);
         }
         break;

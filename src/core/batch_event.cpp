@@ -34,6 +34,8 @@ std::string_view to_string(EventKind kind) {
     case EventKind::CapChanged: return "cap-changed";
     case EventKind::CapFileUnreadable: return "cap-file-unreadable";
     case EventKind::OversizedJob: return "oversized-job";
+    case EventKind::MemoryTierLearned: return "memory-tier-learned";
+    case EventKind::NodeAvoided: return "node-avoided";
   }
   return "unknown";
 }

@@ -46,7 +46,8 @@ void to_json(json& j, const Workload& w) {
            {"outputs_host", w.outputs_host},
            {"start_settled", w.start_settled},
            {"outputs_file", optional_json(w.outputs_file)},
-           {"held", w.held}};
+           {"held", w.held},
+           {"node", w.node}};
 }
 
 void from_json(const json& j, Workload& w) {
@@ -72,6 +73,7 @@ void from_json(const json& j, Workload& w) {
   j.at("start_settled").get_to(w.start_settled);
   get_optional(j, "outputs_file", w.outputs_file);
   w.held = j.value("held", false);
+  w.node = j.value("node", std::string{});
 }
 
 void to_json(json& j, const State& s) {

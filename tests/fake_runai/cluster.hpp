@@ -44,6 +44,7 @@ struct Workload {
   std::optional<std::string> outputs_file;
   // Held by config.hold until the release file exists: end_ms is kHeldEndMs meanwhile.
   bool held = false;
+  std::string node;  // where it runs (Config::nodes)
 };
 
 // A held job's end: far in the future, and far from overflowing when added to.

@@ -133,6 +133,11 @@ Config load_config(const fs::path& path) {
     config.init_exit_code = j.value("init_exit_code", 0);
     config.describe_sidecar = j.value("describe_sidecar", false);
     config.no_outputs = load_attempts_by_name(j.value("no_outputs", json::array()));
+    config.nodes = j.value("nodes", config.nodes);
+    if (config.nodes.empty()) {
+      throw SetupError("config.json: nodes is empty; name at least one node or leave it out");
+    }
+    config.bad_node = j.value("bad_node", config.bad_node);
     if (j.contains("mount_failure_above")) {
       config.mount_failure_above = j.at("mount_failure_above").get<int>();
     }

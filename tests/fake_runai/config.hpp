@@ -52,6 +52,11 @@
 //                           container (false)
 //   no_outputs              ["name", ...] or {"name": [attempt, ...]}: those jobs exit 0
 //                           without writing GAPIT's result file (every attempt, or the listed)
+//   nodes                   ["node", ...]: the nodes workloads are placed on, round robin in
+//                           submission order (["runai-cluster-worker"]); describe shows a
+//                           running or ended pod's nodeName, the v1 table its NODE cell
+//   bad_node                "node": every job placed there exits 2 with the mount-failure log
+//                           (its /data never mounts), whatever its plan or memory
 //   mount_failure_above     K: a job that reaches Running while more than K workloads of its
 //                           batch (itself included) are alive exits 2 with the mount-failure
 //                           log, whatever its plan or memory
@@ -132,6 +137,8 @@ struct Config {
     const auto it = hold.find(name);
     return hold_all || (it != hold.end() && (it->second.empty() || it->second.contains(attempt)));
   }
+  std::vector<std::string> nodes{"runai-cluster-worker"};
+  std::string bad_node;
 
   [[nodiscard]] bool v1() const { return version == "v1"; }
   [[nodiscard]] bool v225() const { return version == "2.25"; }

@@ -144,6 +144,9 @@ json pod_json(const Call& call, const Workload& w, std::string_view phase) {
         call, {"log-shipper", "fluent/fluent-bit:3.0", w.running_from_ms, w.end_ms, 0}, phase, waiting));
   }
   json pod{{"name", fmt::format("{}-0-0", w.name)}, {"phase", pod_phase(phase)}};
+  if (call.now_ms >= w.running_from_ms && !w.node.empty()) {
+    pod["nodeName"] = w.node;  // scheduled
+  }
   if (config.describe_init_containers) {
     // A one-shot init container ends before the main one starts; one that
     // reports a failure stands for a restartable one (a native sidecar), which

@@ -24,6 +24,7 @@ struct Row {
   std::string image;
   std::string id;
   std::int64_t created_ms = 0;
+  std::string node;  // the NODE cell of a scheduled job
 };
 
 int running_pods(std::string_view phase) { return phase == "Running" ? 1 : 0; }
@@ -42,15 +43,16 @@ std::vector<Row> listed_rows(Call& call, std::string_view project, std::string_v
       continue;
     }
     rows.push_back({other.name, other.kind, other.status, other.project, "-",
-                    workload_id(other.project, other.name, 0), call.now_ms - kOtherWorkloadAgeMs});
+                    workload_id(other.project, other.name, 0), call.now_ms - kOtherWorkloadAgeMs,
+                    "runai-cluster-worker"});
   }
   const OtherChurn& churn = call.config.other_churn;
   if (wanted(churn.kind)) {
     for (std::uint64_t i = churn_first(call, project); i < churn.count; ++i) {
       const std::string name = churn_name(i);
-      rows.push_back({name, churn.kind, churn.status, std::string(project), "-",
-                      workload_id(project, name, 0),
-                      call.now_ms - kOtherWorkloadAgeMs + static_cast<std::int64_t>(i)});
+      rows.push_back(
+          {name, churn.kind, churn.status, std::string(project), "-", workload_id(project, name, 0),
+           call.now_ms - kOtherWorkloadAgeMs + static_cast<std::int64_t>(i), "runai-cluster-worker"});
     }
   }
   for (const auto& w : call.state.history) {
@@ -59,7 +61,7 @@ std::vector<Row> listed_rows(Call& call, std::string_view project, std::string_v
     }
     if (auto phase = phase_at(w, call.now_ms)) {
       rows.push_back({w.name, w.kind, *phase, w.project, w.image, workload_id(w.project, w.name, w.attempt),
-                      w.created_ms});
+                      w.created_ms, w.node.empty() ? "runai-cluster-worker" : w.node});
     }
   }
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -207,7 +209,7 @@ std::string list_table_v1(const Call& call, const std::vector<Row>& rows) {
   for (const Row& row : rows) {
     const bool pending = row.phase == "Pending";
     cells.push_back({row.name, colour(call.config, v1_status(row.phase)), age(call.now_ms - row.created_ms),
-                     pending ? "<none>" : "runai-cluster-worker", row.image,
+                     pending ? "<none>" : row.node, row.image,
                      row.kind == "training" ? "Train" : "Interactive", row.project, "fake-user",
                      "0.00 (0.00)", fmt::format("{} ({})", running_pods(row.phase), pending ? 1 : 0), ""});
   }

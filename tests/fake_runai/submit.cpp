@@ -163,7 +163,8 @@ Workload new_workload(const Call& call, std::string_view kind, const std::string
   w.cpu_cores = cpu_cores(w.cpu_request);
   w.memory_bytes = memory_bytes(w.memory_request);
   w.outputs_host = outputs_host(parsed);
-  w.exit_code = planned_exit_code(call.config, w);
+  w.node = call.config.nodes[history.size() % call.config.nodes.size()];
+  w.exit_code = w.node == call.config.bad_node ? 2 : planned_exit_code(call.config, w);
   w.stopped = call.config.stopped.contains(name);
   w.held = call.config.holds(name, w.attempt) && !call.released;
   if (w.held) {

@@ -433,3 +433,31 @@ TEST_F(LocalBackendTest, RefusesAProjectThatIsNotAFolderName) {
 
 }  // namespace
 }  // namespace traitctl
+
+namespace traitctl {
+namespace {
+
+// dd reads 64 MiB into one buffer: the job holds 64 MB at its peak.
+TEST_F(LocalBackendTest, TellsWhatAJobUsedAndWhereItRan) {
+  LocalOptions holding = options();
+  holding.command = {"dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"};
+  auto backend = open(holding);
+  ASSERT_TRUE(backend->submit(spec(6)).ok());
+  EXPECT_EQ(wait_for_end(*backend, "t-6"), "Completed");
+  const auto facts = backend->attempt_facts(named("t-6"));
+  ASSERT_TRUE(facts.ok()) << facts.error().message;
+  ASSERT_TRUE(facts->peak_memory_bytes);
+  EXPECT_GT(*facts->peak_memory_bytes, 50'000'000);
+  EXPECT_LT(*facts->peak_memory_bytes, 400'000'000);
+  ASSERT_TRUE(facts->cpu_seconds);
+  EXPECT_GE(*facts->cpu_seconds, 0.0);
+  EXPECT_EQ(facts->started_at, clock_.now());
+  EXPECT_EQ(facts->ended_at, clock_.now());
+  ASSERT_TRUE(facts->node);
+  EXPECT_FALSE(facts->node->empty());
+  // A job it does not know: nothing known.
+  EXPECT_EQ(*backend->attempt_facts(named("t-99")), AttemptFacts{});
+}
+
+}  // namespace
+}  // namespace traitctl

@@ -4,6 +4,7 @@
 
 #include "support/fixture_file.hpp"
 #include "traitctl/adapters/runai_describe.hpp"
+#include "traitctl/core/ledger.hpp"
 
 namespace traitctl {
 namespace {
@@ -133,6 +134,44 @@ TEST(EvidenceFromDescribe, OddValuesAreIgnored) {
         R"({"pods":[{"containers":[{"name":"x-5","state":"Terminated","reason":""}]}]})"}) {
     EXPECT_EQ(described(text), FailureEvidence{}) << text;
   }
+}
+
+}  // namespace
+}  // namespace traitctl
+
+namespace traitctl {
+namespace {
+
+TEST(FactsFromDescribe, TheMainContainersTimesFromItsStatus) {
+  const AttemptFacts facts = facts_from_describe(fixture("describe_oomkilled.json"), "gapit3-trait-5");
+  EXPECT_EQ(facts.started_at, *parse_utc("2026-11-28T10:00:12Z"));
+  EXPECT_EQ(facts.ended_at, *parse_utc("2026-11-28T11:42:03Z"));
+  EXPECT_FALSE(facts.node);  // this capture has none
+  EXPECT_FALSE(facts.peak_memory_bytes);
+  EXPECT_FALSE(facts.cpu_seconds);
+}
+
+TEST(FactsFromDescribe, TheNodeFromThePodOrItsSpec) {
+  const std::string flat =
+      R"({"pods": [{"name": "p", "nodeName": "gpu-node-7", "containers": [{"name": "job",
+          "state": {"running": {"startedAt": "2026-11-28T10:00:12Z"}}}]}]})";
+  AttemptFacts facts = facts_from_describe(flat, "job");
+  EXPECT_EQ(facts.node, "gpu-node-7");
+  EXPECT_EQ(facts.started_at, *parse_utc("2026-11-28T10:00:12Z"));
+  EXPECT_FALSE(facts.ended_at);
+  const std::string kubernetes =
+      R"({"kind": "Pod", "spec": {"nodeName": "worker-2"}, "status": {"containerStatuses": [{"name": "other",
+          "state": {"terminated": {"startedAt": "2026-11-28T10:00:00Z", "finishedAt": "bad time"}}}]}})";
+  facts = facts_from_describe(kubernetes, "job");
+  EXPECT_EQ(facts.node, "worker-2");
+  EXPECT_EQ(facts.started_at, *parse_utc("2026-11-28T10:00:00Z"));  // the only container
+  EXPECT_FALSE(facts.ended_at);                                     // unreadable: unknown
+}
+
+TEST(FactsFromDescribe, TextThatRevealsNothingKnowsNothing) {
+  EXPECT_EQ(facts_from_describe("not json", "job"), AttemptFacts{});
+  EXPECT_EQ(facts_from_describe(R"({"pods": [{"name": "p"}]})", "job"), AttemptFacts{});
+  EXPECT_EQ(facts_from_describe(R"({"pods": [1, "x"]})", "job"), AttemptFacts{});
 }
 
 }  // namespace

@@ -376,3 +376,57 @@ TEST(ParseScontrolPartitions, RefusesALineWithoutAName) {
 
 }  // namespace
 }  // namespace traitctl
+
+namespace traitctl {
+namespace {
+
+TEST(ParseScontrolJob, ReadsWhereItRanNotTheRequestedNodes) {
+  EXPECT_EQ(scontrol("scontrol-completed.txt", "1").node_list, "vm");
+  EXPECT_FALSE(
+      parse_scontrol_job("JobId=3 JobState=PENDING ReqNodeList=(null) NodeList=(null)", "3")->node_list);
+}
+
+TEST(ParseSacctJob, ReadsTimesNodesAndCpuWhenAskedForThem) {
+  const auto details = parse_sacct_job(
+      "7|COMPLETED|0:0||2026-12-01T08:16:23|2026-12-01T08:18:00|node-3|01:02.500\n"
+      "7.batch|COMPLETED|0:0|1.50M|2026-12-01T08:16:23|2026-12-01T08:18:00|node-3|01:02.500\n",
+      "7");
+  ASSERT_TRUE(details.ok() && *details);
+  EXPECT_EQ((*details)->start_time, "2026-12-01T08:16:23");
+  EXPECT_EQ((*details)->end_time, "2026-12-01T08:18:00");
+  EXPECT_EQ((*details)->node_list, "node-3");
+  EXPECT_EQ((*details)->cpu_seconds, 62.5);
+  const auto pending = parse_sacct_job("9|PENDING|0:0||Unknown|Unknown|None assigned|00:00:00\n", "9");
+  ASSERT_TRUE(pending.ok() && *pending);
+  EXPECT_FALSE((*pending)->start_time);
+  EXPECT_FALSE((*pending)->node_list);
+  EXPECT_FALSE(parse_sacct_job("9|PENDING|0:0||Unknown\n", "9").ok());  // five fields
+}
+
+TEST(SlurmTime, ReadsLocalTimesAndNothingElse) {
+  const auto time = slurm_time("2026-12-01T08:16:23");
+  ASSERT_TRUE(time);
+  const auto later = slurm_time("2026-12-01T08:18:00");
+  ASSERT_TRUE(later);
+  EXPECT_EQ(*later - *time, std::chrono::seconds{97});
+  for (const char* bad : {"", "Unknown", "2026-12-01 08:16:23", "2026-12-01T08:16", "2026-12-01T08:16:23Z"}) {
+    EXPECT_FALSE(slurm_time(bad)) << bad;
+  }
+}
+
+TEST(SlurmCpuSeconds, ReadsTotalCpuForms) {
+  EXPECT_EQ(slurm_cpu_seconds("00:01.234"), 1.234);
+  EXPECT_EQ(slurm_cpu_seconds("01:02:03"), 3723.0);
+  EXPECT_EQ(slurm_cpu_seconds("1-00:00:01"), 86'401.0);
+  for (const char* bad : {"", "12", "a:b", "1:2:3:4", "-1:00"}) {
+    EXPECT_FALSE(slurm_cpu_seconds(bad)) << bad;
+  }
+}
+
+TEST(ParseSinfoNodes, EachNodeOnceInOrder) {
+  EXPECT_EQ(parse_sinfo_nodes("node-2\nnode-1\nnode-2\n\n"), (std::vector<std::string>{"node-2", "node-1"}));
+  EXPECT_TRUE(parse_sinfo_nodes("").empty());
+}
+
+}  // namespace
+}  // namespace traitctl

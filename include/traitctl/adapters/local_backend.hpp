@@ -62,6 +62,8 @@ class LocalBackend final : public Backend {
   // The current log `<job>.log`, or an earlier attempt's kept one
   // (`<job>.attempt-<n>.log`, or `.interrupted.log` for one Ctrl-C stopped).
   Result<JobLog> job_log(const Workload& job, int attempt) override;
+  // The child's start and end, the host, and its rusage (peak resident set, CPU time).
+  Result<AttemptFacts> attempt_facts(const Workload& job) override;
   // Returns the moment a job ends, or a job reaches its timeout.
   bool wait_for_change(Clock& clock, Duration timeout, const CancelToken& cancel) override;
 

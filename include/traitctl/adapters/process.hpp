@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -82,6 +83,13 @@ bool stop_process_group(pid_t group, Duration grace, const std::function<bool()>
 [[nodiscard]] Result<ProcessOutput> run_process(const std::vector<std::string>& argv,
                                                 const ProcessOptions& options);
 
+// What a reaped child used, from wait4's rusage: the child's and its waited-for
+// descendants' largest resident set, and their user + system CPU time.
+struct ResourceUsage {
+  std::int64_t peak_memory_bytes = 0;
+  double cpu_seconds = 0.0;
+};
+
 // A long-running child whose stdout and stderr go to a log file (the local
 // executor's jobs). Move-only; the destructor kills and reaps a running child.
 class ChildProcess {
@@ -104,6 +112,9 @@ class ChildProcess {
   // SIGTERM to the group, `grace` to exit, then SIGKILL; reaps. Returns the
   // exit code as poll() would.
   int terminate(Duration grace);
+  // What the child used, once poll() or terminate() reaped it; nullopt before,
+  // or when it was reaped elsewhere.
+  [[nodiscard]] const std::optional<ResourceUsage>& usage() const { return usage_; }
 
   // Blocks until one of `children` ends, `timeout` passes or `cancel` is set;
   // true when a child ended. Woken by the kernel (pidfd) where it can.
@@ -117,6 +128,7 @@ class ChildProcess {
   int pidfd_ = -1;  // -1 where the kernel has no pidfd_open
   std::optional<int> exit_code_;
   int term_signal_ = 0;
+  std::optional<ResourceUsage> usage_;
 };
 
 }  // namespace traitctl

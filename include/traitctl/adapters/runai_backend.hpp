@@ -45,6 +45,8 @@ class RunaiBackend final : public Backend {
   Result<SubmitReceipt> submit(const JobSpec& spec) override;
   Result<DeleteOutcome> remove(const Workload& job) override;
   Result<FailureEvidence> failure_evidence(const Workload& job) override;
+  // From `describe -o json`: the pod's node and the main container's times.
+  Result<AttemptFacts> attempt_facts(const Workload& job) override;
   // The current job's log only: Run:ai drops a workload's logs with it.
   Result<JobLog> job_log(const Workload& job, int attempt) override;
 

@@ -6,6 +6,7 @@
 
 #include <string_view>
 
+#include "traitctl/core/backend.hpp"
 #include "traitctl/core/failure.hpp"
 
 namespace traitctl {
@@ -32,5 +33,14 @@ namespace traitctl {
 //   reveals nothing.
 [[nodiscard]] FailureEvidence evidence_from_describe(std::string_view describe_json,
                                                      std::string_view workload_name);
+
+// Where and when the workload's pod ran, read as tolerantly: the node from the
+// pod's "nodeName" ("spec.nodeName", "node" too), the times from the main
+// container's "state.terminated" (else "state.running", "lastState.terminated",
+// else the container itself) "startedAt" and "finishedAt", RFC 3339 UTC as
+// Kubernetes writes them. The first pod that reveals any of it decides;
+// describe shows no memory use, so peak and CPU stay unknown.
+[[nodiscard]] AttemptFacts facts_from_describe(std::string_view describe_json,
+                                               std::string_view workload_name);
 
 }  // namespace traitctl

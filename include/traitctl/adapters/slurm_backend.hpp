@@ -95,6 +95,9 @@ class SlurmBackend final : public Backend {
   Result<FailureEvidence> failure_evidence(const Workload& job) override;
   // The --output file of the job (attempt 0) or of that attempt of its name.
   Result<JobLog> job_log(const Workload& job, int attempt) override;
+  // Start, End and NodeList from sacct or scontrol; MaxRSS and TotalCPU
+  // where accounting storage is on, else unknown.
+  Result<AttemptFacts> attempt_facts(const Workload& job) override;
 
   [[nodiscard]] const std::filesystem::path& log_dir() const { return log_dir_; }
   [[nodiscard]] const SlurmOptions& slurm_options() const { return options_.slurm; }
@@ -108,6 +111,9 @@ class SlurmBackend final : public Backend {
   [[nodiscard]] Result<std::optional<Workload>> resolve_unlisted(SlurmRecordedJob& job);
   [[nodiscard]] std::filesystem::path log_path_for(const std::string& name, int attempt) const;
   [[nodiscard]] Result<void> confirm_cancelled(const std::string& id);
+  // The nodes of `avoid` that the partition has, or none when they would be
+  // all of its nodes (a job excluded from every node never runs).
+  [[nodiscard]] std::vector<std::string> nodes_to_exclude(const std::vector<std::string>& avoid);
   // Merges the record into the file, unless read-only; a listing only
   // updates a record that exists (`may_create` false). A failure is only
   // warned about: the job it would record exists all the same.
@@ -121,7 +127,8 @@ class SlurmBackend final : public Backend {
   std::filesystem::path log_dir_;
   mutable std::mutex mutex_;
   SlurmRecord record_;
-  bool dirty_ = false;  // record_ holds what the file lacks
+  bool dirty_ = false;                                       // record_ holds what the file lacks
+  std::optional<std::vector<std::string>> partition_nodes_;  // sinfo's, once asked
 };
 
 }  // namespace traitctl

@@ -53,9 +53,9 @@ struct SlurmOptions {
 [[nodiscard]] std::string slurm_job_script(const std::vector<std::string>& command);
 
 // `sbatch --parsable --job-name N --cpus-per-task C --mem M --output LOG
-// [--partition P] [--account A] [--qos Q] [--time T] --export=ALL [extra]
-// SCRIPT`, with CPU and memory in Slurm's units (slurm_cpus, slurm_memory).
-// Config error for a CPU or memory request Slurm cannot take.
+// [--partition P] [--account A] [--qos Q] [--time T] [--exclude=N1,N2] --export=ALL
+// [extra] SCRIPT`, the excluded nodes JobSpec::avoid_nodes, with CPU and memory in Slurm's units (slurm_cpus,
+// slurm_memory). Config error for a CPU or memory request Slurm cannot take.
 [[nodiscard]] Result<std::vector<std::string>> slurm_submit_argv(const SlurmOptions& options,
                                                                  const JobSpec& spec,
                                                                  const std::filesystem::path& log_path,
@@ -102,6 +102,8 @@ class SlurmCli {
   [[nodiscard]] Result<SlurmConfig> config();
   // `scontrol show partition -o`.
   [[nodiscard]] Result<std::vector<SlurmPartition>> partitions();
+  // `sinfo -h -N -o %N [-p PARTITION]`: the nodes jobs may run on.
+  [[nodiscard]] Result<std::vector<std::string>> partition_nodes();
   // `sbatch --version` ("slurm 22.05.8"): whether sbatch runs, asking no controller.
   [[nodiscard]] Result<std::string> sbatch_version();
 

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "traitctl/core/clock.hpp"
 #include "traitctl/core/job_state.hpp"
 #include "traitctl/core/result.hpp"
 
@@ -59,7 +60,19 @@ struct SlurmJobDetails {
   std::optional<std::string> run_time;         // scontrol only: 00:01:21, 1-02:03:04
   std::optional<std::string> start_time;       // scontrol only: 2026-12-01T08:16:23; nullopt when Unknown
   std::optional<std::string> end_time;
+  std::optional<std::string> node_list;  // NodeList: where it ran; nullopt before it started
+  std::optional<double> cpu_seconds;     // sacct only: TotalCPU, user + system of every step
 };
+
+// A Slurm time, "2026-12-01T08:16:23", in the controller's local time zone
+// (taken as this host's); nullopt for Unknown, None or text of another form.
+[[nodiscard]] std::optional<TimePoint> slurm_time(std::string_view text);
+
+// sacct's TotalCPU, "[D-][HH:]MM:SS[.mmm]": seconds; nullopt for other text.
+[[nodiscard]] std::optional<double> slurm_cpu_seconds(std::string_view text);
+
+// `sinfo -h -N -o %N`: the node names, one a line, each once in first-seen order.
+[[nodiscard]] std::vector<std::string> parse_sinfo_nodes(std::string_view output);
 
 // `scontrol show job -o ID` output: the line whose JobId is `id` (a het job
 // prints a line per component), else the first line (an array task asked for
@@ -67,11 +80,12 @@ struct SlurmJobDetails {
 // where ` Key=` begins. Parse error when no line has a JobState.
 [[nodiscard]] Result<SlurmJobDetails> parse_scontrol_job(std::string_view output, std::string_view id);
 
-// `sacct -j ID -n -P -o JobID,State,ExitCode,MaxRSS` output: the job's own
+// `sacct -j ID -n -P -o JobID,State,ExitCode,MaxRSS,Start,End,NodeList,TotalCPU`
+// output (the first four fields alone are read too): the job's own
 // line (not its .batch/.extern/.0 steps), with OUT_OF_MEMORY taken from a
 // step when the job line lacks it. nullopt when sacct printed nothing (the
 // database does not know the job, or not yet). Parse error naming a line
-// that has not four fields.
+// that has not four or eight fields.
 [[nodiscard]] Result<std::optional<SlurmJobDetails>> parse_sacct_job(std::string_view output,
                                                                      std::string_view id);
 

@@ -41,11 +41,15 @@ struct BatchOptions {
   std::optional<std::string> runai;
   std::optional<std::string> runai_timeout;
   std::optional<std::string> state_dir;
-  std::optional<std::string> expected_output;  // --expected-output, over EXPECTED_OUTPUT
-  std::optional<std::string> memory_ladder;    // --memory-ladder, over MEMORY_LADDER
-  std::optional<std::string> cpu_ladder;       // --cpu-ladder, over CPU_LADDER
-  std::optional<std::string> max_cpu;          // --max-cpu, over MAX_CPU
-  std::optional<std::string> max_memory;       // --max-memory, over MAX_MEMORY
+  std::optional<std::string> expected_output;     // --expected-output, over EXPECTED_OUTPUT
+  std::optional<std::string> memory_ladder;       // --memory-ladder, over MEMORY_LADDER
+  std::optional<std::string> cpu_ladder;          // --cpu-ladder, over CPU_LADDER
+  std::optional<std::string> max_cpu;             // --max-cpu, over MAX_CPU
+  std::optional<std::string> max_memory;          // --max-memory, over MAX_MEMORY
+  std::optional<bool> learn_memory;               // --[no-]learn-memory, over LEARN_MEMORY
+  std::optional<int> learn_memory_min;            // --learn-memory-min, over LEARN_MEMORY_MIN
+  std::optional<std::string> learn_memory_share;  // --learn-memory-share, over LEARN_MEMORY_SHARE
+  std::optional<bool> avoid_nodes;                // --no-avoid-nodes, over AVOID_NODES
   bool json = false;
 };
 
@@ -54,7 +58,8 @@ struct BatchOptions {
 void add_batch_options(CLI::App& command, BatchOptions& options, bool with_traits = true);
 // Binds --expected-output PATTERN, for the commands that judge completion.
 void add_expected_output_option(CLI::App& command, BatchOptions& options);
-// --memory-ladder and --cpu-ladder, for commands that submit jobs.
+// --memory-ladder and --cpu-ladder, the memory learning's options and
+// --no-avoid-nodes, for commands that retry jobs.
 void add_ladder_options(CLI::App& command, BatchOptions& options);
 // --max-cpu and --max-memory, for commands that submit jobs.
 void add_budget_options(CLI::App& command, BatchOptions& options);

@@ -13,9 +13,11 @@ namespace traitctl {
 
 // Lists once and prints the plan on stdout (JSON with `json`): `job_of`
 // gives each trait's next job as the run would submit it (its memory tier
-// from the ledger). Returns the exit code: 0, or that of a failed listing.
+// from the ledger). `learned_memory` is the memory the batch has learned to
+// start at ("" when none). Returns the exit code: 0, or that of a failed listing.
 [[nodiscard]] int print_submission_plan(const BatchContext& context, const BackendOptions& backend_options,
                                         Backend& backend, int max_concurrent, bool json,
-                                        const std::function<JobSpec(int trait)>& job_of);
+                                        const std::function<JobSpec(int trait)>& job_of,
+                                        const std::string& learned_memory = "");
 
 }  // namespace traitctl

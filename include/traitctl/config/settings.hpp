@@ -67,6 +67,13 @@ struct BatchSettings {
   // besides MAX_CONCURRENT; empty: no budget (core/concurrency.hpp).
   std::string max_cpu;
   std::string max_memory;
+  // LEARN_MEMORY (true/false), LEARN_MEMORY_MIN, LEARN_MEMORY_SHARE: the batch
+  // learns its starting memory tier (core/memory_learning.hpp).
+  bool learn_memory = true;
+  int learn_memory_min = 3;
+  double learn_memory_share = 0.25;
+  // AVOID_NODES (true/false): new Slurm jobs exclude the suspect nodes.
+  bool avoid_nodes = true;
   GapitSettings gapit;
   SlurmSettings slurm;
 };
@@ -104,6 +111,9 @@ class VariableSource {
 // a word with a blank in it is passed with --slurm-arg instead.
 [[nodiscard]] Result<std::vector<std::string>> split_slurm_words(std::string_view text,
                                                                  std::string_view what);
+
+// A share from 0 to 1 ("0.25"); nullopt for anything else.
+[[nodiscard]] std::optional<double> parse_share(std::string_view text);
 
 // Reads the real process environment (getenv).
 [[nodiscard]] VariableSource::EnvironmentLookup process_environment();

@@ -2,6 +2,8 @@
 // implement it for the runai CLI, local processes and Slurm, tests with fakes.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,17 @@ enum class DeleteOutcome { Deleted, NotFound };
 struct JobLog {
   std::string text;
   std::string location;  // where it is, for people: a file, or the command that prints it
+};
+
+// What the cluster knows of one ended attempt: its own start and end times,
+// where it ran, and what it used. Unknown stays nullopt, never 0.
+struct AttemptFacts {
+  std::optional<TimePoint> started_at;
+  std::optional<TimePoint> ended_at;
+  std::optional<std::string> node;  // a Kubernetes node, Slurm's NodeList, the host
+  std::optional<std::int64_t> peak_memory_bytes;
+  std::optional<double> cpu_seconds;  // user + system
+  friend bool operator==(const AttemptFacts&, const AttemptFacts&) = default;
 };
 
 struct SubmitReceipt {
@@ -65,6 +78,9 @@ class Backend {
   // The log of the job's attempt `attempt` (0: the job's current one), where
   // the backend keeps it. NotFound when it keeps none, naming why.
   virtual Result<JobLog> job_log(const Workload& job, int attempt) = 0;
+  // The facts of the job's attempt, asked once when it ends (completed or
+  // failed). By default nothing is known.
+  virtual Result<AttemptFacts> attempt_facts(const Workload& /*job*/) { return AttemptFacts{}; }
   // Blocks until something about the jobs may have changed, `timeout` has
   // passed or `cancel` is set; true when woken by a change. A backend that
   // cannot tell (a remote CLI) sleeps the whole timeout on `clock`.

@@ -16,6 +16,8 @@
 #include "traitctl/core/backend.hpp"
 #include "traitctl/core/backend_calls.hpp"
 #include "traitctl/core/batch_plan.hpp"
+#include "traitctl/core/memory_learning.hpp"
+#include "traitctl/core/node_health.hpp"
 #include "traitctl/core/output_pattern.hpp"
 #include "traitctl/core/submit_runner.hpp"
 
@@ -40,6 +42,14 @@ struct BatchRequest {
   // A `traitctl cap` request for the running batch, read each cycle; unset:
   // none can come.
   std::function<Result<std::optional<CapRequest>>()> poll_cap_request;
+  // The memory each ladder tier asks for (0 is MEMORY), for learning the
+  // batch's starting tier; learning is off when learning.enabled is false or
+  // there is no tier above MEMORY.
+  std::vector<std::string> memory_tiers;
+  MemoryLearningPolicy learning;
+  // New jobs carry the suspect nodes in JobSpec::avoid_nodes when set.
+  bool avoid_nodes = false;
+  NodeHealthPolicy node_health;
 };
 
 class BatchObserver {

@@ -6,7 +6,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "traitctl/core/backend.hpp"
 #include "traitctl/core/clock.hpp"
 #include "traitctl/core/concurrency.hpp"
 #include "traitctl/core/failure.hpp"
@@ -49,6 +51,9 @@ enum class EventKind {
   CapChanged,         // the effective cap or its maximum moved (`message`: why; `status`: the journal event)
   CapFileUnreadable,  // the `traitctl cap` file cannot be read (`message`); the cap stays
   OversizedJob,       // a job larger than the whole resource budget starts alone
+  MemoryTierLearned,  // traits not yet submitted start at a higher memory tier (`memory`; `message`: the
+                      // evidence)
+  NodeAvoided,        // new jobs avoid the suspect `nodes` (`message`: why)
 };
 
 // The journal's name of the event: "submitted", "resubmitted", ...
@@ -75,9 +80,12 @@ struct BatchEvent {
   std::string cpu;
   std::optional<Classification> classification;
   std::optional<TimePoint> eligible_at;
-  std::optional<Duration> duration;  // an attempt's end: from its submission
-  int calls = 0;                     // backend calls a submission took
-  std::optional<CapDecision> cap;    // CapChanged
+  std::optional<Duration> duration;   // an attempt's end: from its submission
+  std::optional<AttemptFacts> facts;  // an attempt's end: what the cluster told of it
+  std::optional<int> memory_tier;     // MemoryTierLearned: the tier (0 is MEMORY)
+  std::vector<std::string> nodes;     // NodeAvoided
+  int calls = 0;                      // backend calls a submission took
+  std::optional<CapDecision> cap;     // CapChanged
   // Classified: the job had ended before this run's first listing. It counts
   // against neither the failure budget nor the cluster's health, which are
   // this run's (or, for the cap, already counted by the run that saw it).

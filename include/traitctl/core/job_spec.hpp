@@ -20,6 +20,9 @@ struct JobSpec {
   // Ordered: the container sees them in this order, as the bash script passed them.
   std::vector<std::pair<std::string, std::string>> environment;
   std::vector<std::string> command;  // after `--command --`
+  // Nodes the job should not run on (suspect nodes, core/node_health.hpp):
+  // Slurm's --exclude; backends that cannot avoid a node ignore it.
+  std::vector<std::string> avoid_nodes;
 };
 
 }  // namespace traitctl

@@ -1,0 +1,167 @@
+// What each attempt used and where, end to end against the fake runai: the
+// batch learns its memory tier (fewer out-of-memory attempts than each trait
+// climbing the ladder alone, every trait completes), one node whose jobs fail
+// their mounts is named suspect and no other, and describe shows the pod's
+// node and the container's times.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "harness.hpp"
+
+namespace traitctl::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace std::chrono_literals;
+using Strings = std::vector<std::string>;
+
+class BatchHealth : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fs::create_directories(outputs());
+    write_gapit_inputs(cluster_.dir() / "data", 200);
+  }
+
+  [[nodiscard]] fs::path outputs() const { return cluster_.dir() / "outputs"; }
+
+  void write_config(json extra) {
+    json config{{"pending_ms", 30}, {"running_ms", 150}, {"deleting_ms", 0}};
+    config.update(extra);
+    cluster_.write_config(config);
+  }
+
+  CommandResult traitctl(Strings args, Strings extra = {}) {
+    args.insert(args.end(), {"--prefix", "bh", "--project", "p"});
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_traitctl(
+        cluster_, args,
+        {{"OUTPUT_PATH_HOST", outputs().string()}, {"DATA_PATH_HOST", (cluster_.dir() / "data").string()}},
+        120s);
+  }
+
+  CommandResult run(const std::string& traits, Strings extra = {}) {
+    Strings args{"run",  "--traits",      traits, "--max-concurrent", "4",    "--poll-interval",
+                 "0.2s", "--retry-delay", "1s",   "--json",           "--yes"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return traitctl(args);
+  }
+
+  // Out-of-memory attempts: creations that exited 137.
+  [[nodiscard]] int oom_attempts(int first, int last) const {
+    int count = 0;
+    for (int trait = first; trait <= last; ++trait) {
+      for (int code : cluster_.exit_codes_per_creation(fmt::format("bh-{}", trait))) {
+        count += code == 137 ? 1 : 0;
+      }
+    }
+    return count;
+  }
+
+  // Half of traits 2..17 need 40G; MEMORY is 32G.
+  void half_need_more() {
+    json needed = json::object();
+    for (int trait = 2; trait <= 17; trait += 2) {
+      needed[fmt::format("bh-{}", trait)] = "40G";
+    }
+    write_config({{"memory_needed", needed}});
+  }
+
+  FakeCluster cluster_;
+};
+
+TEST_F(BatchHealth, TheBatchLearnsItsMemoryTierAndWastesFewerAttempts) {
+  half_need_more();
+  const auto alone = run("2-17", {"--memory-ladder", "64G,96G", "--no-learn-memory"});
+  ASSERT_EQ(alone.exit_code, 0) << alone.err;
+  const int oom_alone = oom_attempts(2, 17);
+  EXPECT_EQ(oom_alone, 8);  // each trait that needs more fails once
+  const json alone_report = json::parse(alone.out);
+  EXPECT_EQ(alone_report.at("completed").size(), 16U);
+  EXPECT_EQ(alone_report.at("learned_memory_tier"), json());
+
+  // The same batch again, from scratch.
+  ASSERT_EQ(traitctl({"cleanup", "--yes"}).exit_code, 0);
+  fs::remove_all(cluster_.state_dir());
+  const auto learning = run("2-17", {"--memory-ladder", "64G,96G"});
+  ASSERT_EQ(learning.exit_code, 0) << learning.err;
+  const json report = json::parse(learning.out);
+  EXPECT_EQ(report.at("completed").size(), 16U);
+  const int oom_learning = oom_attempts(2, 17) - oom_alone;
+  EXPECT_LT(oom_learning, oom_alone);
+  EXPECT_LE(oom_learning * 10, oom_alone * 6) << learning.err;
+  EXPECT_EQ(report.at("learned_memory_tier"), (json{{"tier", 1}, {"memory", "64G"}}));
+  EXPECT_NE(learning.err.find("learned its memory tier"), std::string::npos) << learning.err;
+  // Journaled with the evidence.
+  const std::string journal = read_text(cluster_.state_dir() / "journal.jsonl");
+  EXPECT_NE(journal.find(R"("event":"memory-tier-learned")"), std::string::npos) << journal;
+  EXPECT_NE(journal.find("ran out of memory"), std::string::npos);
+}
+
+TEST_F(BatchHealth, OneBadNodeIsSuspectAndNoOther) {
+  write_config({{"nodes", {"node-a", "node-b", "node-c"}}, {"bad_node", "node-b"}});
+  const auto result = run("2-13");
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const json nodes = json::parse(result.out).at("nodes");
+  ASSERT_EQ(nodes.size(), 3U) << nodes.dump();
+  for (const json& node : nodes) {
+    EXPECT_EQ(node.at("suspect"), node.at("name") == "node-b") << node.dump();
+    if (node.at("name") == "node-b") {
+      EXPECT_GE(node.at("failures").at("mount").get<int>(), 3) << node.dump();
+    } else {
+      EXPECT_EQ(node.at("failures"), json::object()) << node.dump();
+    }
+  }
+}
+
+TEST_F(BatchHealth, TheReportNamesTheSuspectNodeWithWhatToDo) {
+  write_config({{"nodes", {"node-a", "node-b", "node-c"}}, {"bad_node", "node-b"}});
+  const auto plain = traitctl({"run", "--traits", "2-13", "--max-concurrent", "4", "--poll-interval", "0.2s",
+                               "--retry-delay", "1s", "--yes"});
+  EXPECT_NE(plain.out.find("Nodes:"), std::string::npos) << plain.out;
+  EXPECT_NE(plain.out.find("node-b is suspect"), std::string::npos) << plain.out;
+  EXPECT_EQ(plain.out.find("node-a is suspect"), std::string::npos) << plain.out;
+  EXPECT_NE(plain.out.find("cluster's admins"), std::string::npos) << plain.out;
+}
+
+TEST_F(BatchHealth, AHealthyBatchShowsNoNodesBlock) {
+  write_config({{"nodes", {"node-a", "node-b"}}});
+  const auto result = traitctl({"run", "--traits", "2-5", "--poll-interval", "0.2s", "--yes"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out.find("Nodes:"), std::string::npos) << result.out;
+  const auto status = traitctl({"status", "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_TRUE(json::parse(status.out).at("nodes").is_array());
+}
+
+TEST_F(BatchHealth, TheAttemptsEndCarriesThePodsNodeAndTheContainersTimes) {
+  write_config({{"nodes", {"node-a"}}});
+  ASSERT_EQ(run("2").exit_code, 0);
+  const auto described = traitctl({"describe", "2", "--json"});
+  ASSERT_EQ(described.exit_code, 0) << described.err;
+  const json story = json::parse(described.out);
+  const json attempt = story.at("ledger").at("attempts").at(0);
+  for (const char* key : {"started_at", "ended_at", "node", "peak_memory_bytes", "cpu_seconds"}) {
+    EXPECT_TRUE(attempt.contains(key)) << key << " in " << attempt.dump();
+  }
+  EXPECT_TRUE(attempt.at("peak_memory_bytes").is_null()) << "Run:ai's describe shows no memory use";
+  EXPECT_TRUE(attempt.at("cpu_seconds").is_null());
+  json completed;
+  for (const json& line : story.at("journal")) {
+    if (line.at("event") == "completed") {
+      completed = line;
+    }
+  }
+  ASSERT_TRUE(completed.is_object()) << story.at("journal").dump();
+  EXPECT_EQ(completed.at("node"), "node-a");
+  EXPECT_TRUE(completed.at("started_at").is_string()) << completed.dump();
+  EXPECT_TRUE(completed.at("ended_at").is_string()) << completed.dump();
+  EXPECT_TRUE(completed.at("peak_memory_bytes").is_null());
+}
+
+}  // namespace
+}  // namespace traitctl::e2e
