@@ -2,7 +2,8 @@
 # The demo on a fresh Debian machine, no cluster needed: installs what
 # building traitctl needs when it is missing (not the test tools), builds
 # traitctl (optimised, in build/demo) and runs a batch of twenty traits,
-# four at a time. It ends with the commands to look at the batch.
+# four at a time. It ends with the commands to look at the batch and
+# writes the batch's HTML report (traitctl report), printing where it is.
 #
 # The batch of examples/demo.env runs as local processes (--backend local,
 # each job is examples/gwas-trait.sh); traits 5 and 9 hit a planned mount
@@ -56,4 +57,12 @@ Look at the batch (from any folder):
   $(printf '%q' "$build_dir/traitctl") status --backend local --env-file $(printf '%q' "$PWD/examples/demo.env") --state-dir $(printf '%q' "$demo_dir/state")
   tail -n 20 $(printf '%q' "$demo_dir/state/journal.jsonl")    # the journal: one JSON event per line
 END
+
+# The batch's report: one HTML page (summary, timeline, failures) that opens
+# in any browser, from the batch's state alone.
+report=$demo_dir/report.html
+if "$traitctl" report --backend local --env-file examples/demo.env "${state[@]}" -o "$report"; then
+  echo >&2
+  echo "The batch's report: $report" >&2
+fi
 exit "$status"

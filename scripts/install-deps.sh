@@ -10,8 +10,10 @@ build_packages=(cmake ninja-build g++ libcli11-dev libfmt-dev libspdlog-dev nloh
 # runtime, only a recommendation of clang-14) for the fuzz targets;
 # slurmctld, slurmd, slurm-client and munge for the Slurm tests' single-node
 # cluster (tests/slurm), which starts its own daemons on its own socket and
-# ports whatever the packages start themselves.
-test_packages=(libgtest-dev libgmock-dev clang libclang-rt-14-dev slurmctld slurmd slurm-client munge)
+# ports whatever the packages start themselves; chromium for the report's
+# browser test (tests/browser) and python3 for its JUnit file read by a real
+# XML parser (tests/e2e/test_e2e_report.cpp).
+test_packages=(libgtest-dev libgmock-dev clang libclang-rt-14-dev slurmctld slurmd slurm-client munge chromium python3)
 
 case "${1:-}" in
   --build) packages=("${build_packages[@]}") ;;

@@ -14,7 +14,7 @@ _traitctl() {
         cword=$COMP_CWORD
     fi
 
-    local commands="submit run retry resubmit status describe logs cleanup validate cap"
+    local commands="submit run retry resubmit status describe logs report cleanup validate cap"
     local global="-h --help --version -v --verbose -q --quiet --color"
     local batch="--prefix --project --traits --env-file --runai --runai-timeout --state-dir --json"
     local policy="--max-retries --retry-delay --max-delay --retry-exit-code --mount-failure-pattern"
@@ -31,6 +31,8 @@ _traitctl() {
     # Options that take a value.
     case $prev in
         --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
+        --format) COMPREPLY=($(compgen -W "html markdown junit json" -- "$cur")); return ;;
+        -o | --output) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         --backend) COMPREPLY=($(compgen -W "runai local" -- "$cur")); return ;;
         --env-file) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
         --state-dir) COMPREPLY=($(compgen -d -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -63,6 +65,7 @@ _traitctl() {
         status) options="$batch --all --failed --state --no-classify --watch --interval --backend" ;;
         describe) options="${batch/--traits /} --backend" ;;
         logs) options="--prefix --project --env-file --runai --runai-timeout --state-dir --attempt --tail -f --follow --backend" ;;
+        report) options="$batch --format -o --output --backend" ;;
         cleanup) options="$batch --failed --completed --stopped --include-active --lock-timeout --dry-run -y --yes --backend" ;;
         validate) options="$batch" ;;
         cap) options="${batch/--traits /} --reset" ;;

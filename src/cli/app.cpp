@@ -19,6 +19,7 @@ constexpr const char* footer =
     "  traitctl run --yes --max-concurrent 50 --max-retries 3\n"
     "  traitctl status --watch\n"
     "  traitctl describe 5 && traitctl logs 5 --tail 50\n"
+    "  traitctl report -o report.html\n"
     "  traitctl submit --help\n\n"
     "While submit, retry, resubmit and run wait for their next poll, a terminal shows one status line\n"
     "redrawn in place: jobs active / the cap, jobs this run submitted (resubmissions included),\n"
@@ -52,10 +53,10 @@ std::vector<Command> register_app(CLI::App& app, GlobalOptions& global) {
       ->group(help_group::global);
 
   // The README's order: a batch's life, then looking at it, then the tools.
-  return {register_submit(app, global),   register_run(app, global),     register_retry(app, global),
-          register_resubmit(app, global), register_status(app, global),  register_describe(app, global),
-          register_logs(app, global),     register_cleanup(app, global), register_validate(app, global),
-          register_cap(app, global)};
+  return {register_submit(app, global),   register_run(app, global),    register_retry(app, global),
+          register_resubmit(app, global), register_status(app, global), register_describe(app, global),
+          register_logs(app, global),     register_report(app, global), register_cleanup(app, global),
+          register_validate(app, global), register_cap(app, global)};
 }
 
 int run_cli(int argc, char** argv) {

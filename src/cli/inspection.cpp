@@ -34,6 +34,18 @@ Result<LookingGlass> open_for_looking(const BackendOptions& options, const Batch
   return LookingGlass{std::move(*store), std::move(*backend)};
 }
 
+Result<LookingGlass> open_offline(const BackendOptions& options, const BatchContext& context, Clock& clock,
+                                  const CancelToken& cancel) {
+  if (is_local(options) || is_slurm(options)) {
+    return open_for_looking(options, context, clock, cancel);
+  }
+  auto store = LedgerStore::open(context.state_dir, context.settings.project, context.settings.prefix);
+  if (!store) {
+    return store.error();
+  }
+  return LookingGlass{std::move(*store), nullptr};
+}
+
 Result<Inspection> inspect(const BatchContext& context, Backend& backend, const LedgerStore& store,
                            TimePoint now) {
   auto listing = backend.list_workloads();

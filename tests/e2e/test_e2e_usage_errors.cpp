@@ -27,15 +27,15 @@ std::string hint_for(const std::string& command) {
 TEST(UsageErrors, OneErrorLineAndTheHintExitTwo) {
   const std::vector<Mistake> mistakes{
       {{},
-       "[ERROR] a command is required: submit, run, retry, resubmit, status, describe, logs, cleanup, "
-       "validate or cap",
+       "[ERROR] a command is required: submit, run, retry, resubmit, status, describe, logs, report, "
+       "cleanup, validate or cap",
        kTopHint},
       {{"sumbit"}, "[ERROR] unknown command 'sumbit': did you mean 'submit'?", kTopHint},
       {{"sumbit", "--dry-run"}, "[ERROR] unknown command 'sumbit': did you mean 'submit'?", kTopHint},
       {{"-v", "stauts"}, "[ERROR] unknown command 'stauts': did you mean 'status'?", kTopHint},
       {{"deploy"},
        "[ERROR] unknown command 'deploy': the commands are submit, run, retry, resubmit, status, describe, "
-       "logs, cleanup, "
+       "logs, report, cleanup, "
        "validate and cap",
        kTopHint},
       {{"submit", "--dryrun"},
@@ -83,7 +83,7 @@ TEST(UsageErrors, OneErrorLineAndTheHintExitTwo) {
        hint_for("submit")},
       {{"sub\x1b]0;x\x07mit"},
        "[ERROR] unknown command 'sub\\x1b]0;x\\x07mit': the commands are submit, "
-       "run, retry, resubmit, status, describe, logs, cleanup, validate and cap",
+       "run, retry, resubmit, status, describe, logs, report, cleanup, validate and cap",
        kTopHint},
   };
   const FakeCluster cluster;

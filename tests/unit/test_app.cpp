@@ -44,7 +44,7 @@ TEST(Help, SubcommandsAreListedInTheReadmesOrder) {
     names.push_back(subcommand->get_name());
   }
   EXPECT_EQ(names, (std::vector<std::string>{"submit", "run", "retry", "resubmit", "status", "describe",
-                                             "logs", "cleanup", "validate", "cap"}));
+                                             "logs", "report", "cleanup", "validate", "cap"}));
 }
 
 // Every value is named by what it takes (DURATION, N, SIZE, PATH, ...), not

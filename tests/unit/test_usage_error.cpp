@@ -88,13 +88,13 @@ TEST(DescribeParseError, NamesTheWordAndTheFix) {
   };
   const std::vector<Case> cases{
       {{},
-       "a command is required: submit, run, retry, resubmit, status, describe, logs, cleanup, validate or "
-       "cap",
+       "a command is required: submit, run, retry, resubmit, status, describe, logs, report, cleanup, "
+       "validate or cap",
        "traitctl"},
       {{"sumbit"}, "unknown command 'sumbit': did you mean 'submit'?", "traitctl"},
       {{"frobnicate"},
        "unknown command 'frobnicate': the commands are submit, run, retry, resubmit, status, describe, logs, "
-       "cleanup, "
+       "report, cleanup, "
        "validate and cap",
        "traitctl"},
       {{"submit", "--dryrun"},

@@ -15,5 +15,6 @@ namespace traitctl {
 [[nodiscard]] Command register_cap(CLI::App& app, const GlobalOptions& global);
 [[nodiscard]] Command register_logs(CLI::App& app, const GlobalOptions& global);
 [[nodiscard]] Command register_describe(CLI::App& app, const GlobalOptions& global);
+[[nodiscard]] Command register_report(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace traitctl

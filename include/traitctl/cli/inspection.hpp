@@ -34,6 +34,12 @@ struct LookingGlass {
                                                     const BatchContext& context, Clock& clock,
                                                     const CancelToken& cancel);
 
+// For a look from the batch's state alone (`report`): open_for_looking for
+// the host backends, whose records and logs are on this machine; for Run:ai
+// the store only (backend null), so that no runai CLI is needed.
+[[nodiscard]] Result<LookingGlass> open_offline(const BackendOptions& options, const BatchContext& context,
+                                                Clock& clock, const CancelToken& cancel);
+
 struct Inspection {
   BatchView view;
   Ledger ledger;
