@@ -21,6 +21,7 @@ JOB_S=${JOB_S:-0.5}
 REPS=${REPS:-5}
 
 source "$(dirname "$0")/tools.sh" "$BUILD_DIR"
+command -v sqlite3 >/dev/null || { echo "sqlite3 is needed to read the batch database: apt-get install sqlite3" >&2; exit 2; }
 
 WORK=$(mktemp -d -t traitctl-local-bench-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
@@ -43,13 +44,15 @@ time_traitctl() {
   elapsed=$(($(now_ms) - start))
   completed=$(jq '.completed | length' "$dir/report.json")
   ((completed == JOBS)) || { echo "traitctl completed $completed of $JOBS jobs" >&2; exit 1; }
-  # From the local backend's record of its children: for each job after the
+  # From the local backend's record of its children (the batch database's
+  # local_jobs table): for each job after the
   # first wave, its start minus the end that freed its slot (the k-th end
   # frees the slot of the (k+CAP)-th start).
-  jq -r --argjson cap "$CAP" '(.jobs | map(.started_at_ms) | sort) as $started
-    | (.jobs | map(.finished_at_ms) | sort) as $ended
-    | range($cap; $started | length) | $started[.] - $ended[. - $cap]' \
-    "$dir/state/local/p/jobs.json" >>"$WORK/refill.ms"
+  sqlite3 -json "$dir/state/p/b.db" \
+    "SELECT CAST(round((julianday(started_at) - 2440587.5) * 86400000) AS INTEGER) AS started,
+            CAST(round((julianday(finished_at) - 2440587.5) * 86400000) AS INTEGER) AS ended FROM local_jobs" |
+    jq -r --argjson cap "$CAP" '(map(.started) | sort) as $started | (map(.ended) | sort) as $ended
+      | range($cap; $started | length) | $started[.] - $ended[. - $cap]' >>"$WORK/refill.ms"
   echo "$elapsed"
 }
 

@@ -5,7 +5,7 @@
 #   scripts/install-deps.sh --build  only what building traitctl needs (scripts/demo.sh)
 set -euo pipefail
 
-build_packages=(cmake ninja-build g++ libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev)
+build_packages=(cmake ninja-build g++ libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libsqlite3-dev)
 # GoogleTest for the tests; clang and libclang-rt-14-dev (libFuzzer's
 # runtime, only a recommendation of clang-14) for the fuzz targets;
 # slurmctld, slurmd, slurm-client and munge for the Slurm tests' single-node

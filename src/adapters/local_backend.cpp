@@ -58,6 +58,13 @@ void keep_log(const fs::path& log_dir, const LocalJob& job, std::string_view tag
   }
 }
 
+Result<void> check_names(const LocalOptions& options) {
+  if (auto checked = check_file_name(options.project, "project"); !checked) {
+    return checked.error();
+  }
+  return check_file_name(options.prefix, "prefix");
+}
+
 Error read_only_error(const std::string& project) {
   return make_error(ErrorKind::Usage, "the local batch of project '{}' was opened read-only",
                     printable(project));
@@ -69,11 +76,10 @@ LocalBackend::LocalBackend(LocalOptions options, Clock& clock, bool read_only)
     : options_(std::move(options)),
       clock_(clock),
       read_only_(read_only),
-      record_dir_(local_record_dir(options_.state_dir, options_.project)),
       log_dir_(options_.state_dir / "logs") {}
 
 Result<std::unique_ptr<LocalBackend>> LocalBackend::open(LocalOptions options, Clock& clock) {
-  if (auto checked = check_file_name(options.project, "project"); !checked) {
+  if (auto checked = check_names(options); !checked) {
     return checked.error();
   }
   std::unique_ptr<LocalBackend> backend(new LocalBackend(std::move(options), clock, false));
@@ -84,7 +90,7 @@ Result<std::unique_ptr<LocalBackend>> LocalBackend::open(LocalOptions options, C
 }
 
 Result<std::unique_ptr<LocalBackend>> LocalBackend::open_read_only(LocalOptions options, Clock& clock) {
-  if (auto checked = check_file_name(options.project, "project"); !checked) {
+  if (auto checked = check_names(options); !checked) {
     return checked.error();
   }
   std::unique_ptr<LocalBackend> backend(new LocalBackend(std::move(options), clock, true));
@@ -109,13 +115,13 @@ LocalBackend::~LocalBackend() {
 }
 
 Result<void> LocalBackend::lock_and_load() {
+  const fs::path lock_path = local_lock_path(options_.state_dir, options_.project, options_.prefix);
   std::error_code error;
-  fs::create_directories(record_dir_, error);
+  fs::create_directories(lock_path.parent_path(), error);
   if (error) {
-    return make_error(ErrorKind::Io, "cannot create {}: {}", record_dir_.string(), error.message());
+    return make_error(ErrorKind::Io, "cannot create {}: {}", lock_path.parent_path().string(), error.message());
   }
   // O_CLOEXEC: a job that outlives traitctl must not hold the batch's lock.
-  const fs::path lock_path = record_dir_ / "jobs.lock";
   const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
     return make_error(ErrorKind::Io, "cannot open {}: {}", lock_path.string(), errno_text(errno));
@@ -125,52 +131,69 @@ Result<void> LocalBackend::lock_and_load() {
     ::close(fd);
     if (lock_error == EWOULDBLOCK) {
       return make_error(ErrorKind::Locked,
-                        "another traitctl is running the local batch of project '{}' ({}); "
+                        "another traitctl is running the local batch {} of project '{}' ({}); "
                         "wait for it to finish or stop it",
-                        printable(options_.project), record_dir_.string());
+                        printable(options_.prefix), printable(options_.project), lock_path.string());
     }
     return make_error(ErrorKind::Io, "cannot lock {}: {}", lock_path.string(), errno_text(lock_error));
   }
-  auto record = read_local_record(local_record_path(record_dir_));
+  store_.emplace(options_.state_dir, options_.project, options_.prefix, true);
+  auto record = store_->read();
   if (!record) {
     ::close(fd);
     return record.error();
   }
   lock_fd_ = fd;
   jobs_ = std::move(record->jobs);
+  reindex();
+  for (const LocalJob& job : jobs_) {
+    if (job.row == 0) {
+      unrecorded_.push_back(job.name);  // from a jobs.json of an earlier traitctl: imported by the first write
+    }
+  }
   // We hold the lock, so every unfinished job was started by a traitctl that
   // died: stopped and forgotten, so that this run starts it afresh.
-  for (auto job = jobs_.begin(); job != jobs_.end();) {
-    if (job->end && *job->end != JobEnd::Interrupted) {
-      ++job;
-      continue;
+  std::vector<std::string> unfinished;
+  for (const LocalJob& job : jobs_) {
+    if (!job.end || *job.end == JobEnd::Interrupted) {
+      if (!job.end && still_running(job.pid, job.pid_start)) {
+        stop_orphan(job, options_.kill_grace);
+      }
+      unfinished.push_back(job.name);
     }
-    if (!job->end && still_running(job->pid, job->pid_start)) {
-      stop_orphan(*job, options_.kill_grace);
-    }
-    keep_log(log_dir_, *job, ".interrupted");
-    job = jobs_.erase(job);
-    dirty_ = true;
   }
-  return dirty_ ? persist() : Result<void>{};
+  for (const std::string& name : unfinished) {
+    forget(name, ".interrupted");
+  }
+  // Rows to delete mean a database that exists. Nothing is written
+  // otherwise: the batch's database is the ledger store's to create.
+  return forgotten_.empty() ? Result<void>{} : persist();
 }
 
 Result<void> LocalBackend::reload_if_read_only() {
   if (!read_only_) {
     return {};
   }
-  auto jobs = load_recorded_state(options_.state_dir, options_.project);
-  if (!jobs) {
-    return jobs.error();
+  if (!store_) {
+    store_.emplace(options_.state_dir, options_.project, options_.prefix, false);
   }
-  jobs_ = std::move(*jobs);
+  auto record = store_->read();
+  if (!record) {
+    return record.error();
+  }
+  // While its owner lives the record is current; a dead owner's Running jobs
+  // are trusted only as long as their processes run.
+  if (!still_running(record->owner_pid, record->owner_start)) {
+    settle_abandoned(record->jobs);
+  }
+  jobs_ = std::move(record->jobs);
+  reindex();
   return {};
 }
 
 void LocalBackend::refresh_children() {
   for (auto child = children_.begin(); child != children_.end();) {
-    const auto job = std::find_if(jobs_.begin(), jobs_.end(),
-                                  [&](const LocalJob& recorded) { return recorded.name == child->first; });
+    LocalJob* job = find(child->first);
     std::optional<int> exit_code = child->second.poll();
     if (!exit_code && options_.job_timeout > Duration::zero() &&
         clock_.now() - job->started_at >= options_.job_timeout) {
@@ -191,15 +214,31 @@ void LocalBackend::refresh_children() {
       job->peak_memory_bytes = usage->peak_memory_bytes;
       job->cpu_seconds = usage->cpu_seconds;
     }
+    changed_.insert(job->name);
     dirty_ = true;
     child = children_.erase(child);
   }
 }
 
 Result<void> LocalBackend::persist() {
-  if (auto written = write_local_record(local_record_path(record_dir_), options_.project, jobs_); !written) {
+  std::vector<const LocalJob*> changed;
+  std::vector<LocalJob*> added;
+  for (const std::string& name : changed_) {
+    if (const LocalJob* job = find(name); job != nullptr && job->row != 0) {
+      changed.push_back(job);
+    }
+  }
+  for (const std::string& name : unrecorded_) {
+    if (LocalJob* job = find(name)) {
+      added.push_back(job);
+    }
+  }
+  if (auto written = store_->write(changed, forgotten_, added); !written) {
     return written.error();
   }
+  unrecorded_.clear();
+  changed_.clear();
+  forgotten_.clear();
   dirty_ = false;
   return {};
 }
@@ -233,7 +272,7 @@ Result<SubmitReceipt> LocalBackend::submit(const JobSpec& spec) {
   if (auto checked = check_file_name(spec.name, "job name"); !checked) {
     return checked.error();
   }
-  if (std::any_of(jobs_.begin(), jobs_.end(), [&](const LocalJob& job) { return job.name == spec.name; })) {
+  if (find(spec.name) != nullptr) {
     return SubmitReceipt{SubmitOutcome::AlreadyExists, ""};
   }
   const std::vector<std::string>& argv = options_.command.empty() ? spec.command : options_.command;
@@ -263,8 +302,20 @@ Result<SubmitReceipt> LocalBackend::submit(const JobSpec& spec) {
   job.pid_start = process_start_time(job.pid).value_or("");
   job.started_at = clock_.now();
   spdlog::debug("started {} as pid {}: {}", job.name, job.pid, shell_join(argv));
+  index_.emplace(job.name, jobs_.size());
+  unrecorded_.push_back(job.name);
   jobs_.push_back(std::move(job));
   children_.emplace(spec.name, std::move(*child));
+  // Recorded now, in its own transaction (with whatever else waits to be
+  // written), before the next spawn and before the engine hears of it. Not
+  // one transaction per submission round: the row cannot be written before
+  // the spawn (no pid yet), and every spawn whose row waits for a later
+  // commit is a child that a crash would leave running unrecorded: nobody
+  // would stop it, and the engine, whose ledger says the submission was
+  // sent but whose listing (this record, authoritative) lacks the job,
+  // would start the trait a second time. Committing right after each spawn
+  // keeps that window to one child between posix_spawn and COMMIT. Ended
+  // jobs, whose loss costs only a rerun, wait for the cycle's one write.
   dirty_ = true;
   if (auto persisted = persist(); !persisted) {
     return persisted.error();
@@ -278,16 +329,14 @@ Result<DeleteOutcome> LocalBackend::remove(const Workload& removed) {
   if (read_only_) {
     return read_only_error(options_.project);
   }
-  const auto job = std::find_if(jobs_.begin(), jobs_.end(),
-                                [&](const LocalJob& recorded) { return recorded.name == name; });
-  if (job == jobs_.end()) {
+  if (find(name) == nullptr) {
     return DeleteOutcome::NotFound;
   }
   if (const auto child = children_.find(name); child != children_.end()) {
     child->second.terminate(options_.kill_grace);
     children_.erase(child);
   }
-  forget(job, "");
+  forget(name, "");
   if (auto persisted = persist(); !persisted) {
     return persisted.error();
   }
@@ -300,10 +349,9 @@ Result<FailureEvidence> LocalBackend::failure_evidence(const Workload& failed) {
   if (auto synced = sync(); !synced) {
     return synced.error();
   }
-  const auto job = std::find_if(jobs_.begin(), jobs_.end(),
-                                [&](const LocalJob& recorded) { return recorded.name == name; });
+  const LocalJob* job = find(name);
   FailureEvidence evidence;
-  if (job == jobs_.end()) {
+  if (job == nullptr) {
     return evidence;
   }
   evidence.exit_code = job->exit_code;
@@ -340,9 +388,8 @@ Result<JobLog> LocalBackend::job_log(const Workload& job, int attempt) {
   std::vector<fs::path> candidates;
   {
     const std::lock_guard lock(mutex_);
-    const auto recorded = std::find_if(jobs_.begin(), jobs_.end(),
-                                       [&](const LocalJob& local) { return local.name == job.name; });
-    if (attempt == 0 || (recorded != jobs_.end() && recorded->attempt == attempt)) {
+    const LocalJob* recorded = find(job.name);
+    if (attempt == 0 || (recorded != nullptr && recorded->attempt == attempt)) {
       candidates.push_back(log_dir_ / (job.name + ".log"));
     }
   }
@@ -372,9 +419,7 @@ bool LocalBackend::wait_for_change(Clock& /*clock*/, Duration timeout, const Can
     for (auto& [name, child] : children_) {
       running.push_back(&child);
       if (options_.job_timeout > Duration::zero()) {
-        const auto job =
-            std::find_if(jobs_.begin(), jobs_.end(),
-                         [&, &name = name](const LocalJob& recorded) { return recorded.name == name; });
+        const LocalJob* job = find(name);
         const auto left = std::chrono::ceil<Duration>(job->started_at + options_.job_timeout - clock_.now());
         wait = std::min(wait, std::max(left, Duration::zero()));
       }
@@ -400,17 +445,37 @@ Result<void> LocalBackend::stop_all(Duration grace) {
     }
   }
   for (const auto& [name, child] : children_) {
-    forget(std::find_if(jobs_.begin(), jobs_.end(),
-                        [&, &name = name](const LocalJob& recorded) { return recorded.name == name; }),
-           ".interrupted");
+    forget(name, ".interrupted");
   }
   children_.clear();
   return dirty_ ? persist() : Result<void>{};
 }
 
-void LocalBackend::forget(std::vector<LocalJob>::iterator job, std::string_view tag) {
+LocalJob* LocalBackend::find(const std::string& name) {
+  const auto found = index_.find(name);
+  return found != index_.end() ? &jobs_[found->second] : nullptr;
+}
+
+void LocalBackend::reindex() {
+  index_.clear();
+  for (std::size_t position = 0; position < jobs_.size(); ++position) {
+    index_.emplace(jobs_[position].name, position);
+  }
+}
+
+// Rare (remove, stop_all, a dead owner's jobs): the index is rebuilt.
+void LocalBackend::forget(const std::string& name, std::string_view tag) {
+  LocalJob* job = find(name);
+  if (job == nullptr) {
+    return;
+  }
   keep_log(log_dir_, *job, tag);
-  jobs_.erase(job);
+  if (job->row != 0) {
+    forgotten_.push_back(job->row);
+  }
+  changed_.erase(name);
+  jobs_.erase(jobs_.begin() + static_cast<std::ptrdiff_t>(index_.at(name)));
+  reindex();
   dirty_ = true;
 }
 

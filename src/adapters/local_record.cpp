@@ -27,15 +27,13 @@ bool have_proc() {
   return present;
 }
 
-std::int64_t to_unix_ms(TimePoint time) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
-}
-
 TimePoint from_unix_ms(std::int64_t milliseconds) {
   return TimePoint{std::chrono::milliseconds{milliseconds}};
 }
 
-std::string_view to_string(JobEnd end) {
+}  // namespace
+
+std::string_view job_end_word(JobEnd end) {
   switch (end) {
     case JobEnd::Exited: return "exited";
     case JobEnd::TimedOut: return "timed_out";
@@ -44,46 +42,13 @@ std::string_view to_string(JobEnd end) {
   return "exited";
 }
 
-JobEnd job_end_from_string(const std::string& word) {
+std::optional<JobEnd> job_end_from_word(std::string_view word) {
   for (const JobEnd end : {JobEnd::Exited, JobEnd::TimedOut, JobEnd::Interrupted}) {
-    if (word == to_string(end)) {
+    if (word == job_end_word(end)) {
       return end;
     }
   }
-  throw std::invalid_argument(fmt::format("unknown end '{}'", printable(word)));
-}
-
-// A running job whose process is gone ended without anyone seeing its exit code.
-void settle_abandoned(std::vector<LocalJob>& jobs) {
-  for (LocalJob& job : jobs) {
-    if (!job.end && !still_running(job.pid, job.pid_start)) {
-      job.end = JobEnd::Interrupted;
-    }
-  }
-}
-
-}  // namespace
-
-void to_json(nlohmann::json& json, const LocalJob& job) {
-  json = {{"name", job.name},
-          {"trait", job.trait},
-          {"attempt", job.attempt},
-          {"pid", job.pid},
-          {"pid_start", job.pid_start},
-          {"status", job.status()},  // for people and jq; derived from the rest on reading
-          {"started_at_ms", to_unix_ms(job.started_at)}};
-  if (job.finished_at) {
-    json["finished_at_ms"] = to_unix_ms(*job.finished_at);
-  }
-  if (job.exit_code) {
-    json["exit_code"] = *job.exit_code;
-  }
-  if (job.term_signal != 0) {
-    json["signal"] = job.term_signal;
-  }
-  if (job.end) {
-    json["end"] = to_string(*job.end);
-  }
+  return std::nullopt;
 }
 
 void from_json(const nlohmann::json& json, LocalJob& job) {
@@ -101,8 +66,23 @@ void from_json(const nlohmann::json& json, LocalJob& job) {
   }
   job.term_signal = json.value("signal", 0);
   if (json.contains("end")) {
-    job.end = job_end_from_string(json.at("end").get<std::string>());
+    const auto word = json.at("end").get<std::string>();
+    job.end = job_end_from_word(word);
+    if (!job.end) {
+      throw std::invalid_argument(fmt::format("unknown end '{}'", printable(word)));
+    }
   }
+}
+
+Result<LocalRecord> read_legacy_local_record(const fs::path& path) {
+  return read_versioned_record<LocalRecord>(path, record_version, "move it aside to forget the local batch",
+                                            [](const nlohmann::json& document) {
+                                              LocalRecord record;
+                                              document.at("owner").at("pid").get_to(record.owner_pid);
+                                              document.at("owner").at("pid_start").get_to(record.owner_start);
+                                              document.at("jobs").get_to(record.jobs);
+                                              return record;
+                                            });
 }
 
 std::string LocalJob::status() const {
@@ -123,54 +103,6 @@ JobState LocalJob::state() const {
     return JobState::Stopped;  // never finished: the next owner runs it again
   }
   return *end == JobEnd::Exited && exit_code == 0 ? JobState::Succeeded : JobState::Failed;
-}
-
-fs::path local_record_dir(const fs::path& state_dir, const std::string& project) {
-  return state_dir / "local" / project;
-}
-
-fs::path local_record_path(const fs::path& record_dir) { return record_dir / "jobs.json"; }
-
-bool has_local_record(const fs::path& state_dir, const std::string& project) {
-  std::error_code error;
-  return fs::exists(local_record_path(local_record_dir(state_dir, project)), error);
-}
-
-Result<LocalRecord> read_local_record(const fs::path& path) {
-  return read_versioned_record<LocalRecord>(path, record_version, "move it aside to forget the local batch",
-                                            [](const nlohmann::json& document) {
-                                              LocalRecord record;
-                                              document.at("owner").at("pid").get_to(record.owner_pid);
-                                              document.at("owner").at("pid_start").get_to(record.owner_start);
-                                              document.at("jobs").get_to(record.jobs);
-                                              return record;
-                                            });
-}
-
-Result<void> write_local_record(const fs::path& path, const std::string& project,
-                                const std::vector<LocalJob>& jobs) {
-  const nlohmann::json document = {
-      {"version", record_version},
-      {"project", project},
-      {"owner", {{"pid", ::getpid()}, {"pid_start", process_start_time(::getpid()).value_or("")}}},
-      {"jobs", jobs}};
-  return write_file_atomically(path, document.dump(2) + "\n");
-}
-
-Result<std::vector<LocalJob>> load_recorded_state(const fs::path& state_dir, const std::string& project) {
-  if (auto checked = check_file_name(project, "project"); !checked) {
-    return checked.error();
-  }
-  auto record = read_local_record(local_record_path(local_record_dir(state_dir, project)));
-  if (!record) {
-    return record.error();
-  }
-  // While its owner lives the record is current; a dead owner's Running jobs
-  // are trusted only as long as their processes run.
-  if (!still_running(record->owner_pid, record->owner_start)) {
-    settle_abandoned(record->jobs);
-  }
-  return std::move(record->jobs);
 }
 
 std::optional<std::string> process_start_time(pid_t pid) {

@@ -23,10 +23,6 @@ namespace {
 // How often remove() looks whether a cancelled job is on its way out.
 constexpr Duration cancel_poll{200};
 
-// The record is locked for a read and a write of a small file: even after
-// Ctrl-C it is worth waiting for, so that no submitted job goes unrecorded.
-const CancelToken never_cancelled;
-
 constexpr std::string_view purged_reason =
     "Slurm's controller forgot the job MinJobAge after it ended, before traitctl saw how it ended, and the "
     "cluster keeps no accounting (sacct) to ask; its log may tell";
@@ -102,11 +98,11 @@ FailureEvidence slurm_failure_evidence(const SlurmJobDetails& details) {
   return evidence;
 }
 
-SlurmBackend::SlurmBackend(SlurmBackendOptions options, SlurmRecordFile file, SlurmRecord record,
+SlurmBackend::SlurmBackend(SlurmBackendOptions options, SlurmRecordStore store, SlurmRecord record,
                            Clock& clock, const CancelToken& cancel)
     : options_(std::move(options)),
       cli_(options_.slurm),
-      file_(std::move(file)),
+      store_(std::move(store)),
       clock_(clock),
       cancel_(cancel),
       log_dir_(slurm_log_dir(options_.state_dir)),
@@ -114,11 +110,11 @@ SlurmBackend::SlurmBackend(SlurmBackendOptions options, SlurmRecordFile file, Sl
 
 Result<std::unique_ptr<SlurmBackend>> SlurmBackend::open(SlurmBackendOptions options, Clock& clock,
                                                          const CancelToken& cancel) {
-  auto file = SlurmRecordFile::open(options.state_dir, options.project, options.prefix);
-  if (!file) {
-    return file.error();
+  auto store = SlurmRecordStore::open(options.state_dir, options.project, options.prefix, !options.read_only);
+  if (!store) {
+    return store.error();
   }
-  auto record = file->read();
+  auto record = store->read();
   if (!record) {
     return record.error();
   }
@@ -133,7 +129,7 @@ Result<std::unique_ptr<SlurmBackend>> SlurmBackend::open(SlurmBackendOptions opt
   }
   options.slurm.cancel = &cancel;
   return std::unique_ptr<SlurmBackend>(
-      new SlurmBackend(std::move(options), std::move(*file), std::move(*record), clock, cancel));
+      new SlurmBackend(std::move(options), std::move(*store), std::move(*record), clock, cancel));
 }
 
 const SlurmRecordedJob* SlurmBackend::recorded(const Workload& job) const {
@@ -161,7 +157,7 @@ Result<std::optional<Workload>> SlurmBackend::resolve_unlisted(SlurmRecordedJob&
     }
     job.state = (*details)->state;
     job.reason = (*details)->reason;
-    dirty_ = true;
+    changed_.insert(job.id);
   }
   return std::optional(slurm_workload(SlurmJob{job.id, job.name, job.state, job.reason}));
 }
@@ -173,8 +169,12 @@ Result<std::vector<Workload>> SlurmBackend::list_workloads() {
   }
   const std::lock_guard lock(mutex_);
   // What another traitctl beside this one learnt (a `run` while `status` watches).
-  if (file_.exists()) {
-    auto theirs = file_.read();
+  auto recorded = store_.exists();
+  if (!recorded) {
+    return recorded.error();
+  }
+  if (*recorded) {
+    auto theirs = store_.read();
     if (!theirs) {
       return theirs.error();
     }
@@ -204,11 +204,11 @@ Result<std::vector<Workload>> SlurmBackend::list_workloads() {
     if (known == nullptr || known->name != job.name) {
       record_ = merge_slurm_records(
           record_, SlurmRecord{{}, {{job.id, job.name, 0, "", job.state, job.reason, false}}});
-      dirty_ = true;
+      changed_.insert(job.id);
     } else if (known->state != job.state || known->reason != job.reason) {
       known->state = job.state;  // squeue's word is the latest
       known->reason = job.reason;
-      dirty_ = true;
+      changed_.insert(job.id);
     }
     if (!cleaned_up(job)) {
       workloads.push_back(slurm_workload(job));
@@ -293,7 +293,8 @@ Result<SubmitReceipt> SlurmBackend::submit(const JobSpec& spec) {
   SlurmRecord submitted{job.command,
                         {SlurmRecordedJob{*id, spec.name, *attempt, log.string(), "", "", false}}};
   record_ = merge_slurm_records(record_, submitted);
-  dirty_ = true;
+  changed_.insert(*id);
+  command_changed_ = true;
   save(true);
   return SubmitReceipt{SubmitOutcome::Created, *id};
 }
@@ -357,7 +358,7 @@ Result<DeleteOutcome> SlurmBackend::remove(const Workload& job) {
     removed.name = known->name;
   }
   record_ = merge_slurm_records(record_, SlurmRecord{{}, {removed}});
-  dirty_ = true;
+  changed_.insert(id);
   save(true);
   return DeleteOutcome::Deleted;
 }
@@ -492,17 +493,35 @@ Result<JobLog> SlurmBackend::job_log(const Workload& job, int attempt) {
 }
 
 void SlurmBackend::save(bool may_create) {
-  if (!dirty_ || options_.read_only || (!may_create && !file_.exists())) {
+  if (changed_.empty() || options_.read_only) {
     return;
   }
-  auto merged = file_.merge_in(record_, never_cancelled);
+  if (!may_create) {
+    auto recorded = store_.exists();
+    if (!recorded || !*recorded) {
+      return;
+    }
+  }
+  // Only what changed: the rows of the jobs this process saw change.
+  SlurmRecord mine;
+  if (command_changed_) {
+    mine.command = record_.command;
+  }
+  for (const std::string& id : changed_) {
+    if (const SlurmRecordedJob* job = find_job(record_, id)) {
+      mine.jobs.push_back(*job);
+    }
+  }
+  auto merged = store_.merge_in(mine);
   if (!merged) {
     spdlog::warn("could not update the record of Slurm batch {}: {}", options_.prefix,
                  merged.error().message);
     return;
   }
-  record_ = std::move(*merged);
-  dirty_ = false;
+  // Another process's newer word on those jobs (an end it saw first).
+  record_ = merge_slurm_records(record_, *merged);
+  changed_.clear();
+  command_changed_ = false;
 }
 
 }  // namespace traitctl

@@ -1,38 +1,140 @@
 #include "traitctl/adapters/slurm_record.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
+#include "traitctl/adapters/journal.hpp"
 #include "traitctl/adapters/local_record.hpp"
 #include "traitctl/adapters/slurm_parse.hpp"
 #include "traitctl/adapters/state_file.hpp"
+#include "traitctl/adapters/system_clock.hpp"
 
 namespace traitctl {
 
 namespace fs = std::filesystem;
 
+void to_json(nlohmann::json& json, const SlurmRecordedJob& job);
+void from_json(const nlohmann::json& json, SlurmRecordedJob& job);
+
 namespace {
 
-constexpr int record_version = 1;
-// Writers hold the lock for a read and a write of a small file.
-constexpr Duration lock_timeout{10'000};
+constexpr int legacy_version = 1;
 
 bool ended(const std::string& state) { return !state.empty() && has_ended(slurm_job_state(state)); }
 
-void merge_job(SlurmRecordedJob& kept, const SlurmRecordedJob& mine) {
-  if (kept.name != mine.name) {
-    kept = mine;
-    return;
+void sort_oldest_first(SlurmRecord& record) {
+  std::stable_sort(
+      record.jobs.begin(), record.jobs.end(),
+      [](const SlurmRecordedJob& a, const SlurmRecordedJob& b) { return slurm_job_older(a.id, b.id); });
+}
+
+Result<SlurmRecord> read_legacy(const fs::path& path) {
+  return read_versioned_record<SlurmRecord>(
+      path, legacy_version, "move it aside (traitctl then knows the batch's jobs only while Slurm lists them)",
+      [](const nlohmann::json& document) {
+        SlurmRecord record;
+        document.at("command").get_to(record.command);
+        document.at("jobs").get_to(record.jobs);
+        return record;
+      });
+}
+
+SlurmRecordedJob job_from_row(const sqlite::Statement& row) {
+  return SlurmRecordedJob{row.text(0).value_or(""),
+                          row.text(1).value_or(""),
+                          static_cast<int>(row.int64(2).value_or(0)),
+                          row.text(3).value_or(""),
+                          row.text(4).value_or(""),
+                          row.text(5).value_or(""),
+                          row.int64(6).value_or(0) != 0};
+}
+
+constexpr std::string_view job_columns = "id, name, attempt, log, state, reason, removed";
+
+Result<SlurmRecord> read_tables(sqlite::Database& db) {
+  SlurmRecord record;
+  auto words = sqlite::Statement::prepare(db, "SELECT word FROM slurm_command ORDER BY position");
+  if (!words) {
+    return words.error();
   }
-  if (!mine.state.empty() && !(ended(kept.state) && !ended(mine.state))) {
-    kept.state = mine.state;
-    kept.reason = mine.reason;
+  for (auto more = words->step(); more && *more; more = words->step()) {
+    record.command.push_back(words->text(0).value_or(""));
   }
-  kept.attempt = std::max(kept.attempt, mine.attempt);
-  if (kept.log.empty()) {
-    kept.log = mine.log;
+  auto rows = sqlite::Statement::prepare(db, fmt::format("SELECT {} FROM slurm_jobs", job_columns));
+  if (!rows) {
+    return rows.error();
   }
-  kept.removed = kept.removed || mine.removed;
+  while (true) {
+    auto more = rows->step();
+    if (!more) {
+      return more.error();
+    }
+    if (!*more) {
+      break;
+    }
+    record.jobs.push_back(job_from_row(*rows));
+  }
+  sort_oldest_first(record);
+  return record;
+}
+
+Result<void> write_command(sqlite::Database& db, const std::vector<std::string>& command) {
+  if (auto cleared = db.execute("DELETE FROM slurm_command"); !cleared) {
+    return cleared.error();
+  }
+  auto insert = sqlite::Statement::prepare(db, "INSERT INTO slurm_command (position, word) VALUES (?, ?)");
+  if (!insert) {
+    return insert.error();
+  }
+  for (std::size_t position = 0; position < command.size(); ++position) {
+    insert->bind(1, static_cast<std::int64_t>(position)).bind(2, command[position]);
+    if (auto ran = insert->run(); !ran) {
+      return ran.error();
+    }
+  }
+  return {};
+}
+
+// Merges each job into its row (merge_slurm_job), one statement pair per
+// job; returns the rows as written.
+Result<std::vector<SlurmRecordedJob>> merge_rows(sqlite::Database& db, const std::vector<SlurmRecordedJob>& jobs) {
+  auto select = sqlite::Statement::prepare(db, fmt::format("SELECT {} FROM slurm_jobs WHERE id = ?", job_columns));
+  auto upsert = sqlite::Statement::prepare(
+      db, fmt::format("INSERT OR REPLACE INTO slurm_jobs ({}) VALUES (?, ?, ?, ?, ?, ?, ?)", job_columns));
+  if (!select || !upsert) {
+    return !select ? select.error() : upsert.error();
+  }
+  std::vector<SlurmRecordedJob> written;
+  written.reserve(jobs.size());
+  for (const SlurmRecordedJob& job : jobs) {
+    select->reset();
+    select->bind(1, job.id);
+    auto found = select->step();
+    if (!found) {
+      return found.error();
+    }
+    SlurmRecordedJob kept = job;
+    if (*found) {
+      kept = job_from_row(*select);
+      merge_slurm_job(kept, job);
+    }
+    select->reset();
+    upsert->bind(1, kept.id)
+        .bind(2, kept.name)
+        .bind(3, kept.attempt)
+        .bind(4, kept.log)
+        .bind(5, kept.state)
+        .bind(6, kept.reason)
+        .bind(7, kept.removed);
+    if (auto ran = upsert->run(); !ran) {
+      return ran.error();
+    }
+    written.push_back(std::move(kept));
+  }
+  return written;
 }
 
 }  // namespace
@@ -62,21 +164,40 @@ const SlurmRecordedJob* find_job(const SlurmRecord& record, const std::string& i
   return find_job(const_cast<SlurmRecord&>(record), id);  // NOLINT(cppcoreguidelines-pro-type-const-cast)
 }
 
+void merge_slurm_job(SlurmRecordedJob& kept, const SlurmRecordedJob& mine) {
+  if (kept.name != mine.name) {
+    kept = mine;
+    return;
+  }
+  if (!mine.state.empty() && !(ended(kept.state) && !ended(mine.state))) {
+    kept.state = mine.state;
+    kept.reason = mine.reason;
+  }
+  kept.attempt = std::max(kept.attempt, mine.attempt);
+  if (kept.log.empty()) {
+    kept.log = mine.log;
+  }
+  kept.removed = kept.removed || mine.removed;
+}
+
 SlurmRecord merge_slurm_records(const SlurmRecord& theirs, const SlurmRecord& mine) {
   SlurmRecord merged = theirs;
   if (!mine.command.empty()) {
     merged.command = mine.command;
   }
+  std::unordered_map<std::string, std::size_t> position;  // by id: linear, not quadratic, in the batch
+  for (std::size_t i = 0; i < merged.jobs.size(); ++i) {
+    position.emplace(merged.jobs[i].id, i);
+  }
   for (const SlurmRecordedJob& job : mine.jobs) {
-    if (SlurmRecordedJob* kept = find_job(merged, job.id)) {
-      merge_job(*kept, job);
+    if (const auto kept = position.find(job.id); kept != position.end()) {
+      merge_slurm_job(merged.jobs[kept->second], job);
     } else {
+      position.emplace(job.id, merged.jobs.size());
       merged.jobs.push_back(job);
     }
   }
-  std::stable_sort(
-      merged.jobs.begin(), merged.jobs.end(),
-      [](const SlurmRecordedJob& a, const SlurmRecordedJob& b) { return slurm_job_older(a.id, b.id); });
+  sort_oldest_first(merged);
   return merged;
 }
 
@@ -84,59 +205,140 @@ fs::path slurm_record_dir(const fs::path& state_dir, const std::string& project)
   return state_dir / "slurm" / project;
 }
 
-Result<SlurmRecordFile> SlurmRecordFile::open(const fs::path& state_dir, const std::string& project,
-                                              const std::string& prefix) {
+SlurmRecordStore::SlurmRecordStore(const fs::path& state_dir, std::string project, std::string prefix,
+                                   bool writable)
+    : state_dir_(state_dir),
+      project_(std::move(project)),
+      prefix_(std::move(prefix)),
+      legacy_path_(slurm_record_dir(state_dir, project_) / (prefix_ + ".jobs.json")),
+      db_(batch_database_path(state_dir, project_, prefix_), writable) {}
+
+Result<SlurmRecordStore> SlurmRecordStore::open(const fs::path& state_dir, const std::string& project,
+                                                const std::string& prefix, bool writable) {
   if (auto checked = check_file_name(project, "project"); !checked) {
     return checked.error();
   }
   if (auto checked = check_file_name(prefix, "prefix"); !checked) {
     return checked.error();
   }
-  const fs::path dir = slurm_record_dir(state_dir, project);
-  return SlurmRecordFile(dir / (prefix + ".jobs.json"), dir / (prefix + ".jobs.lock"), project, prefix);
+  return SlurmRecordStore(state_dir, project, prefix, writable);
 }
 
-bool SlurmRecordFile::exists() const {
+Result<bool> SlurmRecordStore::has_rows(sqlite::Database& db) {
+  auto any = sqlite::Statement::prepare(
+      db, "SELECT EXISTS (SELECT 1 FROM slurm_jobs) OR EXISTS (SELECT 1 FROM slurm_command)");
+  if (!any) {
+    return any.error();
+  }
+  auto stepped = any->step();
+  if (!stepped) {
+    return stepped.error();
+  }
+  return any->int64(0).value_or(0) != 0;
+}
+
+Result<bool> SlurmRecordStore::exists() {
   std::error_code error;
-  return fs::exists(path_, error);
+  if (fs::exists(legacy_path_, error)) {
+    return true;
+  }
+  auto db = db_.for_reading();
+  if (!db) {
+    return db.error();
+  }
+  return *db != nullptr ? has_rows(**db) : Result<bool>(false);
 }
 
-Result<SlurmRecord> SlurmRecordFile::read() const {
-  return read_versioned_record<SlurmRecord>(
-      path_, record_version,
-      "move it aside (traitctl then knows the batch's jobs only while Slurm lists them)",
-      [](const nlohmann::json& document) {
-        SlurmRecord record;
-        document.at("command").get_to(record.command);
-        document.at("jobs").get_to(record.jobs);
-        return record;
-      });
+Result<SlurmRecord> SlurmRecordStore::read() {
+  auto db = db_.for_reading();
+  if (!db) {
+    return db.error();
+  }
+  if (*db != nullptr) {
+    auto transaction = sqlite::Transaction::begin(**db, sqlite::Transaction::Mode::Read);
+    if (!transaction) {
+      return transaction.error();
+    }
+    auto record = read_tables(**db);
+    if (!record || !record->jobs.empty() || !record->command.empty()) {
+      return record;
+    }
+  }
+  return read_legacy(legacy_path_);
 }
 
-Result<SlurmRecord> SlurmRecordFile::merge_in(const SlurmRecord& mine, const CancelToken& cancel) const {
+Result<SlurmRecord> SlurmRecordStore::merge_in(const SlurmRecord& mine) {
+  auto db = db_.for_writing();
+  if (!db) {
+    return db.error();
+  }
+  auto transaction = sqlite::Transaction::begin(**db, sqlite::Transaction::Mode::Write);
+  if (!transaction) {
+    return transaction.error();
+  }
+  auto stored = has_rows(**db);
+  if (!stored) {
+    return stored.error();
+  }
+  std::optional<SlurmRecord> imported;
   std::error_code error;
-  fs::create_directories(path_.parent_path(), error);
+  if (!*stored && fs::exists(legacy_path_, error)) {
+    auto legacy = read_legacy(legacy_path_);
+    if (!legacy) {
+      return legacy.error();
+    }
+    imported = std::move(*legacy);
+  }
+  const SlurmRecord& base = imported ? *imported : SlurmRecord{};
+  if (imported) {
+    if (auto rows = merge_rows(**db, imported->jobs); !rows) {
+      return rows.error();
+    }
+  }
+  const std::vector<std::string>& command = !mine.command.empty() ? mine.command : base.command;
+  if (!command.empty()) {
+    if (auto written = write_command(**db, command); !written) {
+      return written.error();
+    }
+  }
+  auto rows = merge_rows(**db, mine.jobs);
+  if (!rows) {
+    return rows.error();
+  }
+  if (auto committed = transaction->commit(); !committed) {
+    return committed.error();
+  }
+  if (imported) {
+    finish_import(imported->jobs.size());
+  }
+  SlurmRecord now{command, std::move(*rows)};
+  sort_oldest_first(now);
+  return now;
+}
+
+// The import committed: the old file is set aside (a crash before this
+// leaves it in place, and the database's rows win from then on).
+void SlurmRecordStore::finish_import(std::size_t jobs) {
+  fs::path kept = legacy_path_;
+  kept += ".imported";
+  std::error_code error;
+  fs::rename(legacy_path_, kept, error);
   if (error) {
-    return make_error(ErrorKind::Io, "cannot create {}: {}", path_.parent_path().string(), error.message());
+    spdlog::warn("could not rename {} to {}: {}", legacy_path_.string(), kept.string(), error.message());
+    kept = legacy_path_;
   }
-  auto lock = FileLock::acquire(lock_path_, lock_timeout, cancel);
-  if (!lock) {
-    return lock.error();
+  spdlog::info("imported the Slurm record of batch {} from {} into {}", prefix_, legacy_path_.string(),
+               path().string());
+  const SystemClock clock;
+  if (auto journal = Journal::open(state_dir_, "import", project_, prefix_, clock)) {
+    journal->record(JournalEvent{"slurm-record-imported",
+                                 std::nullopt,
+                                 std::nullopt,
+                                 {{"from", legacy_path_.string()},
+                                  {"kept_as", kept.string()},
+                                  {"database", path().string()},
+                                  {"jobs", jobs}}});
   }
-  auto theirs = read();
-  if (!theirs) {
-    return theirs.error();
-  }
-  SlurmRecord merged = merge_slurm_records(*theirs, mine);
-  const nlohmann::json document = {{"version", record_version},
-                                   {"project", project_},
-                                   {"prefix", prefix_},
-                                   {"command", merged.command},
-                                   {"jobs", merged.jobs}};
-  if (auto written = write_file_atomically(path_, document.dump(2) + "\n"); !written) {
-    return written.error();
-  }
-  return merged;
 }
 
 }  // namespace traitctl

@@ -112,13 +112,14 @@ Result<std::unique_ptr<Backend>> open_backend(const BackendOptions& options, con
   LocalOptions local;
   local.state_dir = context.state_dir;
   local.project = context.settings.project;
+  local.prefix = context.settings.prefix;
   const bool recorded_batch_needed = access == BackendAccess::Inspect || access == BackendAccess::Delete;
-  if (recorded_batch_needed && !has_local_record(local.state_dir, local.project)) {
+  if (recorded_batch_needed && !has_local_record(local.state_dir, local.project, local.prefix)) {
     return make_error(ErrorKind::NotFound,
-                      "no local batch of project '{}' is recorded in {}: start one with "
-                      "`traitctl run --backend local -- COMMAND`, or pass the --state-dir it used",
-                      printable(local.project),
-                      printable(local_record_dir(local.state_dir, local.project).string()));
+                      "no local batch {} of project '{}' is recorded in {}: start one with "
+                      "`traitctl run --backend local -- COMMAND`, or pass the --state-dir and --prefix it used",
+                      printable(local.prefix), printable(local.project),
+                      printable(batch_database_path(local.state_dir, local.project, local.prefix).string()));
   }
   if (access == BackendAccess::Run) {
     auto timeout = parse_duration(options.job_timeout);

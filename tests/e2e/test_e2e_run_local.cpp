@@ -320,10 +320,10 @@ TEST_F(LocalRun, CommandsOnABatchThatWasNeverRunSayHowToStartOne) {
        {std::vector<std::string>{"status"}, {"retry", "--dry-run"}, {"cleanup", "--failed", "--yes"}}) {
     const CommandResult result = on_batch(command);
     EXPECT_EQ(result.exit_code, 1) << command.front();
-    EXPECT_NE(result.err.find("no local batch of project 'lab'"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("no local batch loc of project 'lab'"), std::string::npos) << result.err;
     EXPECT_NE(result.err.find("traitctl run --backend local"), std::string::npos) << result.err;
   }
-  EXPECT_FALSE(fs::exists(cluster_.state_dir() / "local" / kProject / "jobs.json"));
+  EXPECT_FALSE(fs::exists(cluster_.state_dir() / kProject / fmt::format("{}.db", kPrefix)));
 }
 
 TEST_F(LocalRun, AJobPastTheTimeoutIsStoppedAndNotRetried) {

@@ -102,6 +102,7 @@ class LocalBackendTest : public ::testing::Test {
     LocalOptions options;
     options.state_dir = root_ / "state";
     options.project = "lab";
+    options.prefix = "t";
     options.command = {script_.string()};
     options.kill_grace = Duration{300};
     return options;
@@ -297,7 +298,7 @@ TEST_F(LocalBackendTest, StopAllLeavesNoProcessAndForgetsTheUnfinishedJobs) {
 
   // The record on disk agrees: the next run starts traits 3 and 4 afresh.
   backend.reset();
-  const auto recorded = load_recorded_state(options().state_dir, "lab");
+  const auto recorded = load_recorded_state(options().state_dir, "lab", "t");
   ASSERT_TRUE(recorded.ok());
   ASSERT_EQ(recorded->size(), 1U);
   EXPECT_EQ(recorded->front().name, "t-2");
@@ -349,7 +350,7 @@ TEST_F(LocalBackendTest, JobsLeftRunningByADeadTraitctlAreInterrupted) {
   std::vector<LocalJob> read;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
-    read = *load_recorded_state(root_ / "state", "lab");
+    read = *load_recorded_state(root_ / "state", "lab", "t");
     if (read.at(0).end) {
       break;
     }
@@ -367,7 +368,7 @@ TEST_F(LocalBackendTest, JobsLeftRunningByADeadTraitctlAreInterrupted) {
   EXPECT_TRUE(backend->list_workloads()->empty());
   EXPECT_TRUE(group_gone_soon(orphan));
   EXPECT_TRUE(fs::exists(backend->log_dir() / "t-3.attempt-1.interrupted.log"));
-  EXPECT_TRUE(load_recorded_state(options().state_dir, "lab")->empty());
+  EXPECT_TRUE(load_recorded_state(options().state_dir, "lab", "t")->empty());
 }
 
 TEST_F(LocalBackendTest, WaitingWakesTheMomentAJobEnds) {
@@ -420,7 +421,7 @@ TEST_F(LocalBackendTest, SubmissionsFromManyThreadsAreAllRecorded) {
   for (int trait = 2; trait < 12; ++trait) {
     EXPECT_EQ(wait_for_end(*backend, fmt::format("t-{}", trait)), "Completed");
   }
-  EXPECT_EQ(load_recorded_state(options().state_dir, "lab")->size(), 10U);
+  EXPECT_EQ(load_recorded_state(options().state_dir, "lab", "t")->size(), 10U);
 }
 
 TEST_F(LocalBackendTest, RefusesAProjectThatIsNotAFolderName) {
@@ -429,6 +430,9 @@ TEST_F(LocalBackendTest, RefusesAProjectThatIsNotAFolderName) {
   const auto backend = LocalBackend::open(bad, clock_);
   ASSERT_FALSE(backend.ok());
   EXPECT_EQ(backend.error().kind, ErrorKind::Config);
+  bad = options();
+  bad.prefix = "a/b";
+  EXPECT_EQ(LocalBackend::open(bad, clock_).error().kind, ErrorKind::Config);
 }
 
 }  // namespace

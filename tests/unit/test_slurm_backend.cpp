@@ -384,13 +384,14 @@ TEST_F(SlurmBackendTest, AReadOnlyBackendListsButNeitherSubmitsNorWrites) {
   EXPECT_EQ(backend->submit(spec(2, 1)).error().kind, ErrorKind::Usage);
   EXPECT_EQ(backend->remove(listing(*backend).at(0)).error().kind, ErrorKind::Usage);
   EXPECT_FALSE(fs::exists(state_.path() / "slurm"));
+  EXPECT_FALSE(fs::exists(state_.path() / "lab" / "gapit3-trait.db"));
 }
 
 TEST_F(SlurmBackendTest, AListingRecordsNothingForABatchWithoutARecord) {
   list("8|gapit3-trait-10|RUNNING|None\n");
   auto backend = open();
   EXPECT_EQ(listing(*backend).size(), 1U);
-  EXPECT_FALSE(fs::exists(state_.path() / "slurm" / "lab" / "gapit3-trait.jobs.json"));
+  EXPECT_FALSE(fs::exists(state_.path() / "lab" / "gapit3-trait.db"));
 }
 
 TEST(SlurmSubmissionPreview, IsTheSbatchOfTheFirstAttempt) {

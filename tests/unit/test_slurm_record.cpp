@@ -1,5 +1,5 @@
 // The Slurm backend's record: merges that never lose a job or an end, and
-// the file several traitctl processes share.
+// the rows of the batch database several traitctl processes share.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -7,6 +7,7 @@
 
 #include "support/temp_folder.hpp"
 #include "traitctl/adapters/slurm_record.hpp"
+#include "traitctl/adapters/sqlite.hpp"
 
 namespace traitctl {
 namespace {
@@ -74,43 +75,113 @@ TEST(MergeSlurmRecords, AnIdReusedUnderAnotherNameIsMine) {
   EXPECT_EQ(merged.jobs[0].state, "RUNNING");
 }
 
-TEST(SlurmRecordFile, IsEmptyUntilWrittenAndMergesWhatOthersWrote) {
-  const testing::TempFolder state;
-  auto file = SlurmRecordFile::open(state.path(), "lab", "b");
-  ASSERT_TRUE(file.ok()) << file.error().message;
-  EXPECT_EQ(file->path(), state.path() / "slurm" / "lab" / "b.jobs.json");
-  EXPECT_FALSE(file->exists());
-  auto empty = file->read();
-  ASSERT_TRUE(empty.ok()) << empty.error().message;
-  EXPECT_TRUE(empty->jobs.empty());
-
-  const CancelToken cancel;
-  ASSERT_TRUE(file->merge_in(SlurmRecord{{"job.sh"}, {job("9", "b-1", "RUNNING")}}, cancel).ok());
-  // Another process, which never saw job 9.
-  auto merged = file->merge_in(SlurmRecord{{}, {job("10", "b-2", "PENDING")}}, cancel);
-  ASSERT_TRUE(merged.ok()) << merged.error().message;
-  EXPECT_THAT(ids(*merged), ElementsAre("9", "10"));
-  auto reread = file->read();
-  ASSERT_TRUE(reread.ok()) << reread.error().message;
-  EXPECT_EQ(*reread, *merged);
+SlurmRecordStore store(const std::filesystem::path& state, bool writable = true) {
+  auto opened = SlurmRecordStore::open(state, "lab", "b", writable);
+  EXPECT_TRUE(opened.ok()) << opened.error().message;
+  return std::move(*opened);
 }
 
-TEST(SlurmRecordFile, ACorruptFileSaysWhatToDo) {
+// The stored state of one job, read past the store.
+std::string stored_state(const std::filesystem::path& database, const std::string& id) {
+  auto db = sqlite::Database::open(database, sqlite::Access::ReadOnly);
+  EXPECT_TRUE(db.ok()) << db.error().message;
+  auto row = sqlite::Statement::prepare(*db, "SELECT state FROM slurm_jobs WHERE id = ?");
+  EXPECT_TRUE(row.ok());
+  row->bind(1, id);
+  const auto found = row->step();
+  return found.ok() && *found ? row->text(0).value_or("") : "(none)";
+}
+
+TEST(SlurmRecordStore, IsEmptyUntilWrittenAndMergesWhatOthersWrote) {
   const testing::TempFolder state;
-  auto file = SlurmRecordFile::open(state.path(), "lab", "b");
-  ASSERT_TRUE(file.ok());
-  std::filesystem::create_directories(file->path().parent_path());
-  std::ofstream(file->path()) << "{not json";
-  const auto read = file->read();
+  auto mine = store(state.path());
+  EXPECT_EQ(mine.path(), state.path() / "lab" / "b.db");
+  EXPECT_FALSE(mine.exists().value());
+  auto empty = mine.read();
+  ASSERT_TRUE(empty.ok()) << empty.error().message;
+  EXPECT_TRUE(empty->jobs.empty());
+  EXPECT_FALSE(std::filesystem::exists(mine.path())) << "reading creates nothing";
+
+  ASSERT_TRUE(mine.merge_in(SlurmRecord{{"job.sh", "--fast"}, {job("9", "b-1", "RUNNING")}}).ok());
+  EXPECT_TRUE(mine.exists().value());
+  // Another process, which never saw job 9, and which saw job 9 end first.
+  auto theirs = store(state.path());
+  auto merged = theirs.merge_in(SlurmRecord{{}, {job("10", "b-2", "PENDING"), job("9", "b-1", "COMPLETED")}});
+  ASSERT_TRUE(merged.ok()) << merged.error().message;
+  // A slower sighting of job 9 running does not undo its end.
+  auto slower = mine.merge_in(SlurmRecord{{}, {job("9", "b-1", "RUNNING")}});
+  ASSERT_TRUE(slower.ok()) << slower.error().message;
+  EXPECT_EQ(slower->jobs.at(0).state, "COMPLETED");
+
+  auto reader = store(state.path(), false);
+  auto reread = reader.read();
+  ASSERT_TRUE(reread.ok()) << reread.error().message;
+  EXPECT_THAT(ids(*reread), ElementsAre("9", "10"));
+  EXPECT_THAT(reread->command, ElementsAre("job.sh", "--fast"));
+  EXPECT_EQ(reread->jobs.at(0).state, "COMPLETED");
+}
+
+TEST(SlurmRecordStore, AMergeWritesOnlyTheRowsOfItsJobs) {
+  const testing::TempFolder state;
+  auto mine = store(state.path());
+  ASSERT_TRUE(mine.merge_in(SlurmRecord{{"job.sh"}, {job("9", "b-1", "RUNNING"), job("10", "b-2", "RUNNING")}}).ok());
+  // A mark on job 10's row that a rewrite of the whole record would undo.
+  {
+    auto db = sqlite::Database::open(mine.path(), sqlite::Access::ReadWriteCreate);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db->execute("UPDATE slurm_jobs SET state = 'MARKED' WHERE id = '10'").ok());
+  }
+  ASSERT_TRUE(mine.merge_in(SlurmRecord{{}, {job("9", "b-1", "COMPLETED")}}).ok());
+  EXPECT_EQ(stored_state(mine.path(), "9"), "COMPLETED");
+  EXPECT_EQ(stored_state(mine.path(), "10"), "MARKED");
+  EXPECT_THAT(mine.read()->command, ElementsAre("job.sh"));  // mine had none: kept
+}
+
+TEST(SlurmRecordStore, ImportsTheJsonRecordOfAnEarlierTraitctlOnce) {
+  const testing::TempFolder state;
+  auto mine = store(state.path());
+  std::filesystem::create_directories(mine.legacy_path().parent_path());
+  std::ofstream(mine.legacy_path()) << R"({"version": 1, "project": "lab", "prefix": "b", "command": ["old.sh"],
+    "jobs": [{"id": "7", "name": "b-1", "attempt": 1, "log": "/l/b-1.attempt-1.log", "state": "COMPLETED",
+              "reason": "", "removed": false},
+             {"id": "8", "name": "b-2", "attempt": 1, "log": "", "state": "RUNNING", "reason": "", "removed": false}]})";
+  // Readers read it as it is, and change nothing.
+  auto before = store(state.path(), false).read();
+  ASSERT_TRUE(before.ok()) << before.error().message;
+  EXPECT_THAT(ids(*before), ElementsAre("7", "8"));
+  EXPECT_FALSE(std::filesystem::exists(mine.path()));
+
+  // The first merge imports it beneath its own jobs, in one transaction.
+  ASSERT_TRUE(mine.merge_in(SlurmRecord{{}, {job("8", "b-2", "FAILED"), job("12", "b-3", "PENDING")}}).ok());
+  EXPECT_FALSE(std::filesystem::exists(mine.legacy_path()));
+  auto kept = mine.legacy_path();
+  kept += ".imported";
+  EXPECT_TRUE(std::filesystem::exists(kept));
+  auto after = store(state.path(), false).read();
+  ASSERT_TRUE(after.ok()) << after.error().message;
+  EXPECT_THAT(ids(*after), ElementsAre("7", "8", "12"));
+  EXPECT_EQ(after->jobs.at(0).log, "/l/b-1.attempt-1.log");
+  EXPECT_EQ(after->jobs.at(1).state, "FAILED");
+  EXPECT_THAT(after->command, ElementsAre("old.sh"));
+}
+
+TEST(SlurmRecordStore, AnUnreadableJsonRecordSaysWhatToDo) {
+  const testing::TempFolder state;
+  auto mine = store(state.path());
+  std::filesystem::create_directories(mine.legacy_path().parent_path());
+  std::ofstream(mine.legacy_path()) << "{not json";
+  const auto read = mine.read();
   ASSERT_FALSE(read.ok());
   EXPECT_EQ(read.error().kind, ErrorKind::Parse);
   EXPECT_THAT(read.error().message, HasSubstr("move it aside"));
+  EXPECT_FALSE(mine.merge_in(SlurmRecord{{}, {job("9", "b-1", "RUNNING")}}).ok());
+  EXPECT_TRUE(std::filesystem::exists(mine.legacy_path()));
 }
 
-TEST(SlurmRecordFile, RefusesNamesThatClimbOut) {
+TEST(SlurmRecordStore, RefusesNamesThatClimbOut) {
   const testing::TempFolder state;
-  EXPECT_EQ(SlurmRecordFile::open(state.path(), "../x", "b").error().kind, ErrorKind::Config);
-  EXPECT_EQ(SlurmRecordFile::open(state.path(), "lab", "a/b").error().kind, ErrorKind::Config);
+  EXPECT_EQ(SlurmRecordStore::open(state.path(), "../x", "b", true).error().kind, ErrorKind::Config);
+  EXPECT_EQ(SlurmRecordStore::open(state.path(), "lab", "a/b", true).error().kind, ErrorKind::Config);
 }
 
 }  // namespace

@@ -9,7 +9,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "traitctl/adapters/local_record.hpp"
@@ -22,6 +25,7 @@ namespace traitctl {
 struct LocalOptions {
   std::filesystem::path state_dir;
   std::string project;
+  std::string prefix;  // the batch: its record is in the batch's database
   // Run instead of the JobSpec's command (the words after `--`); empty: the
   // JobSpec's. A container command such as /scripts/entrypoint.sh rarely
   // exists on the host, hence the override.
@@ -33,7 +37,7 @@ struct LocalOptions {
 
 class LocalBackend final : public Backend {
  public:
-  // Owns the batch: runs jobs and rewrites the record. Holds a lock on the
+  // Owns the batch: runs jobs and keeps the record. Holds a lock on the
   // batch for its lifetime (Locked error while another traitctl owns it).
   // Jobs a dead traitctl left running are stopped and forgotten, so that
   // this run starts them afresh (their logs are kept as interrupted).
@@ -82,22 +86,31 @@ class LocalBackend final : public Backend {
   Result<void> lock_and_load();
   Result<void> reload_if_read_only();
   void refresh_children();
+  // Writes what changed since the last write (ended jobs, forgotten ones,
+  // a job not yet recorded) in one transaction.
   Result<void> persist();
   // Brings jobs_ up to date: reread (read-only) or poll the children and save.
   Result<void> sync();
+  [[nodiscard]] LocalJob* find(const std::string& name);
+  void reindex();
   // Forgets a job of the record, keeping its log under `tag`.
-  void forget(std::vector<LocalJob>::iterator job, std::string_view tag);
+  void forget(const std::string& name, std::string_view tag);
 
   LocalOptions options_;
   Clock& clock_;
   bool read_only_;
-  std::filesystem::path record_dir_;
   std::filesystem::path log_dir_;
   std::mutex mutex_;
   int lock_fd_ = -1;
+  std::optional<LocalRecordStore> store_;         // none while a read-only batch has no database
   std::vector<LocalJob> jobs_;                    // in submission order
+  std::unordered_map<std::string, std::size_t> index_;  // name -> position in jobs_
   std::map<std::string, ChildProcess> children_;  // running jobs of this process
-  bool dirty_ = false;                            // the file lags behind jobs_
+  // What the database lags behind jobs_: rows to rewrite, rows to delete.
+  std::set<std::string> changed_;
+  std::vector<std::int64_t> forgotten_;
+  std::vector<std::string> unrecorded_;  // jobs without a row yet
+  bool dirty_ = false;
 };
 
 }  // namespace traitctl

@@ -1,6 +1,7 @@
-// The local backend's record of its jobs, `<state_dir>/local/<project>/jobs.json`:
-// pid, attempt, start and end, exit code. Rewritten atomically after every
-// change, so that other traitctl processes can read the batch while it runs.
+// The local backend's record of its jobs, in the batch database's
+// `local_jobs` table (docs/state.md): pid, attempt, start and end, exit code,
+// one row per job, each change its own short transaction, so that other
+// traitctl processes can read the batch while it runs.
 #pragma once
 
 #include <sys/types.h>
@@ -9,8 +10,10 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "traitctl/adapters/record_database.hpp"
 #include "traitctl/core/clock.hpp"
 #include "traitctl/core/job_state.hpp"
 #include "traitctl/core/result.hpp"
@@ -23,6 +26,10 @@ enum class JobEnd {
   TimedOut,     // ran past the job timeout and was terminated
   Interrupted,  // the traitctl that started it died; its exit code is unknown
 };
+
+// "exited", "timed_out", "interrupted": the record's words.
+[[nodiscard]] std::string_view job_end_word(JobEnd end);
+[[nodiscard]] std::optional<JobEnd> job_end_from_word(std::string_view word);
 
 struct LocalJob {
   std::string name;
@@ -40,6 +47,8 @@ struct LocalJob {
   // From the reaped child's rusage; unknown for a job another traitctl reaped.
   std::optional<std::int64_t> peak_memory_bytes;
   std::optional<double> cpu_seconds;
+  // Its row in `local_jobs` (submission order); 0 until it is recorded.
+  std::int64_t row = 0;
 
   // "Running", "Completed" (exited 0), "Failed", or "Interrupted".
   [[nodiscard]] std::string status() const;
@@ -52,27 +61,69 @@ struct LocalRecord {
   std::vector<LocalJob> jobs;  // in submission order
 };
 
-// Where the record of the project's local batch lives under `state_dir`.
-[[nodiscard]] std::filesystem::path local_record_dir(const std::filesystem::path& state_dir,
-                                                     const std::string& project);
-[[nodiscard]] std::filesystem::path local_record_path(const std::filesystem::path& record_dir);
-// Whether a traitctl has recorded a local batch of the project there.
-[[nodiscard]] bool has_local_record(const std::filesystem::path& state_dir, const std::string& project);
+// The lock that makes one traitctl the owner of the batch's local jobs,
+// <state_dir>/<project>/<prefix>.local.lock.
+[[nodiscard]] std::filesystem::path local_lock_path(const std::filesystem::path& state_dir,
+                                                    const std::string& project, const std::string& prefix);
+// Where a traitctl before the batch database kept the project's record,
+// `<state_dir>/local/<project>/jobs.json`; imported by the first write.
+[[nodiscard]] std::filesystem::path legacy_local_record_path(const std::filesystem::path& state_dir,
+                                                             const std::string& project);
+// The record a traitctl before the batch database wrote (version 1 JSON);
+// empty when the file does not exist.
+[[nodiscard]] Result<LocalRecord> read_legacy_local_record(const std::filesystem::path& path);
+// Whether a traitctl has run the batch on the local backend: the batch
+// database has its local owner or jobs, or a jobs.json from before the
+// database holds jobs of the batch.
+[[nodiscard]] bool has_local_record(const std::filesystem::path& state_dir, const std::string& project,
+                                    const std::string& prefix);
 
-// An empty record when the file does not exist. Parse error naming the file
-// and what to do for one that cannot be read.
-[[nodiscard]] Result<LocalRecord> read_local_record(const std::filesystem::path& path);
-// Written atomically, with this process as the owner.
-[[nodiscard]] Result<void> write_local_record(const std::filesystem::path& path, const std::string& project,
-                                              const std::vector<LocalJob>& jobs);
+// The record in the batch database's `local_owner` and `local_jobs` tables
+// (adapters/record_database.hpp): every write is one transaction of only
+// the rows that changed. No I/O until the first read or write.
+class LocalRecordStore {
+ public:
+  LocalRecordStore(const std::filesystem::path& state_dir, std::string project, std::string prefix,
+                   bool writable);
+
+  // The owner and every job, in one read transaction. A batch whose
+  // database holds no local record yet is read from the project's jobs.json
+  // of an earlier traitctl (this batch's jobs of it), if there is one.
+  [[nodiscard]] Result<LocalRecord> read();
+  // One transaction: this process becomes the owner, `changed` rows are
+  // rewritten, `forgotten` rows deleted, `added` jobs inserted (each gets
+  // its row). Creates the database when the batch has none. The first write
+  // after read() found only the jobs.json is its import: the caller adds
+  // those jobs (row 0), the file is then renamed jobs.json.imported (unless
+  // other batches' jobs are in it) and the journal says so.
+  [[nodiscard]] Result<void> write(const std::vector<const LocalJob*>& changed,
+                                   const std::vector<std::int64_t>& forgotten,
+                                   const std::vector<LocalJob*>& added);
+
+  [[nodiscard]] const std::filesystem::path& path() const { return db_.path(); }
+
+ private:
+  void finish_import(std::size_t jobs);
+
+  std::filesystem::path state_dir_;
+  std::string project_;
+  std::string prefix_;
+  RecordDatabase db_;
+  bool from_legacy_ = false;    // read() found the jobs.json: the next write imports it
+  bool legacy_shared_ = false;  // it holds other batches' jobs too: kept for them
+};
+
+// A job still Running in the record of a traitctl that is gone, whose
+// process is gone too, ended unseen: Interrupted.
+void settle_abandoned(std::vector<LocalJob>& jobs);
 
 // The batch's jobs as recorded, for commands that only read (`status`,
 // `cleanup --dry-run`). Jobs left Running by a traitctl that is no longer
 // alive are reported Interrupted when their process is gone. Empty when the
 // batch has no record yet.
 [[nodiscard]] Result<std::vector<LocalJob>> load_recorded_state(const std::filesystem::path& state_dir,
-                                                                const std::string& project);
-
+                                                                const std::string& project,
+                                                                const std::string& prefix);
 // Field 22 of /proc/<pid>/stat: with the pid it names one process for good.
 // nullopt when the process is gone or a zombie, or there is no /proc.
 [[nodiscard]] std::optional<std::string> process_start_time(pid_t pid);

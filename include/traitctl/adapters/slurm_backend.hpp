@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -103,7 +104,7 @@ class SlurmBackend final : public Backend {
   [[nodiscard]] const SlurmOptions& slurm_options() const { return options_.slurm; }
 
  private:
-  SlurmBackend(SlurmBackendOptions options, SlurmRecordFile file, SlurmRecord record, Clock& clock,
+  SlurmBackend(SlurmBackendOptions options, SlurmRecordStore store, SlurmRecord record, Clock& clock,
                const CancelToken& cancel);
   // The record's job behind a listed one: by id, else the newest of its name.
   [[nodiscard]] const SlurmRecordedJob* recorded(const Workload& job) const;
@@ -114,20 +115,22 @@ class SlurmBackend final : public Backend {
   // The nodes of `avoid` that the partition has, or none when they would be
   // all of its nodes (a job excluded from every node never runs).
   [[nodiscard]] std::vector<std::string> nodes_to_exclude(const std::vector<std::string>& avoid);
-  // Merges the record into the file, unless read-only; a listing only
-  // updates a record that exists (`may_create` false). A failure is only
+  // Merges the changed jobs into the database, unless read-only; a listing
+  // only updates a record that exists (`may_create` false). A failure is only
   // warned about: the job it would record exists all the same.
   void save(bool may_create);
 
   SlurmBackendOptions options_;
   SlurmCli cli_;
-  SlurmRecordFile file_;
+  SlurmRecordStore store_;
   Clock& clock_;
   const CancelToken& cancel_;
   std::filesystem::path log_dir_;
   mutable std::mutex mutex_;
   SlurmRecord record_;
-  bool dirty_ = false;                                       // record_ holds what the file lacks
+  // What record_ holds that the database lacks: the jobs of these ids, the command.
+  std::set<std::string> changed_;
+  bool command_changed_ = false;
   std::optional<std::vector<std::string>> partition_nodes_;  // sinfo's, once asked
 };
 

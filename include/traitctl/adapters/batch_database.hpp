@@ -1,0 +1,38 @@
+// The batch database's file and schema, <state_dir>/<project>/<prefix>.db
+// (docs/state.md): the checks every opener runs on it, and the forward
+// migrations from one schema version to the next, versioned by PRAGMA
+// user_version. What goes in the tables is the business of the stores
+// (adapters/ledger_store.hpp, the backends' records).
+#pragma once
+
+#include <filesystem>
+
+#include "traitctl/adapters/sqlite.hpp"
+
+namespace traitctl {
+
+// The schema this traitctl writes. A file of an older version is migrated
+// forward by the first writer; a newer one is refused.
+inline constexpr int batch_schema_version = 1;
+
+// Opens an existing batch database. The checks run first on a read-only
+// connection, so that a damaged file is left byte for byte as it was (no
+// journal is created beside it): a file that is not a database, one that
+// fails PRAGMA quick_check, one with no traitctl schema, one of a schema
+// newer than this traitctl. Each is a Parse error naming the file and the
+// fix. With ReadWriteCreate the database is then opened for writing and
+// migrated to batch_schema_version in one transaction.
+[[nodiscard]] Result<sqlite::Database> open_batch_database(const std::filesystem::path& path,
+                                                           sqlite::Access access);
+
+// Creates the tables of every version up to batch_schema_version in a
+// transaction the caller holds (Transaction::Mode::Write) and sets
+// user_version: a new file's schema and what it is created with commit
+// together.
+[[nodiscard]] Result<void> migrate_batch_schema(sqlite::Database& db);
+
+// "<path>: <problem>; it was left untouched — <fix>": the one message of a
+// batch database that cannot be used (problem: what is wrong, without the path).
+[[nodiscard]] Error unusable_database(const std::filesystem::path& path, std::string_view problem);
+
+}  // namespace traitctl

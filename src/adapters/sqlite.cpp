@@ -1,0 +1,263 @@
+#include "traitctl/adapters/sqlite.hpp"
+
+#include <sqlite3.h>
+
+#include <utility>
+
+#include "traitctl/core/parse.hpp"
+
+namespace traitctl::sqlite {
+namespace {
+
+// SQLite's word that the file is damaged or not a database at all.
+bool corrupt(int code) {
+  const int primary = code & 0xff;
+  return primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB;
+}
+
+}  // namespace
+
+Result<Database> Database::open(const std::filesystem::path& path, Access access) {
+  const int flags = access == Access::ReadOnly ? SQLITE_OPEN_READONLY
+                                               : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  sqlite3* handle = nullptr;
+  const int code = sqlite3_open_v2(path.c_str(), &handle, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  Database db(handle, path);
+  if (code != SQLITE_OK) {
+    if (handle == nullptr) {
+      return make_error(ErrorKind::Io, "{}: cannot open the database: out of memory", printable(path.string()));
+    }
+    return db.error("cannot open the database", code);
+  }
+  sqlite3_extended_result_codes(handle, 1);
+  sqlite3_busy_timeout(handle, static_cast<int>(busy_timeout.count()));
+  // The rollback journal, never WAL (network file systems); synchronous=FULL
+  // syncs the journal before the database, so a commit survives a crash.
+  // The journal mode is the file's, so only a writer sets it.
+  if (access == Access::ReadWriteCreate) {
+    if (auto set = db.execute("PRAGMA journal_mode=DELETE"); !set) {
+      return set.error();
+    }
+  }
+  if (auto set = db.execute("PRAGMA synchronous=FULL"); !set) {
+    return set.error();
+  }
+  return db;
+}
+
+Database::Database(Database&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+
+Database& Database::operator=(Database&& other) noexcept {
+  if (this != &other) {
+    sqlite3_close_v2(db_);
+    db_ = std::exchange(other.db_, nullptr);
+    path_ = std::move(other.path_);
+  }
+  return *this;
+}
+
+Database::~Database() { sqlite3_close_v2(db_); }
+
+Result<void> Database::execute(std::string_view sql) {
+  auto statement = Statement::prepare(*this, sql);
+  if (!statement) {
+    return statement.error();
+  }
+  while (true) {
+    auto row = statement->step();
+    if (!row) {
+      return row.error();
+    }
+    if (!*row) {
+      return {};
+    }
+  }
+}
+
+Result<void> Database::execute_script(const std::string& sql) {
+  const int code = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
+  if (code != SQLITE_OK) {
+    return error("cannot run the schema script", code);
+  }
+  return {};
+}
+
+Result<std::string> Database::quick_check() {
+  auto statement = Statement::prepare(*this, "PRAGMA quick_check");
+  if (!statement) {
+    return statement.error();
+  }
+  auto row = statement->step();
+  if (!row) {
+    return row.error();
+  }
+  std::string verdict = *row ? statement->text(0).value_or("") : "no answer";
+  return verdict;
+}
+
+Result<int> Database::user_version() {
+  auto statement = Statement::prepare(*this, "PRAGMA user_version");
+  if (!statement) {
+    return statement.error();
+  }
+  auto row = statement->step();
+  if (!row) {
+    return row.error();
+  }
+  return *row ? static_cast<int>(statement->int64(0).value_or(0)) : 0;
+}
+
+std::int64_t Database::total_changes() const { return sqlite3_total_changes64(db_); }
+
+Error Database::error(std::string_view what) const { return error(what, sqlite3_extended_errcode(db_)); }
+
+Error Database::error(std::string_view what, int code) const {
+  const std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(code);
+  if (corrupt(code)) {
+    return make_error(ErrorKind::Parse, "{}: {}: {}", printable(path_.string()), what, printable(message));
+  }
+  const int primary = code & 0xff;
+  const ErrorKind kind = primary == SQLITE_BUSY || primary == SQLITE_LOCKED ? ErrorKind::Locked : ErrorKind::Io;
+  return make_error(kind, "{}: {}: {}", printable(path_.string()), what, printable(message));
+}
+
+Result<Statement> Statement::prepare(Database& db, std::string_view sql) {
+  sqlite3_stmt* statement = nullptr;
+  const int code =
+      sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &statement, nullptr);
+  if (code != SQLITE_OK) {
+    return db.error(fmt::format("cannot prepare '{}'", sql), code);
+  }
+  return Statement(db, statement);
+}
+
+Statement::Statement(Statement&& other) noexcept
+    : db_(other.db_), statement_(std::exchange(other.statement_, nullptr)), bind_error_(other.bind_error_) {}
+
+Statement& Statement::operator=(Statement&& other) noexcept {
+  if (this != &other) {
+    sqlite3_finalize(statement_);
+    db_ = other.db_;
+    statement_ = std::exchange(other.statement_, nullptr);
+    bind_error_ = other.bind_error_;
+  }
+  return *this;
+}
+
+Statement::~Statement() { sqlite3_finalize(statement_); }
+
+Statement& Statement::bind(int index, std::string_view text) {
+  const int code = sqlite3_bind_text64(statement_, index, text.data(), text.size(), SQLITE_TRANSIENT,
+                                       SQLITE_UTF8);
+  bind_error_ = code != SQLITE_OK ? code : bind_error_;
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+  const int code = sqlite3_bind_int64(statement_, index, value);
+  bind_error_ = code != SQLITE_OK ? code : bind_error_;
+  return *this;
+}
+
+Statement& Statement::bind(int index, double value) {
+  const int code = sqlite3_bind_double(statement_, index, value);
+  bind_error_ = code != SQLITE_OK ? code : bind_error_;
+  return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+  const int code = sqlite3_bind_null(statement_, index);
+  bind_error_ = code != SQLITE_OK ? code : bind_error_;
+  return *this;
+}
+
+Result<bool> Statement::step() {
+  const auto where = [this] { return fmt::format("'{}'", sqlite3_sql(statement_)); };
+  if (bind_error_ != SQLITE_OK) {
+    return db_->error(fmt::format("cannot bind the parameters of {}", where()), bind_error_);
+  }
+  const int code = sqlite3_step(statement_);
+  if (code == SQLITE_ROW) {
+    return true;
+  }
+  if (code == SQLITE_DONE) {
+    return false;
+  }
+  return db_->error(where(), code);
+}
+
+Result<void> Statement::run() {
+  while (true) {
+    auto row = step();
+    if (!row) {
+      reset();
+      return row.error();
+    }
+    if (!*row) {
+      reset();
+      return {};
+    }
+  }
+}
+
+void Statement::reset() {
+  sqlite3_reset(statement_);
+  sqlite3_clear_bindings(statement_);
+  bind_error_ = SQLITE_OK;
+}
+
+bool Statement::is_null(int column) const { return sqlite3_column_type(statement_, column) == SQLITE_NULL; }
+
+std::optional<std::string> Statement::text(int column) const {
+  if (is_null(column)) {
+    return std::nullopt;
+  }
+  const auto* bytes = sqlite3_column_text(statement_, column);
+  const auto size = static_cast<std::size_t>(sqlite3_column_bytes(statement_, column));
+  return std::string(reinterpret_cast<const char*>(bytes), size);
+}
+
+std::optional<std::int64_t> Statement::int64(int column) const {
+  if (is_null(column)) {
+    return std::nullopt;
+  }
+  return sqlite3_column_int64(statement_, column);
+}
+
+std::optional<double> Statement::real(int column) const {
+  if (is_null(column)) {
+    return std::nullopt;
+  }
+  return sqlite3_column_double(statement_, column);
+}
+
+Result<Transaction> Transaction::begin(Database& db, Mode mode) {
+  if (auto begun = db.execute(mode == Mode::Write ? "BEGIN IMMEDIATE" : "BEGIN"); !begun) {
+    return begun.error();
+  }
+  Transaction transaction(db);
+  transaction.open_ = true;
+  return transaction;
+}
+
+Transaction::Transaction(Transaction&& other) noexcept
+    : db_(other.db_), open_(std::exchange(other.open_, false)) {}
+
+Transaction::~Transaction() {
+  if (open_) {
+    // Nothing to report from a destructor: a failed rollback leaves the
+    // journal, which the next opener rolls back.
+    (void)db_->execute("ROLLBACK");
+  }
+}
+
+Result<void> Transaction::commit() {
+  if (auto committed = db_->execute("COMMIT"); !committed) {
+    return committed.error();
+  }
+  open_ = false;
+  return {};
+}
+
+}  // namespace traitctl::sqlite
