@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
   }
   const traitctl::TimePoint start{std::chrono::hours{480'000}};
   traitctl::Ledger ledger{argv[2], argv[3], start, {}, std::nullopt, std::nullopt};
-  for (int trait = 1; trait <= traits; ++trait) {
+  for (int trait = 2; trait <= traits + 1; ++trait) {  // traits start at 2, as phenotype columns do
     traitctl::TraitRecord& record = ledger.traits[trait];
     // 50 at a time: the batch's cap.
     const traitctl::TimePoint submitted = start + std::chrono::seconds((trait / 50) * 700);

@@ -135,8 +135,8 @@ void draw_chart(std::string& out, const BatchHistory& history, const Scale& scal
   }
   const double per_unit = (chart_height - 8.0) / highest;
   const TimePoint to = *history.to;
-  out += fmt::format(R"(<text class="label" x="{}" y="14">jobs in flight</text>)", label_width - 6);
-  out += fmt::format(R"(<text class="label" x="{}" y="28">cap (dashed)</text>)", label_width - 6);
+  out += fmt::format(R"(<text class="label" x="{}" y="44">jobs in flight</text>)", label_width - 6);
+  out += fmt::format(R"(<text class="label" x="{}" y="58">cap (dashed)</text>)", label_width - 6);
   out += fmt::format(R"(<text class="label" x="{}" y="{}">{}</text>)", label_width - 6, chart_height, "0");
   out += fmt::format(R"(<text class="label" x="{}" y="{:.0f}">{}</text>)", label_width - 6,
                      chart_height - per_unit * highest + 10, highest);

@@ -26,13 +26,11 @@ std::string skip_reason(Outcome outcome) {
   }
 }
 
-const AttentionItem* attention_of(const ReportData& data, int trait) {
-  for (const AttentionItem& item : data.attention) {
-    if (item.trait == trait) {
-      return &item;
-    }
-  }
-  return nullptr;
+using AttentionIndex = std::map<int, const AttentionItem*>;
+
+const AttentionItem* attention_of(const AttentionIndex& index, int trait) {
+  const auto found = index.find(trait);
+  return found == index.end() ? nullptr : found->second;
 }
 
 std::string failure_text(const ReportData& data, const TraitHistory& trait, const AttentionItem* item) {
@@ -59,15 +57,15 @@ std::string failure_text(const ReportData& data, const TraitHistory& trait, cons
   return text;
 }
 
-void write_case(std::string& out, const ReportData& data, const TraitHistory& trait,
-                std::string_view classname) {
+void write_case(std::string& out, const ReportData& data, const AttentionIndex& index,
+                const TraitHistory& trait, std::string_view classname) {
   const std::string job = trait.job.empty() ? job_name(data.prefix, trait.trait) : trait.job;
   out += fmt::format(R"(    <testcase name="{}" classname="{}" time="{}")",
                      xml_escape(fmt::format("trait {} ({})", trait.trait, job)), classname,
                      seconds(trait.time_used));
   const std::string skipped = skip_reason(trait.outcome);
   if (is_failure(trait.outcome)) {
-    const AttentionItem* item = attention_of(data, trait.trait);
+    const AttentionItem* item = attention_of(index, trait.trait);
     const std::string failure = trait.failure ? std::string(to_string(*trait.failure)) : "unclassified";
     const std::string message =
         item != nullptr && !item->evidence.empty() ? fmt::format("{}: {}", failure, item->evidence) : failure;
@@ -108,8 +106,12 @@ std::string render_junit(const ReportData& data) {
       "    <properties>\n      <property name=\"project\" value=\"{}\"/>\n      <property name=\"prefix\" "
       "value=\"{}\"/>\n      <property name=\"backend\" value=\"{}\"/>\n    </properties>\n",
       xml_escape(data.project), xml_escape(data.prefix), xml_escape(data.backend));
+  AttentionIndex index;
+  for (const AttentionItem& item : data.attention) {
+    index.emplace(item.trait, &item);
+  }
   for (const TraitHistory& trait : history.traits) {
-    write_case(out, data, trait, classname);
+    write_case(out, data, index, trait, classname);
   }
   out += "  </testsuite>\n</testsuites>\n";
   return out;

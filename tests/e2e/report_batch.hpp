@@ -1,8 +1,8 @@
 // A small local batch run through the built traitctl, for the tests of
 // `traitctl report` (tests/e2e/test_e2e_report.cpp, tests/browser/): traits
-// 1..5 of the shipped example job, two at a time; trait 2 hits a mount
-// failure once and is retried, trait 4 a configuration error (failed for
-// good). The report's range is 1..6: trait 6 never ran.
+// 2..6 of the shipped example job, two at a time; trait 3 hits a mount
+// failure once and is retried, trait 5 a configuration error (failed for
+// good). The report's range is 2..7: trait 7 never ran.
 #pragma once
 
 #include <fmt/format.h>
@@ -19,29 +19,31 @@ namespace traitctl::e2e {
 
 class ReportBatch {
  public:
-  static constexpr int kTraits = 5;
-  static constexpr const char* kRange = "1-6";
+  static constexpr int kLast = 6;
+  static constexpr const char* kRange = "2-7";
+  // Five traits, trait 3 twice (its mount failure is on the first attempt only).
+  static constexpr int kAttempts = 6;
 
   ReportBatch() {
-    write_gapit_inputs(cluster_.dir() / "data", 6);
+    write_gapit_inputs(cluster_.dir() / "data", 7);
     std::filesystem::create_directories(cluster_.dir() / "outputs");
     std::ofstream(env_file()) << fmt::format(
-        "PROJECT=lab\nJOB_PREFIX=rep\nSTART_TRAIT=1\nEND_TRAIT={}\nMAX_CONCURRENT=2\n"
+        "PROJECT=lab\nJOB_PREFIX=rep\nSTART_TRAIT=2\nEND_TRAIT={}\nMAX_CONCURRENT=2\n"
         "DATA_PATH_HOST={}\nOUTPUT_PATH_HOST={}\n",
-        kTraits, (cluster_.dir() / "data").string(), (cluster_.dir() / "outputs").string());
+        kLast, (cluster_.dir() / "data").string(), (cluster_.dir() / "outputs").string());
   }
 
-  // Runs the batch to its end: exit 3, trait 4 failed for good.
+  // Runs the batch to its end: exit 3, trait 5 failed for good.
   [[nodiscard]] CommandResult run() const {
     return run_traitctl(
         cluster_,
         {"run", "--backend", "local", "--env-file", env_file().string(), "--yes", "--json", "--poll-interval",
          "0.1s", "--retry-delay", "1s", "--max-retries", "2", "--", TRAITCTL_EXAMPLE_JOB},
-        {{"DEMO_MOUNT_FAILURES", "2"}, {"DEMO_CONFIG_ERRORS", "4"}, {"DEMO_SLEEP", "0.3"}},
+        {{"DEMO_MOUNT_FAILURES", "3"}, {"DEMO_CONFIG_ERRORS", "5"}, {"DEMO_SLEEP", "0.3"}},
         std::chrono::seconds(120));
   }
 
-  // `traitctl report` of traits 1..6 with `extra` (--format, -o).
+  // `traitctl report` of traits 2..7 with `extra` (--format, -o).
   [[nodiscard]] CommandResult report(std::vector<std::string> extra) const {
     std::vector<std::string> args{"report",   "--backend", "local", "--env-file", env_file().string(),
                                   "--traits", kRange};
@@ -52,15 +54,6 @@ class ReportBatch {
   [[nodiscard]] std::filesystem::path env_file() const { return cluster_.dir() / "batch.env"; }
   [[nodiscard]] std::filesystem::path dir() const { return cluster_.dir(); }
   [[nodiscard]] const FakeCluster& cluster() const { return cluster_; }
-
-  // Attempts the ledger holds, over every trait.
-  [[nodiscard]] int ledger_attempts() const {
-    int attempts = 0;
-    for (const auto& [trait, record] : read_ledger(cluster_, "lab", "rep")["traits"].items()) {
-      attempts += static_cast<int>(record["attempts"].size());
-    }
-    return attempts;
-  }
 
  private:
   FakeCluster cluster_;

@@ -100,7 +100,10 @@ struct Batch {
     data.taken_at = t0 + 10h;
     data.history = build_history(HistoryInput{status, ledger, cap_changes, 5, data.taken_at});
     data.learned_memory_tier = 1;
+    data.memory = "32G";
     data.memory_ladder = {"64G", "128G"};
+    data.sizing = right_sizing(ledger, data.memory);
+    data.nodes = node_health(ledger);
   }
 
   static std::string fmt_logs(int trait) {
@@ -131,6 +134,23 @@ TEST(HtmlReport, HostileValuesStayTextAndEveryAttemptHasATitledBar) {
   EXPECT_NE(html.find("out of memory"), std::string::npos);  // the legend
   EXPECT_NE(html.find("class=\"cap\""), std::string::npos);
   EXPECT_NE(html.find("class=\"inflight\""), std::string::npos);
+}
+
+TEST(HtmlReport, ResourcesAndNodesShowPeaksAdviceAndEveryNode) {
+  const Batch batch(30, hostile);
+  const std::string html = render_html(batch.data);
+  const std::size_t resources = html.find("<section id=\"resources\">");
+  const std::size_t nodes = html.find("<section id=\"nodes\">");
+  ASSERT_NE(resources, std::string::npos);
+  ASSERT_NE(nodes, std::string::npos);
+  EXPECT_NE(html.find("Right-sizing:</b> " + xml_escape(batch.data.sizing->advice)), std::string::npos);
+  EXPECT_NE(html.find("memory tier 1 (64G)"), std::string::npos);
+  // Every attempt's peak is known: one dot each, with its tooltip.
+  EXPECT_EQ(count(html.substr(resources, nodes - resources), "</title></circle>"),
+            static_cast<std::size_t>(batch.attempts));
+  for (const NodeHealth& node : batch.data.nodes) {
+    EXPECT_NE(html.find("<td>" + node.name + "</td>", nodes), std::string::npos) << node.name;
+  }
 }
 
 TEST(HtmlReport, A186TraitBatchIsUnderTwoMegabytes) {
