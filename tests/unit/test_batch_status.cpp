@@ -44,7 +44,7 @@ TEST(BatchStatus, PlacesEachTraitOfTheRange) {
 
 TEST(BatchStatus, UsesTheLedgerForFailuresAndRetries) {
   const TimePoint seen{std::chrono::hours{1}};
-  Ledger ledger{"p", "b", {}, {}, std::nullopt};
+  Ledger ledger{"p", "b", {}, {}, std::nullopt, std::nullopt};
   ledger.traits[1] = failed_record(3, 0, seen, FailureClass::Mount, true);    // out of retries
   ledger.traits[2] = failed_record(1, 0, seen, FailureClass::Mount, false);   // will retry
   ledger.traits[3] = failed_record(0, 1, seen, FailureClass::Config, false);  // not retryable
@@ -72,7 +72,7 @@ TEST(BatchStatus, UsesTheLedgerForFailuresAndRetries) {
 }
 
 TEST(BatchStatus, OutOfMemoryIsPermanentOnlyWithoutALadder) {
-  Ledger ledger{"p", "b", {}, {}, std::nullopt};
+  Ledger ledger{"p", "b", {}, {}, std::nullopt, std::nullopt};
   ledger.traits[1] = failed_record(0, 0, TimePoint{}, FailureClass::Oom, false);
   const BatchView view = view_of({job("b-1", JobState::Failed)});
   EXPECT_EQ(summarize_batch(view, {1}, ledger, {}).counts.permanently_failed, 1);
@@ -82,7 +82,7 @@ TEST(BatchStatus, OutOfMemoryIsPermanentOnlyWithoutALadder) {
 }
 
 TEST(BatchStatus, FinishedWhenEveryTraitCompletedOrPermanentlyFailed) {
-  Ledger ledger{"p", "b", {}, {}, std::nullopt};
+  Ledger ledger{"p", "b", {}, {}, std::nullopt, std::nullopt};
   ledger.traits[2] = failed_record(0, 0, TimePoint{}, FailureClass::Config, false);
   const BatchStatus status = summarize_batch(
       view_of({job("b-1", JobState::Succeeded), job("b-2", JobState::Failed)}), {1, 2}, ledger, {});
@@ -90,7 +90,7 @@ TEST(BatchStatus, FinishedWhenEveryTraitCompletedOrPermanentlyFailed) {
 }
 
 TEST(BatchStatus, IdleOnceNothingOfTheBatchIsActive) {
-  Ledger ledger{"p", "b", {}, {}, std::nullopt};
+  Ledger ledger{"p", "b", {}, {}, std::nullopt, std::nullopt};
   const BatchView unclassified = view_of({job("b-1", JobState::Succeeded), job("b-2", JobState::Failed)});
   const BatchStatus after_submit = summarize_batch(unclassified, {1, 2}, ledger, {});
   EXPECT_FALSE(after_submit.finished()) << "nobody classified the failure";
@@ -100,8 +100,15 @@ TEST(BatchStatus, IdleOnceNothingOfTheBatchIsActive) {
   EXPECT_FALSE(summarize_batch(unclassified, {1, 2}, ledger, {}).idle()) << "a resubmission is under way";
 }
 
+TEST(BatchStatus, ASubmissionSentAndNotListedYetIsNoResubmission) {
+  Ledger ledger{"p", "b", {}, {}, std::nullopt, std::nullopt};
+  ledger.traits[1].pending = PendingIntent{IntentKind::Sent, 1, TimePoint{}, false, "", false, true};
+  const BatchStatus status = summarize_batch(view_of({job("b-1", JobState::Running)}), {1}, ledger, {});
+  EXPECT_EQ(status.counts.resubmissions_pending, 0);
+}
+
 TEST(BatchStatus, ClassesFoundForTheViewFillInWhereTheLedgerHasNone) {
-  Ledger ledger{"p", "b", {}, {}, std::nullopt};
+  Ledger ledger{"p", "b", {}, {}, std::nullopt, std::nullopt};
   ledger.traits[1] = failed_record(0, 0, TimePoint{}, FailureClass::Mount, false);
   const BatchView view =
       view_of({job("b-1", JobState::Failed), job("b-2", JobState::Failed), job("b-3", JobState::Failed)});
@@ -117,7 +124,7 @@ TEST(BatchStatus, ClassesFoundForTheViewFillInWhereTheLedgerHasNone) {
 }
 
 TEST(BatchStatus, ACompletedJobWithoutItsOutputsCountsAsFailed) {
-  Ledger ledger{"p", "b", {}, {}, std::nullopt};
+  Ledger ledger{"p", "b", {}, {}, std::nullopt, std::nullopt};
   ledger.traits[1] = failed_record(0, 0, TimePoint{}, FailureClass::Incomplete, false);
   ledger.traits[2] =
       failed_record(0, 0, std::nullopt, FailureClass::Incomplete, false);  // an earlier attempt's

@@ -44,7 +44,7 @@ class Rows : public ::testing::Test {
     return classes;
   }
 
-  Ledger ledger_{"p", "b", {}, {}, std::nullopt};
+  Ledger ledger_{"p", "b", {}, {}, std::nullopt, std::nullopt};
   std::map<int, Classification> found_;
   std::map<int, std::string> unclassifiable_;
   std::map<int, PlannedRetry> planned_;
