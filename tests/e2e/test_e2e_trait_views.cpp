@@ -77,7 +77,7 @@ class Views : public ::testing::Test {
     submit(cluster_, "v-7");
 
     const TimePoint now = std::chrono::system_clock::now();
-    Ledger ledger{"p", "v", now - 1h, {}, std::nullopt};
+    Ledger ledger{"p", "v", now - 1h, {}, std::nullopt, std::nullopt};
     TraitRecord& out_of_retries = ledger.traits[6];
     out_of_retries.automatic_retries = 3;
     out_of_retries.out_of_retries = true;
