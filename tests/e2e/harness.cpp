@@ -443,11 +443,29 @@ std::vector<std::string> attempt_problems(const FakeCluster& cluster, std::strin
       problems.push_back(fmt::format("{}: the ledger counts {} automatic retries for {} creations: {}", name,
                                      retries, attempts.size(), record.dump()));
     }
-    if (record.contains("pending")) {
+    const json pending = record.value("pending", json());
+    const bool latest_sent = pending.is_object() && pending.value("kind", "") == "sent" &&
+                             pending.value("attempt", 0) == static_cast<int>(attempts.size());
+    if (!pending.is_null() && !latest_sent) {
       problems.push_back(fmt::format("{}: an intent left pending in the ledger: {}", name, record.dump()));
     }
   }
   return problems;
+}
+
+std::vector<std::string> healthy_jobs_deleted(const FakeCluster& cluster, std::string_view prefix) {
+  std::vector<std::string> deleted;
+  for (const auto& w : history(cluster)) {
+    const std::string name = w.at("name").get<std::string>();
+    if (w.at("deleted_ms").is_null() || !name.starts_with(std::string(prefix) + "-")) {
+      continue;
+    }
+    const bool before_end = w.at("deleted_ms").get<std::int64_t>() < w.at("end_ms").get<std::int64_t>();
+    if (before_end || w.at("exit_code").get<int>() == 0) {
+      deleted.push_back(fmt::format("{} (attempt {})", name, w.at("attempt").get<int>()));
+    }
+  }
+  return deleted;
 }
 
 CommandResult run_fake_runai(const FakeCluster& cluster, std::vector<std::string> args, Duration timeout) {

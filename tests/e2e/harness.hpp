@@ -71,7 +71,8 @@ class FakeCluster {
   [[nodiscard]] std::vector<int> exit_codes_per_creation(std::string_view name) const;
   // Calls whose answer calls.jsonl tags `answer`: "transient", "hang", "ghost_submit",
   // "garbage", "lost_delete" (a delete that took effect but answered a timeout or hung),
-  // "still_deleting" (a delete of a Deleting job, answered "no workload was found").
+  // "still_deleting" (a delete of a Deleting job, answered "no workload was found"),
+  // "lost_submit" (a submit that created the job but answered a client timeout).
   [[nodiscard]] int count_answers(std::string_view answer) const;
   // How many times each name was created.
   [[nodiscard]] std::map<std::string, int> creations_per_name() const;
@@ -146,10 +147,16 @@ bool wait_for(const std::function<bool()>& done, std::chrono::milliseconds limit
 // Where the fake's record and the ledger differ from a batch run exactly as
 // needed: `creations` jobs made for each trait (key), their TRAITCTL_ATTEMPT
 // 1, 2, ... in order, the ledger counting one automatic retry per creation
-// after the first, and no intent left pending. One message per problem.
+// after the first, and no intent left pending but a "sent" one for the latest
+// job (a submission no listing has shown yet). One message per problem.
 [[nodiscard]] std::vector<std::string> attempt_problems(const FakeCluster& cluster, std::string_view project,
                                                         std::string_view prefix,
                                                         const std::map<int, int>& creations);
+
+// The batch's jobs (`<prefix>-<digits>`) deleted while they had not ended, or
+// after they succeeded: "name (attempt k)" each. Deleting a failed job is a
+// retry's; any other delete loses a healthy job.
+[[nodiscard]] std::vector<std::string> healthy_jobs_deleted(const FakeCluster& cluster, std::string_view prefix);
 
 // The report keys docs/reports-json.md lists in the tables of `section` (a
 // heading line, up to the next heading), but those whose meaning begins

@@ -107,6 +107,26 @@ TEST(FakeRunaiFaults, LostDeleteRateIsSeededAndCanHangUntilKilled) {
   EXPECT_EQ(cluster.count_answers("lost_delete"), 2);
 }
 
+TEST(FakeRunaiFaults, ALostSubmitAnswerCreatesTheJobAndSaysItTimedOut) {
+  FakeCluster cluster;
+  cluster.write_config({{"pending_ms", 0}, {"running_ms", 0}, {"lost_submits", {{"s-2", {2}}}}});
+  const auto first = submit_with(cluster, "s-2", {});
+  EXPECT_EQ(first.exit_code, 0) << "attempt 1 is not named: " << first.err;
+  ASSERT_EQ(remove(cluster, "s-2").exit_code, 0);
+  const auto lost = submit_with(cluster, "s-2", {});
+  EXPECT_NE(lost.exit_code, 0);
+  EXPECT_TRUE(has(lost.err, "Client.Timeout exceeded")) << lost.err;
+  EXPECT_EQ(cluster.creations_per_name().at("s-2"), 2) << "the job was created all the same";
+  EXPECT_TRUE(has(submit_with(cluster, "s-2", {}).err, "already exists"));
+  EXPECT_EQ(cluster.count_answers("lost_submit"), 1);
+
+  cluster.write_config({{"pending_ms", 0}, {"running_ms", 0}, {"lost_resubmits", true}});
+  EXPECT_EQ(submit_with(cluster, "s-3", {}).exit_code, 0) << "a first job answers";
+  ASSERT_EQ(remove(cluster, "s-3").exit_code, 0);
+  EXPECT_TRUE(has(submit_with(cluster, "s-3", {}).err, "Client.Timeout exceeded")) << "its second does not";
+  EXPECT_EQ(cluster.count_answers("lost_submit"), 2);
+}
+
 TEST(FakeRunaiFaults, ListingLagsBehindANewWorkload) {
   FakeCluster cluster;
   // A lag far longer than the test, then one already past: no race with the clock.

@@ -300,7 +300,10 @@ TEST(Retry, ARunKilledBetweenDeleteAndResubmitIsCompletedOnce) {
   EXPECT_EQ(latest.at("environment").value("TRAITCTL_ATTEMPT", ""), "2") << latest.dump();
   const json after = json::parse(read_text(ledger_path(cluster)));
   EXPECT_EQ(after.at("traits").at("2").at("automatic_retries"), 1) << after.dump();
-  EXPECT_FALSE(after.at("traits").at("2").contains("pending")) << after.dump();
+  // The resubmission intent is completed; what may remain is the record that
+  // attempt 2 was sent and no listing has shown it yet (for a later traitctl).
+  const json pending = after.at("traits").at("2").value("pending", json::object());
+  EXPECT_TRUE(pending.empty() || (pending.at("kind") == "sent" && pending.at("attempt") == 2)) << after.dump();
 }
 
 TEST(Resubmit, NamedTraitsAndFailedDryRun) {

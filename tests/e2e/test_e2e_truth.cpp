@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <thread>
@@ -178,9 +179,9 @@ TEST(Truth, LostDeleteAnswersDuringRetriesLoseNoTrait) {
 }
 
 // (b) New workloads appear in listings 1.5 s late. `submit` creates each job
-// once and reports each as submitted; a `run` right after finds the names
-// taken ("already exists") for jobs its listings do not show yet: existing,
-// never counted as its submissions, never created again.
+// once and reports each as submitted; a `run` right after holds the slots of
+// the submissions `submit` recorded and its listings do not show yet, sends
+// none of them again, and reports them existing once listed.
 TEST(Truth, ListingsThatLagBehindSubmitsMakeNoJobTwiceForSubmitThenRun) {
   const Batch batch{"lg", 2, 11, 4};
   FakeCluster cluster;
@@ -194,11 +195,21 @@ TEST(Truth, ListingsThatLagBehindSubmitsMakeNoJobTwiceForSubmitThenRun) {
 
   const auto before_run = cluster.creations_per_name();
   const int submits_before_run = cluster.count_calls("submit");
+  const std::size_t calls_before_run = cluster.calls().size();
   const json report = report_of_finished_run(cluster, batch);
   EXPECT_TRUE(created_since(cluster, batch, before_run).empty()) << "run created a job submit had made";
+  EXPECT_EQ(cluster.count_calls("submit"), submits_before_run) << "run sent a submit for a name submit made";
   EXPECT_TRUE(report.at("submitted").empty()) << "already exists counted as a submission\n" << report.dump(2);
   EXPECT_EQ(ints(report.at("existing")), batch.traits()) << report.dump(2);
-  EXPECT_GE(cluster.count_calls("submit"), submits_before_run + 1)
+  // run's first listing came while submit's last job was still hidden by the lag.
+  const auto calls = cluster.calls();
+  ASSERT_GT(calls.size(), calls_before_run);
+  std::int64_t last_created = 0;
+  const json state = cluster.state();
+  for (const auto& w : state.at("history")) {
+    last_created = std::max(last_created, w.at("created_ms").get<std::int64_t>());
+  }
+  EXPECT_LT(calls[calls_before_run].at("t_ms").get<std::int64_t>(), last_created + 1'500)
       << "no listing lagged when run started: the case proves nothing";
   expect_batch_completed(cluster, batch, report);
 }
@@ -213,6 +224,58 @@ TEST(Truth, ListingsThatLagBehindSubmitsMakeNoJobTwiceForRun) {
   EXPECT_EQ(cluster.count_calls("submit"), static_cast<int>(batch.traits().size()))
       << "a name this run submitted was submitted again";
   expect_batch_completed(cluster, batch, report);
+}
+
+// Lost answers (FORMATS.md: "a submit that says failed may have created the
+// job"): the fake creates the job and answers with a Go client timeout.
+// Every job the batch needs once, no healthy job deleted, the cap held, and
+// the report's lists what the fake recorded.
+void expect_no_healthy_job_deleted(const FakeCluster& cluster, const Batch& batch) {
+  for (const auto& deleted : healthy_jobs_deleted(cluster, batch.prefix)) {
+    ADD_FAILURE() << "a healthy job was deleted: " << deleted;
+  }
+}
+
+// (a) 10% of submit answers lost: `submit --json` reports every job it
+// created as submitted, none as already there.
+TEST(Truth, SubmissionsWhoseAnswersWereLostAreReportedAsSubmitted) {
+  const Batch batch{"ls", 2, 31, 8};
+  FakeCluster cluster;
+  cluster.write_config(
+      {{"pending_ms", 30}, {"running_ms", 200}, {"faults", {{"seed", 19}, {"lost_submit_rate", 0.1}}}});
+  const auto result = run_traitctl(cluster, batch.args("submit"), {}, 90s);
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  const json report = report_of(result);
+  EXPECT_GE(cluster.count_answers("lost_submit"), 2) << "too few answers lost: the case proves little";
+  EXPECT_EQ(ints(report.at("submitted")), created_since(cluster, batch, {})) << report.dump(2);
+  EXPECT_EQ(ints(report.at("submitted")), batch.traits()) << report.dump(2);
+  EXPECT_TRUE(report.at("skipped").empty()) << "a job this run created reported as there before\n"
+                                            << report.dump(2);
+  expect_no_job_twice_and_cap_held(cluster, batch);
+  expect_no_healthy_job_deleted(cluster, batch);
+}
+
+// (b) Every resubmission's answer lost: a trait whose first job failed with a
+// mount failure ends with exactly two jobs, its resubmitted job adopted,
+// never deleted, counted once.
+TEST(Truth, ResubmissionsWhoseAnswersWereLostAreAdoptedNeverDeleted) {
+  const Batch batch{"lr2", 2, 9, 3};
+  const std::map<int, std::vector<int>> mount_then_success{{3, {2, 0}}, {5, {2, 0}}, {8, {2, 0}}};
+  FakeCluster cluster;
+  cluster.write_config({{"pending_ms", 30},
+                        {"running_ms", 200},
+                        {"list_lag_ms", 300},
+                        {"plans", batch.plans(mount_then_success)},
+                        {"lost_resubmits", true}});
+  const json report = report_of_finished_run(cluster, batch);
+  EXPECT_EQ(cluster.count_answers("lost_submit"), 3) << "the fault did not happen";
+  expect_no_healthy_job_deleted(cluster, batch);
+  EXPECT_EQ(cluster.count_calls("delete"), 3) << "one delete per failed job, none of a resubmitted one";
+  EXPECT_EQ(ints(report.at("retried")), (std::vector<int>{3, 5, 8})) << report.dump(2);
+  EXPECT_EQ(ints(report.at("succeeded_after_retry")), (std::vector<int>{3, 5, 8})) << report.dump(2);
+  EXPECT_EQ(ints(report.at("submitted")), batch.traits()) << report.dump(2);
+  EXPECT_TRUE(report.at("resubmission_failures").empty()) << report.dump(2);
+  expect_batch_completed(cluster, batch, report, {{3, 2}, {5, 2}, {8, 2}});
 }
 
 // (c) Other users' jobs come first in the listing, ten of them ending before

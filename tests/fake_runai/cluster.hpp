@@ -95,6 +95,6 @@ std::string churn_name(std::uint64_t index);
 // separates the independent decisions of one call.
 double draw(const Call& call, std::uint64_t salt);
 
-enum Salt : std::uint64_t { kHang = 1, kTransient, kGhost, kGarbage, kLostDelete, kFirstRow = 1000 };
+enum Salt : std::uint64_t { kHang = 1, kTransient, kGhost, kGarbage, kLostDelete, kLostSubmit, kFirstRow = 1000 };
 
 }  // namespace fake_runai

@@ -116,6 +116,9 @@ Config load_config(const fs::path& path) {
     config.faults.lost_delete_rate = faults.value("lost_delete_rate", 0.0);
     config.faults.lost_delete_hang = faults.value("lost_delete_hang", false);
     config.lost_deletes = j.value("lost_deletes", std::set<std::string>{});
+    config.faults.lost_submit_rate = faults.value("lost_submit_rate", 0.0);
+    config.lost_submits = j.value("lost_submits", std::map<std::string, std::set<int>>{});
+    config.lost_resubmits = j.value("lost_resubmits", false);
     config.list_lag_ms = j.value("list_lag_ms", config.list_lag_ms);
     if (j.contains("other_churn")) {
       config.other_churn = load_churn(j.at("other_churn"));

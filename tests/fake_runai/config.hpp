@@ -27,6 +27,13 @@
 //                           instead of printing the timeout (false)
 //   lost_deletes            ["name", ...]: the first delete of each name that takes effect
 //                           loses its answer (later deletes of that name answer normally)
+//   lost_submit_rate        (in faults) a submit that creates the job answers with a Go
+//                           client timeout all the same (FORMATS.md: "a submit that says
+//                           failed may have created the job"), by a seeded draw
+//   lost_submits            {"name": [k, ...]}: the call that creates attempt k of that name
+//                           (its k-th job) loses its answer likewise
+//   lost_resubmits          every call that creates an attempt from the 2nd on loses its
+//                           answer likewise (false)
 //   list_lag_ms             a workload created less than this long ago is missing from every
 //                           listing (describe, logs and delete find it) (0)
 //   other_churn             {"count", "vanish_per_list_call", "status" (Running), "kind"
@@ -105,6 +112,7 @@ struct Faults {
   double garbage_rate = 0;
   double lost_delete_rate = 0;
   bool lost_delete_hang = false;
+  double lost_submit_rate = 0;
 };
 
 struct Config {
@@ -122,6 +130,8 @@ struct Config {
   std::set<std::string> logs_unavailable;
   Faults faults;
   std::set<std::string> lost_deletes;
+  std::map<std::string, std::set<int>> lost_submits;
+  bool lost_resubmits = false;
   std::int64_t list_lag_ms = 0;
   OtherChurn other_churn;
   std::map<std::string, std::uint64_t> memory_needed;  // bytes

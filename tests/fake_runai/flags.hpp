@@ -30,7 +30,7 @@ struct Outcome {
   int exit_code = 0;
   bool hang = false;  // no answer at all: sleep until killed (after the state is saved)
   // calls.jsonl's "answer" when a fault or a race shaped it: "transient",
-  // "hang", "ghost_submit", "garbage", "lost_delete", "still_deleting".
+  // "hang", "ghost_submit", "garbage", "lost_delete", "still_deleting", "lost_submit".
   std::string answer{};
 };
 

@@ -173,6 +173,19 @@ Workload new_workload(const Call& call, std::string_view kind, const std::string
   return w;
 }
 
+// Whether the call that created `w` loses its answer (lost_submits,
+// lost_resubmits, lost_submit_rate).
+bool submit_answer_lost(const Call& call, const Workload& w) {
+  const auto listed = call.config.lost_submits.find(w.name);
+  if (listed != call.config.lost_submits.end() && listed->second.contains(w.attempt)) {
+    return true;
+  }
+  if (call.config.lost_resubmits && w.attempt > 1) {
+    return true;
+  }
+  return draw(call, kLostSubmit) < call.config.faults.lost_submit_rate;
+}
+
 }  // namespace
 
 Outcome submit(Call& call, std::string_view kind, std::span<const std::string> args,
@@ -196,7 +209,15 @@ Outcome submit(Call& call, std::string_view kind, std::span<const std::string> a
   if (taken_by_others(call, name, project) || find_present(call, name, project) != nullptr) {
     throw CliError(fmt::format("workload with name '{}' already exists in this project", name));
   }
+  const bool lost = submit_answer_lost(call, w);
+  const std::string lost_answer = fmt::format(
+      "Error: Post \"https://runai.example.com/api/v1/workloads/{}s\": context deadline exceeded "
+      "(Client.Timeout exceeded while awaiting headers)\n",
+      kind);
   call.state.history.push_back(std::move(w));
+  if (lost) {
+    return {.err = lost_answer, .exit_code = 1, .answer = "lost_submit"};
+  }
   if (draw(call, kGhost) < call.config.faults.ghost_submit_rate) {
     return {.err = std::string(kNetworkError), .exit_code = 1, .answer = "ghost_submit"};
   }

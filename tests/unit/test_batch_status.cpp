@@ -100,6 +100,13 @@ TEST(BatchStatus, IdleOnceNothingOfTheBatchIsActive) {
   EXPECT_FALSE(summarize_batch(unclassified, {1, 2}, ledger, {}).idle()) << "a resubmission is under way";
 }
 
+TEST(BatchStatus, ASubmissionSentAndNotListedYetIsNoResubmission) {
+  Ledger ledger{"p", "b", {}, {}, std::nullopt, std::nullopt};
+  ledger.traits[1].pending = PendingIntent{IntentKind::Sent, 1, TimePoint{}, false, "", false, true};
+  const BatchStatus status = summarize_batch(view_of({job("b-1", JobState::Running)}), {1}, ledger, {});
+  EXPECT_EQ(status.counts.resubmissions_pending, 0);
+}
+
 TEST(BatchStatus, ClassesFoundForTheViewFillInWhereTheLedgerHasNone) {
   Ledger ledger{"p", "b", {}, {}, std::nullopt, std::nullopt};
   ledger.traits[1] = failed_record(0, 0, TimePoint{}, FailureClass::Mount, false);
