@@ -604,7 +604,7 @@ TEST(CorruptDatabase, IsReportedWithItsPathAndNeverReplaced) {
   std::vector<Command> all = commands();
   all.push_back({"retry --yes", {"retry", "--yes", "--poll-interval", "0.05s", "--runai-timeout", "5s"}});
   all.push_back({"run --yes", {"run", "--yes", "--poll-interval", "0.05s", "--runai-timeout", "5s"}});
-  all.push_back({"resubmit --yes", {"resubmit", "2", "--yes", "--runai-timeout", "5s"}});
+  all.push_back({"resubmit --force --yes", {"resubmit", "2", "--force", "--yes", "--runai-timeout", "5s"}});
   all.push_back({"cleanup --yes", {"cleanup", "--failed", "--completed", "--yes", "--runai-timeout", "5s"}});
   all.push_back({"describe", {"describe", "2", "--runai-timeout", "5s"}});
   all.push_back({"logs", {"logs", "2", "--runai-timeout", "5s"}});

@@ -36,10 +36,10 @@ class LedgerImportTest : public testing::BatchFolderTest {
 
 TEST_F(LedgerImportTest, TheFixtureHoldsWhatTheTestNeeds) {
   ASSERT_EQ(expected_.traits.size(), 4U);
-  EXPECT_EQ(expected_.traits.at(2).oom_retries, 1);
-  ASSERT_TRUE(expected_.traits.at(3).pending.has_value());
-  EXPECT_TRUE(expected_.traits.at(3).pending->old_job_gone);
-  EXPECT_TRUE(expected_.traits.at(4).out_of_retries);
+  EXPECT_EQ(expected_.traits.at(3).oom_retries, 1);
+  ASSERT_TRUE(expected_.traits.at(4).pending.has_value());
+  EXPECT_TRUE(expected_.traits.at(4).pending->old_job_gone);
+  EXPECT_TRUE(expected_.traits.at(5).out_of_retries);
   ASSERT_TRUE(expected_.cap.has_value());
   EXPECT_EQ(expected_.cap->adaptive_limit, 3);
 }
