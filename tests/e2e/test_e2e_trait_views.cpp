@@ -120,7 +120,7 @@ class Views : public ::testing::Test {
   }
 
   [[nodiscard]] std::string env_file() const { return (cluster_.dir() / "batch.env").string(); }
-  [[nodiscard]] fs::path ledger_path() const { return cluster_.state_dir() / "p" / "v.ledger.json"; }
+  [[nodiscard]] fs::path ledger_path() const { return cluster_.state_dir() / "p" / "v.db"; }
 
   CommandResult traitctl(const std::string& command, std::vector<std::string> flags) const {
     flags.insert(flags.begin(), {command, "--env-file", env_file()});
