@@ -141,7 +141,14 @@ Error unusable_database(const std::filesystem::path& path, std::string_view prob
 
 Result<sqlite::Database> open_batch_database(const std::filesystem::path& path, sqlite::Access access) {
   {
-    auto reader = sqlite::Database::open(path, sqlite::Access::ReadOnly);
+    // A journal beside the file is a writer's transaction under way, or the
+    // hot journal of one that crashed: SQLite rolls a hot journal back at
+    // the first read, which a read-only connection cannot do. The checks
+    // only read either way.
+    std::error_code ignored;
+    const bool journal = std::filesystem::exists(path.string() + "-journal", ignored);
+    auto reader =
+        sqlite::Database::open(path, journal ? sqlite::Access::ReadWrite : sqlite::Access::ReadOnly);
     if (!reader) {
       return with_fix(path, reader.error());
     }

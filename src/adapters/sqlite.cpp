@@ -18,10 +18,14 @@ bool corrupt(int code) {
 }  // namespace
 
 Result<Database> Database::open(const std::filesystem::path& path, Access access) {
-  const int flags = access == Access::ReadOnly ? SQLITE_OPEN_READONLY
-                                               : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  int flags = SQLITE_OPEN_READONLY;
+  if (access == Access::ReadWrite) {
+    flags = SQLITE_OPEN_READWRITE;
+  } else if (access == Access::ReadWriteCreate) {
+    flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  }
   sqlite3* handle = nullptr;
-  const int code = sqlite3_open_v2(path.c_str(), &handle, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int code = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
   Database db(handle, path);
   if (code != SQLITE_OK) {
     if (handle == nullptr) {
@@ -34,7 +38,7 @@ Result<Database> Database::open(const std::filesystem::path& path, Access access
   // The rollback journal, never WAL (network file systems); synchronous=FULL
   // syncs the journal before the database, so a commit survives a crash.
   // The journal mode is the file's, so only a writer sets it.
-  if (access == Access::ReadWriteCreate) {
+  if (access != Access::ReadOnly) {
     if (auto set = db.execute("PRAGMA journal_mode=DELETE"); !set) {
       return set.error();
     }

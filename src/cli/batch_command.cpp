@@ -290,10 +290,6 @@ int drive(const BatchCommand& command, Prepared& prepared, Backend& backend, con
   if (!store) {
     return fail_with(store.error());
   }
-  auto ledger = store->load();
-  if (!ledger) {
-    return fail_with(ledger.error());
-  }
   SystemClock clock;
   std::optional<Journal> journal;
   if (!command.loop.dry_run) {
@@ -303,6 +299,14 @@ int drive(const BatchCommand& command, Prepared& prepared, Backend& backend, con
       return fail_with(opened.error());
     }
     journal.emplace(std::move(*opened));
+    if (auto writable = open_state_for_writing(*store, context, command_name(command.kind), &*journal);
+        !writable) {
+      return fail_with(writable.error());
+    }
+  }
+  auto ledger = store->load();
+  if (!ledger) {
+    return fail_with(ledger.error());
   }
   prepared.request.save_ledger = [&store](const Ledger& updated) { return store->save(updated); };
   CapFileReader cap_file(*store);

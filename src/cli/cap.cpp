@@ -1,5 +1,5 @@
 // traitctl cap: change the maximum cap of a batch, while it runs or before
-// its next run, through the batch's cap file (adapters/cap_file.hpp).
+// its next run, through the batch database's cap_requests table (adapters/cap_file.hpp).
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -45,7 +45,7 @@ nlohmann::json result_json(const BatchContext& context, const LedgerStore& store
                         {"reset", request.reset},
                         {"set_at", format_utc(request.set_at)},
                         {"set_by_pid", request.set_by_pid},
-                        {"file", store.cap_path().string()},
+                        {"file", store.database_path().string()},
                         {"running", nullptr},
                         {"running_pid", nullptr}};
   if (probe) {
@@ -72,6 +72,9 @@ int run_cap(const CapOptions& options) {
   }
   const SystemClock clock;
   const CapRequest request{*cap, options.reset, clock.now(), static_cast<int>(::getpid())};
+  if (auto writable = open_state_for_writing(*store, *context, "cap", nullptr); !writable) {
+    return fail_with(writable.error());
+  }
   if (auto written = write_cap_request(*store, request); !written) {
     return fail_with(written.error());
   }
@@ -105,8 +108,9 @@ Command register_cap(CLI::App& app, const GlobalOptions& /*global*/) {
   command->footer(
       "The traitctl running the batch (run, submit, retry --watch) takes N as its maximum at\n"
       "its next cycle and journals cap-set; when none runs, the next one does, and after it\n"
-      "each run's --max-concurrent (MAX_CONCURRENT) is the maximum again. The request is the\n"
-      "file <state-dir>/<project>/<prefix>.cap.json; the batch lock is not taken, so this\n"
+      "each run's --max-concurrent (MAX_CONCURRENT) is the maximum again. The request is a\n"
+      "row of the batch database <state-dir>/<project>/<prefix>.db (docs/state.md), added in\n"
+      "its own short transaction; the batch lock is not taken, so this\n"
       "works from another terminal while the batch runs. A cap that mount failures lowered\n"
       "keeps its value below N and climbs back by one per healthy run; --reset lifts it to N.\n"
       "See docs/concurrency.md.\n\n"
@@ -114,7 +118,7 @@ Command register_cap(CLI::App& app, const GlobalOptions& /*global*/) {
       "  traitctl cap 20\n"
       "  traitctl cap 80 --reset --prefix gapit3-trait --project talmo-lab\n"
       "  traitctl cap 10 --env-file batch2.env --json\n\n"
-      "Exit codes: 0 the cap was set, 1 the cap file could not be written, 2 invalid usage\n"
+      "Exit codes: 0 the cap was set, 1 the batch database could not be written, 2 invalid usage\n"
       "(N below 1, a bad prefix, project or .env file).");
   return Command{command, [options] { return run_cap(*options); }};
 }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "traitctl/adapters/journal.hpp"
+#include "traitctl/adapters/ledger_store.hpp"
 #include "traitctl/adapters/signals.hpp"
 #include "traitctl/adapters/system_clock.hpp"
 #include "traitctl/adapters/terminal.hpp"
@@ -130,6 +131,13 @@ int run_cleanup(const CleanupOptions& options) {
   auto lock_timeout = parse_lock_timeout(options.lock_timeout);
   if (!lock_timeout) {
     return fail_with(lock_timeout.error());
+  }
+  // The batch's state must be readable before anything is deleted: a
+  // damaged one is for a person to look at first.
+  auto store = LedgerStore::open(context->state_dir, context->settings.project, context->settings.prefix);
+  auto ledger = store ? store->load() : Result<Ledger>(store.error());
+  if (!ledger) {
+    return fail_with(ledger.error());
   }
   CancelToken& cancel = install_stop_signals();
   SystemClock clock;

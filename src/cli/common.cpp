@@ -3,9 +3,12 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 
+#include "traitctl/adapters/journal.hpp"
 #include "traitctl/adapters/ledger_store.hpp"
+#include "traitctl/adapters/system_clock.hpp"
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/help_format.hpp"
+#include "traitctl/cli/text.hpp"
 #include "traitctl/config/checks.hpp"
 #include "traitctl/config/env_file.hpp"
 #include "traitctl/core/job_name.hpp"
@@ -257,6 +260,39 @@ Result<FileLock> lock_batch(const BatchContext& context, Duration timeout, const
     return store.error();
   }
   return store->lock(timeout, cancel);
+}
+
+Result<void> open_state_for_writing(const LedgerStore& store, const BatchContext& context,
+                                    std::string_view command, Journal* journal) {
+  auto imported = store.open_for_writing();
+  if (!imported) {
+    return imported.error();
+  }
+  if (!*imported) {
+    return {};
+  }
+  const LegacyImport& what = **imported;
+  report(Tag::Info, "Imported the batch's state of an earlier traitctl into {} ({}, {}); the JSON files were kept as *.imported",
+         store.database_path().string(), plural(what.traits, "trait"),
+         plural(what.attempts, "attempt"));
+  const SystemClock clock;
+  std::optional<Journal> opened;
+  if (journal == nullptr) {
+    auto own = Journal::open(context.state_dir, std::string(command), context.settings.project,
+                             context.settings.prefix, clock);
+    if (!own) {
+      return own.error();
+    }
+    opened.emplace(std::move(*own));
+    journal = &*opened;
+  }
+  journal->record(JournalEvent{"ledger-imported", std::nullopt, std::nullopt,
+                               {{"database", store.database_path().string()},
+                                {"ledger", what.ledger ? store.legacy_ledger_path().string() + ".imported" : ""},
+                                {"cap_request", what.cap_request ? store.legacy_cap_path().string() + ".imported" : ""},
+                                {"traits", what.traits},
+                                {"attempts", what.attempts}}});
+  return {};
 }
 
 Result<int> require_positive(int value, std::string_view flag) {

@@ -107,7 +107,11 @@ Check check_ledger(const BatchContext& context, const std::vector<Check>& settin
   if (unnamed || !store) {
     return make_check("ledger", CheckStatus::Warn, "", "not checked: fix PROJECT and JOB_PREFIX first");
   }
-  const std::string path = printable(store->ledger_path().string());
+  std::error_code error;
+  const bool legacy = !std::filesystem::exists(store->database_path(), error) &&
+                      std::filesystem::exists(store->legacy_ledger_path(), error);
+  const std::string path =
+      printable((legacy ? store->legacy_ledger_path() : store->database_path()).string());
   auto ledger = store->load();
   if (!ledger) {
     return make_check("ledger", CheckStatus::Fail, path, ledger.error().message);

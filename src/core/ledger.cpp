@@ -38,9 +38,10 @@ const json* optional_field(const json& object, const char* key) {
 }
 
 int read_count(const json& value, std::string_view where) {
-  // nlohmann stores non-negative numbers as unsigned, negative ones as signed.
-  if (!value.is_number_unsigned() ||
-      value.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
+  // nlohmann parses non-negative numbers as unsigned, negative ones as
+  // signed; a document built in memory holds ints as signed.
+  if (!value.is_number_integer() || value.get<std::int64_t>() < 0 ||
+      value.get<std::int64_t>() > std::int64_t{std::numeric_limits<int>::max()}) {
     fail(where, fmt::format("expected a whole number >= 0, found {}", value.dump()));
   }
   return value.get<int>();
@@ -121,14 +122,11 @@ PendingIntent read_pending(const json& value, const std::string& where) {
 }
 
 AttemptEnd read_attempt_end(const json& value, const std::string& where) {
-  const std::string name = read_string(value, where);
-  for (const AttemptEnd end :
-       {AttemptEnd::Succeeded, AttemptEnd::Failed, AttemptEnd::Stopped, AttemptEnd::Incomplete}) {
-    if (to_string(end) == name) {
-      return end;
-    }
+  auto end = attempt_end_from_string(read_string(value, where));
+  if (!end) {
+    fail(where, end.error().message);
   }
-  fail(where, fmt::format("unknown end '{}': expected succeeded, failed, stopped or incomplete", name));
+  return *end;
 }
 
 AttemptRecord read_attempt(const json& value, const std::string& where) {
@@ -294,6 +292,16 @@ std::string_view to_string(AttemptEnd end) {
   return "failed";
 }
 
+Result<AttemptEnd> attempt_end_from_string(std::string_view name) {
+  for (const AttemptEnd end :
+       {AttemptEnd::Succeeded, AttemptEnd::Failed, AttemptEnd::Stopped, AttemptEnd::Incomplete}) {
+    if (to_string(end) == name) {
+      return end;
+    }
+  }
+  return make_error(ErrorKind::Parse, "unknown end '{}': expected succeeded, failed, stopped or incomplete", name);
+}
+
 std::string format_utc(TimePoint time) {
   using namespace std::chrono;
   const auto day = floor<days>(time);
@@ -391,14 +399,7 @@ json to_json(const Ledger& ledger) {
       entry["last_failure"] = to_string(*record.last_failure);
     }
     if (record.pending) {
-      const PendingIntent& pending = *record.pending;
-      entry["pending"] = json{{"kind", to_string(pending.kind)},
-                              {"attempt", pending.attempt},
-                              {"recorded_at", format_utc(pending.recorded_at)},
-                              {"forced", pending.forced},
-                              {"replaces_id", pending.replaces_id},
-                              {"old_job_gone", pending.old_job_gone},
-                              {"submit_sent", pending.submit_sent}};
+      entry["pending"] = to_json(*record.pending);
     }
     if (!record.job_id.empty()) {
       entry["job_id"] = record.job_id;
@@ -452,8 +453,22 @@ Result<Ledger> parse_ledger(std::string_view text) {
   return ledger_from_json(document);
 }
 
-std::string serialize_ledger(const Ledger& ledger) {
-  return to_json(ledger).dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+json to_json(const PendingIntent& intent) {
+  return json{{"kind", to_string(intent.kind)},
+              {"attempt", intent.attempt},
+              {"recorded_at", format_utc(intent.recorded_at)},
+              {"forced", intent.forced},
+              {"replaces_id", intent.replaces_id},
+              {"old_job_gone", intent.old_job_gone},
+              {"submit_sent", intent.submit_sent}};
+}
+
+Result<PendingIntent> pending_intent_from_json(const json& value) {
+  try {
+    return read_pending(value, "pending_intent");
+  } catch (const FormatError& error) {
+    return make_error(ErrorKind::Parse, "{}", error.what());
+  }
 }
 
 }  // namespace traitctl

@@ -14,6 +14,9 @@
 #include <tuple>
 #include <utility>
 
+#include "traitctl/adapters/batch_database.hpp"
+#include "traitctl/adapters/ledger_store.hpp"
+
 namespace traitctl::e2e {
 namespace {
 
@@ -344,9 +347,10 @@ std::vector<std::string> state_dir_problems(const FakeCluster& cluster) {
     const std::string file = it->path().filename().string();
     if (file.find(".tmp-") != std::string::npos) {
       problems.push_back(fmt::format("temporary file left behind: {}", it->path().string()));
-    } else if (file.ends_with(".ledger.json") && !json::accept(read_text(it->path()))) {
-      problems.push_back(
-          fmt::format("ledger is not JSON: {}:\n{}", it->path().string(), read_text(it->path())));
+    } else if (file.ends_with(".db")) {
+      if (auto db = open_batch_database(it->path(), sqlite::Access::ReadOnly); !db) {
+        problems.push_back(fmt::format("batch database unreadable: {}", db.error().message));
+      }
     } else if (file == "journal.jsonl") {
       const std::string text = read_text(it->path());
       if (!text.empty() && !text.ends_with('\n')) {
@@ -384,8 +388,15 @@ bool wait_until_ended(const FakeCluster& cluster, const std::vector<std::string>
 }
 
 json read_ledger(const FakeCluster& cluster, std::string_view project, std::string_view prefix) {
-  const std::string text = read_text(cluster.state_dir() / project / fmt::format("{}.ledger.json", prefix));
-  return text.empty() ? json::object() : json::parse(text);
+  auto store = LedgerStore::open(cluster.state_dir(), std::string(project), std::string(prefix));
+  if (!store || !std::filesystem::exists(store->database_path())) {
+    return json::object();
+  }
+  auto ledger = store->load();
+  if (!ledger) {
+    throw std::runtime_error(ledger.error().message);
+  }
+  return to_json(*ledger);
 }
 
 std::vector<std::string> attempt_problems(const FakeCluster& cluster, std::string_view project,

@@ -109,15 +109,17 @@ class FakeCluster {
 [[nodiscard]] std::string read_text(const std::filesystem::path& path);
 
 // What an interrupted traitctl must never leave in its state directory: a
-// temporary file of an atomic write, a ledger that is not JSON, a journal
-// line that is not JSON. One message per problem; empty when all is sound.
+// temporary file of an atomic write, a batch database that cannot be read
+// (PRAGMA quick_check included), a journal line that is not JSON. One message per problem; empty when all is sound.
 [[nodiscard]] std::vector<std::string> state_dir_problems(const FakeCluster& cluster);
 
 // Waits (at most `limit`) until every named job is Completed or Failed.
 [[nodiscard]] bool wait_until_ended(const FakeCluster& cluster, const std::vector<std::string>& names,
                                     std::chrono::milliseconds limit);
 
-// The batch's attempt ledger, or {} before traitctl has written one.
+// The batch's attempt ledger as JSON (to_json(Ledger): ledger version 2's
+// shape), read from the batch database as `status` reads it; {} before
+// traitctl has written one. A database that cannot be read fails the test.
 [[nodiscard]] nlohmann::json read_ledger(const FakeCluster& cluster, std::string_view project,
                                          std::string_view prefix);
 

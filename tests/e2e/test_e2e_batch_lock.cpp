@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "traitctl/adapters/ledger_store.hpp"
 
 namespace traitctl::e2e {
 namespace {
@@ -78,16 +79,17 @@ class BatchLock : public ::testing::TestWithParam<Command> {
     }
   }
 
-  // Reads the ledger while `running` is true, as a third party would: every
-  // version it finds must parse. Returns how many versions it read.
+  // Reads the batch database while `running` is true, as `status` would:
+  // every read must succeed and see whole cycles. Returns how many it read.
   int watch_ledger(const std::function<bool()>& running) const {
-    const auto path = cluster_.state_dir() / kProject / fmt::format("{}.ledger.json", kPrefix);
+    auto store = LedgerStore::open(cluster_.state_dir(), kProject, kPrefix);
+    EXPECT_TRUE(store.ok());
     int reads = 0;
     while (running()) {
-      const std::string text = read_text(path);
-      if (!text.empty()) {
+      if (std::filesystem::exists(store->database_path())) {
         ++reads;
-        EXPECT_TRUE(json::accept(text)) << "a torn ledger:\n" << text;
+        auto ledger = store->load();
+        EXPECT_TRUE(ledger.ok()) << "a reader failed: " << ledger.error().message;
       }
       std::this_thread::sleep_for(5ms);
     }

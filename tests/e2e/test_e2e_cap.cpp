@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "harness.hpp"
+#include "traitctl/adapters/cap_file.hpp"
 #include "traitctl/adapters/state_file.hpp"
 #include "traitctl/core/ledger.hpp"
 
@@ -20,7 +21,16 @@ using namespace std::chrono_literals;
 
 class Cap : public ::testing::Test {
  protected:
-  [[nodiscard]] std::filesystem::path cap_file() const { return cluster_.state_dir() / "p" / "cb.cap.json"; }
+  [[nodiscard]] std::filesystem::path cap_file() const { return cluster_.state_dir() / "p" / "cb.db"; }
+  // The latest request in the batch database, as its JSON.
+  [[nodiscard]] json latest_request() const {
+    auto store = LedgerStore::open(cluster_.state_dir(), "p", "cb");
+    auto request = read_cap_request(*store);
+    if (!request || !*request) {
+      return json::object();
+    }
+    return to_json(**request);
+  }
   [[nodiscard]] CommandResult cap(std::vector<std::string> args) const {
     args.insert(args.begin(), "cap");
     for (const char* batch : {"--prefix", "cb", "--project", "p"}) {
@@ -39,7 +49,7 @@ TEST_F(Cap, WritesTheRequestForTheNextRun) {
   EXPECT_EQ(result.out,
             "Cap of batch cb in project p set to 20; no traitctl is running this batch: the next run starts "
             "with a maximum of 20.\n");
-  const json request = json::parse(read_text(cap_file()));
+  const json request = latest_request();
   EXPECT_EQ(request.at("version"), 1);
   EXPECT_EQ(request.at("max_concurrent"), 20);
   EXPECT_EQ(request.at("reset"), false);
@@ -53,8 +63,8 @@ TEST_F(Cap, WritesTheRequestForTheNextRun) {
 
   const auto replaced = cap({"8", "--reset"});
   ASSERT_EQ(replaced.exit_code, 0) << replaced.err;
-  EXPECT_EQ(json::parse(read_text(cap_file())).at("max_concurrent"), 8);
-  EXPECT_EQ(json::parse(read_text(cap_file())).at("reset"), true);
+  EXPECT_EQ(latest_request().at("max_concurrent"), 8);
+  EXPECT_EQ(latest_request().at("reset"), true);
 }
 
 TEST_F(Cap, StatusShowsARequestNoRunHasApplied) {
@@ -85,7 +95,7 @@ TEST_F(Cap, JsonOutput) {
   EXPECT_EQ(output.at("running"), false);
   EXPECT_TRUE(output.at("running_pid").is_null());
   EXPECT_EQ(output.at("file"), cap_file().string());
-  EXPECT_EQ(output.at("set_at"), json::parse(read_text(cap_file())).at("set_at"));
+  EXPECT_EQ(output.at("set_at"), latest_request().at("set_at"));
 }
 
 TEST_F(Cap, BadValuesAreUsageErrorsAndWriteNothing) {

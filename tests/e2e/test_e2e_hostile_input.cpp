@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "traitctl/adapters/ledger_store.hpp"
 #include "traitctl/core/parse.hpp"
 
 namespace traitctl::e2e {
@@ -549,36 +550,104 @@ TEST(CorruptEnvFile, IsReportedWithFileAndLineAndLeftAlone) {
   }
 }
 
-// Temporary files of atomic writes and journal problems, but not the ledger
-// we corrupted on purpose.
-std::vector<std::string> problems_besides_the_ledger(const FakeCluster& cluster) {
+// Temporary files of atomic writes and journal problems, but not the batch
+// database we corrupted on purpose.
+std::vector<std::string> problems_besides_the_database(const FakeCluster& cluster) {
   std::vector<std::string> problems;
   for (auto& problem : state_dir_problems(cluster)) {
-    if (!problem.starts_with("ledger is not JSON")) {
+    if (!problem.starts_with("batch database unreadable")) {
       problems.push_back(std::move(problem));
     }
   }
   return problems;
 }
 
-// A ledger that cannot be read stops every command that reads it (exit 1,
-// one line naming the file); it is never replaced, and nothing is submitted
-// or deleted without it. cleanup does not read it; validate reports it as a
-// FAIL check naming the file.
-TEST(CorruptLedger, IsReportedWithItsPathAndNeverReplaced) {
+// `sound` with `bytes` written at `offset`.
+std::string overwritten(std::string sound, std::size_t offset, const std::string& bytes) {
+  sound.replace(offset, bytes.size(), bytes);
+  return sound;
+}
+
+// The bytes of another batch's database, as its own traitctl wrote it.
+std::string another_batchs_database(const fs::path& folder) {
+  auto store = LedgerStore::open(folder, "q\x1b]0;x\x07\n", kPrefix);
+  EXPECT_TRUE(store.ok());
+  EXPECT_TRUE(store->save(Ledger{"q\x1b]0;x\x07\n", kPrefix, std::nullopt, {}, std::nullopt, std::nullopt}).ok());
+  return read_text(store->database_path());
+}
+
+// A batch database that cannot be used stops every command (exit 1, one
+// line naming the file and the fix; validate: a FAIL check naming it): the
+// file is left byte for byte, no journal is created beside it, and nothing
+// is submitted or deleted.
+TEST(CorruptDatabase, IsReportedWithItsPathAndNeverReplaced) {
   const Scratch scratch;
   scratch.write_env("");
   const auto first = run_traitctl(scratch.cluster(), commands().front().args, {}, std::chrono::seconds(20));
   ASSERT_EQ(first.exit_code, 0) << first.err;
-  const fs::path ledger = scratch.cluster().state_dir() / kProject / fmt::format("{}.ledger.json", kPrefix);
-  const std::string sound = read_text(ledger);
-  ASSERT_FALSE(sound.empty()) << "submit wrote no ledger at " << ledger;
+  const fs::path database = scratch.cluster().state_dir() / kProject / fmt::format("{}.db", kPrefix);
+  const std::string sound = read_text(database);
+  ASSERT_GT(sound.size(), 4U * 4096U) << "submit wrote no batch database at " << database;
 
   const std::vector<Corruption> corruptions{
       {"a truncated", sound.substr(0, sound.size() / 2), 0},
       {"an empty", "", 0},
       {"a zero-filled", std::string(64, '\0'), 0},
       {"a binary garbage", "{\"version\": 1,\xff\xfe\x1b[31m\n\x07", 0},
+      {"a JSON ledger's", R"({"version": 2, "project": "p", "prefix": "hx", "traits": {}})", 0},
+      // A b-tree page of the database overwritten: PRAGMA quick_check fails.
+      {"a page-damaged", overwritten(sound, 3 * 4096, std::string(64, '\x7f')), 0},
+      // user_version, offset 60 of the header, of a traitctl to come.
+      {"a newer schema's", overwritten(sound, 60, std::string("\0\0\0\x63", 4)), 0},
+      {"another batch's", another_batchs_database(scratch.work() / "other-state"), 0},
+  };
+  std::vector<Command> all = commands();
+  all.push_back({"retry --yes", {"retry", "--yes", "--poll-interval", "0.05s", "--runai-timeout", "5s"}});
+  all.push_back({"run --yes", {"run", "--yes", "--poll-interval", "0.05s", "--runai-timeout", "5s"}});
+  all.push_back({"resubmit --yes", {"resubmit", "2", "--yes", "--runai-timeout", "5s"}});
+  all.push_back({"cleanup --yes", {"cleanup", "--failed", "--completed", "--yes", "--runai-timeout", "5s"}});
+  all.push_back({"describe", {"describe", "2", "--runai-timeout", "5s"}});
+  all.push_back({"logs", {"logs", "2", "--runai-timeout", "5s"}});
+  all.push_back({"cap", {"cap", "3"}});
+  for (const auto& corruption : corruptions) {
+    for (const auto& command : all) {
+      SCOPED_TRACE(fmt::format("{} database in {}", corruption.label, command.label));
+      std::ofstream(database, std::ios::binary | std::ios::trunc) << corruption.text;
+      const int submits = scratch.cluster().count_calls("submit");
+      const int deletes = scratch.cluster().count_calls("delete");
+      const auto result = run_traitctl(scratch.cluster(), command.args, {}, std::chrono::seconds(20));
+      if (command.label == "validate") {
+        expect_failed_check(result, database.string());
+      } else {
+        expect_refused_on_one_line(result, 1, database.string());
+        const bool newer = corruption.label == "a newer schema's";
+        EXPECT_NE(result.err.find(newer ? "upgrade" : "left untouched"), std::string::npos) << shown(result.err);
+      }
+      EXPECT_EQ(read_text(database), corruption.text) << "the database was rewritten";
+      EXPECT_FALSE(fs::exists(database.string() + "-journal")) << "a journal beside a damaged file";
+      EXPECT_EQ(scratch.cluster().count_calls("submit"), submits);
+      EXPECT_EQ(scratch.cluster().count_calls("delete"), deletes);
+      expect_printable_lines(result.out, "stdout");
+      expect_printable_lines(result.err, "stderr");
+      for (const auto& problem : problems_besides_the_database(scratch.cluster())) {
+        ADD_FAILURE() << problem;
+      }
+      for (const auto& mark : marks_under(scratch.cluster().dir())) {
+        ADD_FAILURE() << mark;
+      }
+    }
+  }
+}
+
+// A JSON ledger of an earlier traitctl that cannot be imported stops every
+// command the same way, and is neither imported nor replaced.
+TEST(CorruptLegacyLedger, IsReportedWithItsPathAndNeverImported) {
+  const Scratch scratch;
+  scratch.write_env("");
+  const fs::path ledger = scratch.cluster().state_dir() / kProject / fmt::format("{}.ledger.json", kPrefix);
+  fs::create_directories(ledger.parent_path());
+  const std::vector<Corruption> corruptions{
+      {"a truncated", fmt::format(R"({{"version": 2, "project": "{}", "prefix": "{}", "tra)", kProject, kPrefix), 0},
       {"a wrong-typed",
        fmt::format(R"({{"version": 1, "project": "{}", "prefix": "{}", "traits": )"
                    R"({{"2": {{"automatic_retries": "x\u001b[2J\n"}}}}}})",
@@ -588,34 +657,24 @@ TEST(CorruptLedger, IsReportedWithItsPathAndNeverReplaced) {
        0},
   };
   std::vector<Command> all = commands();
-  all.push_back({"retry --yes", {"retry", "--yes", "--poll-interval", "0.05s", "--runai-timeout", "5s"}});
   all.push_back({"run --yes", {"run", "--yes", "--poll-interval", "0.05s", "--runai-timeout", "5s"}});
+  all.push_back({"cap", {"cap", "3"}});
   for (const auto& corruption : corruptions) {
     for (const auto& command : all) {
-      SCOPED_TRACE(fmt::format("{} ledger in {}", corruption.label, command.label));
+      SCOPED_TRACE(fmt::format("{} JSON ledger in {}", corruption.label, command.label));
       std::ofstream(ledger, std::ios::binary | std::ios::trunc) << corruption.text;
-      const int submits = scratch.cluster().count_calls("submit");
-      const int deletes = scratch.cluster().count_calls("delete");
       const auto result = run_traitctl(scratch.cluster(), command.args, {}, std::chrono::seconds(20));
-      if (command.label == "cleanup --dry-run") {
-        EXPECT_EQ(result.exit_code, 0) << shown(result.out) << shown(result.err);
-      } else if (command.label == "validate") {
+      if (command.label == "validate") {
         expect_failed_check(result, ledger.string());
       } else {
         expect_refused_on_one_line(result, 1, ledger.string());
-        EXPECT_NE(result.err.find("left untouched"), std::string::npos) << shown(result.err);
       }
-      EXPECT_EQ(read_text(ledger), corruption.text) << "the ledger was rewritten";
-      EXPECT_EQ(scratch.cluster().count_calls("submit"), submits);
-      EXPECT_EQ(scratch.cluster().count_calls("delete"), deletes);
+      EXPECT_EQ(read_text(ledger), corruption.text) << "the JSON ledger was rewritten";
+      EXPECT_FALSE(fs::exists(ledger.parent_path() / fmt::format("{}.db", kPrefix))) << "imported";
+      EXPECT_EQ(scratch.cluster().count_calls("submit"), 0);
+      EXPECT_EQ(scratch.cluster().count_calls("delete"), 0);
       expect_printable_lines(result.out, "stdout");
       expect_printable_lines(result.err, "stderr");
-      for (const auto& problem : problems_besides_the_ledger(scratch.cluster())) {
-        ADD_FAILURE() << problem;
-      }
-      for (const auto& mark : marks_under(scratch.cluster().dir())) {
-        ADD_FAILURE() << mark;
-      }
     }
   }
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "traitctl/adapters/ledger_store.hpp"
 
 namespace traitctl::e2e {
 namespace {
@@ -89,7 +90,7 @@ bool contains(const json& array, int trait) {
 }
 
 fs::path ledger_path(const FakeCluster& cluster) {
-  return cluster.state_dir() / kProject / (std::string(kPrefix) + ".ledger.json");
+  return cluster.state_dir() / kProject / (std::string(kPrefix) + ".db");
 }
 
 TEST(Retry, WatchRetriesAMountFailureUntilItCompletes) {
@@ -134,7 +135,7 @@ TEST(Retry, TheBudgetHoldsAcrossSeparateRuns) {
     EXPECT_TRUE(contains(report.at("out_of_retries"), 3)) << "run " << run << ": " << report.dump();
     EXPECT_TRUE(report.at("retried").empty()) << "run " << run << ": " << report.dump();
   }
-  const json ledger = json::parse(read_text(ledger_path(cluster)));
+  const json ledger = read_ledger(cluster, kProject, kPrefix);
   EXPECT_EQ(ledger.at("traits").at("3").at("automatic_retries"), 3) << ledger.dump();
 }
 
@@ -273,19 +274,21 @@ TEST(Retry, ARunKilledBetweenDeleteAndResubmitIsCompletedOnce) {
   submit_and_settle(cluster, "2", {2});
 
   // What a run killed right after its delete leaves: the intent counted and pending.
-  json ledger{{"version", 1}, {"project", kProject}, {"prefix", kPrefix}, {"traits", json::object()}};
-  if (fs::exists(ledger_path(cluster))) {
-    ledger = json::parse(read_text(ledger_path(cluster)));
-  }
-  ledger["traits"]["2"] =
-      json{{"automatic_retries", 1},
-           {"manual_resubmissions", 0},
-           {"failure_first_seen", "2026-01-01T00:00:00.000Z"},
-           {"last_failure", "mount-failure"},
-           {"pending", {{"kind", "automatic"}, {"attempt", 2}, {"recorded_at", "2026-01-01T00:00:01.000Z"}}},
-           {"out_of_retries", false}};
-  fs::create_directories(ledger_path(cluster).parent_path());
-  std::ofstream(ledger_path(cluster)) << ledger.dump(2) << '\n';
+  auto store = LedgerStore::open(cluster.state_dir(), kProject, kPrefix);
+  ASSERT_TRUE(store.ok());
+  auto ledger = store->load();
+  ASSERT_TRUE(ledger.ok()) << ledger.error().message;
+  TraitRecord& record = ledger->traits[2];
+  record.automatic_retries = 1;
+  record.manual_resubmissions = 0;
+  record.failure_first_seen = *parse_utc("2026-01-01T00:00:00.000Z");
+  record.last_failure = FailureClass::Mount;
+  record.pending.emplace();
+  record.pending->kind = IntentKind::Automatic;
+  record.pending->attempt = 2;
+  record.pending->recorded_at = *parse_utc("2026-01-01T00:00:01.000Z");
+  record.out_of_retries = false;
+  ASSERT_TRUE(store->save(*ledger).ok());
   const auto deleted = run_fake_runai(cluster, {"workspace", "delete", "rt-2", "--project", kProject});
   ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
   ASSERT_EQ(cluster.current_status("rt-2"), "");
@@ -298,7 +301,7 @@ TEST(Retry, ARunKilledBetweenDeleteAndResubmitIsCompletedOnce) {
   const json& latest = history.back();
   EXPECT_EQ(latest.at("name"), "rt-2");
   EXPECT_EQ(latest.at("environment").value("TRAITCTL_ATTEMPT", ""), "2") << latest.dump();
-  const json after = json::parse(read_text(ledger_path(cluster)));
+  const json after = read_ledger(cluster, kProject, kPrefix);
   EXPECT_EQ(after.at("traits").at("2").at("automatic_retries"), 1) << after.dump();
   EXPECT_FALSE(after.at("traits").at("2").contains("pending")) << after.dump();
 }

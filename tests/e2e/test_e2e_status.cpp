@@ -58,7 +58,7 @@ class Status : public ::testing::Test {
     submit(cluster_, "b-5");
 
     const TimePoint now = std::chrono::system_clock::now();
-    Ledger ledger{"p", "b", now - 2h, {}, std::nullopt};
+    Ledger ledger{"p", "b", now - 2h, {}, std::nullopt, std::nullopt};
     ledger.traits[2] = classified(now - 1min, FailureClass::Config);
     ledger.traits[6] = classified(now - 1min, FailureClass::Mount, 1);
     write_ledger(cluster_, ledger);
@@ -155,12 +155,18 @@ TEST_F(Status, PlainOutputWithoutATerminalHasNoControlCodes) {
   EXPECT_NE(result.out.find("Elapsed since the first submission: 2h"), std::string::npos) << result.out;
 }
 
-TEST_F(Status, UnreadableLedgerExits1) {
-  std::ofstream(cluster_.dir() / "state" / "p" / "b.ledger.json", std::ios::trunc) << "{not json";
-  const auto result = status({"--json"});
-  EXPECT_EQ(result.exit_code, 1) << result.err;
-  EXPECT_NE(result.err.find("ledger"), std::string::npos) << result.err;
-  EXPECT_TRUE(result.out.empty()) << result.out;
+TEST_F(Status, UnreadableStateExits1) {
+  // The batch database, and the JSON ledger of an earlier traitctl where there is none.
+  for (const char* file : {"b.db", "b.ledger.json"}) {
+    const auto path = cluster_.dir() / "state" / "p" / file;
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::trunc) << "{not json";
+    const auto result = status({"--json"});
+    EXPECT_EQ(result.exit_code, 1) << result.err;
+    EXPECT_NE(result.err.find(path.string()), std::string::npos) << result.err;
+    EXPECT_TRUE(result.out.empty()) << result.out;
+    std::filesystem::remove(path);
+  }
 }
 
 TEST_F(Status, WatchWithJsonIsAUsageError) {
@@ -175,7 +181,7 @@ TEST(StatusWatch, ExitsOnceTheBatchIsFinished) {
   submit(cluster, "w-2");
   submit(cluster, "w-3");
   const TimePoint now = std::chrono::system_clock::now();
-  Ledger ledger{"p", "w", now, {}, std::nullopt};
+  Ledger ledger{"p", "w", now, {}, std::nullopt, std::nullopt};
   ledger.traits[3] = classified(now, FailureClass::Config);
   write_ledger(cluster, ledger);
 

@@ -77,7 +77,7 @@ class Views : public ::testing::Test {
     submit(cluster_, "v-7");
 
     const TimePoint now = std::chrono::system_clock::now();
-    Ledger ledger{"p", "v", now - 1h, {}, std::nullopt};
+    Ledger ledger{"p", "v", now - 1h, {}, std::nullopt, std::nullopt};
     TraitRecord& out_of_retries = ledger.traits[6];
     out_of_retries.automatic_retries = 3;
     out_of_retries.out_of_retries = true;
@@ -117,7 +117,7 @@ class Views : public ::testing::Test {
   }
 
   [[nodiscard]] std::string env_file() const { return (cluster_.dir() / "batch.env").string(); }
-  [[nodiscard]] fs::path ledger_path() const { return cluster_.state_dir() / "p" / "v.ledger.json"; }
+  [[nodiscard]] fs::path ledger_path() const { return cluster_.state_dir() / "p" / "v.db"; }
 
   CommandResult traitctl(const std::string& command, std::vector<std::string> flags) const {
     flags.insert(flags.begin(), {command, "--env-file", env_file()});

@@ -255,7 +255,8 @@ TEST_F(Validate, AnExpiredLoginIsReportedAsSuch) {
       << listing.dump();
 }
 
-// The batch's attempt ledger: none yet is fine; one that cannot be read
+// The batch's attempt ledger (the batch database, or the JSON ledger of an
+// earlier traitctl before it): none yet is fine; one that cannot be read
 // (submit, retry and run would stop on it) is a FAIL naming the file and the fix.
 TEST_F(Validate, AnUnreadableLedgerFailsAndAMissingOneIsFine) {
   const auto fresh = validate("", {"--json"});
@@ -271,6 +272,16 @@ TEST_F(Validate, AnUnreadableLedgerFailsAndAMissingOneIsFine) {
   EXPECT_EQ(check.at("status"), "fail");
   EXPECT_EQ(check.at("value"), ledger.string());
   EXPECT_NE(check.at("message").get<std::string>().find("move it aside"), std::string::npos) << check.dump();
+
+  // The batch database, once there is one, is what counts.
+  const fs::path database = cluster_.state_dir() / "p" / "b.db";
+  std::ofstream(database) << "not a database";
+  const auto damaged = validate("", {"--json"});
+  EXPECT_EQ(damaged.exit_code, 1) << damaged.err;
+  const json database_check = check_named(json::parse(damaged.out), "ledger");
+  EXPECT_EQ(database_check.at("status"), "fail");
+  EXPECT_EQ(database_check.at("value"), database.string());
+  EXPECT_EQ(read_text(database), "not a database");
 
   const auto local = validate("", {"--backend", "local"});
   EXPECT_EQ(local.exit_code, 1) << local.err;

@@ -33,7 +33,7 @@ TEST(UtcTime, FormatsAndParses) {
 
 Ledger sample_ledger() {
   const TimePoint base = std::chrono::sys_days{std::chrono::year{2024} / 5 / 1};
-  Ledger ledger{"team-a", "gwas", base, {}, std::nullopt};
+  Ledger ledger{"team-a", "gwas", base, {}, std::nullopt, std::nullopt};
   ledger.traits[2] = TraitRecord{};
   TraitRecord busy;
   busy.automatic_retries = 2;
@@ -68,7 +68,7 @@ Ledger sample_ledger() {
 
 TEST(LedgerJson, RoundTrip) {
   const Ledger ledger = sample_ledger();
-  const std::string text = serialize_ledger(ledger);
+  const std::string text = to_json(ledger).dump();
   auto parsed = parse_ledger(text);
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
   EXPECT_EQ(*parsed, ledger);
@@ -82,8 +82,25 @@ TEST(LedgerJson, RoundTrip) {
   EXPECT_EQ(json["traits"]["17"]["attempts"][0]["evidence"], "exit code 137 (OOMKilled)");
   EXPECT_FALSE(json["traits"]["2"].contains("pending"));
 
-  const Ledger empty{"p", "x", std::nullopt, {}, std::nullopt};
-  EXPECT_EQ(*parse_ledger(serialize_ledger(empty)), empty);
+  const Ledger empty{"p", "x", std::nullopt, {}, std::nullopt, std::nullopt};
+  EXPECT_EQ(*parse_ledger(to_json(empty).dump()), empty);
+}
+
+TEST(LedgerJson, APendingIntentRoundTripsAlone) {
+  PendingIntent intent;
+  intent.kind = IntentKind::Manual;
+  intent.attempt = 3;
+  intent.recorded_at = TimePoint{std::chrono::hours{480000}};
+  intent.forced = true;
+  intent.replaces_id = "j-9";
+  intent.old_job_gone = true;
+  intent.submit_sent = true;
+  auto parsed = pending_intent_from_json(to_json(intent));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(*parsed, intent);
+  auto bad = pending_intent_from_json(nlohmann::json{{"kind", "sometimes"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("pending_intent"), std::string::npos) << bad.error().message;
 }
 
 TEST(LedgerJson, ToleratesNullsAndUnknownKeys) {
@@ -110,7 +127,7 @@ TEST(LedgerJson, ReadsVersionOneWithItsClassNames) {
   EXPECT_FALSE(record.pending->old_job_gone) << "a version 1 intent knows nothing of the delete";
   EXPECT_EQ(record.oom_retries, 0);
   EXPECT_TRUE(record.attempts.empty());
-  EXPECT_EQ(nlohmann::json::parse(serialize_ledger(*parsed))["version"], 2) << "rewritten as version 2";
+  EXPECT_EQ(to_json(*parsed)["version"], 2) << "shown as version 2";
 }
 
 TEST(LedgerJson, FutureVersionRejected) {

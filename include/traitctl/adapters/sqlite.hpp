@@ -23,7 +23,8 @@ struct sqlite3_stmt;
 
 namespace traitctl::sqlite {
 
-enum class Access { ReadOnly, ReadWriteCreate };
+// ReadWrite opens an existing file only.
+enum class Access { ReadOnly, ReadWrite, ReadWriteCreate };
 
 // How long a statement waits on another connection's lock before failing:
 // long enough for any writer's cycle, short enough to report a stuck one.

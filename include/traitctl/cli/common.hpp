@@ -22,6 +22,9 @@ class App;
 
 namespace traitctl {
 
+class Journal;
+class LedgerStore;
+
 // Flags given before or after the subcommand.
 struct GlobalOptions {
   int verbosity = 0;
@@ -94,6 +97,13 @@ void add_lock_timeout_option(CLI::App& command, std::string& lock_timeout);
 // the holder's pid when another traitctl works on the batch past `timeout`.
 [[nodiscard]] Result<FileLock> lock_batch(const BatchContext& context, Duration timeout,
                                           const CancelToken& cancel);
+
+// LedgerStore::open_for_writing for a command that changes the batch (run
+// `command`). An import of an earlier traitctl's JSON files is told on stderr
+// and journaled (ledger-imported) in `journal`, or, when null, in a journal
+// opened for it.
+[[nodiscard]] Result<void> open_state_for_writing(const LedgerStore& store, const BatchContext& context,
+                                                  std::string_view command, Journal* journal);
 
 // A --max-concurrent style flag that must be at least 1.
 [[nodiscard]] Result<int> require_positive(int value, std::string_view flag);

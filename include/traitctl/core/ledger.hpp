@@ -43,6 +43,8 @@ struct PendingIntent {
 
 enum class AttemptEnd { Succeeded, Failed, Stopped, Incomplete };
 [[nodiscard]] std::string_view to_string(AttemptEnd end);
+// Parse error naming `name` and the accepted names.
+[[nodiscard]] Result<AttemptEnd> attempt_end_from_string(std::string_view name);
 
 // One job of a trait. submitted_at is when traitctl submitted it; ended_at is
 // the cluster's end where the backend tells it, else when traitctl first saw
@@ -114,6 +116,9 @@ AttemptRecord& attempt_record(TraitRecord& record, int number);
 // milliseconds). Parse error naming the text otherwise.
 [[nodiscard]] Result<TimePoint> parse_utc(std::string_view text);
 
+// The JSON of ledger version 2, the form the batch's state took before the
+// batch database (adapters/ledger_store.hpp imports it) and the form
+// `describe --json` shows a trait in:
 // {"version": 2, "project", "prefix", "first_submitted_at"?, "traits": {"<n>":
 // {"automatic_retries", "oom_retries", "incomplete_retries",
 // "manual_resubmissions", "failure_first_seen"?, "last_failure"?, "pending"?:
@@ -126,7 +131,11 @@ AttemptRecord& attempt_record(TraitRecord& record, int number);
 [[nodiscard]] Result<Ledger> ledger_from_json(const nlohmann::json& document);
 // Text to ledger; JSON syntax errors are "corrupt ledger (<detail>)" too.
 [[nodiscard]] Result<Ledger> parse_ledger(std::string_view text);
-// Pretty-printed JSON with a trailing newline.
-[[nodiscard]] std::string serialize_ledger(const Ledger& ledger);
+
+// A pending intent as the ledger's JSON holds it, also the batch database's
+// traits.pending_intent column: every field of PendingIntent.
+[[nodiscard]] nlohmann::json to_json(const PendingIntent& intent);
+// Parse error "<detail>" naming the bad field.
+[[nodiscard]] Result<PendingIntent> pending_intent_from_json(const nlohmann::json& value);
 
 }  // namespace traitctl
