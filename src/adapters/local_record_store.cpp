@@ -240,7 +240,7 @@ LocalRecordStore::LocalRecordStore(const fs::path& state_dir, std::string projec
     : state_dir_(state_dir),
       project_(std::move(project)),
       prefix_(std::move(prefix)),
-      db_(batch_database_path(state_dir, project_, prefix_), writable) {}
+      db_(state_dir, project_, prefix_, writable) {}
 
 Result<LocalRecord> LocalRecordStore::read() {
   auto db = db_.for_reading();
