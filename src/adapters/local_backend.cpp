@@ -146,6 +146,9 @@ Result<void> LocalBackend::lock_and_load() {
   lock_fd_ = fd;
   jobs_ = std::move(record->jobs);
   reindex();
+  if (auto stopped = stop_unrecorded_spawns(); !stopped) {
+    return stopped.error();
+  }
   for (const LocalJob& job : jobs_) {
     if (job.row == 0) {
       unrecorded_.push_back(job.name);  // from a jobs.json of an earlier traitctl: imported by the first write
@@ -167,7 +170,42 @@ Result<void> LocalBackend::lock_and_load() {
   }
   // Rows to delete mean a database that exists. Nothing is written
   // otherwise: the batch's database is the ledger store's to create.
-  return forgotten_.empty() ? Result<void>{} : persist();
+  if (!forgotten_.empty()) {
+    if (auto persisted = persist(); !persisted) {
+      return persisted.error();
+    }
+  }
+  return spawns_->clear();
+}
+
+Result<void> LocalBackend::stop_unrecorded_spawns() {
+  auto spawns = SpawnLog::open(SpawnLog::path_for(options_.state_dir, options_.project, options_.prefix));
+  if (!spawns) {
+    return spawns.error();
+  }
+  spawns_.emplace(std::move(*spawns));
+  auto children = spawns_->read();
+  if (!children) {
+    return children.error();
+  }
+  for (const SpawnedChild& child : *children) {
+    const LocalJob* recorded = find(child.name);
+    if (recorded != nullptr && recorded->pid == child.pid) {
+      continue;  // recorded before the crash, and handled with the record
+    }
+    LocalJob orphan;
+    orphan.name = child.name;
+    orphan.attempt = child.attempt;
+    orphan.pid = child.pid;
+    orphan.pid_start = child.pid_start;
+    if (still_running(orphan.pid, orphan.pid_start)) {
+      stop_orphan(orphan, options_.kill_grace);
+    }
+    if (recorded == nullptr) {
+      keep_log(log_dir_, orphan, ".interrupted");
+    }
+  }
+  return {};
 }
 
 Result<void> LocalBackend::reload_if_read_only() {
@@ -236,11 +274,13 @@ Result<void> LocalBackend::persist() {
   if (auto written = store_->write(changed, forgotten_, added); !written) {
     return written.error();
   }
+  const bool spawned = !unrecorded_.empty();
   unrecorded_.clear();
   changed_.clear();
   forgotten_.clear();
   dirty_ = false;
-  return {};
+  // Recorded now: the spawn log's children are in the database.
+  return spawned && spawns_ ? spawns_->clear() : Result<void>{};
 }
 
 Result<void> LocalBackend::sync() {
@@ -302,23 +342,28 @@ Result<SubmitReceipt> LocalBackend::submit(const JobSpec& spec) {
   job.pid_start = process_start_time(job.pid).value_or("");
   job.started_at = clock_.now();
   spdlog::debug("started {} as pid {}: {}", job.name, job.pid, shell_join(argv));
+  // The row waits for the round's one transaction (the next listing, or
+  // wait_for_change once the round is sent): a commit per spawn would cost
+  // a few fsyncs per trait. Until then the spawn log holds the child, with
+  // one write(2) before the engine hears of it: a traitctl that dies before
+  // the commit leaves it there, and the next owner stops it and forgets it.
+  // So a child started but not recorded is never lost (left running, seen
+  // by nobody), nor started twice (the engine, whose ledger says the
+  // submission was sent and whose listing, this record, lacks the job,
+  // submits it again once the first is stopped). The row itself cannot come
+  // first: there is no pid before the spawn. An end waits for the next
+  // write too: losing one costs only a rerun of the job.
+  SpawnedChild spawned{job.pid, job.pid_start, job.attempt, job.name};
   index_.emplace(job.name, jobs_.size());
   unrecorded_.push_back(job.name);
   jobs_.push_back(std::move(job));
   children_.emplace(spec.name, std::move(*child));
-  // Recorded now, in its own transaction (with whatever else waits to be
-  // written), before the next spawn and before the engine hears of it. Not
-  // one transaction per submission round: the row cannot be written before
-  // the spawn (no pid yet), and every spawn whose row waits for a later
-  // commit is a child that a crash would leave running unrecorded: nobody
-  // would stop it, and the engine, whose ledger says the submission was
-  // sent but whose listing (this record, authoritative) lacks the job,
-  // would start the trait a second time. Committing right after each spawn
-  // keeps that window to one child between posix_spawn and COMMIT. Ended
-  // jobs, whose loss costs only a rerun, wait for the cycle's one write.
   dirty_ = true;
-  if (auto persisted = persist(); !persisted) {
-    return persisted.error();
+  if (auto logged = spawns_->append(spawned); !logged) {
+    spdlog::warn("{}; recording {} at once", logged.error().message, spec.name);
+    if (auto persisted = persist(); !persisted) {
+      return persisted.error();
+    }
   }
   return SubmitReceipt{SubmitOutcome::Created, ""};
 }
@@ -416,6 +461,12 @@ bool LocalBackend::wait_for_change(Clock& /*clock*/, Duration timeout, const Can
   Duration wait = timeout;
   {
     const std::lock_guard lock(mutex_);
+    // The round is sent: its spawns (and ends seen meanwhile) in one write.
+    if (dirty_ && !read_only_) {
+      if (auto persisted = persist(); !persisted) {
+        spdlog::warn("{}", persisted.error().message);
+      }
+    }
     for (auto& [name, child] : children_) {
       running.push_back(&child);
       if (options_.job_timeout > Duration::zero()) {

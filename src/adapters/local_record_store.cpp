@@ -5,7 +5,14 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <utility>
 
 #include "traitctl/adapters/batch_database.hpp"
 #include "traitctl/adapters/journal.hpp"
@@ -233,7 +240,7 @@ LocalRecordStore::LocalRecordStore(const fs::path& state_dir, std::string projec
     : state_dir_(state_dir),
       project_(std::move(project)),
       prefix_(std::move(prefix)),
-      db_(batch_database_path(state_dir, project_, prefix_), writable) {}
+      db_(state_dir, project_, prefix_, writable) {}
 
 Result<LocalRecord> LocalRecordStore::read() {
   auto db = db_.for_reading();
@@ -360,6 +367,78 @@ Result<std::vector<LocalJob>> load_recorded_state(const fs::path& state_dir, con
     settle_abandoned(record->jobs);
   }
   return std::move(record->jobs);
+}
+
+fs::path SpawnLog::path_for(const fs::path& state_dir, const std::string& project, const std::string& prefix) {
+  return state_dir / project / (prefix + ".local.spawns");
+}
+
+Result<SpawnLog> SpawnLog::open(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return make_error(ErrorKind::Io, "cannot open {}: {}", path.string(), std::strerror(errno));
+  }
+  return SpawnLog(fd, path);
+}
+
+SpawnLog::SpawnLog(SpawnLog&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)) {}
+
+SpawnLog& SpawnLog::operator=(SpawnLog&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+    fd_ = std::exchange(other.fd_, -1);
+    path_ = std::move(other.path_);
+  }
+  return *this;
+}
+
+SpawnLog::~SpawnLog() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+  }
+}
+
+Result<std::vector<SpawnedChild>> SpawnLog::read() const {
+  std::ifstream in(path_);
+  if (!in) {
+    return make_error(ErrorKind::Io, "cannot read {}", path_.string());
+  }
+  std::vector<SpawnedChild> children;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    SpawnedChild child;
+    std::string end;
+    // pid, start, attempt, name, and "." last: a line a crash cut short lacks it.
+    if (fields >> child.pid >> child.pid_start >> child.attempt >> child.name >> end && end == ".") {
+      if (child.pid_start == "-") {
+        child.pid_start.clear();
+      }
+      children.push_back(std::move(child));
+    }
+  }
+  return children;
+}
+
+Result<void> SpawnLog::append(const SpawnedChild& child) {
+  const std::string line =
+      fmt::format("{} {} {} {} .\n", child.pid, child.pid_start.empty() ? "-" : child.pid_start, child.attempt,
+                  child.name);
+  // One write of a short line to an O_APPEND file: whole or not at all.
+  if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+    return make_error(ErrorKind::Io, "cannot write {}: {}", path_.string(), std::strerror(errno));
+  }
+  return {};
+}
+
+Result<void> SpawnLog::clear() {
+  if (::ftruncate(fd_, 0) != 0) {
+    return make_error(ErrorKind::Io, "cannot empty {}: {}", path_.string(), std::strerror(errno));
+  }
+  return {};
 }
 
 }  // namespace traitctl

@@ -1,42 +1,24 @@
 #include "traitctl/adapters/record_database.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "traitctl/adapters/batch_database.hpp"
+#include "traitctl/adapters/ledger_store.hpp"
 #include "traitctl/core/parse.hpp"
 
 namespace traitctl {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-// A new file gets its schema in the transaction that creates it.
-Result<sqlite::Database> create_database(const fs::path& path) {
-  std::error_code error;
-  fs::create_directories(path.parent_path(), error);
-  if (error) {
-    return make_error(ErrorKind::Io, "cannot create {}: {}", path.parent_path().string(), error.message());
+RecordDatabase::RecordDatabase(const fs::path& state_dir, std::string project, std::string prefix, bool writable)
+    : state_dir_(state_dir),
+      project_(std::move(project)),
+      prefix_(std::move(prefix)),
+      path_(state_dir_ / project_ / (prefix_ + ".db")),
+      writable_(writable) {
+  if (auto store = LedgerStore::open(state_dir_, project_, prefix_)) {
+    path_ = store->database_path();  // the ledger store's word on where it is
   }
-  auto db = sqlite::Database::open(path, sqlite::Access::ReadWriteCreate);
-  if (!db) {
-    return db.error();
-  }
-  auto transaction = sqlite::Transaction::begin(*db, sqlite::Transaction::Mode::Write);
-  if (!transaction) {
-    return transaction.error();
-  }
-  if (auto migrated = migrate_batch_schema(*db); !migrated) {
-    return migrated.error();
-  }
-  if (auto committed = transaction->commit(); !committed) {
-    return committed.error();
-  }
-  return db;
-}
-
-}  // namespace
-
-fs::path batch_database_path(const fs::path& state_dir, const std::string& project, const std::string& prefix) {
-  return state_dir / project / (prefix + ".db");
 }
 
 bool RecordDatabase::exists() const {
@@ -66,7 +48,19 @@ Result<sqlite::Database*> RecordDatabase::for_writing() {
     return make_error(ErrorKind::Usage, "{} was opened read-only", printable(path_.string()));
   }
   if (!db_) {
-    auto opened = exists() ? open_batch_database(path_, sqlite::Access::ReadWriteCreate) : create_database(path_);
+    if (!exists()) {
+      // Normally the command's ledger store created it already; a backend
+      // used on its own (or first) has the ledger store create it.
+      auto store = LedgerStore::open(state_dir_, project_, prefix_);
+      auto created = store ? store->open_for_writing() : Result<std::optional<LegacyImport>>(store.error());
+      if (!created) {
+        return created.error();
+      }
+      if (*created) {
+        spdlog::info("imported the batch's state of an earlier traitctl into {}", path_.string());
+      }
+    }
+    auto opened = open_batch_database(path_, sqlite::Access::ReadWriteCreate);
     if (!opened) {
       return opened.error();
     }

@@ -211,7 +211,7 @@ SlurmRecordStore::SlurmRecordStore(const fs::path& state_dir, std::string projec
       project_(std::move(project)),
       prefix_(std::move(prefix)),
       legacy_path_(slurm_record_dir(state_dir, project_) / (prefix_ + ".jobs.json")),
-      db_(batch_database_path(state_dir, project_, prefix_), writable) {}
+      db_(state_dir, project_, prefix_, writable) {}
 
 Result<SlurmRecordStore> SlurmRecordStore::open(const fs::path& state_dir, const std::string& project,
                                                 const std::string& prefix, bool writable) {

@@ -119,7 +119,7 @@ Result<std::unique_ptr<Backend>> open_backend(const BackendOptions& options, con
                       "no local batch {} of project '{}' is recorded in {}: start one with "
                       "`traitctl run --backend local -- COMMAND`, or pass the --state-dir and --prefix it used",
                       printable(local.prefix), printable(local.project),
-                      printable(batch_database_path(local.state_dir, local.project, local.prefix).string()));
+                      printable(RecordDatabase(local.state_dir, local.project, local.prefix, false).path().string()));
   }
   if (access == BackendAccess::Run) {
     auto timeout = parse_duration(options.job_timeout);

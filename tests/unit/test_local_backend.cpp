@@ -337,8 +337,11 @@ TEST_F(LocalBackendTest, JobsLeftRunningByADeadTraitctlAreInterrupted) {
   ASSERT_GE(traitctl, 0);
   if (traitctl == 0) {
     auto backend = LocalBackend::open(options(), clock_);
+    const CancelToken cancel;
     const bool started = backend.ok() && (*backend)->submit(spec(2)).ok() &&
                          (*backend)->submit(spec(3, {held()})).ok();
+    // The round is sent: its spawns are recorded before the loop waits.
+    (void)(started && (*backend)->wait_for_change(clock_, Duration{0}, cancel));
     ::kill(::getpid(), started ? SIGKILL : SIGTERM);
   }
   int status = 0;
@@ -369,6 +372,37 @@ TEST_F(LocalBackendTest, JobsLeftRunningByADeadTraitctlAreInterrupted) {
   EXPECT_TRUE(group_gone_soon(orphan));
   EXPECT_TRUE(fs::exists(backend->log_dir() / "t-3.attempt-1.interrupted.log"));
   EXPECT_TRUE(load_recorded_state(options().state_dir, "lab", "t")->empty());
+}
+
+TEST_F(LocalBackendTest, AChildADeadTraitctlSpawnedButNeverRecordedIsStoppedByTheNextOwner) {
+  const pid_t traitctl = ::fork();
+  ASSERT_GE(traitctl, 0);
+  if (traitctl == 0) {  // killed between the spawn and the round's write
+    auto backend = LocalBackend::open(options(), clock_);
+    const bool started = backend.ok() && (*backend)->submit(spec(2, {held()})).ok();
+    ::kill(::getpid(), started ? SIGKILL : SIGTERM);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(traitctl, &status, 0), traitctl);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the job did not start";
+  EXPECT_TRUE(load_recorded_state(options().state_dir, "lab", "t")->empty()) << "not in the record";
+  const auto log = SpawnLog::open(SpawnLog::path_for(options().state_dir, "lab", "t"));
+  ASSERT_TRUE(log.ok());
+  const auto spawned = log->read();
+  ASSERT_TRUE(spawned.ok());
+  ASSERT_EQ(spawned->size(), 1U);
+  const pid_t orphan = spawned->front().pid;
+  EXPECT_EQ(spawned->front().name, "t-2");
+  EXPECT_FALSE(process_gone(orphan));
+
+  // The next owner finds it in the spawn log: stopped, its log kept, the
+  // trait free to be submitted once.
+  auto backend = open(options());
+  EXPECT_TRUE(group_gone_soon(orphan));
+  EXPECT_TRUE(backend->list_workloads()->empty());
+  EXPECT_TRUE(fs::exists(backend->log_dir() / "t-2.attempt-1.interrupted.log"));
+  EXPECT_TRUE(log->read()->empty());
+  EXPECT_EQ(backend->submit(spec(2))->outcome, SubmitOutcome::Created);
 }
 
 TEST_F(LocalBackendTest, WaitingWakesTheMomentAJobEnds) {

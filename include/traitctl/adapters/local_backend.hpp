@@ -93,6 +93,8 @@ class LocalBackend final : public Backend {
   Result<void> sync();
   [[nodiscard]] LocalJob* find(const std::string& name);
   void reindex();
+  // Stops the children a dead owner spawned but never recorded.
+  Result<void> stop_unrecorded_spawns();
   // Forgets a job of the record, keeping its log under `tag`.
   void forget(const std::string& name, std::string_view tag);
 
@@ -102,7 +104,8 @@ class LocalBackend final : public Backend {
   std::filesystem::path log_dir_;
   std::mutex mutex_;
   int lock_fd_ = -1;
-  std::optional<LocalRecordStore> store_;         // none while a read-only batch has no database
+  std::optional<LocalRecordStore> store_;
+  std::optional<SpawnLog> spawns_;  // the owner's: children spawned since the record's last write
   std::vector<LocalJob> jobs_;                    // in submission order
   std::unordered_map<std::string, std::size_t> index_;  // name -> position in jobs_
   std::map<std::string, ChildProcess> children_;  // running jobs of this process

@@ -113,6 +113,42 @@ class LocalRecordStore {
   bool legacy_shared_ = false;  // it holds other batches' jobs too: kept for them
 };
 
+// The children spawned since the record's last write:
+// <state_dir>/<project>/<prefix>.local.spawns, one line per child, appended
+// with one write(2) right after its spawn and emptied once a write of the
+// record holds them. Not fsynced: it has to outlive a traitctl that dies,
+// not the machine, whose crash takes the children with it. The next owner
+// stops every child listed there that the record lacks.
+struct SpawnedChild {
+  pid_t pid = -1;
+  std::string pid_start;
+  int attempt = 1;
+  std::string name;
+};
+
+class SpawnLog {
+ public:
+  [[nodiscard]] static std::filesystem::path path_for(const std::filesystem::path& state_dir,
+                                                      const std::string& project, const std::string& prefix);
+  // Opens (creates) the file for appending. Io error naming it.
+  [[nodiscard]] static Result<SpawnLog> open(const std::filesystem::path& path);
+  SpawnLog(SpawnLog&& other) noexcept;
+  SpawnLog& operator=(SpawnLog&& other) noexcept;
+  SpawnLog(const SpawnLog&) = delete;
+  SpawnLog& operator=(const SpawnLog&) = delete;
+  ~SpawnLog();
+
+  // Every child listed; a line a crash cut short is skipped.
+  [[nodiscard]] Result<std::vector<SpawnedChild>> read() const;
+  [[nodiscard]] Result<void> append(const SpawnedChild& child);
+  [[nodiscard]] Result<void> clear();
+
+ private:
+  SpawnLog(int fd, std::filesystem::path path) : fd_(fd), path_(std::move(path)) {}
+  int fd_ = -1;
+  std::filesystem::path path_;
+};
+
 // A job still Running in the record of a traitctl that is gone, whose
 // process is gone too, ended unseen: Interrupted.
 void settle_abandoned(std::vector<LocalJob>& jobs);

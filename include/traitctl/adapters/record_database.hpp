@@ -1,9 +1,10 @@
 // How the backends' records (adapters/local_record.hpp, slurm_record.hpp)
-// reach the batch database, <state_dir>/<project>/<prefix>.db
-// (adapters/batch_database.hpp, docs/state.md): one connection, opened at
-// first use: read-only for a command that only reads (never creating the
-// file), for writing for the batch's owner (creating the file with its
-// schema when the batch has none yet).
+// reach the batch database (adapters/batch_database.hpp, docs/state.md):
+// one connection, opened at first use: read-only for a command that only
+// reads (never creating the file), for writing for the batch's owner. A
+// batch without a database gets it from the ledger store, the one way a
+// batch database is created (with the import of an earlier traitctl's
+// ledger).
 #pragma once
 
 #include <filesystem>
@@ -15,25 +16,25 @@
 
 namespace traitctl {
 
-[[nodiscard]] std::filesystem::path batch_database_path(const std::filesystem::path& state_dir,
-                                                        const std::string& project, const std::string& prefix);
-
 class RecordDatabase {
  public:
-  RecordDatabase(std::filesystem::path path, bool writable) : path_(std::move(path)), writable_(writable) {}
+  // No I/O. The names are checked by the record's own open.
+  RecordDatabase(const std::filesystem::path& state_dir, std::string project, std::string prefix, bool writable);
 
   [[nodiscard]] bool exists() const;
   // The connection, nullptr when the file does not exist (yet): reading
   // never creates it.
   [[nodiscard]] Result<sqlite::Database*> for_reading();
-  // The writer's connection, creating the file when missing. Usage error for
-  // a reader.
+  // The writer's connection, the file created when missing. Usage error
+  // for a reader.
   [[nodiscard]] Result<sqlite::Database*> for_writing();
 
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-  [[nodiscard]] bool writable() const { return writable_; }
 
  private:
+  std::filesystem::path state_dir_;
+  std::string project_;
+  std::string prefix_;
   std::filesystem::path path_;
   bool writable_;
   std::optional<sqlite::Database> db_;
