@@ -102,7 +102,7 @@ Result<void> fill_new_database(const fs::path& temporary, const Ledger& ledger,
   if (auto migrated = migrate_batch_schema(*db); !migrated) {
     return migrated.error();
   }
-  if (auto written = write_ledger_changes(*db, nullptr, ledger); !written) {
+  if (auto written = write_ledger_changes(*db, nullptr, ledger, ledger_changes(nullptr, ledger)); !written) {
     return written.error();
   }
   if (request) {
@@ -316,18 +316,23 @@ Result<void> LedgerStore::save(const Ledger& ledger) const {
       return loaded.error();
     }
   }
+  Ledger& baseline = *connection_->baseline;
+  const LedgerChanges changes = ledger_changes(&baseline, ledger);
+  if (changes.empty()) {
+    return {};  // no transaction, no fsync for a cycle that changed nothing
+  }
   sqlite::Database& db = *connection_->writer;
   auto transaction = sqlite::Transaction::begin(db, sqlite::Transaction::Mode::Write);
   if (!transaction) {
     return transaction.error();
   }
-  if (auto written = write_ledger_changes(db, &*connection_->baseline, ledger); !written) {
+  if (auto written = write_ledger_changes(db, &baseline, ledger, changes); !written) {
     return written.error();
   }
   if (auto committed = transaction->commit(); !committed) {
     return committed.error();
   }
-  connection_->baseline = ledger;
+  apply_ledger_changes(baseline, ledger, changes);
   return {};
 }
 

@@ -298,11 +298,32 @@ Result<Ledger> read_ledger_tables(sqlite::Database& db) {
   return ledger;
 }
 
-Result<void> write_ledger_changes(sqlite::Database& db, const Ledger* before, const Ledger& after) {
-  if (before == nullptr ||
+LedgerChanges ledger_changes(const Ledger* before, const Ledger& after) {
+  LedgerChanges changes;
+  changes.batch_row =
+      before == nullptr ||
       std::tie(before->project, before->prefix, before->first_submitted_at, before->cap,
                before->learned_memory_tier) !=
-          std::tie(after.project, after.prefix, after.first_submitted_at, after.cap, after.learned_memory_tier)) {
+          std::tie(after.project, after.prefix, after.first_submitted_at, after.cap, after.learned_memory_tier);
+  for (const auto& [trait, record] : after.traits) {
+    const auto found = before == nullptr ? after.traits.end() : before->traits.find(trait);
+    if (before == nullptr || found == before->traits.end() || found->second != record) {
+      changes.traits.push_back(trait);
+    }
+  }
+  if (before != nullptr) {
+    for (const auto& [trait, record] : before->traits) {
+      if (!after.traits.contains(trait)) {
+        changes.traits.push_back(trait);
+      }
+    }
+  }
+  return changes;
+}
+
+Result<void> write_ledger_changes(sqlite::Database& db, const Ledger* before, const Ledger& after,
+                                  const LedgerChanges& changes) {
+  if (changes.batch_row) {
     if (auto written = write_batch_row(db, after); !written) {
       return written.error();
     }
@@ -311,33 +332,45 @@ Result<void> write_ledger_changes(sqlite::Database& db, const Ledger* before, co
   if (!writers) {
     return writers.error();
   }
-  for (const auto& [trait, record] : after.traits) {
-    const TraitRecord* old = nullptr;
-    if (before != nullptr) {
-      const auto found = before->traits.find(trait);
-      old = found == before->traits.end() ? nullptr : &found->second;
-    }
-    if (old != nullptr && *old == record) {
-      continue;
-    }
-    if (auto written = write_trait_changes(*writers, trait, old, record); !written) {
-      return written.error();
-    }
-  }
-  if (before != nullptr) {
-    for (const auto& [trait, record] : before->traits) {
-      if (after.traits.contains(trait)) {
-        continue;
-      }
+  for (const int trait : changes.traits) {
+    const auto now = after.traits.find(trait);
+    if (now == after.traits.end()) {  // gone from the ledger
       if (auto deleted = writers->delete_trait.bind(1, trait).run(); !deleted) {
         return deleted.error();
       }
       if (auto deleted = writers->delete_attempts.bind(1, trait).run(); !deleted) {
         return deleted.error();
       }
+      continue;
+    }
+    const TraitRecord* old = nullptr;
+    if (before != nullptr) {
+      const auto found = before->traits.find(trait);
+      old = found == before->traits.end() ? nullptr : &found->second;
+    }
+    if (auto written = write_trait_changes(*writers, trait, old, now->second); !written) {
+      return written.error();
     }
   }
   return {};
+}
+
+void apply_ledger_changes(Ledger& before, const Ledger& after, const LedgerChanges& changes) {
+  if (changes.batch_row) {
+    before.project = after.project;
+    before.prefix = after.prefix;
+    before.first_submitted_at = after.first_submitted_at;
+    before.cap = after.cap;
+    before.learned_memory_tier = after.learned_memory_tier;
+  }
+  for (const int trait : changes.traits) {
+    const auto now = after.traits.find(trait);
+    if (now == after.traits.end()) {
+      before.traits.erase(trait);
+    } else {
+      before.traits[trait] = now->second;
+    }
+  }
 }
 
 Result<void> insert_cap_request(sqlite::Database& db, const CapRequest& request) {

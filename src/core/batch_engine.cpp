@@ -16,7 +16,6 @@ class BatchLoop {
         dry_run_(request.plan.stage.mode.dry_run),
         dry_run_copy_(dry_run_ ? ledger : Ledger{}),
         ledger_(dry_run_ ? dry_run_copy_ : ledger),
-        saved_(ledger),
         observer_(observer),
         plan_(plan_settings(request.plan, backend.traits()), ledger_, clock.now()),
         cap_(resume_cap(ledger_.cap, request.plan.max_concurrent, request.adaptive)) {
@@ -340,15 +339,16 @@ class BatchLoop {
         [&](Duration slice) { return backend_.wait_for_change(clock_, slice, cancel_); });
   }
 
+  // The store writes only what changed since its last save, and nothing
+  // when nothing did: no copy or comparison of the whole ledger here.
   bool save() {
-    if (dry_run_ || ledger_ == saved_) {
+    if (dry_run_) {
       return true;
     }
     if (auto saved = request_.save_ledger(ledger_); !saved) {
       report_.fatal = saved.error();
       return false;
     }
-    saved_ = ledger_;
     return true;
   }
 
@@ -401,7 +401,6 @@ class BatchLoop {
   bool dry_run_;
   Ledger dry_run_copy_;  // a dry run works on a copy: nothing it decides reaches the file
   Ledger& ledger_;
-  Ledger saved_;
   BatchObserver& observer_;
   BatchPlan plan_;
   CapState cap_;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include "traitctl/adapters/sqlite.hpp"
 #include "traitctl/core/concurrency.hpp"
@@ -16,10 +17,22 @@ namespace traitctl {
 // what traitctl writes (a hand-edited row), Io error otherwise.
 [[nodiscard]] Result<Ledger> read_ledger_tables(sqlite::Database& db);
 
-// Writes the rows of `after` that differ from `before` (everything when
-// `before` is null): the batch row, changed or new trait and attempt rows;
+// What differs between what the database holds (`before`; null: nothing)
+// and `after`: the batch row, and the traits added, changed or gone.
+struct LedgerChanges {
+  bool batch_row = false;
+  std::vector<int> traits;
+  [[nodiscard]] bool empty() const { return !batch_row && traits.empty(); }
+};
+[[nodiscard]] LedgerChanges ledger_changes(const Ledger* before, const Ledger& after);
+
+// Writes those changes: the batch row, changed or new trait and attempt rows;
 // rows of traits or attempts `after` no longer has are deleted.
-[[nodiscard]] Result<void> write_ledger_changes(sqlite::Database& db, const Ledger* before, const Ledger& after);
+[[nodiscard]] Result<void> write_ledger_changes(sqlite::Database& db, const Ledger* before, const Ledger& after,
+                                                const LedgerChanges& changes);
+// `before` made equal to `after` by copying only the changed rows, so that
+// a cycle's cost follows what it changed, not the batch.
+void apply_ledger_changes(Ledger& before, const Ledger& after, const LedgerChanges& changes);
 
 // A `traitctl cap` request, kept with those before it.
 [[nodiscard]] Result<void> insert_cap_request(sqlite::Database& db, const CapRequest& request);

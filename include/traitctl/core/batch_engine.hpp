@@ -32,6 +32,8 @@ struct BatchRequest {
   CallRetryPolicy call_retry;
   // The job of a trait's attempt; the record gives its memory tier.
   std::function<JobSpec(int trait, int attempt, const TraitRecord& record)> job_for;
+  // Called wherever the ledger must be on disk before the loop acts; the
+  // store writes what changed since its last save (nothing when nothing did).
   std::function<Result<void>(const Ledger&)> save_ledger;
   // Looks for a succeeded trait's expected outputs; unset when success is
   // judged by exit codes alone (plan.stage.check_outputs says which).
