@@ -92,7 +92,7 @@ class BatchEngineTest : public ::testing::Test {
   CancelToken cancel;
   RecordingObserver observer;
   BatchRequest request;
-  Ledger persisted{"p", "x", std::nullopt, {}, std::nullopt};
+  Ledger persisted{"p", "x", std::nullopt, {}, std::nullopt, std::nullopt};
   int saves = 0;
 };
 
@@ -546,7 +546,7 @@ TEST(BatchEngineEvents, AWokenLoopNeverWaitsThePollInterval) {
     return spec;
   };
   request.save_ledger = [](const Ledger& /*ledger*/) -> Result<void> { return {}; };
-  Ledger ledger{"p", "x", std::nullopt, {}, std::nullopt};
+  Ledger ledger{"p", "x", std::nullopt, {}, std::nullopt, std::nullopt};
   const TimePoint start = clock.now();
   const BatchReport report = run_batch(cluster, clock, cancel, request, ledger, observer);
   EXPECT_THAT(report.completed, ElementsAre(2, 3, 4, 5));

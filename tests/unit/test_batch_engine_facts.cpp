@@ -134,7 +134,7 @@ class BatchEngineFactsTest : public ::testing::Test {
   CancelToken cancel;
   RecordingObserver observer;
   BatchRequest request;
-  Ledger persisted{"p", "x", std::nullopt, {}, std::nullopt};
+  Ledger persisted{"p", "x", std::nullopt, {}, std::nullopt, std::nullopt};
 };
 
 TEST_F(BatchEngineFactsTest, EveryEndedAttemptKeepsTheClustersFactsAndTellsThemWithItsEnd) {
