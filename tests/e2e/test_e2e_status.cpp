@@ -58,7 +58,7 @@ class Status : public ::testing::Test {
     submit(cluster_, "b-5");
 
     const TimePoint now = std::chrono::system_clock::now();
-    Ledger ledger{"p", "b", now - 2h, {}, std::nullopt};
+    Ledger ledger{"p", "b", now - 2h, {}, std::nullopt, std::nullopt};
     ledger.traits[2] = classified(now - 1min, FailureClass::Config);
     ledger.traits[6] = classified(now - 1min, FailureClass::Mount, 1);
     write_ledger(cluster_, ledger);
@@ -175,7 +175,7 @@ TEST(StatusWatch, ExitsOnceTheBatchIsFinished) {
   submit(cluster, "w-2");
   submit(cluster, "w-3");
   const TimePoint now = std::chrono::system_clock::now();
-  Ledger ledger{"p", "w", now, {}, std::nullopt};
+  Ledger ledger{"p", "w", now, {}, std::nullopt, std::nullopt};
   ledger.traits[3] = classified(now, FailureClass::Config);
   write_ledger(cluster, ledger);
 
