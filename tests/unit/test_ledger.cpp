@@ -82,7 +82,7 @@ TEST(LedgerJson, RoundTrip) {
   EXPECT_EQ(json["traits"]["17"]["attempts"][0]["evidence"], "exit code 137 (OOMKilled)");
   EXPECT_FALSE(json["traits"]["2"].contains("pending"));
 
-  const Ledger empty{"p", "x", std::nullopt, {}, std::nullopt};
+  const Ledger empty{"p", "x", std::nullopt, {}, std::nullopt, std::nullopt};
   EXPECT_EQ(*parse_ledger(serialize_ledger(empty)), empty);
 }
 

@@ -45,7 +45,7 @@ TEST_F(LedgerStoreTest, RoundTripOnDisk) {
 }
 
 TEST_F(LedgerStoreTest, CorruptFileIsReportedAndLeftAlone) {
-  Ledger ledger{"team-a", "gwas", std::nullopt, {}, std::nullopt};
+  Ledger ledger{"team-a", "gwas", std::nullopt, {}, std::nullopt, std::nullopt};
   ledger.traits[3].automatic_retries = 1;
   ASSERT_TRUE(store_->save(ledger).ok());
   std::string text = *read_file_contents(store_->ledger_path());
@@ -99,7 +99,7 @@ TEST_F(LedgerStoreTest, AnotherBatchsLedgerIsRefused) {
 }
 
 TEST_F(LedgerStoreTest, StaleTempFileFromACrashIsIgnored) {
-  Ledger ledger{"team-a", "gwas", std::nullopt, {}, std::nullopt};
+  Ledger ledger{"team-a", "gwas", std::nullopt, {}, std::nullopt, std::nullopt};
   ledger.traits[4].manual_resubmissions = 1;
   ASSERT_TRUE(store_->save(ledger).ok());
   const fs::path stale = dir_ / "team-a" / ".gwas.ledger.json.tmp-99999-0-deadbeef";

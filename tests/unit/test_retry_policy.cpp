@@ -201,7 +201,7 @@ TEST_F(RetryRules, ManualResubmissionsCountApart) {
 }
 
 TEST(BatchStart, KeepsTheFirst) {
-  Ledger ledger{"team-a", "x", std::nullopt, {}, std::nullopt};
+  Ledger ledger{"team-a", "x", std::nullopt, {}, std::nullopt, std::nullopt};
   const TimePoint start{std::chrono::hours{1000}};
   record_batch_started(ledger, start);
   record_batch_started(ledger, start + seconds{10});
