@@ -43,7 +43,7 @@ std::optional<LearnedTier> learn_memory_tier(const Ledger& ledger,
 }
 
 int starting_tier(const TraitRecord& record, std::optional<int> learned, int top) {
-  return std::clamp(std::max(record.oom_retries, learned.value_or(0)), 0, std::max(top, 0));
+  return std::max(record.oom_retries, std::clamp(learned.value_or(0), 0, std::max(top, 0)));
 }
 
 }  // namespace traitctl

@@ -85,7 +85,8 @@ TEST_F(BatchHealth, TheBatchLearnsItsMemoryTierAndWastesFewerAttempts) {
   EXPECT_EQ(alone_report.at("learned_memory_tier"), json());
 
   // The same batch again, from scratch.
-  ASSERT_EQ(traitctl({"cleanup", "--yes"}).exit_code, 0);
+  const auto cleaned = traitctl({"cleanup", "--completed", "--failed", "--yes"});
+  ASSERT_EQ(cleaned.exit_code, 0) << cleaned.err;
   fs::remove_all(cluster_.state_dir());
   const auto learning = run("2-17", {"--memory-ladder", "64G,96G"});
   ASSERT_EQ(learning.exit_code, 0) << learning.err;
@@ -104,7 +105,7 @@ TEST_F(BatchHealth, TheBatchLearnsItsMemoryTierAndWastesFewerAttempts) {
 
 TEST_F(BatchHealth, OneBadNodeIsSuspectAndNoOther) {
   write_config({{"nodes", {"node-a", "node-b", "node-c"}}, {"bad_node", "node-b"}});
-  const auto result = run("2-13");
+  const auto result = run("2-13", {"--max-retries", "6"});
   EXPECT_EQ(result.exit_code, 0) << result.err;
   const json nodes = json::parse(result.out).at("nodes");
   ASSERT_EQ(nodes.size(), 3U) << nodes.dump();
@@ -121,7 +122,7 @@ TEST_F(BatchHealth, OneBadNodeIsSuspectAndNoOther) {
 TEST_F(BatchHealth, TheReportNamesTheSuspectNodeWithWhatToDo) {
   write_config({{"nodes", {"node-a", "node-b", "node-c"}}, {"bad_node", "node-b"}});
   const auto plain = traitctl({"run", "--traits", "2-13", "--max-concurrent", "4", "--poll-interval", "0.2s",
-                               "--retry-delay", "1s", "--yes"});
+                               "--retry-delay", "1s", "--max-retries", "6", "--yes"});
   EXPECT_NE(plain.out.find("Nodes:"), std::string::npos) << plain.out;
   EXPECT_NE(plain.out.find("node-b is suspect"), std::string::npos) << plain.out;
   EXPECT_EQ(plain.out.find("node-a is suspect"), std::string::npos) << plain.out;

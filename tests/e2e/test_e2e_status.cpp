@@ -86,7 +86,8 @@ TEST_F(Status, JsonMatchesTheFakeAndTheLedger) {
     keys.insert(key);
   }
   EXPECT_EQ(keys, (std::set<std::string>{"prefix", "project", "traits", "counts", "finished", "jobs",
-                                         "elapsed_seconds", "needs_attention", "rows", "cap"}));
+                                         "elapsed_seconds", "needs_attention", "rows", "cap",
+                                         "learned_memory_tier", "right_sizing", "nodes"}));
   std::set<std::string> count_keys;
   for (const auto& [key, value] : report.at("counts").items()) {
     count_keys.insert(key);

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "slurm_batch.hpp"
+#include "traitctl/core/ledger.hpp"
 
 namespace traitctl::slurm_test {
 namespace {

@@ -87,7 +87,7 @@ TEST(MemoryLearning, ATraitStartsAtTheHigherOfItsTierAndTheLearnedOne) {
   EXPECT_EQ(starting_tier(record, 5, 2), 2);  // never above the ladder
   record.oom_retries = 2;
   EXPECT_EQ(starting_tier(record, 1, 2), 2);  // never below its own failures
-  EXPECT_EQ(starting_tier(record, 1, 0), 0);
+  EXPECT_EQ(starting_tier(record, 1, 0), 2);  // nor by a shorter ladder
 }
 
 }  // namespace

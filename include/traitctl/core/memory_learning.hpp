@@ -42,8 +42,8 @@ struct LearnedTier {
                                                            const std::vector<std::string>& tier_memory,
                                                            const MemoryLearningPolicy& policy);
 
-// The tier a trait's next first job starts at: max(its own, the learned one),
-// never past `top`.
+// The tier a trait's first job starts at: max(its own, the learned one), the
+// learned one never past `top` (the ladder's last tier).
 [[nodiscard]] int starting_tier(const TraitRecord& record, std::optional<int> learned, int top);
 
 }  // namespace traitctl
