@@ -140,25 +140,6 @@ std::pair<int, AttemptRecord> read_attempt_row(Statement& row) {
   return {trait, std::move(attempt)};
 }
 
-// Reads every row of `sql`, passing each to `read`.
-template <typename Read>
-Result<void> each_row(sqlite::Database& db, std::string_view sql, Read read) {
-  auto statement = prepare(db, sql);
-  if (!statement) {
-    return statement.error();
-  }
-  while (true) {
-    auto row = statement->step();
-    if (!row) {
-      return row.error();
-    }
-    if (!*row) {
-      return {};
-    }
-    read(*statement);
-  }
-}
-
 // Everything of a trait's row but its attempts.
 auto trait_row(const TraitRecord& r) {
   return std::tie(r.automatic_retries, r.oom_retries, r.incomplete_retries, r.manual_resubmissions,

@@ -148,24 +148,19 @@ Result<LocalRecord> read_tables(sqlite::Database& db) {
     record.owner_pid = static_cast<pid_t>(owner->int64(0).value_or(-1));
     record.owner_start = owner->text(1).value_or("");
   }
-  auto rows = sqlite::Statement::prepare(db, fmt::format("SELECT id, {} FROM local_jobs ORDER BY id", job_columns));
-  if (!rows) {
-    return rows.error();
+  auto read = sqlite::each_row(db, fmt::format("SELECT id, {} FROM local_jobs ORDER BY id", job_columns),
+                               [&](const sqlite::Statement& row) -> Result<void> {
+                                 auto job = job_from_row(row, db.path());
+                                 if (!job) {
+                                   return job.error();
+                                 }
+                                 record.jobs.push_back(std::move(*job));
+                                 return {};
+                               });
+  if (!read) {
+    return read.error();
   }
-  while (true) {
-    auto more = rows->step();
-    if (!more) {
-      return more.error();
-    }
-    if (!*more) {
-      return record;
-    }
-    auto job = job_from_row(*rows, db.path());
-    if (!job) {
-      return job.error();
-    }
-    record.jobs.push_back(std::move(*job));
-  }
+  return record;
 }
 
 Result<void> update_jobs(sqlite::Database& db, const std::vector<const LocalJob*>& changed) {

@@ -63,19 +63,10 @@ Result<SlurmRecord> read_tables(sqlite::Database& db) {
   for (auto more = words->step(); more && *more; more = words->step()) {
     record.command.push_back(words->text(0).value_or(""));
   }
-  auto rows = sqlite::Statement::prepare(db, fmt::format("SELECT {} FROM slurm_jobs", job_columns));
-  if (!rows) {
-    return rows.error();
-  }
-  while (true) {
-    auto more = rows->step();
-    if (!more) {
-      return more.error();
-    }
-    if (!*more) {
-      break;
-    }
-    record.jobs.push_back(job_from_row(*rows));
+  auto read = sqlite::each_row(db, fmt::format("SELECT {} FROM slurm_jobs", job_columns),
+                               [&](const sqlite::Statement& row) { record.jobs.push_back(job_from_row(row)); });
+  if (!read) {
+    return read.error();
   }
   sort_oldest_first(record);
   return record;

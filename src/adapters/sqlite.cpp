@@ -64,19 +64,7 @@ Database& Database::operator=(Database&& other) noexcept {
 Database::~Database() { sqlite3_close_v2(db_); }
 
 Result<void> Database::execute(std::string_view sql) {
-  auto statement = Statement::prepare(*this, sql);
-  if (!statement) {
-    return statement.error();
-  }
-  while (true) {
-    auto row = statement->step();
-    if (!row) {
-      return row.error();
-    }
-    if (!*row) {
-      return {};
-    }
-  }
+  return each_row(*this, sql, [](const Statement& /*row*/) {});
 }
 
 Result<void> Database::execute_script(const std::string& sql) {

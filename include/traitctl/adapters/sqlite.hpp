@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "traitctl/core/clock.hpp"
 #include "traitctl/core/result.hpp"
@@ -111,6 +112,30 @@ class Statement {
   sqlite3_stmt* statement_ = nullptr;
   int bind_error_ = 0;
 };
+
+// Steps `sql` to its end, handing each row to `read`; a `read` that returns
+// a Result stops the reading at its first error, which is returned.
+template <typename Read>
+[[nodiscard]] Result<void> each_row(Database& db, std::string_view sql, Read read) {
+  auto statement = Statement::prepare(db, sql);
+  if (!statement) {
+    return statement.error();
+  }
+  while (true) {
+    auto row = statement->step();
+    if (!row) {
+      return row.error();
+    }
+    if (!*row) {
+      return {};
+    }
+    if constexpr (std::is_void_v<decltype(read(*statement))>) {
+      read(*statement);
+    } else if (auto done = read(*statement); !done) {
+      return done.error();
+    }
+  }
+}
 
 // BEGIN IMMEDIATE (Write: takes the write lock now, so that a busy database
 // fails at the start, not halfway) or BEGIN (Read: a consistent snapshot).
