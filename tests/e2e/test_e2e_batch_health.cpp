@@ -101,6 +101,17 @@ TEST_F(BatchHealth, TheBatchLearnsItsMemoryTierAndWastesFewerAttempts) {
   const std::string journal = read_text(cluster_.state_dir() / "journal.jsonl");
   EXPECT_NE(journal.find(R"("event":"memory-tier-learned")"), std::string::npos) << journal;
   EXPECT_NE(journal.find("ran out of memory"), std::string::npos);
+
+  // Persisted in the batch database: status shows it, and a later run starts
+  // traits it had not submitted yet at the learned tier.
+  const auto status = traitctl({"status", "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_EQ(json::parse(status.out).at("learned_memory_tier"), (json{{"tier", 1}, {"memory", "64G"}}));
+  const auto later = run("18-19", {"--memory-ladder", "64G,96G"});
+  ASSERT_EQ(later.exit_code, 0) << later.err;
+  for (const char* name : {"bh-18", "bh-19"}) {
+    EXPECT_EQ(cluster_.memory_per_creation(name), Strings{"64G"}) << name;
+  }
 }
 
 TEST_F(BatchHealth, OneBadNodeIsSuspectAndNoOther) {
@@ -117,6 +128,10 @@ TEST_F(BatchHealth, OneBadNodeIsSuspectAndNoOther) {
       EXPECT_EQ(node.at("failures"), json::object()) << node.dump();
     }
   }
+  // The nodes are the batch database's: a later status sees the same.
+  const auto status = traitctl({"status", "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_EQ(json::parse(status.out).at("nodes"), nodes);
 }
 
 TEST_F(BatchHealth, TheReportNamesTheSuspectNodeWithWhatToDo) {
@@ -149,6 +164,8 @@ TEST_F(BatchHealth, TheAttemptsEndCarriesThePodsNodeAndTheContainersTimes) {
   for (const char* key : {"started_at", "ended_at", "node", "peak_memory_bytes", "cpu_seconds"}) {
     EXPECT_TRUE(attempt.contains(key)) << key << " in " << attempt.dump();
   }
+  EXPECT_EQ(attempt.at("node"), "node-a") << "kept in the batch database";
+  EXPECT_TRUE(attempt.at("started_at").is_string()) << attempt.dump();
   EXPECT_TRUE(attempt.at("peak_memory_bytes").is_null()) << "Run:ai's describe shows no memory use";
   EXPECT_TRUE(attempt.at("cpu_seconds").is_null());
   json completed;
