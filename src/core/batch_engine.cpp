@@ -66,7 +66,11 @@ class BatchLoop {
     return settings;
   }
 
-  static bool is_first_job(const TraitRecord& record) { return record.attempts.empty() && !record.pending; }
+  // No job yet: a Sent intent is the first submission itself (recorded before
+  // it goes out), not a resubmission.
+  static bool is_first_job(const TraitRecord& record) {
+    return record.attempts.empty() && resubmission_intent(record) == nullptr;
+  }
   [[nodiscard]] int top_tier() const {
     return std::max(static_cast<int>(request_.memory_tiers.size()) - 1, 0);
   }
