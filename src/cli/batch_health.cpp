@@ -34,7 +34,10 @@ nlohmann::json learned_tier_json(const BatchHealth& health) {
   if (!health.learned_tier || *health.learned_tier == 0) {
     return nullptr;
   }
-  return {{"tier", *health.learned_tier}, {"memory", health.learned_memory}};
+  // The tier's memory comes from the ladder this command was given; without
+  // one (no MEMORY_LADDER in its settings) it is unknown here.
+  return {{"tier", *health.learned_tier},
+          {"memory", health.learned_memory.empty() ? nlohmann::json(nullptr) : nlohmann::json(health.learned_memory)}};
 }
 
 nlohmann::json nodes_json(const std::vector<NodeHealth>& nodes) {
@@ -69,8 +72,12 @@ nlohmann::json right_sizing_json(const std::optional<RightSizing>& sizing) {
 std::vector<std::string> health_lines(const BatchHealth& health, const std::string& backend) {
   std::vector<std::string> lines;
   if (health.learned_tier && *health.learned_tier > 0) {
-    lines.push_back(fmt::format("Memory tier learned: traits not yet submitted start at {} (tier {})",
-                                printable(health.learned_memory), *health.learned_tier));
+    lines.push_back(health.learned_memory.empty()
+                        ? fmt::format("Memory tier learned: traits not yet submitted start at tier {} of "
+                                      "the memory ladder (give MEMORY_LADDER to see its size)",
+                                      *health.learned_tier)
+                        : fmt::format("Memory tier learned: traits not yet submitted start at {} (tier {})",
+                                      printable(health.learned_memory), *health.learned_tier));
   }
   if (health.sizing) {
     lines.push_back(fmt::format("Memory used: {}", printable(health.sizing->advice)));

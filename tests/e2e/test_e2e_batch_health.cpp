@@ -104,9 +104,13 @@ TEST_F(BatchHealth, TheBatchLearnsItsMemoryTierAndWastesFewerAttempts) {
 
   // Persisted in the batch database: status shows it, and a later run starts
   // traits it had not submitted yet at the learned tier.
-  const auto status = traitctl({"status", "--json"});
+  const auto status = run_traitctl(cluster_, {"status", "--json", "--prefix", "bh", "--project", "p"},
+                                   {{"MEMORY_LADDER", "64G,96G"}}, 120s);
   ASSERT_EQ(status.exit_code, 0) << status.err;
   EXPECT_EQ(json::parse(status.out).at("learned_memory_tier"), (json{{"tier", 1}, {"memory", "64G"}}));
+  const auto without_ladder = traitctl({"status", "--json"});
+  ASSERT_EQ(without_ladder.exit_code, 0) << without_ladder.err;
+  EXPECT_EQ(json::parse(without_ladder.out).at("learned_memory_tier"), (json{{"tier", 1}, {"memory", nullptr}}));
   const auto later = run("18-19", {"--memory-ladder", "64G,96G"});
   ASSERT_EQ(later.exit_code, 0) << later.err;
   for (const char* name : {"bh-18", "bh-19"}) {
