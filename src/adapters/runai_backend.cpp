@@ -28,15 +28,8 @@ constexpr int max_pages = 1000;
 // The documented default page of v2.18-2.20 and a common one elsewhere.
 constexpr std::size_t default_truncation = 50;
 
-std::string lowercase(std::string_view text) {
-  std::string lowered(text);
-  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lowered;
-}
-
 bool mentions(std::string_view haystack, std::initializer_list<std::string_view> needles) {
-  const std::string lowered = lowercase(haystack);
+  const std::string lowered = lowercase_ascii(haystack);
   return std::any_of(needles.begin(), needles.end(),
                      [&](std::string_view needle) { return lowered.find(needle) != std::string::npos; });
 }

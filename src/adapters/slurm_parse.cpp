@@ -70,13 +70,13 @@ std::optional<JobOrder> job_order(std::string_view id) {
   return JobOrder{*job, *index + 1};
 }
 
-struct ExitCode {
+struct JobExit {
   int code = 0;
   int signal = 0;
 };
 
 // "2:0": the exit code and the signal that ended the job.
-std::optional<ExitCode> parse_exit_code(std::string_view text) {
+std::optional<JobExit> parse_exit_code(std::string_view text) {
   const std::size_t colon = text.find(':');
   if (colon == std::string_view::npos) {
     return std::nullopt;
@@ -86,7 +86,7 @@ std::optional<ExitCode> parse_exit_code(std::string_view text) {
   if (!code || !signal || *code > 255 || *signal > 255) {
     return std::nullopt;
   }
-  return ExitCode{static_cast<int>(*code), static_cast<int>(*signal)};
+  return JobExit{static_cast<int>(*code), static_cast<int>(*signal)};
 }
 
 void set_exit(SlurmJobDetails& details, std::string_view text) {

@@ -36,8 +36,6 @@ int count_of(const BatchReport& report, FailureClass failure) {
   return found == report.by_class.end() ? 0 : found->second;
 }
 
-double seconds(Duration duration) { return std::chrono::duration<double>(duration).count(); }
-
 // " (traits 2, 15)" after a count, so the report names them; "" for none.
 std::string named(const std::vector<int>& traits) {
   return traits.empty() ? "" : fmt::format(" (traits {})", fmt::join(traits, ", "));
@@ -179,7 +177,7 @@ json supervision_json(CommandKind kind, const BatchReport& report, const BatchCo
     result["completed"] = report.completed;
     result["submission_failures"] = trait_map(report.submission_failures);
     result["total"] = context.traits.size();
-    result["wall_seconds"] = seconds(wall_time);
+    result["wall_seconds"] = in_seconds(wall_time);
   }
   return result;
 }

@@ -17,7 +17,7 @@ namespace {
 constexpr int label_width = 180;
 constexpr int plot_width = 900;
 constexpr int right_margin = 24;
-constexpr int chart_height = 90;
+constexpr int bar_chart_height = 90;
 constexpr int axis_height = 22;
 constexpr int row_height = 14;
 constexpr int bar_height = 10;
@@ -116,7 +116,7 @@ std::string step_path(const std::vector<Step>& steps, const Scale& scale, TimePo
   std::string path;
   for (const Step& step : steps) {
     const double x = scale.x(step.at);
-    const double y = top + chart_height - per_unit * step.value;
+    const double y = top + bar_chart_height - per_unit * step.value;
     path += path.empty() ? fmt::format("M{:.1f},{:.1f}", x, y) : fmt::format("H{:.1f}V{:.1f}", x, y);
   }
   if (!path.empty()) {
@@ -133,17 +133,17 @@ void draw_chart(std::string& out, const BatchHistory& history, const Scale& scal
   for (const Step& step : history.cap) {
     highest = std::max(highest, step.value);
   }
-  const double per_unit = (chart_height - 8.0) / highest;
+  const double per_unit = (bar_chart_height - 8.0) / highest;
   const TimePoint to = *history.to;
   out += fmt::format(R"(<text class="label" x="{}" y="44">jobs in flight</text>)", label_width - 6);
   out += fmt::format(R"(<text class="label" x="{}" y="58">cap (dashed)</text>)", label_width - 6);
-  out += fmt::format(R"(<text class="label" x="{}" y="{}">{}</text>)", label_width - 6, chart_height, "0");
+  out += fmt::format(R"(<text class="label" x="{}" y="{}">{}</text>)", label_width - 6, bar_chart_height, "0");
   out += fmt::format(R"(<text class="label" x="{}" y="{:.0f}">{}</text>)", label_width - 6,
-                     chart_height - per_unit * highest + 10, highest);
+                     bar_chart_height - per_unit * highest + 10, highest);
   if (const std::string path = step_path(history.in_flight, scale, to, 0, per_unit); !path.empty()) {
     out += fmt::format(
         R"(<path class="inflight" d="{}V{}H{:.1f}Z"><title>jobs in flight: submitted and not ended</title></path>)",
-        path, chart_height, scale.x(history.in_flight.front().at));
+        path, bar_chart_height, scale.x(history.in_flight.front().at));
   }
   if (const std::string path = step_path(history.cap, scale, to, 0, per_unit); !path.empty()) {
     out += fmt::format(R"(<path class="cap" d="{}"><title>the batch's cap: {}</title></path>)", path,
@@ -186,7 +186,7 @@ void timeline_section(std::string& out, const ReportData& data) {
       *history.from,
       std::max(1.0, static_cast<double>(
                         std::chrono::duration_cast<Duration>(*history.to - *history.from).count()))};
-  const int rows_top = chart_height + axis_height;
+  const int rows_top = bar_chart_height + axis_height;
   const int height = rows_top + static_cast<int>(rows.size()) * row_height + 4;
   const int width = label_width + plot_width + right_margin;
   out += fmt::format(
@@ -194,7 +194,7 @@ void timeline_section(std::string& out, const ReportData& data) {
       width, height);
   out += '\n';
   draw_chart(out, history, scale);
-  draw_axis(out, scale, chart_height + 2, height);
+  draw_axis(out, scale, bar_chart_height + 2, height);
   int y = rows_top;
   for (const TimelineRow& row : rows) {
     draw_row(out, data, row, scale, y);

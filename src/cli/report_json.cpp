@@ -7,8 +7,6 @@
 namespace traitctl {
 namespace {
 
-double seconds(Duration duration) { return static_cast<double>(duration.count()) / 1000.0; }
-
 template <typename Value>
 void put(nlohmann::json& object, const char* key, const std::optional<Value>& value) {
   if (value) {
@@ -36,7 +34,7 @@ nlohmann::json attempt_json(const AttemptBar* bar, const AttemptRecord& attempt)
   put(out, "peak_memory_bytes", attempt.peak_memory_bytes);
   put(out, "cpu_seconds", attempt.cpu_seconds);
   put(out, "seconds",
-      bar ? std::optional<double>(seconds(std::chrono::duration_cast<Duration>(bar->to - bar->from)))
+      bar ? std::optional<double>(in_seconds(std::chrono::duration_cast<Duration>(bar->to - bar->from)))
           : std::nullopt);
   out["drawn_from_submission"] = bar != nullptr && bar->from_submission;
   out["open"] = bar != nullptr && bar->open;
@@ -52,7 +50,7 @@ nlohmann::json trait_json(const TraitHistory& trait) {
                      {"job", trait.job},
                      {"outcome", to_string(trait.outcome)},
                      {"attempts_recorded", trait.attempts},
-                     {"seconds", seconds(trait.time_used)},
+                     {"seconds", in_seconds(trait.time_used)},
                      {"attempts", std::move(attempts)}};
   put(out, "class", trait.failure ? std::optional<std::string>(to_string(*trait.failure)) : std::nullopt);
   return out;
@@ -65,7 +63,7 @@ nlohmann::json summary_json(const HistorySummary& summary) {
   }
   nlohmann::json failed_seconds = nlohmann::json::object();
   for (const auto& [category, duration] : summary.failed_time_by_class) {
-    failed_seconds[category] = seconds(duration);
+    failed_seconds[category] = in_seconds(duration);
   }
   nlohmann::json out{{"traits", summary.traits},
                      {"outcomes", std::move(outcomes)},
@@ -73,12 +71,12 @@ nlohmann::json summary_json(const HistorySummary& summary) {
                      {"attempts_drawn", summary.drawn},
                      {"attempts_start_unknown", summary.started_unknown},
                      {"attempts_open", summary.open},
-                     {"cluster_seconds", seconds(summary.cluster_time)},
-                     {"failed_seconds", seconds(summary.failed_time)},
+                     {"cluster_seconds", in_seconds(summary.cluster_time)},
+                     {"failed_seconds", in_seconds(summary.failed_time)},
                      {"failed_seconds_by_class", std::move(failed_seconds)},
                      {"failed_attempts_by_class", summary.failed_attempts_by_class}};
   put(out, "wall_seconds",
-      summary.wall_time ? std::optional<double>(seconds(*summary.wall_time)) : std::nullopt);
+      summary.wall_time ? std::optional<double>(in_seconds(*summary.wall_time)) : std::nullopt);
   return out;
 }
 

@@ -11,7 +11,7 @@
 namespace traitctl {
 namespace {
 
-std::string seconds(Duration duration) {
+std::string seconds_text(Duration duration) {
   return fmt::format("{:.3f}", static_cast<double>(duration.count()) / 1000.0);
 }
 
@@ -62,7 +62,7 @@ void write_case(std::string& out, const ReportData& data, const AttentionIndex& 
   const std::string job = trait.job.empty() ? job_name(data.prefix, trait.trait) : trait.job;
   out += fmt::format(R"(    <testcase name="{}" classname="{}" time="{}")",
                      xml_escape(fmt::format("trait {} ({})", trait.trait, job)), classname,
-                     seconds(trait.time_used));
+                     seconds_text(trait.time_used));
   const std::string skipped = skip_reason(trait.outcome);
   if (is_failure(trait.outcome)) {
     const AttentionItem* item = attention_of(index, trait.trait);
@@ -90,7 +90,7 @@ std::string render_junit(const ReportData& data) {
     skipped += skip_reason(trait.outcome).empty() ? 0 : 1;
   }
   const std::string tests = std::to_string(history.traits.size());
-  const std::string time = seconds(history.summary.wall_time.value_or(Duration{}));
+  const std::string time = seconds_text(history.summary.wall_time.value_or(Duration{}));
   const std::string suite = xml_escape(fmt::format("traitctl {}/{}", data.project, data.prefix));
   const std::string classname = xml_escape(fmt::format("traitctl.{}.{}", data.project, data.prefix));
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";

@@ -24,13 +24,6 @@ std::string unexpected_argument(const std::string& word, const CLI::App& command
 
 constexpr std::size_t not_typed = std::numeric_limits<std::size_t>::max();
 
-std::string lowercase(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower;
-}
-
 std::string_view without_dashes(std::string_view word) {
   while (word.starts_with('-')) {
     word.remove_prefix(1);
@@ -292,7 +285,7 @@ std::string explain(const CLI::App& app, const CLI::App* command, const CLI::Par
 }  // namespace
 
 std::vector<std::string> closest_matches(std::string_view typed, const std::vector<std::string>& candidates) {
-  const std::string word = lowercase(without_dashes(typed));
+  const std::string word = lowercase_ascii(without_dashes(typed));
   if (word.empty()) {
     return {};
   }
@@ -304,7 +297,7 @@ std::vector<std::string> closest_matches(std::string_view typed, const std::vect
   };
   std::vector<Scored> scored;
   for (const auto& candidate : candidates) {
-    const std::string name = lowercase(without_dashes(candidate));
+    const std::string name = lowercase_ascii(without_dashes(candidate));
     const auto shared = static_cast<std::size_t>(
         std::mismatch(word.begin(), word.end(), name.begin(), name.end()).first - word.begin());
     if (name == word) {

@@ -54,13 +54,6 @@ bool all_of(std::string_view text, bool (*predicate)(char)) {
   return std::all_of(text.begin(), text.end(), predicate);
 }
 
-std::string lowercase(std::string_view text) {
-  std::string lowered(text);
-  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                 [](char c) { return is_upper(c) ? static_cast<char>(c - 'A' + 'a') : c; });
-  return lowered;
-}
-
 // A finite decimal such as "0.05" or "5e-8" (GWAS thresholds are often
 // written so); no sign other than '-', no surrounding blanks.
 std::optional<double> parse_number(std::string_view text) {
@@ -238,7 +231,7 @@ std::string one_of_problem(std::string_view value, const std::array<const char*,
     return {};
   }
   const auto same_letters = std::find_if(choices.begin(), choices.end(), [&](const char* choice) {
-    return lowercase(choice) == lowercase(value);
+    return lowercase_ascii(choice) == lowercase_ascii(value);
   });
   if (same_letters != choices.end()) {
     return fmt::format("'{}' must be written '{}' (GAPIT compares case-sensitively)", value, *same_letters);

@@ -73,7 +73,7 @@ CapDecision raise_by_one(CapState& state, TimePoint now) {
 
 // Thrown while reading a document, caught by the *_from_json functions: it
 // names the key that is wrong.
-class FormatError : public std::runtime_error {
+class CapFormatError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
@@ -87,7 +87,7 @@ const json* find(const json& object, const char* key) {
 int read_int(const json& value, const char* key, int least) {
   if (!value.is_number_integer() || value.get<std::int64_t>() < least ||
       value.get<std::int64_t>() > std::numeric_limits<int>::max()) {
-    throw FormatError(
+    throw CapFormatError(
         fmt::format("\"{}\": expected a whole number >= {}, found {}", key, least, value.dump()));
   }
   return value.get<int>();
@@ -95,7 +95,7 @@ int read_int(const json& value, const char* key, int least) {
 
 bool read_bool(const json& value, const char* key) {
   if (!value.is_boolean()) {
-    throw FormatError(fmt::format("\"{}\": expected true or false, found {}", key, value.dump()));
+    throw CapFormatError(fmt::format("\"{}\": expected true or false, found {}", key, value.dump()));
   }
   return value.get<bool>();
 }
@@ -106,21 +106,21 @@ TimePoint read_time(const json& value, const char* key) {
       return *time;
     }
   }
-  throw FormatError(
+  throw CapFormatError(
       fmt::format("\"{}\": expected a UTC time like 2024-05-01T12:00:00.250Z, found {}", key, value.dump()));
 }
 
 const json& require(const json& object, const char* key) {
   const json* value = find(object, key);
   if (value == nullptr) {
-    throw FormatError(fmt::format("missing \"{}\"", key));
+    throw CapFormatError(fmt::format("missing \"{}\"", key));
   }
   return *value;
 }
 
 void require_object(const json& document) {
   if (!document.is_object()) {
-    throw FormatError(fmt::format("expected an object, found {}", document.type_name()));
+    throw CapFormatError(fmt::format("expected an object, found {}", document.type_name()));
   }
 }
 
@@ -128,7 +128,7 @@ CapRequest read_request(const json& document) {
   require_object(document);
   const json& version = require(document, "version");
   if (!version.is_number_integer() || version.get<std::int64_t>() != cap_request_version) {
-    throw FormatError(
+    throw CapFormatError(
         fmt::format("version {} is not the version this traitctl reads ({}): it was written "
                     "by another traitctl; use that one, or run traitctl cap again",
                     version.dump(), cap_request_version));
@@ -154,7 +154,7 @@ CapState read_state(const json& document) {
   }
   if (const json* recent = find(document, "recent")) {
     if (!recent->is_array()) {
-      throw FormatError(fmt::format("\"recent\": expected an array, found {}", recent->dump()));
+      throw CapFormatError(fmt::format("\"recent\": expected an array, found {}", recent->dump()));
     }
     for (const json& finish : *recent) {
       state.recent.push_back(read_bool(finish, "recent"));
@@ -172,8 +172,8 @@ CapState read_state(const json& document) {
   if (const json* request = find(document, "last_request")) {
     try {
       state.last_request = read_request(*request);
-    } catch (const FormatError& error) {
-      throw FormatError(fmt::format("last_request: {}", error.what()));
+    } catch (const CapFormatError& error) {
+      throw CapFormatError(fmt::format("last_request: {}", error.what()));
     }
   }
   return state;
@@ -386,7 +386,7 @@ json to_json(const CapState& state) {
 Result<CapState> cap_state_from_json(const json& document) {
   try {
     return read_state(document);
-  } catch (const FormatError& error) {
+  } catch (const CapFormatError& error) {
     return make_error(ErrorKind::Parse, "corrupt cap state ({})", error.what());
   }
 }
@@ -402,7 +402,7 @@ json to_json(const CapRequest& request) {
 Result<CapRequest> cap_request_from_json(const json& document) {
   try {
     return read_request(document);
-  } catch (const FormatError& error) {
+  } catch (const CapFormatError& error) {
     return make_error(ErrorKind::Parse, "corrupt cap request ({})", error.what());
   }
 }

@@ -14,13 +14,13 @@ using nlohmann::json;
 
 // Thrown while reading a ledger, caught in ledger_from_json: it carries the
 // path of the bad value ("traits.5.pending.attempt: ...").
-class FormatError : public std::runtime_error {
+class LedgerFormatError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
 [[noreturn]] void fail(std::string_view where, std::string_view what) {
-  throw FormatError(fmt::format("{}: {}", where, what));
+  throw LedgerFormatError(fmt::format("{}: {}", where, what));
 }
 
 const json& field(const json& object, std::string_view where, const char* key) {
@@ -459,7 +459,7 @@ Result<Ledger> ledger_from_json(const json& document) {
   }
   try {
     return read_ledger(document);
-  } catch (const FormatError& error) {
+  } catch (const LedgerFormatError& error) {
     return make_error(ErrorKind::Parse, "corrupt ledger ({})", error.what());
   }
 }
@@ -487,7 +487,7 @@ json to_json(const PendingIntent& intent) {
 Result<PendingIntent> pending_intent_from_json(const json& value) {
   try {
     return read_pending(value, "pending_intent");
-  } catch (const FormatError& error) {
+  } catch (const LedgerFormatError& error) {
     return make_error(ErrorKind::Parse, "{}", error.what());
   }
 }

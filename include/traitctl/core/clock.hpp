@@ -13,6 +13,11 @@ namespace traitctl {
 using Duration = std::chrono::milliseconds;
 using TimePoint = std::chrono::system_clock::time_point;
 
+// A duration as fractional seconds, for JSON and reports.
+[[nodiscard]] inline double in_seconds(Duration duration) {
+  return std::chrono::duration<double>(duration).count();
+}
+
 class Clock {
  public:
   virtual ~Clock() = default;

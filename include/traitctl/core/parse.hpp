@@ -26,6 +26,9 @@ namespace traitctl {
 // echo in a message: a hostile value cannot drive the terminal.
 [[nodiscard]] std::string printable(std::string_view text);
 
+// `text` with A-Z as a-z and every other byte as it was (locale-independent).
+[[nodiscard]] std::string lowercase_ascii(std::string_view text);
+
 // `text` without leading and trailing spaces and tabs.
 [[nodiscard]] std::string_view trim_blanks(std::string_view text);
 
