@@ -359,6 +359,8 @@ void write_gapit_inputs(const fs::path& data, int last_trait) {
   phenotype << '\n';
 }
 
+std::vector<int> ints(const nlohmann::json& array) { return array.get<std::vector<int>>(); }
+
 std::string read_text(const fs::path& path) {
   std::ifstream in(path);
   std::stringstream text;

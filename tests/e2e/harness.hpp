@@ -128,6 +128,9 @@ bool wait_for(const std::function<bool()>& done, std::chrono::milliseconds limit
 // The lines of `text`, without their '\n'; a last line without one counts.
 [[nodiscard]] std::vector<std::string> lines_of(const std::string& text);
 
+// A JSON array of traits (a report's "completed", "failed", ...) as numbers.
+[[nodiscard]] std::vector<int> ints(const nlohmann::json& array);
+
 // The whole file, or "" when it cannot be read.
 [[nodiscard]] std::string read_text(const std::filesystem::path& path);
 

@@ -12,7 +12,7 @@
 
 #include "harness.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::batch_health_tests {
 namespace {
 
 namespace fs = std::filesystem;
@@ -186,4 +186,4 @@ TEST_F(BatchHealth, TheAttemptsEndCarriesThePodsNodeAndTheContainersTimes) {
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::batch_health_tests

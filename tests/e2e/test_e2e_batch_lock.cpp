@@ -18,7 +18,7 @@
 #include "harness.hpp"
 #include "traitctl/adapters/ledger_store.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::batch_lock_tests {
 namespace {
 
 using nlohmann::json;
@@ -197,4 +197,4 @@ INSTANTIATE_TEST_SUITE_P(TwoAtOnce, BatchLock, ::testing::Values(Command::RetryW
                          });
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::batch_lock_tests

@@ -12,7 +12,7 @@
 #include "traitctl/adapters/state_file.hpp"
 #include "traitctl/core/ledger.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::cap_tests {
 namespace {
 
 using nlohmann::json;
@@ -167,4 +167,4 @@ TEST_F(Cap, NamesTheRunningTraitctlAndLeavesItAlone) {
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::cap_tests

@@ -7,7 +7,7 @@
 
 #include "harness.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::cleanup_tests {
 namespace {
 
 using nlohmann::json;
@@ -133,4 +133,4 @@ TEST_F(Cleanup, ActiveJobsOnlyWithIncludeActive) {
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::cleanup_tests

@@ -16,7 +16,7 @@
 
 #include "harness.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::failure_classes_tests {
 namespace {
 
 namespace fs = std::filesystem;
@@ -178,4 +178,4 @@ TEST(FailureClassesLocal, TheExampleJobClimbsTheLadderAndIsRetriedForItsOutputs)
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::failure_classes_tests

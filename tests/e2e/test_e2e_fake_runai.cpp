@@ -11,7 +11,7 @@
 
 #include "fake_runai_support.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::fake_runai_tests {
 namespace {
 
 using nlohmann::json;
@@ -528,4 +528,4 @@ TEST(Harness, RunsTraitctlWithACleanEnvironment) {
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::fake_runai_tests

@@ -12,7 +12,7 @@
 
 #include "fake_runai_support.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::fake_runai_faults_tests {
 namespace {
 
 namespace fs = std::filesystem;
@@ -462,4 +462,4 @@ TEST(FakeRunaiFaults, MountFailsWhenTooManyOfTheBatchAreAlive) {
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::fake_runai_faults_tests

@@ -15,7 +15,7 @@
 
 #include "harness.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::faults_tests {
 namespace {
 
 using nlohmann::json;
@@ -62,8 +62,6 @@ std::vector<std::string> batch_args(std::vector<std::string> command) {
   command.insert(command.end(), batch.begin(), batch.end());
   return command;
 }
-
-std::vector<int> ints(const json& array) { return array.get<std::vector<int>>(); }
 
 // The fake's truth against the report: the cap, one live job per trait,
 // every trait accounted for, and the same counts.
@@ -163,4 +161,4 @@ TEST(Faults, RunFromNothingFinishesTheBatchAndReportsTheTruth) {
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::faults_tests

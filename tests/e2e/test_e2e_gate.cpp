@@ -14,7 +14,7 @@
 #include "harness.hpp"
 #include "traitctl/core/ledger.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::gate_tests {
 namespace {
 
 using nlohmann::json;
@@ -177,4 +177,4 @@ TEST(Gate, TraitctlCapLowersARunningBatch) {
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::gate_tests

@@ -23,7 +23,7 @@
 #include "traitctl/adapters/ledger_store.hpp"
 #include "traitctl/core/parse.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::hostile_input_tests {
 namespace {
 
 using namespace std::string_literals;
@@ -722,4 +722,4 @@ TEST(CorruptLegacyLedger, IsReportedWithItsPathAndNeverImported) {
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::hostile_input_tests

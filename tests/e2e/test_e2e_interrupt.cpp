@@ -18,7 +18,7 @@
 
 #include "harness.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::interrupt_tests {
 namespace {
 
 using nlohmann::json;
@@ -242,4 +242,4 @@ INSTANTIATE_TEST_SUITE_P(Seeded, SigintAt,
                          });
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::interrupt_tests

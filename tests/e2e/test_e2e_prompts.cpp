@@ -10,7 +10,7 @@
 #include "harness.hpp"
 #include "terminal_run.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::prompts_tests {
 namespace {
 
 using nlohmann::json;
@@ -86,4 +86,4 @@ TEST_F(Prompts, CtrlCAtTheQuestionExits130AndChangesNothing) {
 TEST_F(Prompts, EndOfInputAtTheQuestionIsNo) { expect_nothing_changed("\x04", 1, "Aborted; nothing was"); }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::prompts_tests

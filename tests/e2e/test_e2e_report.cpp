@@ -9,7 +9,7 @@
 #include "report_batch.hpp"
 #include "traitctl/adapters/process.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::report_tests {
 namespace {
 
 using nlohmann::json;
@@ -115,4 +115,4 @@ TEST_F(Report, AFileThatCannotBeWrittenIsNamed) {
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::report_tests

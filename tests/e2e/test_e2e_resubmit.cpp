@@ -9,7 +9,7 @@
 
 #include "harness.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::resubmit_tests {
 namespace {
 
 using nlohmann::json;
@@ -79,4 +79,4 @@ TEST_F(Resubmit, TheDryRunShowsEachJobsState) {
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::resubmit_tests

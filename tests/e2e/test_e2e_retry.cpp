@@ -16,7 +16,7 @@
 #include "harness.hpp"
 #include "traitctl/adapters/ledger_store.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::retry_tests {
 namespace {
 
 using nlohmann::json;
@@ -81,8 +81,6 @@ std::vector<json> calls_for(const FakeCluster& cluster, const std::string& subco
   }
   return found;
 }
-
-std::vector<int> ints(const json& array) { return array.get<std::vector<int>>(); }
 
 bool contains(const json& array, int trait) {
   const auto values = ints(array);
@@ -383,4 +381,4 @@ TEST(Retry, ASecondRunIsRefusedWhileTheFirstHoldsTheLock) {
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::retry_tests

@@ -18,7 +18,7 @@
 
 #include "harness.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::run_tests {
 namespace {
 
 using nlohmann::json;
@@ -98,8 +98,6 @@ int needed_creations(const std::vector<int>& codes) {
   }
   return static_cast<int>(std::count(codes.begin(), codes.end(), 2)) + 1;
 }
-
-std::vector<int> ints(const json& array) { return array.get<std::vector<int>>(); }
 
 std::vector<int> traits_where(const Plan& plan, bool (*keep)(const std::vector<int>&)) {
   std::vector<int> traits;
@@ -348,4 +346,4 @@ TEST(Run, AnotherBatchsJobsNeitherCountTowardsTheCapNorAreTouched) {
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::run_tests

@@ -21,7 +21,7 @@
 
 #include "harness.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::run_local_tests {
 namespace {
 
 namespace fs = std::filesystem;
@@ -422,4 +422,4 @@ TEST(Demo, TheReadmesDemoBatchCompletes) {
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::run_local_tests

@@ -10,7 +10,7 @@
 #include "traitctl/adapters/ledger_store.hpp"
 #include "traitctl/core/ledger.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::status_tests {
 namespace {
 
 // A trait whose current failure the ledger has classified.
@@ -199,4 +199,4 @@ TEST(StatusWatch, ExitsOnceTheBatchIsFinished) {
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::status_tests

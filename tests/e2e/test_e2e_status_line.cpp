@@ -14,7 +14,7 @@
 #include "terminal_run.hpp"
 #include "traitctl/adapters/terminal.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::status_line_tests {
 namespace {
 
 using nlohmann::json;
@@ -177,4 +177,4 @@ TEST(StatusWatch, RedrawsInPlaceOnANarrowShortTerminal) {
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::status_line_tests

@@ -10,7 +10,7 @@
 
 #include "harness.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::streams_tests {
 namespace {
 
 using nlohmann::json;
@@ -152,4 +152,4 @@ TEST_F(Streams, TheFailureLineOfARunSaysWhereTheLogIs) {
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::streams_tests

@@ -15,7 +15,7 @@
 
 #include "harness.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::submit_tests {
 namespace {
 
 using nlohmann::json;
@@ -59,8 +59,6 @@ void expect_one_job_per_trait(const FakeCluster& cluster, int first, int last) {
   }
   EXPECT_EQ(created.size(), static_cast<std::size_t>(last - first + 1));
 }
-
-std::vector<int> ints(const json& array) { return array.get<std::vector<int>>(); }
 
 std::vector<int> range(int first, int last) {
   std::vector<int> values;
@@ -235,4 +233,4 @@ TEST(Submit, SigintStopsPromptlyAndARerunCompletesTheBatch) {
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::submit_tests

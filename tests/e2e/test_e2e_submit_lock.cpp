@@ -8,7 +8,7 @@
 
 #include "harness.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::submit_lock_tests {
 namespace {
 
 using nlohmann::json;
@@ -99,4 +99,4 @@ TEST_F(SubmitLock, WithATimeoutTheSecondRunWaitsThenSkipsWhatExists) {
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::submit_lock_tests

@@ -16,7 +16,7 @@
 #include "harness.hpp"
 #include "traitctl/core/parse.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::submit_parity_tests {
 namespace {
 
 using nlohmann::json;
@@ -112,4 +112,4 @@ TEST(SubmitParity, EveryDifferenceFromTheScriptIsExplained) {
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::submit_parity_tests

@@ -19,7 +19,7 @@
 #include "traitctl/adapters/system_clock.hpp"
 #include "traitctl/core/ledger.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::trait_views_tests {
 namespace {
 
 namespace fs = std::filesystem;
@@ -445,4 +445,4 @@ TEST_F(LocalViews, FollowPrintsARunningLocalJobUntilItEnds) {
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::trait_views_tests

@@ -20,7 +20,7 @@
 
 #include "harness.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::truth_tests {
 namespace {
 
 using nlohmann::json;
@@ -79,8 +79,6 @@ struct Batch {
     return plans;
   }
 };
-
-std::vector<int> ints(const json& array) { return array.get<std::vector<int>>(); }
 
 json report_of(const CommandResult& result) {
   json report;
@@ -395,4 +393,4 @@ TEST_F(SigintDuringAHang, WhicheverCallHangsNext) {
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::truth_tests

@@ -10,7 +10,7 @@
 
 #include "harness.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::upgrade_tests {
 namespace {
 
 using nlohmann::json;
@@ -109,4 +109,4 @@ TEST_F(Upgrade, TheFirstRunImportsEverythingAndSubmitsOnlyThePendingRetry) {
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::upgrade_tests

@@ -9,7 +9,7 @@
 
 #include "harness.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::usage_errors_tests {
 namespace {
 
 struct Mistake {
@@ -114,4 +114,4 @@ TEST(UsageErrors, HelpAndVersionStillExitZero) {
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::usage_errors_tests

@@ -6,7 +6,7 @@
 
 #include "harness.hpp"
 
-namespace traitctl::e2e {
+namespace traitctl::e2e::validate_tests {
 namespace {
 
 using nlohmann::json;
@@ -291,4 +291,4 @@ TEST_F(Validate, AnUnreadableLedgerFailsAndAMissingOneIsFine) {
 }
 
 }  // namespace
-}  // namespace traitctl::e2e
+}  // namespace traitctl::e2e::validate_tests

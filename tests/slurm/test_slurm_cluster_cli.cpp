@@ -15,7 +15,7 @@
 #include "cluster.hpp"
 #include "traitctl/adapters/slurm_cli.hpp"
 
-namespace traitctl {
+namespace traitctl::slurm_test::cluster_cli_tests {
 namespace {
 
 namespace fs = std::filesystem;
@@ -291,4 +291,4 @@ TEST_F(SlurmClusterCli, AJobTheControllerNeverHadHasNoDetails) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::slurm_test::cluster_cli_tests

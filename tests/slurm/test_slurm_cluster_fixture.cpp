@@ -11,7 +11,7 @@
 #include "cluster.hpp"
 #include "traitctl/adapters/slurm_cli.hpp"
 
-namespace traitctl::slurm_test {
+namespace traitctl::slurm_test::cluster_fixture_tests {
 namespace {
 
 namespace fs = std::filesystem;
@@ -82,4 +82,4 @@ TEST(SlurmTestCluster, AStartOverALeftoverClusterStopsItAndItsJobs) {
 }
 
 }  // namespace
-}  // namespace traitctl::slurm_test
+}  // namespace traitctl::slurm_test::cluster_fixture_tests

@@ -12,7 +12,7 @@
 
 #include "slurm_batch.hpp"
 
-namespace traitctl::slurm_test {
+namespace traitctl::slurm_test::e2e_errors_tests {
 namespace {
 
 using nlohmann::json;
@@ -126,4 +126,4 @@ TEST(SlurmErrors, ValidateChecksTheClusterAndThePartition) {
 }
 
 }  // namespace
-}  // namespace traitctl::slurm_test
+}  // namespace traitctl::slurm_test::e2e_errors_tests

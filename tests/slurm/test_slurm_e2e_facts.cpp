@@ -14,7 +14,7 @@
 #include "slurm_batch.hpp"
 #include "traitctl/core/ledger.hpp"
 
-namespace traitctl::slurm_test {
+namespace traitctl::slurm_test::e2e_facts_tests {
 namespace {
 
 namespace fs = std::filesystem;
@@ -145,4 +145,4 @@ TEST(SlurmFacts, NoAvoidNodesKeepsSbatchAsItWas) {
 }
 
 }  // namespace
-}  // namespace traitctl::slurm_test
+}  // namespace traitctl::slurm_test::e2e_facts_tests

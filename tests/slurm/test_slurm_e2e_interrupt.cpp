@@ -9,7 +9,7 @@
 
 #include "slurm_batch.hpp"
 
-namespace traitctl::slurm_test {
+namespace traitctl::slurm_test::e2e_interrupt_tests {
 namespace {
 
 using namespace std::chrono_literals;
@@ -40,4 +40,4 @@ TEST(SlurmInterrupt, CtrlCExitsAtOnceAndTheNextRunFinishesWithoutAJobTwice) {
 }
 
 }  // namespace
-}  // namespace traitctl::slurm_test
+}  // namespace traitctl::slurm_test::e2e_interrupt_tests

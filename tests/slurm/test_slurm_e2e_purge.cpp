@@ -11,7 +11,7 @@
 
 #include "slurm_batch.hpp"
 
-namespace traitctl::slurm_test {
+namespace traitctl::slurm_test::e2e_purge_tests {
 namespace {
 
 namespace fs = std::filesystem;
@@ -93,4 +93,4 @@ TEST_F(ForgetfulCluster, AJobThatEndedUnseenIsReportedNotRunTwice) {
 }
 
 }  // namespace
-}  // namespace traitctl::slurm_test
+}  // namespace traitctl::slurm_test::e2e_purge_tests

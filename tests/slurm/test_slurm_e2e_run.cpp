@@ -12,7 +12,7 @@
 
 #include "slurm_batch.hpp"
 
-namespace traitctl::slurm_test {
+namespace traitctl::slurm_test::e2e_run_tests {
 namespace {
 
 using nlohmann::json;
@@ -151,4 +151,4 @@ TEST(SlurmRun, CleanupCancelsARunningJobAndSqueueShowsIt) {
 }
 
 }  // namespace
-}  // namespace traitctl::slurm_test
+}  // namespace traitctl::slurm_test::e2e_run_tests

@@ -20,4 +20,7 @@ inline std::string fixture_file(const std::string& relative) {
   return text.str();
 }
 
+inline std::string runai_fixture(const std::string& name) { return fixture_file("runai/" + name); }
+inline std::string slurm_fixture(const std::string& name) { return fixture_file("slurm/" + name); }
+
 }  // namespace traitctl

@@ -2,7 +2,7 @@
 
 #include "traitctl/cli/advice.hpp"
 
-namespace traitctl {
+namespace traitctl::advice_tests {
 namespace {
 
 using namespace std::chrono_literals;
@@ -111,4 +111,4 @@ TEST(TimeOfDay, InUtc) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::advice_tests

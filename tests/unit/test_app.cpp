@@ -9,7 +9,7 @@
 #include "traitctl/cli/app.hpp"
 #include "traitctl/cli/help_format.hpp"
 
-namespace traitctl {
+namespace traitctl::app_tests {
 namespace {
 
 void expect_examples_and_exit_codes(const std::string& name, const std::string& help) {
@@ -105,4 +105,4 @@ TEST(Help, RunGroupsItsOptionsAndShowsTheJobCommandAfterTheMarker) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::app_tests

@@ -10,7 +10,7 @@
 #include "traitctl/core/batch_engine.hpp"
 #include "traitctl/core/job_name.hpp"
 
-namespace traitctl {
+namespace traitctl::batch_engine_tests {
 namespace {
 
 using ::testing::ElementsAre;
@@ -554,4 +554,4 @@ TEST(BatchEngineEvents, AWokenLoopNeverWaitsThePollInterval) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::batch_engine_tests

@@ -12,19 +12,19 @@
 #include "traitctl/core/job_name.hpp"
 #include "traitctl/core/resources.hpp"
 
-namespace traitctl {
+namespace traitctl::batch_engine_facts_tests {
 namespace {
 
 using testing::FakeBackend;
 using testing::FakeClock;
 
-const std::vector<std::string> tiers{"32G", "64G", "96G"};
+const std::vector<std::string> ladder_tiers{"32G", "64G", "96G"};
 
 // Every listing moves each job one step. A job asking less memory than its
 // trait needs runs out of it; jobs on the node `bad` fail their mounts.
-class Cluster : public FakeBackend {
+class FactsCluster : public FakeBackend {
  public:
-  Cluster() {
+  FactsCluster() {
     before_list = [](FakeBackend& fake) { fake.advance_all(); };
   }
 
@@ -60,7 +60,7 @@ class Cluster : public FakeBackend {
   int facts_calls = 0;
 };
 
-class RecordingObserver : public BatchObserver {
+class FactsObserver : public BatchObserver {
  public:
   void on_event(const BatchEvent& event) override { events.push_back(event); }
   [[nodiscard]] std::vector<BatchEvent> of(EventKind kind) const {
@@ -92,13 +92,13 @@ class BatchEngineFactsTest : public ::testing::Test {
     plan.stage.policy.retry_delay = Duration{0};
     request.call_retry.delay = Duration{10};
     request.parallel_submits = 1;
-    request.memory_tiers = tiers;
+    request.memory_tiers = ladder_tiers;
     request.learning = MemoryLearningPolicy{true, 2, 0.25};
     request.job_for = [](int trait, int /*attempt*/, const TraitRecord& record) {
       JobSpec spec;
       spec.name = job_name("x", trait);
       spec.trait = trait;
-      spec.memory = tiers[static_cast<std::size_t>(std::min(record.oom_retries, 2))];
+      spec.memory = ladder_tiers[static_cast<std::size_t>(std::min(record.oom_retries, 2))];
       return spec;
     };
     request.save_ledger = [this](const Ledger& saved) -> Result<void> {
@@ -129,10 +129,10 @@ class BatchEngineFactsTest : public ::testing::Test {
     }
   }
 
-  Cluster cluster;
+  FactsCluster cluster;
   FakeClock clock;
   CancelToken cancel;
-  RecordingObserver observer;
+  FactsObserver observer;
   BatchRequest request;
   Ledger persisted{"p", "x", std::nullopt, {}, std::nullopt, std::nullopt};
 };
@@ -211,4 +211,4 @@ TEST_F(BatchEngineFactsTest, NewJobsAvoidASuspectNode) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::batch_engine_facts_tests

@@ -2,7 +2,7 @@
 
 #include "traitctl/core/batch_history.hpp"
 
-namespace traitctl {
+namespace traitctl::batch_history_tests {
 namespace {
 
 using namespace std::chrono_literals;
@@ -153,4 +153,4 @@ TEST_F(History, RowsAreOnePerTraitUpToTheLimitThenShared) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::batch_history_tests

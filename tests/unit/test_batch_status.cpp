@@ -2,7 +2,7 @@
 
 #include "traitctl/core/batch_status.hpp"
 
-namespace traitctl {
+namespace traitctl::batch_status_tests {
 namespace {
 
 Workload job(std::string name, JobState state) { return {std::move(name), state, "word", "", ""}; }
@@ -145,4 +145,4 @@ TEST(BatchStatus, ProgressBar) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::batch_status_tests

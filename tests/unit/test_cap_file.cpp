@@ -5,7 +5,7 @@
 #include "support/batch_folder.hpp"
 #include "traitctl/adapters/cap_file.hpp"
 
-namespace traitctl {
+namespace traitctl::cap_file_tests {
 namespace {
 
 namespace fs = std::filesystem;
@@ -107,4 +107,4 @@ TEST_F(CapFileTest, TheReaderReportsAnErrorOnceUntilItChanges) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::cap_file_tests

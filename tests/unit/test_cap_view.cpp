@@ -6,7 +6,7 @@
 #include "traitctl/cli/cap_view.hpp"
 #include "traitctl/core/ledger.hpp"
 
-namespace traitctl {
+namespace traitctl::cap_view_tests {
 namespace {
 
 TimePoint at_seconds(int seconds) { return TimePoint{std::chrono::seconds(1'714'564'800 + seconds)}; }
@@ -59,4 +59,4 @@ TEST(CapView, ARequestNoRunHasAppliedIsShownUntilOneApplies) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::cap_view_tests

@@ -11,7 +11,7 @@
 #include "traitctl/config/checks.hpp"
 #include "traitctl/config/sizing_checks.hpp"
 
-namespace traitctl {
+namespace traitctl::checks_tests {
 namespace {
 
 namespace fs = std::filesystem;
@@ -530,4 +530,4 @@ TEST(TraitsInRange, ListsTheRangeOrNamesTheFix) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::checks_tests

@@ -4,7 +4,7 @@
 #include "support/fake_backend.hpp"
 #include "traitctl/core/cleanup.hpp"
 
-namespace traitctl {
+namespace traitctl::cleanup_tests {
 namespace {
 
 std::vector<std::string> names_of(const std::vector<CleanupTarget>& targets) {
@@ -30,16 +30,16 @@ const std::vector<Workload> listing{
     job("b-x", JobState::Succeeded, "Completed"),
 };
 
-struct Case {
+struct SelectionCase {
   const char* label;
   CleanupClasses classes;
   std::vector<std::string> expected;
 };
 
-class Selection : public ::testing::TestWithParam<Case> {};
+class Selection : public ::testing::TestWithParam<SelectionCase> {};
 
 TEST_P(Selection, TakesOnlyTheChosenClassesOfTheBatch) {
-  const Case& c = GetParam();
+  const SelectionCase& c = GetParam();
   const auto selected = select_for_cleanup(view_batch("b", listing), {2, 3, 4, 5, 6, 7, 8, 9, 10}, c.classes);
   EXPECT_EQ(names_of(selected), c.expected);
 }
@@ -47,16 +47,16 @@ TEST_P(Selection, TakesOnlyTheChosenClassesOfTheBatch) {
 INSTANTIATE_TEST_SUITE_P(
     Cleanup, Selection,
     ::testing::Values(
-        Case{"Nothing", {}, {}}, Case{"Failed", {.failed = true}, {"b-2", "b-7"}},
-        Case{"Completed", {.completed = true}, {"b-3", "b-8"}}, Case{"Stopped", {.stopped = true}, {"b-5"}},
-        Case{"FailedAndCompleted", {.failed = true, .completed = true}, {"b-2", "b-3", "b-7", "b-8"}},
+        SelectionCase{"Nothing", {}, {}}, SelectionCase{"Failed", {.failed = true}, {"b-2", "b-7"}},
+        SelectionCase{"Completed", {.completed = true}, {"b-3", "b-8"}}, SelectionCase{"Stopped", {.stopped = true}, {"b-5"}},
+        SelectionCase{"FailedAndCompleted", {.failed = true, .completed = true}, {"b-2", "b-3", "b-7", "b-8"}},
         // Unknown words such as Throttled count as active: never deleted on a
         // guess; a job already Deleting is never deleted again.
-        Case{"FailedAndActive", {.failed = true, .active = true}, {"b-2", "b-4", "b-6", "b-7", "b-9"}},
-        Case{"Everything",
+        SelectionCase{"FailedAndActive", {.failed = true, .active = true}, {"b-2", "b-4", "b-6", "b-7", "b-9"}},
+        SelectionCase{"Everything",
              {.failed = true, .completed = true, .stopped = true, .active = true},
              {"b-2", "b-3", "b-4", "b-5", "b-6", "b-7", "b-8", "b-9"}}),
-    [](const ::testing::TestParamInfo<Case>& param_info) { return std::string(param_info.param.label); });
+    [](const ::testing::TestParamInfo<SelectionCase>& param_info) { return std::string(param_info.param.label); });
 
 TEST(SelectForCleanup, StaysWithinTheTraits) {
   const CleanupClasses all{.failed = true, .completed = true, .stopped = true, .active = true};
@@ -143,4 +143,4 @@ TEST(DeleteJobs, DeletesNothingWhenStoppedBeforeStarting) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::cleanup_tests

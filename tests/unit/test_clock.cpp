@@ -6,7 +6,7 @@
 #include "support/fake_clock.hpp"
 #include "traitctl/core/clock.hpp"
 
-namespace traitctl {
+namespace traitctl::clock_tests {
 namespace {
 
 using ::testing::ElementsAre;
@@ -68,4 +68,4 @@ TEST(SleepInTicks, EndsEarlyWhenTheSleeperSaysSomethingHappened) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::clock_tests

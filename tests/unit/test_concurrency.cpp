@@ -7,7 +7,7 @@
 #include "traitctl/core/concurrency.hpp"
 #include "traitctl/core/ledger.hpp"
 
-namespace traitctl {
+namespace traitctl::concurrency_tests {
 namespace {
 
 using nlohmann::json;
@@ -555,4 +555,4 @@ TEST(ParseResourceBudget, NamesTheBadSetting) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::concurrency_tests

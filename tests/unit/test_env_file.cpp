@@ -15,7 +15,7 @@
 #include "traitctl/config/env_file.hpp"
 #include "traitctl/core/parse.hpp"
 
-namespace traitctl {
+namespace traitctl::env_file_tests {
 namespace {
 
 using ::testing::HasSubstr;
@@ -462,4 +462,4 @@ TEST_F(LoadEnvFile, ADirectoryIsAnIoError) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::env_file_tests

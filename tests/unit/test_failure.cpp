@@ -4,7 +4,7 @@
 
 #include "traitctl/core/failure.hpp"
 
-namespace traitctl {
+namespace traitctl::failure_tests {
 namespace {
 
 const std::string mount_log =
@@ -271,4 +271,4 @@ TEST(Classify, AnExitCodeDecidesAndTheLogLineThatSaysTheSameIsShown) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::failure_tests

@@ -8,7 +8,7 @@
 #include "traitctl/config/env_file.hpp"
 #include "traitctl/config/job_builder.hpp"
 
-namespace traitctl {
+namespace traitctl::job_builder_tests {
 namespace {
 
 using ::testing::ElementsAre;
@@ -105,4 +105,4 @@ TEST(BuildJobSpec, ShellCharactersStayInOneElement) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::job_builder_tests

@@ -6,7 +6,7 @@
 #include "traitctl/core/job_name.hpp"
 #include "traitctl/core/parse.hpp"
 
-namespace traitctl {
+namespace traitctl::job_name_tests {
 namespace {
 
 TEST(JobName, JoinsPrefixAndTrait) { EXPECT_EQ(job_name("gapit3-trait", 42), "gapit3-trait-42"); }
@@ -61,4 +61,4 @@ TEST(ValidatePrefix, NamesTheLimitWhenTheLongestNameIsTooLong) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::job_name_tests

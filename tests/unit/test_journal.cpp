@@ -8,7 +8,7 @@
 #include "support/fake_clock.hpp"
 #include "traitctl/adapters/journal.hpp"
 
-namespace traitctl {
+namespace traitctl::journal_tests {
 namespace {
 
 using testing::FakeClock;
@@ -163,4 +163,4 @@ TEST_F(JournalTest, NoJournalReadsAsNoLines) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::journal_tests

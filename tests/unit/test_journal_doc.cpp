@@ -14,7 +14,7 @@
 #include "traitctl/core/batch_event.hpp"
 #include "traitctl/core/concurrency.hpp"
 
-namespace traitctl {
+namespace traitctl::journal_doc_tests {
 namespace {
 
 namespace fs = std::filesystem;
@@ -119,4 +119,4 @@ TEST(JournalDoc, EveryDocumentedEventIsOneTheCodeWrites) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::journal_doc_tests

@@ -5,7 +5,7 @@
 #include "support/fake_clock.hpp"
 #include "traitctl/core/ledger.hpp"
 
-namespace traitctl {
+namespace traitctl::ledger_tests {
 namespace {
 
 using testing::FakeClock;
@@ -210,4 +210,4 @@ TEST(Attempts, FindAttemptReadsWithoutAdding) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::ledger_tests

@@ -9,7 +9,7 @@
 #include "traitctl/adapters/cap_file.hpp"
 #include "traitctl/adapters/ledger_store.hpp"
 
-namespace traitctl {
+namespace traitctl::ledger_import_tests {
 namespace {
 
 namespace fs = std::filesystem;
@@ -123,4 +123,4 @@ TEST_F(LedgerImportTest, AVersion1LedgerIsImported) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::ledger_import_tests

@@ -12,7 +12,7 @@
 #include "traitctl/core/parse.hpp"
 #include "traitctl/core/retry_policy.hpp"
 
-namespace traitctl {
+namespace traitctl::ledger_store_tests {
 namespace {
 
 namespace fs = std::filesystem;
@@ -350,4 +350,4 @@ TEST_F(LedgerStoreTest, BatchLockIsExclusivePerBatch) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::ledger_store_tests

@@ -15,7 +15,7 @@
 #include "traitctl/adapters/local_backend.hpp"
 #include "traitctl/config/job_builder.hpp"
 
-namespace traitctl {
+namespace traitctl::local_backend_tests {
 namespace {
 
 using testing::FakeClock;
@@ -470,9 +470,9 @@ TEST_F(LocalBackendTest, RefusesAProjectThatIsNotAFolderName) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::local_backend_tests
 
-namespace traitctl {
+namespace traitctl::local_backend_tests {
 namespace {
 
 // dd reads 64 MiB into one buffer: the job holds 64 MB at its peak.
@@ -498,4 +498,4 @@ TEST_F(LocalBackendTest, TellsWhatAJobUsedAndWhereItRan) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::local_backend_tests

@@ -12,14 +12,14 @@
 #include "traitctl/adapters/local_record.hpp"
 #include "traitctl/adapters/sqlite.hpp"
 
-namespace traitctl {
+namespace traitctl::local_record_tests {
 namespace {
 
 namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-TimePoint at_ms(std::int64_t milliseconds) { return TimePoint{std::chrono::milliseconds{milliseconds}}; }
+TimePoint at_ms(std::int64_t ms) { return TimePoint{std::chrono::milliseconds{ms}}; }
 
 LocalJob finished(std::string name, int trait, int exit_code) {
   LocalJob job;
@@ -223,4 +223,4 @@ TEST_F(LegacyImport, AnOldFileThatCannotBeReadSaysWhatToDo) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::local_record_tests

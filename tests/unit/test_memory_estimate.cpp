@@ -4,7 +4,7 @@
 
 #include "traitctl/core/memory_estimate.hpp"
 
-namespace traitctl {
+namespace traitctl::memory_estimate_tests {
 namespace {
 
 TEST(EstimatedPeak, IsTheLabsRuleOfThumb) {
@@ -42,4 +42,4 @@ TEST(SmallestTierCovering, TakesTheFirstTierLargeEnough) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::memory_estimate_tests

@@ -2,10 +2,10 @@
 
 #include "traitctl/core/memory_learning.hpp"
 
-namespace traitctl {
+namespace traitctl::memory_learning_tests {
 namespace {
 
-const std::vector<std::string> tiers{"32G", "64G", "96G"};
+const std::vector<std::string> ladder{"32G", "64G", "96G"};
 
 AttemptRecord ended(const std::string& memory, std::optional<FailureClass> failure,
                     AttemptEnd end = AttemptEnd::Failed) {
@@ -29,7 +29,7 @@ Ledger with(const std::vector<AttemptRecord>& attempts) {
 TEST(MemoryLearning, AClearShareOfOutOfMemoryFailuresAtATierTeachesTheNext) {
   const auto oom = ended("32G", FailureClass::Oom);
   const auto done = ended("32G", std::nullopt);
-  auto learned = learn_memory_tier(with({oom, oom, oom, done, done, done, done, done}), tiers, {});
+  auto learned = learn_memory_tier(with({oom, oom, oom, done, done, done, done, done}), ladder, {});
   ASSERT_TRUE(learned);
   EXPECT_EQ(learned->tier, 1);
   EXPECT_EQ(learned->memory, "64G");
@@ -41,12 +41,12 @@ TEST(MemoryLearning, AClearShareOfOutOfMemoryFailuresAtATierTeachesTheNext) {
 TEST(MemoryLearning, TooFewFailuresOrTooSmallAShareTeachNothing) {
   const auto oom = ended("32G", FailureClass::Oom);
   const auto done = ended("32G", std::nullopt);
-  EXPECT_FALSE(learn_memory_tier(with({oom, oom}), tiers, {}));  // one or two bad traits are theirs
+  EXPECT_FALSE(learn_memory_tier(with({oom, oom}), ladder, {}));  // one or two bad traits are theirs
   std::vector<AttemptRecord> mostly_fine(13, done);
   mostly_fine.insert(mostly_fine.end(), 3, oom);  // 3 of 16 < 25%
-  EXPECT_FALSE(learn_memory_tier(with(mostly_fine), tiers, {}));
-  EXPECT_TRUE(learn_memory_tier(with(mostly_fine), tiers, MemoryLearningPolicy{true, 3, 0.15}));
-  EXPECT_FALSE(learn_memory_tier(with({oom, oom, oom}), tiers, MemoryLearningPolicy{false, 3, 0.25}));
+  EXPECT_FALSE(learn_memory_tier(with(mostly_fine), ladder, {}));
+  EXPECT_TRUE(learn_memory_tier(with(mostly_fine), ladder, MemoryLearningPolicy{true, 3, 0.15}));
+  EXPECT_FALSE(learn_memory_tier(with({oom, oom, oom}), ladder, MemoryLearningPolicy{false, 3, 0.25}));
   EXPECT_FALSE(learn_memory_tier(with({oom, oom, oom}), {"32G"}, {}));  // no ladder
 }
 
@@ -57,13 +57,13 @@ TEST(MemoryLearning, OtherFailuresRunningAndStoppedAttemptsAreNotOutOfMemory) {
   const auto stopped = ended("32G", FailureClass::Oom, AttemptEnd::Stopped);
   const auto mount = ended("32G", FailureClass::Mount);
   // 3 OOM of 4 finished (the mount failure counts as finished, the others not).
-  auto learned = learn_memory_tier(with({oom, oom, oom, mount, running, stopped, stopped}), tiers, {});
+  auto learned = learn_memory_tier(with({oom, oom, oom, mount, running, stopped, stopped}), ladder, {});
   ASSERT_TRUE(learned);
   EXPECT_EQ(learned->finished, 4);
   // Attempts at a memory off the ladder say nothing.
   EXPECT_FALSE(learn_memory_tier(with({ended("40G", FailureClass::Oom), ended("40G", FailureClass::Oom),
                                        ended("40G", FailureClass::Oom)}),
-                                 tiers, {}));
+                                 ladder, {}));
 }
 
 TEST(MemoryLearning, TheTierOnlyRisesAndNeverPastTheLadder) {
@@ -72,9 +72,9 @@ TEST(MemoryLearning, TheTierOnlyRisesAndNeverPastTheLadder) {
   const auto oom96 = ended("96G", FailureClass::Oom);
   Ledger ledger = with({oom32, oom32, oom32});
   ledger.learned_memory_tier = 1;
-  EXPECT_FALSE(learn_memory_tier(ledger, tiers, {}));  // already there
+  EXPECT_FALSE(learn_memory_tier(ledger, ladder, {}));  // already there
   ledger = with({oom32, oom32, oom32, oom64, oom64, oom64, oom96, oom96, oom96});
-  auto learned = learn_memory_tier(ledger, tiers, {});
+  auto learned = learn_memory_tier(ledger, ladder, {});
   ASSERT_TRUE(learned);
   EXPECT_EQ(learned->tier, 2);  // the top: 96G failures teach nothing more
   EXPECT_EQ(learned->memory, "96G");
@@ -91,4 +91,4 @@ TEST(MemoryLearning, ATraitStartsAtTheHigherOfItsTierAndTheLearnedOne) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::memory_learning_tests

@@ -2,7 +2,7 @@
 
 #include "traitctl/core/node_health.hpp"
 
-namespace traitctl {
+namespace traitctl::node_health_tests {
 namespace {
 
 AttemptRecord on_node(std::string node, std::optional<AttemptEnd> end, std::optional<FailureClass> failure) {
@@ -98,4 +98,4 @@ TEST(NodeHealth, ThePolicyIsHonoured) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::node_health_tests

@@ -7,7 +7,7 @@
 #include "support/temp_folder.hpp"
 #include "traitctl/adapters/output_check.hpp"
 
-namespace traitctl {
+namespace traitctl::output_check_tests {
 namespace {
 
 namespace fs = std::filesystem;
@@ -110,4 +110,4 @@ TEST_F(OutputCheckTest, ABadPatternIsAConfigError) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::output_check_tests

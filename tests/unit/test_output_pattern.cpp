@@ -3,7 +3,7 @@
 
 #include "traitctl/core/output_pattern.hpp"
 
-namespace traitctl {
+namespace traitctl::output_pattern_tests {
 namespace {
 
 using ::testing::HasSubstr;
@@ -68,4 +68,4 @@ TEST(ExpandOutputPattern, EscapesWhatItQuotes) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::output_pattern_tests

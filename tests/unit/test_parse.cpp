@@ -7,7 +7,7 @@
 
 #include "traitctl/core/parse.hpp"
 
-namespace traitctl {
+namespace traitctl::parse_tests {
 namespace {
 
 using ::testing::ElementsAre;
@@ -231,4 +231,4 @@ TEST(ShellJoin, JoinsQuotedWordsWithSpaces) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::parse_tests

@@ -19,7 +19,7 @@
 
 #include "traitctl/adapters/process.hpp"
 
-namespace traitctl {
+namespace traitctl::process_tests {
 namespace {
 
 namespace fs = std::filesystem;
@@ -403,4 +403,4 @@ TEST_F(ChildProcessTest, MissingExecutableAndUnwritableLogAreErrors) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::process_tests

@@ -9,7 +9,7 @@
 #include "traitctl/cli/report.hpp"
 #include "traitctl/core/job_name.hpp"
 
-namespace traitctl {
+namespace traitctl::report_tests {
 namespace {
 
 using namespace std::chrono_literals;
@@ -216,4 +216,4 @@ TEST(LargeBatch, TwentyThousandTraitsShareTimelineRowsAndStayWithinLimits) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::report_tests

@@ -3,7 +3,7 @@
 
 #include "traitctl/core/resources.hpp"
 
-namespace traitctl {
+namespace traitctl::resources_tests {
 namespace {
 
 using ::testing::ElementsAre;
@@ -113,4 +113,4 @@ TEST(ResourceTiers, WithoutALadderThereIsOneTier) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::resources_tests

@@ -5,7 +5,7 @@
 #include "support/fake_clock.hpp"
 #include "traitctl/core/retry_policy.hpp"
 
-namespace traitctl {
+namespace traitctl::retry_policy_tests {
 namespace {
 
 using std::chrono::seconds;
@@ -209,4 +209,4 @@ TEST(BatchStart, KeepsTheFirst) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::retry_policy_tests

@@ -2,7 +2,7 @@
 
 #include "traitctl/core/right_sizing.hpp"
 
-namespace traitctl {
+namespace traitctl::right_sizing_tests {
 namespace {
 
 AttemptRecord attempt(int number, std::optional<std::int64_t> peak, std::optional<AttemptEnd> end) {
@@ -76,4 +76,4 @@ TEST(RightSizing, FormatsGigabytes) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::right_sizing_tests

@@ -4,7 +4,7 @@
 #include "traitctl/adapters/runai_backend.hpp"
 #include "traitctl/config/job_builder.hpp"
 
-namespace traitctl {
+namespace traitctl::runai_backend_tests {
 namespace {
 
 using ::testing::ElementsAreArray;
@@ -129,4 +129,4 @@ TEST(DetectListPaging, ReadsTheFlagsFromHelp) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::runai_backend_tests

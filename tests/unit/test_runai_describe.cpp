@@ -6,10 +6,8 @@
 #include "traitctl/adapters/runai_describe.hpp"
 #include "traitctl/core/ledger.hpp"
 
-namespace traitctl {
+namespace traitctl::runai_describe_tests {
 namespace {
-
-std::string fixture(const std::string& name) { return fixture_file("runai/" + name); }
 
 struct DescribeCase {
   const char* fixture;
@@ -24,7 +22,7 @@ class DescribeFixture : public ::testing::TestWithParam<DescribeCase> {};
 
 TEST_P(DescribeFixture, RevealsTheMainContainersEnd) {
   const DescribeCase& test = GetParam();
-  const FailureEvidence evidence = evidence_from_describe(fixture(test.fixture), test.workload);
+  const FailureEvidence evidence = evidence_from_describe(runai_fixture(test.fixture), test.workload);
   EXPECT_EQ(evidence.exit_code, test.exit_code);
   EXPECT_EQ(evidence.signal, test.signal);
   EXPECT_EQ(evidence.reason, test.reason);
@@ -137,13 +135,13 @@ TEST(EvidenceFromDescribe, OddValuesAreIgnored) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::runai_describe_tests
 
-namespace traitctl {
+namespace traitctl::runai_describe_tests {
 namespace {
 
 TEST(FactsFromDescribe, TheMainContainersTimesFromItsStatus) {
-  const AttemptFacts facts = facts_from_describe(fixture("describe_oomkilled.json"), "gapit3-trait-5");
+  const AttemptFacts facts = facts_from_describe(runai_fixture("describe_oomkilled.json"), "gapit3-trait-5");
   EXPECT_EQ(facts.started_at, *parse_utc("2026-11-28T10:00:12Z"));
   EXPECT_EQ(facts.ended_at, *parse_utc("2026-11-28T11:42:03Z"));
   EXPECT_FALSE(facts.node);  // this capture has none
@@ -175,4 +173,4 @@ TEST(FactsFromDescribe, TextThatRevealsNothingKnowsNothing) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::runai_describe_tests

@@ -10,13 +10,11 @@
 #include "support/fixture_file.hpp"
 #include "traitctl/adapters/runai_listing.hpp"
 
-namespace traitctl {
+namespace traitctl::runai_listing_tests {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-std::string fixture(const std::string& name) { return fixture_file("runai/" + name); }
 
 Workload w(const std::string& name, const std::string& status) {
   return Workload{name, runai_job_state(status), status, "", ""};
@@ -60,20 +58,20 @@ const std::vector<Workload> v220_workloads{
 // ---- tables as the real CLI prints them -----------------------------------
 
 TEST(ParseListingTable, V220LongHeadersWithOtherUsersAndSiblingBatches) {
-  const auto page = parsed(parse_listing_table(fixture("list_v220.txt")));
+  const auto page = parsed(parse_listing_table(runai_fixture("list_v220.txt")));
   EXPECT_EQ(page.workloads, v220_workloads);
   EXPECT_FALSE(page.next_token);
 }
 
 TEST(ParseListingTable, V225ShortHeadersWithRowsNotAlignedUnderThem) {
-  const auto page = parsed(parse_listing_table(fixture("list_v225_misaligned.txt")));
+  const auto page = parsed(parse_listing_table(runai_fixture("list_v225_misaligned.txt")));
   EXPECT_THAT(page.workloads, ElementsAre(w("a2", "Running"), w("gapit3-trait-12", "Pending"),
                                           w("gapit3-trait-13", "Completed"), w("gapit3-trait-14", "Failed"),
                                           w("gapit3-trait-15", "Running")));
 }
 
 TEST(ParseListingTable, V1WithPreambleOldProjectEmptyNodeAndServiceUrl) {
-  const auto page = parsed(parse_listing_table(fixture("list_v1.txt")));
+  const auto page = parsed(parse_listing_table(runai_fixture("list_v1.txt")));
   EXPECT_THAT(page.workloads,
               ElementsAre(w("frac05", "Running"), w("gapit3-trait-2", "Succeeded"),
                           w("gapit3-trait-3", "ContainerCreating"), w("gapit3-trait-4", "Pending"),
@@ -82,13 +80,13 @@ TEST(ParseListingTable, V1WithPreambleOldProjectEmptyNodeAndServiceUrl) {
 }
 
 TEST(ParseListingTable, AnsiColourIsIgnored) {
-  const std::string coloured = fixture("list_v220_ansi.txt");
+  const std::string coloured = runai_fixture("list_v220_ansi.txt");
   ASSERT_NE(coloured.find('\x1b'), std::string::npos);
   EXPECT_EQ(parsed(parse_listing_table(coloured)).workloads, v220_workloads);
 }
 
 TEST(ParseListingTable, CrlfLineEndingsAreTolerated) {
-  const std::string crlf = replace_all(fixture("list_v220.txt"), "\n", "\r\n");
+  const std::string crlf = replace_all(runai_fixture("list_v220.txt"), "\n", "\r\n");
   EXPECT_EQ(parsed(parse_listing_table(crlf)).workloads, v220_workloads);
 }
 
@@ -96,7 +94,7 @@ TEST(ParseListingTable, ReadsAllRowsOfA186TraitBatch) {
   // Generated once: gapit3-trait-2..187, the status cycling through the list below.
   const std::vector<std::string> cycle{"Running",  "Pending", "Completed", "Failed",
                                        "Creating", "Running", "Completed"};
-  const auto page = parsed(parse_listing_table(fixture("list_v225_186.txt")));
+  const auto page = parsed(parse_listing_table(runai_fixture("list_v225_186.txt")));
   ASSERT_EQ(page.workloads.size(), 186U);
   for (std::size_t trait = 2; trait <= 187; ++trait) {
     EXPECT_EQ(page.workloads[trait - 2],
@@ -107,7 +105,7 @@ TEST(ParseListingTable, ReadsAllRowsOfA186TraitBatch) {
 
 TEST(ParseListingTable, FiftyRowsWithNoHintAreReturnedAsIs) {
   // v2.20 stops at 50 rows without saying so; the backend, not the parser, must page.
-  const auto page = parsed(parse_listing_table(fixture("list_v220_limit50.txt")));
+  const auto page = parsed(parse_listing_table(runai_fixture("list_v220_limit50.txt")));
   ASSERT_EQ(page.workloads.size(), 50U);
   EXPECT_EQ(page.workloads.front(), w("gapit3-trait-2", "Running"));
   EXPECT_EQ(page.workloads.back(), w("gapit3-trait-51", "Completed"));
@@ -115,7 +113,7 @@ TEST(ParseListingTable, FiftyRowsWithNoHintAreReturnedAsIs) {
 }
 
 TEST(ParseListingTable, V225PageWithTrailingNextToken) {
-  const auto page = parsed(parse_listing_table(fixture("list_v225_next_token.txt")));
+  const auto page = parsed(parse_listing_table(runai_fixture("list_v225_next_token.txt")));
   EXPECT_THAT(page.workloads, ElementsAre(w("gapit3-trait-2", "Completed"), w("gapit3-trait-3", "Failed"),
                                           w("gapit3-trait-4", "Creating"), w("gapit3-trait-5", "Running"),
                                           w("gapit3-trait-6", "Completed")));
@@ -160,7 +158,7 @@ TEST(ParseListingTable, RowWithAnEmptyNameCellIsSkipped) {
 }
 
 TEST(ParseListingTable, NoWorkloadsFoundIsAnEmptyPage) {
-  for (const std::string& text : {fixture("list_empty.txt"), std::string("no workloads found."),
+  for (const std::string& text : {runai_fixture("list_empty.txt"), std::string("no workloads found."),
                                   std::string("No workloads found in project x\n"),
                                   std::string("\x1b[33mNo workloads found\x1b[0m\r\n"),
                                   std::string("Showing jobs for project team-a\nNo workloads found\n"),
@@ -187,12 +185,12 @@ TEST(ParseListingTable, RepeatedHeadersOfConsecutivePagesAreNotRows) {
 // ---- what must be refused --------------------------------------------------
 
 TEST(ParseListingTable, GarbageIsRejectedNamingTheLine) {
-  EXPECT_THAT(error_of(parse_listing_table(fixture("garbage_text.txt"))), HasSubstr("line 1: "));
-  EXPECT_THAT(error_of(parse_listing_table(fixture("garbage_html.html"))), HasSubstr("'<!DOCTYPE html>'"));
+  EXPECT_THAT(error_of(parse_listing_table(runai_fixture("garbage_text.txt"))), HasSubstr("line 1: "));
+  EXPECT_THAT(error_of(parse_listing_table(runai_fixture("garbage_html.html"))), HasSubstr("'<!DOCTYPE html>'"));
 }
 
 TEST(ParseListingTable, OutputCutMidRowIsRejected) {
-  EXPECT_THAT(error_of(parse_listing_table(fixture("garbage_cut_table.txt"))),
+  EXPECT_THAT(error_of(parse_listing_table(runai_fixture("garbage_cut_table.txt"))),
               HasSubstr("line 6: the listing ends in the middle of a row"));
 }
 
@@ -255,7 +253,7 @@ TEST(ParseListingTable, TenThousandRowsParseQuickly) {
 // ---- JSON ------------------------------------------------------------------
 
 TEST(ParseListingJson, TopLevelArray) {
-  const auto page = parsed(parse_listing_json(fixture("list_array.json")));
+  const auto page = parsed(parse_listing_json(runai_fixture("list_array.json")));
   EXPECT_THAT(page.workloads,
               ElementsAre(w("gapit3-trait-2", "Completed"), w("gapit3-trait-3", "Running"),
                           w("gapit3-trait-extra-5", "Pending"), w("bob-resnet-train", "Running")));
@@ -263,14 +261,14 @@ TEST(ParseListingJson, TopLevelArray) {
 }
 
 TEST(ParseListingJson, RestApiShapeWithNumericNext) {
-  const auto page = parsed(parse_listing_json(fixture("list_workloads_next.json")));
+  const auto page = parsed(parse_listing_json(runai_fixture("list_workloads_next.json")));
   EXPECT_THAT(page.workloads, ElementsAre(w("gapit3-trait-2", "Completed"), w("gapit3-trait-3", "Running"),
                                           w("gapit3-trait-4", "Failed")));
   EXPECT_EQ(page.next_token, "50");
 }
 
 TEST(ParseListingJson, StatusStringStatusObjectPhaseAndNameFallbacks) {
-  const auto page = parsed(parse_listing_json(fixture("list_phase_status.json")));
+  const auto page = parsed(parse_listing_json(runai_fixture("list_phase_status.json")));
   EXPECT_THAT(page.workloads, ElementsAre(w("gapit3-trait-2", "Running"), w("gapit3-trait-3", "Completed"),
                                           w("gapit3-trait-4", "Initializing"), w("gapit3-trait-5", "Stopped"),
                                           w("gapit3-trait-6", "Degraded")));
@@ -311,7 +309,7 @@ TEST(ParseListingJson, NonListingsAreRejected) {
   EXPECT_THAT(error_of(parse_listing_json("42")), HasSubstr("number without a workloads array"));
   EXPECT_THAT(error_of(parse_listing_json(R"([{"name": "a", "status": "Running"})")),
               HasSubstr("not valid JSON"));
-  EXPECT_THAT(error_of(parse_listing_json(fixture("garbage_html.html"))),
+  EXPECT_THAT(error_of(parse_listing_json(runai_fixture("garbage_html.html"))),
               HasSubstr("starts with '<!DOCTYPE html>"));
   EXPECT_THAT(error_of(parse_listing_json("")), HasSubstr("not valid JSON"));
 }
@@ -319,14 +317,14 @@ TEST(ParseListingJson, NonListingsAreRejected) {
 // ---- dispatch --------------------------------------------------------------
 
 TEST(ParseListing, ChoosesJsonOrTableByTheFirstCharacter) {
-  EXPECT_EQ(parsed(parse_listing(fixture("list_array.json"))).workloads.size(), 4U);
-  EXPECT_EQ(parsed(parse_listing(fixture("list_workloads_next.json"))).next_token, "50");
+  EXPECT_EQ(parsed(parse_listing(runai_fixture("list_array.json"))).workloads.size(), 4U);
+  EXPECT_EQ(parsed(parse_listing(runai_fixture("list_workloads_next.json"))).next_token, "50");
   EXPECT_EQ(parsed(parse_listing("\n  \x1b[0m[{\"name\": \"a\", \"phase\": \"Running\"}]")).workloads,
             std::vector{w("a", "Running")});
-  EXPECT_EQ(parsed(parse_listing(fixture("list_v220_ansi.txt"))).workloads, v220_workloads);
-  EXPECT_TRUE(parsed(parse_listing(fixture("list_empty.txt"))).workloads.empty());
+  EXPECT_EQ(parsed(parse_listing(runai_fixture("list_v220_ansi.txt"))).workloads, v220_workloads);
+  EXPECT_TRUE(parsed(parse_listing(runai_fixture("list_empty.txt"))).workloads.empty());
   EXPECT_TRUE(parsed(parse_listing("")).workloads.empty());
-  EXPECT_FALSE(parse_listing(fixture("garbage_html.html")).ok());
+  EXPECT_FALSE(parse_listing(runai_fixture("garbage_html.html")).ok());
 }
 
 TEST(RunaiJobState, MapsEveryDocumentedWord) {
@@ -364,4 +362,4 @@ TEST(RunaiJobState, MapsEveryDocumentedWord) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::runai_listing_tests

@@ -9,7 +9,7 @@
 
 #include "traitctl/config/settings.hpp"
 
-namespace traitctl {
+namespace traitctl::settings_tests {
 namespace {
 
 using ::testing::HasSubstr;
@@ -327,4 +327,4 @@ TEST(SplitSlurmWords, RefusesQuotesAndBackslashesThatWouldNotQuote) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::settings_tests

@@ -6,7 +6,7 @@
 
 #include "traitctl/adapters/signals.hpp"
 
-namespace traitctl {
+namespace traitctl::signals_tests {
 namespace {
 
 TEST(StopSignals, InstallsOnceIgnoresSigpipeAndLeavesSyscallsInterruptible) {
@@ -48,4 +48,4 @@ TEST(StopSignals, SigintSetsTheToken) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::signals_tests

@@ -13,7 +13,7 @@
 #include "support/temp_folder.hpp"
 #include "traitctl/adapters/slurm_backend.hpp"
 
-namespace traitctl {
+namespace traitctl::slurm_backend_tests {
 namespace {
 
 namespace fs = std::filesystem;
@@ -25,8 +25,6 @@ using ::testing::Not;
 
 constexpr const char* kPrefix = "gapit3-trait";
 
-std::string fixture(const std::string& name) { return fixture_file("slurm/" + name); }
-
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
@@ -35,7 +33,7 @@ std::string read_text(const fs::path& path) {
 }
 
 SlurmJobDetails details_of(const std::string& name) {
-  auto details = parse_scontrol_job(fixture(name), "");
+  auto details = parse_scontrol_job(slurm_fixture(name), "");
   EXPECT_TRUE(details.ok()) << details.error().message;
   return details.ok() ? *details : SlurmJobDetails{};
 }
@@ -104,8 +102,8 @@ class SlurmBackendTest : public ::testing::Test {
  protected:
   void SetUp() override {
     // Accounting is off, as on the test cluster: scontrol answers.
-    slurm_.program("sacct", "", fixture("sacct-disabled.stderr"), 1);
-    slurm_.program("scontrol", "", fixture("scontrol-invalid-job-id.stderr"), 1);
+    slurm_.program("sacct", "", slurm_fixture("sacct-disabled.stderr"), 1);
+    slurm_.program("scontrol", "", slurm_fixture("scontrol-invalid-job-id.stderr"), 1);
     // sbatch numbers jobs from 101 and keeps its arguments and environment per job.
     slurm_.script("sbatch", "n=$(cat \"" + counter().string() +
                                 "\" 2>/dev/null || echo 100); n=$((n + 1)); echo $n > \"" +
@@ -204,7 +202,7 @@ TEST_F(SlurmBackendTest, SubmitsTheCommandWithTheHostEnvironmentAndALogPerAttemp
 }
 
 TEST_F(SlurmBackendTest, ListsOnlyTheBatchsJobsNewestOfANameLast) {
-  list(fixture("squeue-states.txt"));
+  list(slurm_fixture("squeue-states.txt"));
   auto backend = open();
   const auto jobs = listing(*backend);
   std::vector<std::string> ids;
@@ -241,7 +239,7 @@ TEST_F(SlurmBackendTest, AJobLastSeenActiveIsLookedUpOnceSqueueDropsIt) {
   list("101|gapit3-trait-3|RUNNING|None\n");
   EXPECT_EQ(listing(*backend).at(0).state, JobState::Running);
   list("");
-  std::string ended = fixture("scontrol-exit-2.txt");
+  std::string ended = slurm_fixture("scontrol-exit-2.txt");
   ended.replace(ended.find("JobId=2 "), 8, "JobId=101 ");
   slurm_.program("scontrol", ended, "", 0, "101");
   const auto jobs = listing(*backend);
@@ -264,7 +262,7 @@ TEST_F(SlurmBackendTest, AJobForgottenBeforeAnyoneSawItEndIsPurged) {
 TEST_F(SlurmBackendTest, AListingThatCannotLookUpAForgottenJobIsAnError) {
   auto backend = open();
   ASSERT_EQ(submit(*backend, 4), "101");
-  slurm_.program("scontrol", "", fixture("squeue-controller-down.stderr"), 1);
+  slurm_.program("scontrol", "", slurm_fixture("squeue-controller-down.stderr"), 1);
   const auto listed = backend->list_workloads();
   ASSERT_FALSE(listed.ok());
   EXPECT_THAT(listed.error().message, HasSubstr("could not reach the Slurm controller"));
@@ -332,7 +330,7 @@ TEST_F(SlurmBackendTest, FailureEvidenceHasSlurmsAnswerAndTheLog) {
   ASSERT_EQ(submit(*backend, 4), "101");
   std::ofstream(state_.path() / "logs" / "gapit3-trait-4.attempt-1.log")
       << "loading\nslurmstepd-vm: error: Exceeded job memory limit\n";
-  std::string killed = fixture("scontrol-over-memory.txt");
+  std::string killed = slurm_fixture("scontrol-over-memory.txt");
   killed.replace(killed.find("JobId=3 "), 8, "JobId=101 ");
   slurm_.program("scontrol", killed, "", 0, "101");
   const auto evidence =
@@ -411,4 +409,4 @@ TEST(SlurmSubmissionPreview, IsTheSbatchOfTheFirstAttempt) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::slurm_backend_tests

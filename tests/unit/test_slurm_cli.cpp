@@ -13,15 +13,13 @@
 #include "support/fixture_file.hpp"
 #include "traitctl/adapters/slurm_cli.hpp"
 
-namespace traitctl {
+namespace traitctl::slurm_cli_tests {
 namespace {
 
 namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-std::string fixture(const std::string& name) { return fixture_file("slurm/" + name); }
 
 ProcessOutput failed_with(const std::string& err, int exit_code = 1) {
   ProcessOutput output;
@@ -129,7 +127,7 @@ TEST(SlurmListArgv, AsksForTheUsersJobsInEveryState) {
 }
 
 TEST(SlurmCallError, ControllerUnreachableSaysWhatToCheck) {
-  const auto error = slurm_call_error({"squeue", "-h"}, failed_with(fixture("squeue-controller-down.stderr")),
+  const auto error = slurm_call_error({"squeue", "-h"}, failed_with(slurm_fixture("squeue-controller-down.stderr")),
                                       std::string("/etc/slurm/slurm.conf"));
   EXPECT_EQ(error.kind, ErrorKind::Backend);
   EXPECT_THAT(error.message, HasSubstr("could not reach the Slurm controller"));
@@ -137,32 +135,32 @@ TEST(SlurmCallError, ControllerUnreachableSaysWhatToCheck) {
   EXPECT_THAT(error.message, HasSubstr("the controller is down"));
   EXPECT_THAT(error.message, HasSubstr("'/etc/slurm/slurm.conf'"));
   const auto unset =
-      slurm_call_error({"sbatch"}, failed_with(fixture("sbatch-controller-down.stderr")), std::nullopt);
+      slurm_call_error({"sbatch"}, failed_with(slurm_fixture("sbatch-controller-down.stderr")), std::nullopt);
   EXPECT_THAT(unset.message, HasSubstr("SLURM_CONF (unset)"));
   EXPECT_THAT(unset.message, HasSubstr("Batch job submission failed: Unable to contact slurm controller"));
 }
 
 TEST(SlurmCallError, NoConfigurationIsAConfigError) {
   const auto error =
-      slurm_call_error({"squeue"}, failed_with(fixture("squeue-no-config.stderr")), std::nullopt);
+      slurm_call_error({"squeue"}, failed_with(slurm_fixture("squeue-no-config.stderr")), std::nullopt);
   EXPECT_EQ(error.kind, ErrorKind::Config);
   EXPECT_THAT(error.message, HasSubstr("set SLURM_CONF"));
 }
 
 TEST(SlurmCallError, ARejectedSubmissionPassesSlurmsWordsOnAsAConfigError) {
   const auto memory = slurm_call_error({"sbatch", "--mem", "1Gi"},
-                                       failed_with(fixture("sbatch-mem-invalid.stderr"), 255), std::nullopt);
+                                       failed_with(slurm_fixture("sbatch-mem-invalid.stderr"), 255), std::nullopt);
   // Asking again cannot help: the engine must not send it again.
   EXPECT_EQ(memory.kind, ErrorKind::Config);
   EXPECT_THAT(memory.message, HasSubstr("`sbatch --mem 1Gi` failed (exit 255): Invalid --mem specification"));
   const auto too_big =
-      slurm_call_error({"sbatch"}, failed_with(fixture("sbatch-mem-too-big.stderr")), std::nullopt);
+      slurm_call_error({"sbatch"}, failed_with(slurm_fixture("sbatch-mem-too-big.stderr")), std::nullopt);
   EXPECT_THAT(
       too_big.message,
       HasSubstr("Memory specification can not be satisfied; Batch job submission failed: Requested node "
                 "configuration is not available: no node of the partition"));
   const auto partition =
-      slurm_call_error({"sbatch"}, failed_with(fixture("sbatch-partition.stderr")), std::nullopt);
+      slurm_call_error({"sbatch"}, failed_with(slurm_fixture("sbatch-partition.stderr")), std::nullopt);
   EXPECT_THAT(partition.message, HasSubstr("invalid partition specified: nope"));
   EXPECT_THAT(partition.message, HasSubstr("sinfo -s"));
   EXPECT_EQ(partition.kind, ErrorKind::Config);
@@ -214,7 +212,7 @@ class FakeSlurm : public testing::FakeSlurm {
 
 TEST(SlurmCliJobDetails, AnEndRecordedInAccountingIsTheAnswer) {
   FakeSlurm slurm;
-  slurm.program("sacct", fixture("sacct-out-of-memory.txt"));
+  slurm.program("sacct", slurm_fixture("sacct-out-of-memory.txt"));
   slurm.program("scontrol", "", "not to be asked", 1);
   auto cli = slurm.cli();
   const auto details = cli.job_details("11");
@@ -229,7 +227,7 @@ TEST(SlurmCliJobDetails, AnEndRecordedInAccountingIsTheAnswer) {
 TEST(SlurmCliJobDetails, AccountingThatHasNotSeenTheEndDefersToTheController) {
   FakeSlurm slurm;
   slurm.program("sacct", "2|RUNNING|0:0|\n2.batch|RUNNING|0:0|\n");
-  slurm.program("scontrol", fixture("scontrol-exit-2.txt"));
+  slurm.program("scontrol", slurm_fixture("scontrol-exit-2.txt"));
   auto cli = slurm.cli();
   const auto details = cli.job_details("2");
   ASSERT_TRUE(details.ok()) << details.error().message;
@@ -242,7 +240,7 @@ TEST(SlurmCliJobDetails, AccountingThatHasNotSeenTheEndDefersToTheController) {
 TEST(SlurmCliJobDetails, AJobPurgedFromTheControllerKeepsWhatAccountingHad) {
   FakeSlurm slurm;
   slurm.program("sacct", "2|RUNNING|0:0|\n");
-  slurm.program("scontrol", "", fixture("scontrol-invalid-job-id.stderr"), 1);
+  slurm.program("scontrol", "", slurm_fixture("scontrol-invalid-job-id.stderr"), 1);
   auto cli = slurm.cli();
   const auto details = cli.job_details("2");
   ASSERT_TRUE(details.ok()) << details.error().message;
@@ -253,8 +251,8 @@ TEST(SlurmCliJobDetails, AJobPurgedFromTheControllerKeepsWhatAccountingHad) {
 
 TEST(SlurmCliJobDetails, DisabledAccountingIsAskedOnlyOnce) {
   FakeSlurm slurm;
-  slurm.program("sacct", "", fixture("sacct-disabled.stderr"), 1);
-  slurm.program("scontrol", fixture("scontrol-completed.txt"));
+  slurm.program("sacct", "", slurm_fixture("sacct-disabled.stderr"), 1);
+  slurm.program("scontrol", slurm_fixture("scontrol-completed.txt"));
   auto cli = slurm.cli();
   for (int i = 0; i < 2; ++i) {
     const auto details = cli.job_details("1");
@@ -268,8 +266,8 @@ TEST(SlurmCliJobDetails, DisabledAccountingIsAskedOnlyOnce) {
 
 TEST(SlurmCliJobDetails, AJobNeitherKnowsIsNothing) {
   FakeSlurm slurm;
-  slurm.program("sacct", fixture("sacct-unknown-job.txt"));
-  slurm.program("scontrol", "", fixture("scontrol-invalid-job-id.stderr"), 1);
+  slurm.program("sacct", slurm_fixture("sacct-unknown-job.txt"));
+  slurm.program("scontrol", "", slurm_fixture("scontrol-invalid-job-id.stderr"), 1);
   auto cli = slurm.cli();
   const auto details = cli.job_details("999");
   ASSERT_TRUE(details.ok()) << details.error().message;
@@ -278,8 +276,8 @@ TEST(SlurmCliJobDetails, AJobNeitherKnowsIsNothing) {
 
 TEST(SlurmCliJobDetails, AFailingCallIsAnErrorNeverNothing) {
   FakeSlurm slurm;
-  slurm.program("sacct", "", fixture("sacct-disabled.stderr"), 1);
-  slurm.program("scontrol", "", fixture("squeue-controller-down.stderr"), 1);
+  slurm.program("sacct", "", slurm_fixture("sacct-disabled.stderr"), 1);
+  slurm.program("scontrol", "", slurm_fixture("squeue-controller-down.stderr"), 1);
   auto cli = slurm.cli();
   const auto details = cli.job_details("5");
   ASSERT_FALSE(details.ok());
@@ -347,4 +345,4 @@ TEST(SlurmCli, RefusesNamesAndIdsThatCannotBeUsed) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::slurm_cli_tests

@@ -8,22 +8,20 @@
 #include "support/fixture_file.hpp"
 #include "traitctl/adapters/slurm_parse.hpp"
 
-namespace traitctl {
+namespace traitctl::slurm_parse_tests {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::string fixture(const std::string& name) { return fixture_file("slurm/" + name); }
-
 SlurmJobDetails scontrol(const std::string& name, const std::string& id) {
-  auto details = parse_scontrol_job(fixture(name), id);
+  auto details = parse_scontrol_job(slurm_fixture(name), id);
   EXPECT_TRUE(details.ok()) << details.error().message;
   return details.ok() ? *details : SlurmJobDetails{};
 }
 
 SlurmJobDetails sacct(const std::string& name, const std::string& id) {
-  auto details = parse_sacct_job(fixture(name), id);
+  auto details = parse_sacct_job(slurm_fixture(name), id);
   EXPECT_TRUE(details.ok()) << details.error().message;
   EXPECT_TRUE(details.ok() && details->has_value()) << name << " describes no job";
   return details.ok() && *details ? **details : SlurmJobDetails{};
@@ -38,7 +36,7 @@ std::vector<std::string> ids(const std::vector<SlurmJob>& jobs) {
 }
 
 TEST(ParseSqueue, ReadsEveryRecordedStateOldestFirst) {
-  const auto jobs = parse_squeue(fixture("squeue-states.txt"));
+  const auto jobs = parse_squeue(slurm_fixture("squeue-states.txt"));
   ASSERT_TRUE(jobs.ok()) << jobs.error().message;
   EXPECT_THAT(ids(*jobs), ElementsAre("1", "2", "3", "4", "5", "6", "7", "8", "9_1", "9_2", "9_3", "10+0",
                                       "10+1", "12", "13", "16"));
@@ -47,13 +45,13 @@ TEST(ParseSqueue, ReadsEveryRecordedStateOldestFirst) {
 }
 
 TEST(ParseSqueue, KeepsANameWithBarsAndSpacesWhole) {
-  const auto jobs = parse_squeue(fixture("squeue-states.txt"));
+  const auto jobs = parse_squeue(slurm_fixture("squeue-states.txt"));
   ASSERT_TRUE(jobs.ok()) << jobs.error().message;
   EXPECT_EQ(jobs->at(6), (SlurmJob{"7", "odd | name with  spaces", "COMPLETED", "None"}));
 }
 
 TEST(ParseSqueue, PutsAResubmissionAfterTheJobItReplaces) {
-  const auto jobs = parse_squeue(fixture("squeue-states.txt"));
+  const auto jobs = parse_squeue(slurm_fixture("squeue-states.txt"));
   ASSERT_TRUE(jobs.ok()) << jobs.error().message;
   std::vector<std::string> states;
   for (const auto& job : *jobs) {
@@ -65,10 +63,10 @@ TEST(ParseSqueue, PutsAResubmissionAfterTheJobItReplaces) {
 }
 
 TEST(ParseSqueue, ReadsCompletingAndOutputWithAccounting) {
-  const auto completing = parse_squeue(fixture("squeue-completing.txt"));
+  const auto completing = parse_squeue(slurm_fixture("squeue-completing.txt"));
   ASSERT_TRUE(completing.ok()) << completing.error().message;
   EXPECT_THAT(*completing, ::testing::Contains(SlurmJob{"16", "gapit3-trait-12", "COMPLETING", "None"}));
-  const auto accounted = parse_squeue(fixture("squeue-with-accounting-and-cgroups.txt"));
+  const auto accounted = parse_squeue(slurm_fixture("squeue-with-accounting-and-cgroups.txt"));
   ASSERT_TRUE(accounted.ok()) << accounted.error().message;
   EXPECT_THAT(*accounted,
               ::testing::Contains(SlurmJob{"11", "gapit3-trait-20", "OUT_OF_MEMORY", "OutOfMemory"}));
@@ -194,7 +192,7 @@ TEST(ParseScontrolJob, AValueMayEndTheLineOrBeEmpty) {
 
 TEST(ParseScontrolJob, TextWithoutAJobStateIsAParseError) {
   for (const std::string& text :
-       {std::string(), fixture("scontrol-invalid-job-id.stderr"), std::string("JobId=5 Reason=None")}) {
+       {std::string(), slurm_fixture("scontrol-invalid-job-id.stderr"), std::string("JobId=5 Reason=None")}) {
     const auto details = parse_scontrol_job(text, "5");
     ASSERT_FALSE(details.ok()) << text;
     EXPECT_EQ(details.error().kind, ErrorKind::Parse);
@@ -260,7 +258,7 @@ TEST(ParseSacctJob, AnArrayTaskAskedByItsOwnIdIsItsLine) {
 }
 
 TEST(ParseSacctJob, NothingPrintedMeansTheDatabaseDoesNotKnowTheJob) {
-  const auto details = parse_sacct_job(fixture("sacct-unknown-job.txt"), "999");
+  const auto details = parse_sacct_job(slurm_fixture("sacct-unknown-job.txt"), "999");
   ASSERT_TRUE(details.ok()) << details.error().message;
   EXPECT_FALSE(details->has_value());
 }
@@ -294,9 +292,9 @@ TEST(SlurmJobState, SortsEveryWordIntoTheCoresStates) {
 }
 
 TEST(SlurmJobState, KnowsEveryRecordedState) {
-  const auto jobs = parse_squeue(fixture("squeue-states.txt")
-                                     .append(fixture("squeue-completing.txt"))
-                                     .append(fixture("squeue-with-accounting-and-cgroups.txt")));
+  const auto jobs = parse_squeue(slurm_fixture("squeue-states.txt")
+                                     .append(slurm_fixture("squeue-completing.txt"))
+                                     .append(slurm_fixture("squeue-with-accounting-and-cgroups.txt")));
   ASSERT_TRUE(jobs.ok()) << jobs.error().message;
   for (const auto& job : *jobs) {
     EXPECT_NE(slurm_job_state(job.state), JobState::Unknown) << job.state;
@@ -335,7 +333,7 @@ TEST(PendingReasonNeverClears, LeavesReasonsThatClearByThemselves) {
 }
 
 TEST(ParseScontrolConfig, ReadsTheVersionAccountingAndMinJobAge) {
-  const auto config = parse_scontrol_config(fixture("scontrol-show-config.txt"));
+  const auto config = parse_scontrol_config(slurm_fixture("scontrol-show-config.txt"));
   ASSERT_TRUE(config.ok()) << config.error().message;
   EXPECT_EQ(config->version, "22.05.8");
   EXPECT_EQ(config->accounting_storage, "accounting_storage/none");
@@ -359,7 +357,7 @@ TEST(ParseScontrolConfig, RefusesTextWithoutAVersion) {
 }
 
 TEST(ParseScontrolPartitions, ReadsNameDefaultAndState) {
-  const auto partitions = parse_scontrol_partitions(fixture("scontrol-partitions.txt"));
+  const auto partitions = parse_scontrol_partitions(slurm_fixture("scontrol-partitions.txt"));
   ASSERT_TRUE(partitions.ok()) << partitions.error().message;
   EXPECT_THAT(*partitions, ElementsAre(SlurmPartition{"debug", true, "UP"}));
   const auto two = parse_scontrol_partitions(
@@ -369,15 +367,15 @@ TEST(ParseScontrolPartitions, ReadsNameDefaultAndState) {
 }
 
 TEST(ParseScontrolPartitions, RefusesALineWithoutAName) {
-  const auto partitions = parse_scontrol_partitions(fixture("scontrol-partition-unknown.txt"));
+  const auto partitions = parse_scontrol_partitions(slurm_fixture("scontrol-partition-unknown.txt"));
   ASSERT_FALSE(partitions.ok());
   EXPECT_THAT(partitions.error().message, HasSubstr("Partition nosuch not found"));
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::slurm_parse_tests
 
-namespace traitctl {
+namespace traitctl::slurm_parse_tests {
 namespace {
 
 TEST(ParseScontrolJob, ReadsWhereItRanNotTheRequestedNodes) {
@@ -429,4 +427,4 @@ TEST(ParseSinfoNodes, EachNodeOnceInOrder) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::slurm_parse_tests

@@ -9,7 +9,7 @@
 #include "traitctl/adapters/slurm_record.hpp"
 #include "traitctl/adapters/sqlite.hpp"
 
-namespace traitctl {
+namespace traitctl::slurm_record_tests {
 namespace {
 
 using ::testing::ElementsAre;
@@ -185,4 +185,4 @@ TEST(SlurmRecordStore, RefusesNamesThatClimbOut) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::slurm_record_tests

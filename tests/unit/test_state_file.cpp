@@ -13,7 +13,7 @@
 
 #include "traitctl/adapters/state_file.hpp"
 
-namespace traitctl {
+namespace traitctl::state_file_tests {
 namespace {
 
 namespace fs = std::filesystem;
@@ -234,4 +234,4 @@ TEST_F(StateFileTest, ProbeSeesTheHolderAndLeavesTheLockAlone) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::state_file_tests

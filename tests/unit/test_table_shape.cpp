@@ -5,7 +5,7 @@
 #include "support/temp_folder.hpp"
 #include "traitctl/config/table_shape.hpp"
 
-namespace traitctl {
+namespace traitctl::table_shape_tests {
 namespace {
 
 namespace fs = std::filesystem;
@@ -82,4 +82,4 @@ TEST(CountColumns, TabThenCommaThenBlanks) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::table_shape_tests

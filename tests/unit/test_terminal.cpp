@@ -6,7 +6,7 @@
 #include "traitctl/adapters/terminal.hpp"
 #include "traitctl/cli/wait_status.hpp"
 
-namespace traitctl {
+namespace traitctl::terminal_tests {
 namespace {
 
 constexpr std::string_view erase = "\r\x1b[K";
@@ -112,4 +112,4 @@ TEST(WaitStatus, NamesALoweredCapAndTheBudgetTheNextJobWaitsFor) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::terminal_tests

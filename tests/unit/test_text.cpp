@@ -5,7 +5,7 @@
 
 #include "traitctl/cli/text.hpp"
 
-namespace traitctl {
+namespace traitctl::text_tests {
 namespace {
 
 using std::chrono::hours;
@@ -54,4 +54,4 @@ TEST(LastLines, KeepsTheLastLinesWithTheirEnds) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::text_tests

@@ -7,7 +7,7 @@
 
 #include "traitctl/core/trait_stage.hpp"
 
-namespace traitctl {
+namespace traitctl::trait_stage_tests {
 namespace {
 
 using std::chrono::milliseconds;
@@ -982,4 +982,4 @@ TEST_F(TraitStageTest, WhatIsOpenFollowsTheCommand) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::trait_stage_tests

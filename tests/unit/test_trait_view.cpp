@@ -2,7 +2,7 @@
 
 #include "traitctl/core/trait_view.hpp"
 
-namespace traitctl {
+namespace traitctl::trait_view_tests {
 namespace {
 
 using namespace std::chrono_literals;
@@ -167,4 +167,4 @@ TEST_F(Rows, StateWordsMatchTheStateOrTheAttention) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::trait_view_tests

@@ -8,7 +8,7 @@
 #include "traitctl/cli/app.hpp"
 #include "traitctl/cli/usage_error.hpp"
 
-namespace traitctl {
+namespace traitctl::usage_error_tests {
 namespace {
 
 using ::testing::ElementsAre;
@@ -174,4 +174,4 @@ TEST(DescribeParseError, EscapesWhatWasTyped) {
 }
 
 }  // namespace
-}  // namespace traitctl
+}  // namespace traitctl::usage_error_tests
