@@ -13,6 +13,9 @@ if(TRAITCTL_SANITIZERS)
   target_compile_options(traitctl_sanitizers INTERFACE
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
   target_link_options(traitctl_sanitizers INTERFACE -fsanitize=address,undefined)
-  # Built-in runtime options (halt, exit 86) for every executable linking this.
-  target_sources(traitctl_sanitizers INTERFACE "${CMAKE_CURRENT_LIST_DIR}/sanitizer_defaults.cpp")
+  # Built-in runtime options (halt, exit 86) for every executable linking
+  # this, and only executables: in a static library's unity batch the
+  # definitions would come with code the executable needs, and clash.
+  target_sources(traitctl_sanitizers INTERFACE
+    "$<$<STREQUAL:$<TARGET_PROPERTY:TYPE>,EXECUTABLE>:${CMAKE_CURRENT_LIST_DIR}/sanitizer_defaults.cpp>")
 endif()
