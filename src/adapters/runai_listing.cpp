@@ -81,21 +81,21 @@ Workload runai_workload(std::string_view name, std::string_view status) {
 constexpr char escape = '\x1b';
 constexpr std::size_t excerpt_limit = 100;
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+bool is_cell_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 bool is_ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) {
+  while (!s.empty() && is_cell_space(s.front())) {
     s.remove_prefix(1);
   }
-  while (!s.empty() && is_space(s.back())) {
+  while (!s.empty() && is_cell_space(s.back())) {
     s.remove_suffix(1);
   }
   return s;
 }
 
-bool has_space(std::string_view s) { return std::any_of(s.begin(), s.end(), is_space); }
+bool has_space(std::string_view s) { return std::any_of(s.begin(), s.end(), is_cell_space); }
 
 // `lowered` must be lowercase already.
 bool istarts_with(std::string_view s, std::string_view lowered) {
@@ -193,12 +193,12 @@ void split_cells(std::string_view line, std::vector<std::string_view>& cells) {
   cells.clear();
   std::size_t i = 0;
   while (i < line.size()) {
-    while (i < line.size() && is_space(line[i])) {
+    while (i < line.size() && is_cell_space(line[i])) {
       ++i;
     }
     const std::size_t begin = i;
     while (i < line.size() &&
-           !(line[i] == '\t' || (is_space(line[i]) && i + 1 < line.size() && is_space(line[i + 1])))) {
+           !(line[i] == '\t' || (is_cell_space(line[i]) && i + 1 < line.size() && is_cell_space(line[i + 1])))) {
       ++i;
     }
     const std::string_view cell = trim(line.substr(begin, i - begin));
@@ -212,7 +212,7 @@ std::size_t count_words(std::string_view line) {
   std::size_t words = 0;
   bool in_word = false;
   for (const char c : line) {
-    if (is_space(c)) {
+    if (is_cell_space(c)) {
       in_word = false;
     } else if (!in_word) {
       in_word = true;
@@ -226,11 +226,11 @@ std::string_view word_at(std::string_view line, std::size_t index) {
   std::size_t words = 0;
   std::size_t i = 0;
   while (i < line.size()) {
-    while (i < line.size() && is_space(line[i])) {
+    while (i < line.size() && is_cell_space(line[i])) {
       ++i;
     }
     const std::size_t begin = i;
-    while (i < line.size() && !is_space(line[i])) {
+    while (i < line.size() && !is_cell_space(line[i])) {
       ++i;
     }
     if (begin < i && words++ == index) {
@@ -252,7 +252,7 @@ bool is_rule(std::string_view line) {
                in_range(line[i + 2], 0x80, 0xbf)) {
       any = true;
       i += 2;
-    } else if (!is_space(c)) {
+    } else if (!is_cell_space(c)) {
       return false;
     }
   }

@@ -42,7 +42,7 @@ fs::path absolute_path(const fs::path& path) {
   return (error ? path : absolute).lexically_normal();
 }
 
-Error read_only_error(const std::string& prefix) {
+Error slurm_read_only_error(const std::string& prefix) {
   return make_error(ErrorKind::Usage, "the Slurm batch {} was opened read-only", printable(prefix));
 }
 
@@ -253,7 +253,7 @@ fs::path SlurmBackend::log_path_for(const std::string& name, int attempt) const 
 
 Result<SubmitReceipt> SlurmBackend::submit(const JobSpec& spec) {
   if (options_.read_only) {
-    return read_only_error(options_.prefix);
+    return slurm_read_only_error(options_.prefix);
   }
   auto attempt = job_attempt(spec);
   if (!attempt) {
@@ -329,7 +329,7 @@ Result<void> SlurmBackend::confirm_cancelled(const std::string& id) {
 
 Result<DeleteOutcome> SlurmBackend::remove(const Workload& job) {
   if (options_.read_only) {
-    return read_only_error(options_.prefix);
+    return slurm_read_only_error(options_.prefix);
   }
   std::string id = job.id;
   if (id.empty()) {

@@ -42,7 +42,7 @@ Result<SlurmRecord> read_legacy(const fs::path& path) {
       });
 }
 
-SlurmRecordedJob job_from_row(const sqlite::Statement& row) {
+SlurmRecordedJob slurm_job_from_row(const sqlite::Statement& row) {
   return SlurmRecordedJob{row.text(0).value_or(""),
                           row.text(1).value_or(""),
                           static_cast<int>(row.int64(2).value_or(0)),
@@ -52,9 +52,9 @@ SlurmRecordedJob job_from_row(const sqlite::Statement& row) {
                           row.int64(6).value_or(0) != 0};
 }
 
-constexpr std::string_view job_columns = "id, name, attempt, log, state, reason, removed";
+constexpr std::string_view slurm_job_columns = "id, name, attempt, log, state, reason, removed";
 
-Result<SlurmRecord> read_tables(sqlite::Database& db) {
+Result<SlurmRecord> read_slurm_tables(sqlite::Database& db) {
   SlurmRecord record;
   auto words = sqlite::Statement::prepare(db, "SELECT word FROM slurm_command ORDER BY position");
   if (!words) {
@@ -63,8 +63,8 @@ Result<SlurmRecord> read_tables(sqlite::Database& db) {
   for (auto more = words->step(); more && *more; more = words->step()) {
     record.command.push_back(words->text(0).value_or(""));
   }
-  auto read = sqlite::each_row(db, fmt::format("SELECT {} FROM slurm_jobs", job_columns),
-                               [&](const sqlite::Statement& row) { record.jobs.push_back(job_from_row(row)); });
+  auto read = sqlite::each_row(db, fmt::format("SELECT {} FROM slurm_jobs", slurm_job_columns),
+                               [&](const sqlite::Statement& row) { record.jobs.push_back(slurm_job_from_row(row)); });
   if (!read) {
     return read.error();
   }
@@ -92,9 +92,9 @@ Result<void> write_command(sqlite::Database& db, const std::vector<std::string>&
 // Merges each job into its row (merge_slurm_job), one statement pair per
 // job; returns the rows as written.
 Result<std::vector<SlurmRecordedJob>> merge_rows(sqlite::Database& db, const std::vector<SlurmRecordedJob>& jobs) {
-  auto select = sqlite::Statement::prepare(db, fmt::format("SELECT {} FROM slurm_jobs WHERE id = ?", job_columns));
+  auto select = sqlite::Statement::prepare(db, fmt::format("SELECT {} FROM slurm_jobs WHERE id = ?", slurm_job_columns));
   auto upsert = sqlite::Statement::prepare(
-      db, fmt::format("INSERT OR REPLACE INTO slurm_jobs ({}) VALUES (?, ?, ?, ?, ?, ?, ?)", job_columns));
+      db, fmt::format("INSERT OR REPLACE INTO slurm_jobs ({}) VALUES (?, ?, ?, ?, ?, ?, ?)", slurm_job_columns));
   if (!select || !upsert) {
     return !select ? select.error() : upsert.error();
   }
@@ -109,7 +109,7 @@ Result<std::vector<SlurmRecordedJob>> merge_rows(sqlite::Database& db, const std
     }
     SlurmRecordedJob kept = job;
     if (*found) {
-      kept = job_from_row(*select);
+      kept = slurm_job_from_row(*select);
       merge_slurm_job(kept, job);
     }
     select->reset();
@@ -250,7 +250,7 @@ Result<SlurmRecord> SlurmRecordStore::read() {
     if (!transaction) {
       return transaction.error();
     }
-    auto record = read_tables(**db);
+    auto record = read_slurm_tables(**db);
     if (!record || !record->jobs.empty() || !record->command.empty()) {
       return record;
     }

@@ -20,10 +20,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string errno_text(int error) { return std::generic_category().message(error); }
+std::string errno_message(int error) { return std::generic_category().message(error); }
 
 Error io_error(std::string_view what, const fs::path& path, int error) {
-  return make_error(ErrorKind::Io, "cannot {} {}: {}", what, path.string(), errno_text(error));
+  return make_error(ErrorKind::Io, "cannot {} {}: {}", what, path.string(), errno_message(error));
 }
 
 class Descriptor {
@@ -151,7 +151,7 @@ Result<void> write_file_atomically(const fs::path& path, std::string_view conten
   auto written = write_temp(temp, fd, content);
   if (written && ::rename(temp.c_str(), path.c_str()) != 0) {
     written = make_error(ErrorKind::Io, "cannot rename {} to {}: {}", temp.string(), path.string(),
-                         errno_text(errno));
+                         errno_message(errno));
   }
   if (!written) {
     ::unlink(temp.c_str());

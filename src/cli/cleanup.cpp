@@ -46,8 +46,8 @@ nlohmann::json result_json(const BatchContext& context, const std::vector<Cleanu
           {"selected", jobs_json(selected)}};
 }
 
-int print_plan(const BatchContext& context, const std::vector<CleanupTarget>& selected, bool json) {
-  if (json) {
+int print_plan(const BatchContext& context, const std::vector<CleanupTarget>& selected, bool as_json) {
+  if (as_json) {
     std::cout << result_json(context, selected, true).dump(2) << '\n';
     return to_int(ExitCode::Success);
   }
@@ -84,8 +84,8 @@ Result<bool> confirm_deletion(const CleanupOptions& options, const BatchContext&
 }
 
 void print_summary(const BatchContext& context, const std::vector<CleanupTarget>& selected,
-                   const CleanupReport& summary, bool json) {
-  if (json) {
+                   const CleanupReport& summary, bool as_json) {
+  if (as_json) {
     nlohmann::json result = result_json(context, selected, false);
     result["deleted"] = summary.deleted;
     result["already_gone"] = summary.already_gone;

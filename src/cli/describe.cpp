@@ -40,13 +40,13 @@ struct Story {
   BatchHealth health;  // of the whole batch: right-sizing, nodes
 };
 
-struct Budget {
+struct BudgetLine {
   std::string name;
   int used;
   int size;
 };
 
-std::vector<Budget> budgets(const TraitRecord& record, const RetryPolicy& policy) {
+std::vector<BudgetLine> budgets(const TraitRecord& record, const RetryPolicy& policy) {
   return {{"mount and infrastructure failures", record.automatic_retries, policy.max_retries},
           {"out-of-memory steps (MEMORY_LADDER)", record.oom_retries, policy.memory_steps},
           {"incomplete outputs", record.incomplete_retries, policy.max_incomplete_retries}};
@@ -195,7 +195,7 @@ std::vector<std::string> ledger_lines(const Story& story) {
     lines.insert(lines.end(), more.begin(), more.end());
   }
   std::vector<std::string> used;
-  for (const Budget& budget : budgets(record, story.look.policy)) {
+  for (const BudgetLine& budget : budgets(record, story.look.policy)) {
     used.push_back(fmt::format("{} for {}", retry_label(budget.used, budget.size), budget.name));
   }
   lines.push_back(fmt::format("Retries used: {}; {}", fmt::join(used, ", "),

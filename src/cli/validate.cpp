@@ -141,8 +141,8 @@ std::string status_word(CheckStatus status, bool color) {
 }
 
 // `color`: the status words get colours (a terminal, or --color=always).
-void print_checks(const std::vector<Check>& checks, bool json, bool color) {
-  if (json) {
+void print_checks(const std::vector<Check>& checks, bool as_json, bool color) {
+  if (as_json) {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& check : checks) {
       nlohmann::json row{{"name", check.name},

@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 // Where the job sees DATA_PATH_HOST; the input files are paths under it.
 constexpr std::string_view container_data_dir = "/data";
 // A header longer than this is not a phenotype header; stop reading.
-constexpr std::size_t max_header_bytes = std::size_t{1} << 20;
+constexpr std::size_t max_phenotype_header_bytes = std::size_t{1} << 20;
 constexpr int max_pca_total = 20;
 constexpr double max_snp_maf = 0.5;
 constexpr std::size_t max_image_name_length = 255;
@@ -43,10 +43,9 @@ Check fail(std::string_view name, std::string_view value, std::string_view messa
   return make_check(name, CheckStatus::Fail, value, message);
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
 bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
-bool is_lower_alnum(char c) { return is_lower(c) || is_digit(c); }
+bool is_lower_alnum(char c) { return is_lower(c) || is_ascii_digit(c); }
 bool is_alnum(char c) { return is_lower_alnum(c) || is_upper(c); }
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
@@ -111,7 +110,7 @@ std::optional<std::string> domain_problem(std::string_view domain) {
   const std::string_view host = domain.substr(0, colon);
   if (colon != std::string_view::npos) {
     const std::string_view port = domain.substr(colon + 1);
-    if (port.empty() || !all_of(port, is_digit)) {
+    if (port.empty() || !all_of(port, is_ascii_digit)) {
       return fmt::format("has the registry '{}' whose port '{}' is not a number", domain, port);
     }
   }
@@ -132,7 +131,7 @@ std::optional<std::string> digest_problem(std::string_view digest) {
   constexpr std::string_view algorithm = "sha256:";
   const std::string_view hex = digest.substr(std::min(digest.size(), algorithm.size()));
   if (!digest.starts_with(algorithm) || hex.size() != sha256_hex_digits ||
-      !all_of(hex, [](char c) { return is_digit(c) || (c >= 'a' && c <= 'f'); })) {
+      !all_of(hex, [](char c) { return is_ascii_digit(c) || (c >= 'a' && c <= 'f'); })) {
     return fmt::format("has the digest '{}'; a digest is sha256: and 64 lowercase hex digits", digest);
   }
   return std::nullopt;
@@ -457,7 +456,7 @@ std::optional<std::string> LocalFileProbe::first_line(const fs::path& path) cons
     return std::nullopt;
   }
   std::string line;
-  for (char c = 0; line.size() < max_header_bytes && in.get(c) && c != '\n';) {
+  for (char c = 0; line.size() < max_phenotype_header_bytes && in.get(c) && c != '\n';) {
     line.push_back(c);
   }
   if (in.bad()) {

@@ -22,7 +22,6 @@ constexpr std::string_view command_substitution =
     "a command substitution, which traitctl never runs: write the value itself, or single-quote it to keep "
     "the text as it is";
 
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
 bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
 bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
 

@@ -16,7 +16,7 @@ namespace {
 constexpr std::size_t block_bytes = std::size_t{1} << 20;
 constexpr std::size_t max_header_bytes = std::size_t{16} << 20;
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+bool is_cell_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
 // Counts the lines of the data after the header, across blocks.
 class RowCounter {
@@ -27,7 +27,7 @@ class RowCounter {
           static_cast<const char*>(std::memchr(begin, '\n', static_cast<std::size_t>(end - begin)));
       const char* stop = newline != nullptr ? newline : end;
       // Usually decided by the line's first byte: no per-byte work on the rest.
-      line_has_content_ = line_has_content_ || std::any_of(begin, stop, [](char c) { return !is_blank(c); });
+      line_has_content_ = line_has_content_ || std::any_of(begin, stop, [](char c) { return !is_cell_blank(c); });
       if (newline == nullptr) {
         return;
       }

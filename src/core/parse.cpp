@@ -19,12 +19,10 @@ constexpr std::string_view duration_forms = "use e.g. 30s, 2m, 1h, 500ms, 0.5s o
 constexpr std::uint64_t max_duration_ms = std::uint64_t{365} * 24 * 60 * 60 * 1000;
 constexpr std::string_view max_duration_text = "8760h, one year";
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
 // Strict decimal digits to int; nullopt for anything else or overflow.
 std::optional<int> to_int(std::string_view text) {
-  if (text.empty() || !std::all_of(text.begin(), text.end(), is_digit)) {
+  if (text.empty() || !std::all_of(text.begin(), text.end(), is_ascii_digit)) {
     return std::nullopt;
   }
   int value = 0;
@@ -72,7 +70,7 @@ std::size_t utf8_sequence_length(std::string_view text) {
 }
 
 bool is_shell_safe(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_ascii_digit(c) ||
          std::string_view("_@%+=:,./-").find(c) != std::string_view::npos;
 }
 
@@ -199,7 +197,7 @@ Result<int> parse_int(std::string_view text, std::string_view what) {
   if (auto value = to_int(text)) {
     return *value;
   }
-  if (!text.empty() && std::all_of(text.begin(), text.end(), is_digit)) {
+  if (!text.empty() && std::all_of(text.begin(), text.end(), is_ascii_digit)) {
     return make_error(ErrorKind::Usage, "{} '{}' is too large (at most {})", what, printable(text),
                       std::numeric_limits<int>::max());
   }
@@ -276,6 +274,10 @@ std::string shell_join(const std::vector<std::string>& argv) {
   }
   return out;
 }
+
+bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
+
+bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
 std::string lowercase_ascii(std::string_view text) {
   std::string lowered(text);

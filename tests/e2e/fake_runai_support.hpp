@@ -13,8 +13,9 @@ inline CommandResult runai(const FakeCluster& cluster, std::vector<std::string> 
   return run_fake_runai(cluster, std::move(args));
 }
 
-inline CommandResult submit(const FakeCluster& cluster, const std::string& name,
-                            const std::string& project = "p") {
+// A submission as a user would type it, with an environment variable.
+inline CommandResult fake_submit(const FakeCluster& cluster, const std::string& name,
+                                 const std::string& project = "p") {
   return runai(cluster,
                {"workspace", "submit", name, "--project", project, "--image", "gapit:1", "--environment",
                 "GENOTYPE_FILE=/data/g.hmp.txt", "--command", "--", "/entrypoint.sh"});

@@ -47,7 +47,7 @@ TEST(FakeRunai, RequiresItsStateDirectory) {
 TEST(FakeRunai, JobGoesPendingRunningThenEndsAsPlanned) {
   FakeCluster cluster;
   cluster.write_config({{"pending_ms", 50}, {"running_ms", 100}, {"plans", {{"t-1", json::array({2, 0})}}}});
-  const auto created = submit(cluster, "t-1");
+  const auto created = fake_submit(cluster, "t-1");
   ASSERT_EQ(created.exit_code, 0) << created.err;
   EXPECT_EQ(created.out,
             "Creating workspace t-1...\nTo know the status of the workload use: runai workspace describe t-1 "
@@ -86,7 +86,7 @@ TEST(FakeRunai, JobGoesPendingRunningThenEndsAsPlanned) {
 
   // The second attempt follows the plan's next entry.
   ASSERT_EQ(runai(cluster, {"workspace", "delete", "t-1", "--project", "p"}).exit_code, 0);
-  ASSERT_EQ(submit(cluster, "t-1").exit_code, 0);
+  ASSERT_EQ(fake_submit(cluster, "t-1").exit_code, 0);
   EXPECT_EQ(cluster.state().at("history").at(1).at("attempt"), 2);
   EXPECT_TRUE(wait_for([&] { return cluster.current_status("t-1") == "Completed"; }));
   EXPECT_EQ(cluster.creations_per_name(), (std::map<std::string, int>{{"t-1", 2}}));
@@ -95,7 +95,7 @@ TEST(FakeRunai, JobGoesPendingRunningThenEndsAsPlanned) {
 TEST(FakeRunai, NewJobIsPendingWithoutExitCodeOrLogs) {
   FakeCluster cluster;
   cluster.write_config({{"pending_ms", 60'000}});
-  ASSERT_EQ(submit(cluster, "n-1").exit_code, 0);
+  ASSERT_EQ(fake_submit(cluster, "n-1").exit_code, 0);
   EXPECT_EQ(status_of(runai(cluster, {"workspace", "list", "-p", "p"}).out, "n-1"), "Pending");
   EXPECT_EQ(cluster.current_status("n-1"), "Pending");
   const json d = json::parse(runai(cluster, {"workspace", "describe", "n-1", "-p", "p", "-o", "json"}).out);
@@ -223,7 +223,7 @@ TEST(FakeRunai, EmptyProjectSaysNoWorkloadsFound) {
 TEST(FakeRunai, V1ListsJobsAsAGoTabwriterTable) {
   FakeCluster cluster;
   cluster.write_config({{"pending_ms", 0}, {"running_ms", 0}});
-  ASSERT_EQ(submit(cluster, "j-1").exit_code, 0);
+  ASSERT_EQ(fake_submit(cluster, "j-1").exit_code, 0);
   cluster.write_config(
       {{"version", "v1"}, {"other_workloads", json::array({json{{"name", "a"}, {"project", "p"}}})}});
 
@@ -248,29 +248,29 @@ TEST(FakeRunai, SubmitOfAnExistingNameFails) {
   FakeCluster cluster;
   cluster.write_config({{"other_workloads",
                          json::array({json{{"name", "theirs"}, {"project", "p"}, {"status", "Running"}}})}});
-  ASSERT_EQ(submit(cluster, "x-1").exit_code, 0);
-  const auto again = submit(cluster, "x-1");
+  ASSERT_EQ(fake_submit(cluster, "x-1").exit_code, 0);
+  const auto again = fake_submit(cluster, "x-1");
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_EQ(again.err, "workload with name 'x-1' already exists in this project\n");
-  EXPECT_EQ(submit(cluster, "theirs").exit_code, 1);
-  EXPECT_EQ(submit(cluster, "x-1", "other-project").exit_code, 0);
-  EXPECT_EQ(submit(cluster, "Bad_Name").exit_code, 1);
+  EXPECT_EQ(fake_submit(cluster, "theirs").exit_code, 1);
+  EXPECT_EQ(fake_submit(cluster, "x-1", "other-project").exit_code, 0);
+  EXPECT_EQ(fake_submit(cluster, "Bad_Name").exit_code, 1);
   EXPECT_EQ(cluster.creations_per_name(), (std::map<std::string, int>{{"x-1", 2}}));
 }
 
 TEST(FakeRunai, DeletedJobIsDeletingThenGone) {
   FakeCluster cluster;
   cluster.write_config({{"pending_ms", 0}, {"running_ms", 60'000}, {"deleting_ms", 1000}});
-  ASSERT_EQ(submit(cluster, "d-1").exit_code, 0);
+  ASSERT_EQ(fake_submit(cluster, "d-1").exit_code, 0);
   const auto deleted = runai(cluster, {"workspace", "delete", "d-1", "--project", "p"});
   ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
   EXPECT_EQ(deleted.out, "Successfully deleted workspace d-1\n");
 
   EXPECT_EQ(status_of(runai(cluster, {"workspace", "list", "--project", "p"}).out, "d-1"), "Deleting");
-  EXPECT_EQ(submit(cluster, "d-1").exit_code, 1) << "the name is taken while Deleting";
+  EXPECT_EQ(fake_submit(cluster, "d-1").exit_code, 1) << "the name is taken while Deleting";
   ASSERT_TRUE(wait_for([&] { return cluster.current_status("d-1").empty(); }));
   EXPECT_EQ(runai(cluster, {"workspace", "list", "--project", "p"}).out, "No workloads found\n");
-  ASSERT_EQ(submit(cluster, "d-1").exit_code, 0);
+  ASSERT_EQ(fake_submit(cluster, "d-1").exit_code, 0);
   EXPECT_EQ(cluster.state().at("history").size(), 2U) << "deleted jobs stay in the history";
 
   const auto missing = runai(cluster, {"workspace", "delete", "nope", "--project", "p"});
@@ -290,7 +290,7 @@ TEST(FakeRunai, LogsMatchTheExitCode) {
                 {"oom-1", json::array({137})}}}};
   cluster.write_config(config);
   for (const char* name : {"ok-1", "cfg-1", "mnt-1", "oom-1"}) {
-    ASSERT_EQ(submit(cluster, name).exit_code, 0);
+    ASSERT_EQ(fake_submit(cluster, name).exit_code, 0);
   }
   const auto logs = [&](const std::string& name) {
     const auto result = runai(cluster, {"workspace", "logs", name, "--project", "p"});
@@ -329,8 +329,8 @@ TEST(FakeRunai, LogsMatchTheExitCode) {
 
 TEST(FakeRunai, RecordsEveryCall) {
   FakeCluster cluster;
-  ASSERT_EQ(submit(cluster, "r-1").exit_code, 0);
-  ASSERT_EQ(submit(cluster, "r-1").exit_code, 1);
+  ASSERT_EQ(fake_submit(cluster, "r-1").exit_code, 0);
+  ASSERT_EQ(fake_submit(cluster, "r-1").exit_code, 1);
   ASSERT_EQ(runai(cluster, {"workspace", "list", "--project", "p"}).exit_code, 0);
   ASSERT_EQ(runai(cluster, {"workspace", "delete", "r-1", "--project", "p"}).exit_code, 0);
   ASSERT_EQ(runai(cluster, {"workspace", "list", "--bogus"}).exit_code, 1);
@@ -362,9 +362,9 @@ TEST(FakeRunai, ConcurrentSubmitsKeepStateConsistent) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        EXPECT_EQ(submit(cluster, fmt::format("c-{}", t * kPerThread + i)).exit_code, 0);
+        EXPECT_EQ(fake_submit(cluster, fmt::format("c-{}", t * kPerThread + i)).exit_code, 0);
       }
-      if (submit(cluster, "shared-1").exit_code == 0) {
+      if (fake_submit(cluster, "shared-1").exit_code == 0) {
         const std::lock_guard lock(mutex);
         ++shared_successes;
       }
@@ -410,7 +410,7 @@ TEST(FakeRunai, FaultsAreReproducibleFromTheSeed) {
 TEST(FakeRunai, TransientFailureDoesNothing) {
   FakeCluster cluster;
   cluster.write_config({{"faults", {{"transient_rate", 1.0}}}});
-  const auto failed = submit(cluster, "f-1");
+  const auto failed = fake_submit(cluster, "f-1");
   EXPECT_EQ(failed.exit_code, 1);
   EXPECT_NE(failed.err.find("Something went wrong"), std::string::npos);
   EXPECT_TRUE(cluster.creations_per_name().empty());
@@ -420,11 +420,11 @@ TEST(FakeRunai, TransientFailureDoesNothing) {
 TEST(FakeRunai, GhostSubmitCreatesTheJobButReportsFailure) {
   FakeCluster cluster;
   cluster.write_config({{"faults", {{"ghost_submit_rate", 1.0}}}});
-  const auto ghost = submit(cluster, "g-1");
+  const auto ghost = fake_submit(cluster, "g-1");
   EXPECT_EQ(ghost.exit_code, 1);
   EXPECT_NE(ghost.err.find("Something went wrong"), std::string::npos);
   EXPECT_EQ(cluster.creations_per_name(), (std::map<std::string, int>{{"g-1", 1}}));
-  EXPECT_EQ(submit(cluster, "g-1").err, "workload with name 'g-1' already exists in this project\n");
+  EXPECT_EQ(fake_submit(cluster, "g-1").err, "workload with name 'g-1' already exists in this project\n");
 }
 
 TEST(FakeRunai, GarbageListingIsHalfATableCutMidLine) {
@@ -446,7 +446,7 @@ TEST(FakeRunai, UnknownStatusWordReplacesActiveStatuses) {
       {{"pending_ms", 60'000},
        {"other_workloads", json::array({json{{"name", "done"}, {"project", "p"}, {"status", "Completed"}}})},
        {"faults", {{"unknown_status_rate", 1.0}}}});
-  ASSERT_EQ(submit(cluster, "u-1").exit_code, 0);
+  ASSERT_EQ(fake_submit(cluster, "u-1").exit_code, 0);
   const std::string listed = runai(cluster, {"workspace", "list", "-p", "p"}).out;
   EXPECT_EQ(status_of(listed, "u-1"), "Throttled");
   EXPECT_EQ(status_of(listed, "done"), "Completed");
@@ -481,12 +481,12 @@ TEST(Harness, MaxInFlightCountsOnlyTheBatchFromHistory) {
   FakeCluster cluster;
   cluster.write_config({{"pending_ms", 0}, {"running_ms", 60'000}});
   for (const char* name : {"b-1", "b-2", "b-extra-1", "bb-1"}) {
-    ASSERT_EQ(submit(cluster, name).exit_code, 0);
+    ASSERT_EQ(fake_submit(cluster, name).exit_code, 0);
   }
   for (const char* name : {"b-1", "b-2"}) {
     ASSERT_EQ(runai(cluster, {"workspace", "delete", name, "-p", "p"}).exit_code, 0);
   }
-  ASSERT_EQ(submit(cluster, "b-3").exit_code, 0);
+  ASSERT_EQ(fake_submit(cluster, "b-3").exit_code, 0);
   EXPECT_EQ(cluster.max_in_flight("b"), 2);
   EXPECT_EQ(cluster.max_in_flight("bb"), 1);
   EXPECT_EQ(cluster.current_status("b-3"), "Running");

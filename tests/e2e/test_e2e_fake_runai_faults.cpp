@@ -58,7 +58,7 @@ TEST(FakeRunaiFaults, LostDeleteAnswerTakesEffectAndASecondDeleteFindsNothing) {
   FakeCluster cluster;
   cluster.write_config(
       {{"pending_ms", 0}, {"running_ms", 60'000}, {"deleting_ms", 800}, {"lost_deletes", {"x-5"}}});
-  ASSERT_EQ(submit(cluster, "x-5").exit_code, 0);
+  ASSERT_EQ(fake_submit(cluster, "x-5").exit_code, 0);
 
   const auto lost = remove(cluster, "x-5");
   EXPECT_EQ(lost.exit_code, 1);
@@ -71,11 +71,11 @@ TEST(FakeRunaiFaults, LostDeleteAnswerTakesEffectAndASecondDeleteFindsNothing) {
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_EQ(again.err, "no workload was found\n");
   EXPECT_EQ(listed_status(cluster, "x-5"), "Deleting") << "still listed while the API finds nothing";
-  EXPECT_EQ(submit(cluster, "x-5").err, "workload with name 'x-5' already exists in this project\n");
+  EXPECT_EQ(fake_submit(cluster, "x-5").err, "workload with name 'x-5' already exists in this project\n");
 
   ASSERT_TRUE(wait_for([&] { return listed_status(cluster, "x-5").empty(); }));
   EXPECT_EQ(remove(cluster, "x-5").err, "no workload was found\n");
-  ASSERT_EQ(submit(cluster, "x-5").exit_code, 0);
+  ASSERT_EQ(fake_submit(cluster, "x-5").exit_code, 0);
   const auto second = remove(cluster, "x-5");
   EXPECT_EQ(second.exit_code, 0) << "only the first delete of a listed name loses its answer";
   EXPECT_EQ(second.out, "Successfully deleted workspace x-5\n");
@@ -87,8 +87,8 @@ TEST(FakeRunaiFaults, LostDeleteAnswerTakesEffectAndASecondDeleteFindsNothing) {
 TEST(FakeRunaiFaults, LostDeleteRateIsSeededAndCanHangUntilKilled) {
   FakeCluster cluster;
   cluster.write_config({{"pending_ms", 0}, {"running_ms", 60'000}, {"faults", {{"lost_delete_rate", 1.0}}}});
-  ASSERT_EQ(submit(cluster, "r-1").exit_code, 0);
-  ASSERT_EQ(submit(cluster, "r-2").exit_code, 0);
+  ASSERT_EQ(fake_submit(cluster, "r-1").exit_code, 0);
+  ASSERT_EQ(fake_submit(cluster, "r-2").exit_code, 0);
   const auto lost = remove(cluster, "r-1");
   EXPECT_EQ(lost.exit_code, 1);
   EXPECT_TRUE(has(lost.err, "context deadline exceeded")) << lost.err;
@@ -131,14 +131,14 @@ TEST(FakeRunaiFaults, ListingLagsBehindANewWorkload) {
   FakeCluster cluster;
   // A lag far longer than the test, then one already past: no race with the clock.
   cluster.write_config({{"pending_ms", 600'000}, {"list_lag_ms", 600'000}});
-  ASSERT_EQ(submit(cluster, "l-1").exit_code, 0);
+  ASSERT_EQ(fake_submit(cluster, "l-1").exit_code, 0);
   const auto table = runai(cluster, {"workspace", "list", "-p", "p"});
   EXPECT_EQ(table.exit_code, 0);
   EXPECT_EQ(table.out, "No workloads found\n");
   const json listed = json::parse(runai(cluster, {"workspace", "list", "-p", "p", "--json"}).out);
   EXPECT_TRUE(listed.at("workloads").empty()) << listed.dump();
   EXPECT_EQ(describe_json(cluster, "l-1").at("phase"), "Pending") << "describe finds it at once";
-  EXPECT_EQ(submit(cluster, "l-1").exit_code, 1) << "so does submit's name check";
+  EXPECT_EQ(fake_submit(cluster, "l-1").exit_code, 1) << "so does submit's name check";
 
   cluster.write_config({{"pending_ms", 600'000}, {"list_lag_ms", 1}});
   ASSERT_TRUE(wait_for([&] { return listed_status(cluster, "l-1") == "Pending"; }));
@@ -148,7 +148,7 @@ TEST(FakeRunaiFaults, AHeldJobRunsUntilTheTestReleasesIt) {
   FakeCluster cluster;
   cluster.write_config({{"pending_ms", 0}, {"running_ms", 0}, {"hold", {{"h-1", {1}}, {"h-3", {1, 2}}}}});
   for (const char* name : {"h-1", "h-2", "h-3"}) {
-    ASSERT_EQ(submit(cluster, name).exit_code, 0);
+    ASSERT_EQ(fake_submit(cluster, name).exit_code, 0);
   }
   ASSERT_TRUE(wait_for([&] { return listed_status(cluster, "h-2") == "Completed"; }));
   EXPECT_EQ(listed_status(cluster, "h-1"), "Running") << "held: past its running_ms";
@@ -160,7 +160,7 @@ TEST(FakeRunaiFaults, AHeldJobRunsUntilTheTestReleasesIt) {
   EXPECT_EQ(listed_status(cluster, "h-1"), "Completed") << "ended by the first call that sees the release";
   EXPECT_EQ(listed_status(cluster, "h-3"), "Completed");
   ASSERT_EQ(remove(cluster, "h-1").exit_code, 0);
-  ASSERT_EQ(submit(cluster, "h-1").exit_code, 0);
+  ASSERT_EQ(fake_submit(cluster, "h-1").exit_code, 0);
   ASSERT_TRUE(wait_for([&] { return listed_status(cluster, "h-1") == "Completed"; }))
       << "an attempt not held, and nothing is held once released";
 }
@@ -168,8 +168,8 @@ TEST(FakeRunaiFaults, AHeldJobRunsUntilTheTestReleasesIt) {
 TEST(FakeRunaiFaults, AStoppedJobIsListedStoppedFromItsEndOn) {
   FakeCluster cluster;
   cluster.write_config({{"pending_ms", 0}, {"running_ms", 300}, {"stopped", {"s-1"}}, {"hold", true}});
-  ASSERT_EQ(submit(cluster, "s-1").exit_code, 0);
-  ASSERT_EQ(submit(cluster, "s-2").exit_code, 0);
+  ASSERT_EQ(fake_submit(cluster, "s-1").exit_code, 0);
+  ASSERT_EQ(fake_submit(cluster, "s-2").exit_code, 0);
   EXPECT_EQ(listed_status(cluster, "s-1"), "Running");
   cluster.release_held_jobs();
   ASSERT_TRUE(wait_for([&] { return listed_status(cluster, "s-1") == "Stopped"; }));
@@ -177,7 +177,7 @@ TEST(FakeRunaiFaults, AStoppedJobIsListedStoppedFromItsEndOn) {
   ASSERT_TRUE(wait_for([&] { return listed_status(cluster, "s-2") == "Completed"; }));
   std::this_thread::sleep_for(100ms);
   EXPECT_EQ(listed_status(cluster, "s-1"), "Stopped") << "it stays stopped";
-  EXPECT_EQ(submit(cluster, "s-1").exit_code, 1) << "a stopped workload still holds its name";
+  EXPECT_EQ(fake_submit(cluster, "s-1").exit_code, 1) << "a stopped workload still holds its name";
   ASSERT_EQ(remove(cluster, "s-1").exit_code, 0);
   EXPECT_EQ(listed_status(cluster, "s-1"), "");
 }
@@ -190,7 +190,7 @@ TEST(FakeRunaiFaults, OtherUsersJobsEndingBetweenOffsetPagesHideBatchRows) {
   std::vector<std::string> batch;
   for (int i = 1; i <= 8; ++i) {
     batch.push_back(fmt::format("ch-{}", i));
-    ASSERT_EQ(submit(cluster, batch.back()).exit_code, 0);
+    ASSERT_EQ(fake_submit(cluster, batch.back()).exit_code, 0);
   }
   const auto page = [&](int offset) {
     const auto listed = runai(
@@ -214,8 +214,8 @@ TEST(FakeRunaiFaults, OtherUsersJobsEndingBetweenOffsetPagesHideBatchRows) {
   }
   EXPECT_EQ(cluster.state().at("list_calls"), 3);
 
-  EXPECT_EQ(submit(cluster, "other-0030-nb").exit_code, 1) << "a present workload holds its name";
-  EXPECT_EQ(submit(cluster, "other-0000-nb").exit_code, 0) << "one that ended does not";
+  EXPECT_EQ(fake_submit(cluster, "other-0030-nb").exit_code, 1) << "a present workload holds its name";
+  EXPECT_EQ(fake_submit(cluster, "other-0000-nb").exit_code, 0) << "one that ended does not";
   EXPECT_EQ(runai(cluster, {"workspace", "list", "-p", "q", "--limit", "5000"}).out.find("ch-1"),
             std::string::npos);
 }
@@ -227,7 +227,7 @@ TEST(FakeRunaiFaults, OtherUsersJobsEndingBetweenTokenPagesHideBatchRows) {
                         {"running_ms", 60'000},
                         {"other_churn", {{"count", 505}, {"vanish_per_list_call", 5}, {"project", "p"}}}});
   for (int i = 1; i <= 6; ++i) {
-    ASSERT_EQ(submit(cluster, fmt::format("tk-{}", i)).exit_code, 0);
+    ASSERT_EQ(fake_submit(cluster, fmt::format("tk-{}", i)).exit_code, 0);
   }
   // The fake's tokens are offsets, so they shift like --offset: tk-1..tk-5
   // were at 500..504 when the first page was read and at 495..499 for the second.
@@ -254,7 +254,7 @@ TEST(FakeRunaiFaults, ExitCode137IsAKubernetesOomKill) {
   cluster.write_config(
       {{"pending_ms", 0}, {"running_ms", 0}, {"plans", {{"oom-1", {137}}, {"mnt-1", {2}}, {"ok-1", {0}}}}});
   for (const char* name : {"oom-1", "mnt-1", "ok-1"}) {
-    ASSERT_EQ(submit(cluster, name).exit_code, 0);
+    ASSERT_EQ(fake_submit(cluster, name).exit_code, 0);
   }
   const json pod = describe_json(cluster, "oom-1").at("pods").at(0);
   EXPECT_EQ(pod.at("phase"), "Failed");
@@ -327,7 +327,7 @@ TEST(FakeRunaiFaults, MemoryBelowWhatTheJobNeedsIsAnOomKill) {
 TEST(FakeRunaiFaults, DescribeShowsInitContainerAndSidecarBesideTheMainOne) {
   FakeCluster cluster;
   cluster.write_config({{"pending_ms", 60'000}, {"describe_init_containers", true}});
-  ASSERT_EQ(submit(cluster, "w-1").exit_code, 0);
+  ASSERT_EQ(fake_submit(cluster, "w-1").exit_code, 0);
   const json waiting = describe_json(cluster, "w-1").at("pods").at(0);
   EXPECT_EQ(waiting.at("containers").at(0).at("state").at("waiting").at("reason"), "PodInitializing");
   EXPECT_TRUE(waiting.at("initContainers").at(0).at("state").contains("running"));
@@ -339,7 +339,7 @@ TEST(FakeRunaiFaults, DescribeShowsInitContainerAndSidecarBesideTheMainOne) {
                         {"describe_init_containers", true},
                         {"init_exit_code", 143},
                         {"describe_sidecar", true}});
-  ASSERT_EQ(submit(cluster, "i-1").exit_code, 0);
+  ASSERT_EQ(fake_submit(cluster, "i-1").exit_code, 0);
   const json pod = describe_json(cluster, "i-1").at("pods").at(0);
   const json& init = pod.at("initContainers").at(0);
   EXPECT_EQ(init.at("name"), "data-sync");
@@ -438,9 +438,9 @@ TEST(FakeRunaiFaults, MountFailsWhenTooManyOfTheBatchAreAlive) {
                         {"plans", {{"mf-3", {0}}}},
                         {"hold", true}});
   for (const char* name : {"mf-1", "mf-extra-1", "mf-2", "mf-3"}) {
-    ASSERT_EQ(submit(cluster, name).exit_code, 0);
+    ASSERT_EQ(fake_submit(cluster, name).exit_code, 0);
   }
-  ASSERT_EQ(submit(cluster, "mf-4", "q").exit_code, 0) << "another project's batch";
+  ASSERT_EQ(fake_submit(cluster, "mf-4", "q").exit_code, 0) << "another project's batch";
   cluster.release_held_jobs();
   ASSERT_EQ(runai(cluster, {"workspace", "list", "-p", "p"}).exit_code, 0);  // the fake sees the release
   ASSERT_TRUE(wait_until_ended(cluster, {"mf-1", "mf-2", "mf-3", "mf-extra-1"}, 60s));
@@ -456,7 +456,7 @@ TEST(FakeRunaiFaults, MountFailsWhenTooManyOfTheBatchAreAlive) {
   EXPECT_EQ(describe_json(cluster, "mf-3").at("pods").at(0).at("containers").at(0).at("exitCode"), 2);
 
   ASSERT_EQ(remove(cluster, "mf-3").exit_code, 0);
-  ASSERT_EQ(submit(cluster, "mf-3").exit_code, 0);
+  ASSERT_EQ(fake_submit(cluster, "mf-3").exit_code, 0);
   ASSERT_EQ(runai(cluster, {"workspace", "list", "-p", "p"}).exit_code, 0);
   EXPECT_EQ(cluster.exit_codes_per_creation("mf-3"), (std::vector<int>{2, 0})) << "alone now";
 }

@@ -26,6 +26,12 @@ namespace traitctl {
 // echo in a message: a hostile value cannot drive the terminal.
 [[nodiscard]] std::string printable(std::string_view text);
 
+// 0-9 only, whatever the locale.
+[[nodiscard]] bool is_ascii_digit(char c);
+
+// A space or a tab.
+[[nodiscard]] bool is_blank(char c);
+
 // `text` with A-Z as a-z and every other byte as it was (locale-independent).
 [[nodiscard]] std::string lowercase_ascii(std::string_view text);
 
