@@ -41,7 +41,7 @@ std::string sh_quote(std::string_view word) {
   return quoted;
 }
 
-bool mentions(std::string_view text, std::string_view needle) {
+bool slurm_error_mentions(std::string_view text, std::string_view needle) {
   return text.find(needle) != std::string_view::npos;
 }
 
@@ -70,22 +70,22 @@ std::string slurm_said(const ProcessOutput& output) {
 }
 
 // What to do about a refusal Slurm explains; "" when there is nothing to add.
-std::string hint_for(std::string_view text) {
-  if (mentions(text, "Invalid --mem specification")) {
+std::string slurm_hint_for(std::string_view text) {
+  if (slurm_error_mentions(text, "Invalid --mem specification")) {
     return ": --mem takes a whole number with K, M, G or T";
   }
-  if (mentions(text, "Memory specification can not be satisfied") ||
-      mentions(text, "Requested node configuration is not available")) {
+  if (slurm_error_mentions(text, "Memory specification can not be satisfied") ||
+      slurm_error_mentions(text, "Requested node configuration is not available")) {
     return ": no node of the partition has that much memory or that many CPUs; ask for less or choose "
            "another partition (`sinfo -o '%P %c %m'` shows what the nodes have)";
   }
-  if (mentions(text, "Invalid partition")) {
+  if (slurm_error_mentions(text, "Invalid partition")) {
     return ": choose one of the partitions `sinfo -s` lists";
   }
-  if (mentions(text, "Invalid account") || mentions(text, "Invalid qos")) {
+  if (slurm_error_mentions(text, "Invalid account") || slurm_error_mentions(text, "Invalid qos")) {
     return ": `sacctmgr show associations user=$USER` lists the accounts and QOS you may use";
   }
-  if (mentions(text, "time limit")) {
+  if (slurm_error_mentions(text, "time limit")) {
     return ": ask for a shorter --time than the partition's limit (`sinfo -s` shows it)";
   }
   return "";
@@ -174,28 +174,28 @@ Error slurm_call_error(const std::vector<std::string>& argv, const ProcessOutput
   }
   const std::string text = output.err + output.out;
   const std::string said = slurm_said(output);
-  if (mentions(text, "Unable to contact slurm controller")) {
+  if (slurm_error_mentions(text, "Unable to contact slurm controller")) {
     return make_error(
         ErrorKind::Backend,
         "`{}` could not reach the Slurm controller (Slurm said: {}): the controller is down, or "
         "SLURM_CONF ({}) points at another cluster's slurm.conf",
         command, said, slurm_conf ? "'" + printable(*slurm_conf) + "'" : "unset");
   }
-  if (mentions(text, "Could not establish a configuration source") ||
-      mentions(text, "Unable to process configuration file")) {
+  if (slurm_error_mentions(text, "Could not establish a configuration source") ||
+      slurm_error_mentions(text, "Unable to process configuration file")) {
     return make_error(ErrorKind::Config,
                       "`{}` found no Slurm configuration (Slurm said: {}): set SLURM_CONF to the cluster's "
                       "slurm.conf, or run traitctl on a machine of the cluster",
                       command, said);
   }
   // The request reached the controller, whose answer did not come back.
-  if (mentions(text, "Socket timed out on send/recv")) {
+  if (slurm_error_mentions(text, "Socket timed out on send/recv")) {
     return make_error(ErrorKind::Transient,
                       "`{}` got no answer from the Slurm controller (Slurm said: {}): what it asked for may "
                       "have been done all the same",
                       command, said);
   }
-  const std::string hint = hint_for(text);
+  const std::string hint = slurm_hint_for(text);
   return make_error(hint.empty() ? ErrorKind::Backend : ErrorKind::Config, "`{}` failed (exit {}): {}{}",
                     command, output.exit_code, said, hint);
 }
@@ -296,7 +296,7 @@ Result<std::optional<SlurmJobDetails>> SlurmCli::from_accounting(const std::stri
     return output.error();
   }
   if (!output->succeeded()) {
-    if (!output->timed_out && mentions(output->err + output->out, "accounting storage is disabled")) {
+    if (!output->timed_out && slurm_error_mentions(output->err + output->out, "accounting storage is disabled")) {
       accounting_disabled_.store(true);
       return std::optional<SlurmJobDetails>();
     }
@@ -328,7 +328,7 @@ Result<std::optional<SlurmJobDetails>> SlurmCli::job_details(const std::string& 
     return output.error();
   }
   if (!output->succeeded()) {
-    if (!output->timed_out && mentions(output->err + output->out, "Invalid job id specified")) {
+    if (!output->timed_out && slurm_error_mentions(output->err + output->out, "Invalid job id specified")) {
       return accounted;  // purged from the controller: what the database had, if anything
     }
     return slurm_call_error(argv, *output, slurm_conf());

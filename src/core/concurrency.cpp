@@ -100,7 +100,7 @@ bool read_bool(const json& value, const char* key) {
   return value.get<bool>();
 }
 
-TimePoint read_time(const json& value, const char* key) {
+TimePoint read_cap_time(const json& value, const char* key) {
   if (value.is_string()) {
     if (auto time = parse_utc(value.get<std::string>())) {
       return *time;
@@ -138,7 +138,7 @@ CapRequest read_request(const json& document) {
   if (const json* reset = find(document, "reset")) {
     request.reset = read_bool(*reset, "reset");
   }
-  request.set_at = read_time(require(document, "set_at"), "set_at");
+  request.set_at = read_cap_time(require(document, "set_at"), "set_at");
   request.set_by_pid = read_int(require(document, "set_by_pid"), "set_by_pid", 0);
   return request;
 }
@@ -164,10 +164,10 @@ CapState read_state(const json& document) {
     state.healthy_streak = read_int(*streak, "healthy_streak", 0);
   }
   if (const json* lowered = find(document, "lowered_at")) {
-    state.lowered_at = read_time(*lowered, "lowered_at");
+    state.lowered_at = read_cap_time(*lowered, "lowered_at");
   }
   if (const json* changed = find(document, "changed_at")) {
-    state.changed_at = read_time(*changed, "changed_at");
+    state.changed_at = read_cap_time(*changed, "changed_at");
   }
   if (const json* request = find(document, "last_request")) {
     try {

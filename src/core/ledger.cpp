@@ -54,7 +54,7 @@ std::string read_string(const json& value, std::string_view where) {
   return value.get<std::string>();
 }
 
-TimePoint read_time(const json& value, std::string_view where) {
+TimePoint read_ledger_time(const json& value, std::string_view where) {
   auto time = parse_utc(read_string(value, where));
   if (!time) {
     fail(where, time.error().message);
@@ -113,7 +113,7 @@ PendingIntent read_pending(const json& value, const std::string& where) {
   PendingIntent pending;
   pending.kind = read_intent_kind(field(value, where, "kind"), where + ".kind");
   pending.attempt = read_count(field(value, where, "attempt"), where + ".attempt");
-  pending.recorded_at = read_time(field(value, where, "recorded_at"), where + ".recorded_at");
+  pending.recorded_at = read_ledger_time(field(value, where, "recorded_at"), where + ".recorded_at");
   pending.forced = read_flag(value, "forced", where);
   pending.replaces_id = read_optional_string(value, "replaces_id", where);
   pending.old_job_gone = read_flag(value, "old_job_gone", where);
@@ -137,10 +137,10 @@ AttemptRecord read_attempt(const json& value, const std::string& where) {
   attempt.cpu = read_optional_string(value, "cpu", where);
   attempt.memory = read_optional_string(value, "memory", where);
   if (const json* time = optional_field(value, "submitted_at")) {
-    attempt.submitted_at = read_time(*time, where + ".submitted_at");
+    attempt.submitted_at = read_ledger_time(*time, where + ".submitted_at");
   }
   if (const json* time = optional_field(value, "ended_at")) {
-    attempt.ended_at = read_time(*time, where + ".ended_at");
+    attempt.ended_at = read_ledger_time(*time, where + ".ended_at");
   }
   if (const json* end = optional_field(value, "end")) {
     attempt.end = read_attempt_end(*end, where + ".end");
@@ -168,7 +168,7 @@ TraitRecord read_trait(const json& value, const std::string& where) {
   record.oom_retries = read_optional_count(value, "oom_retries", where);
   record.incomplete_retries = read_optional_count(value, "incomplete_retries", where);
   if (const json* seen = optional_field(value, "failure_first_seen")) {
-    record.failure_first_seen = read_time(*seen, where + ".failure_first_seen");
+    record.failure_first_seen = read_ledger_time(*seen, where + ".failure_first_seen");
   }
   if (const json* last = optional_field(value, "last_failure")) {
     record.last_failure = read_failure_class(*last, where + ".last_failure");
@@ -206,7 +206,7 @@ Ledger read_ledger(const json& document) {
   ledger.project = read_string(field(document, "ledger", "project"), "project");
   ledger.prefix = read_string(field(document, "ledger", "prefix"), "prefix");
   if (const json* started = optional_field(document, "first_submitted_at")) {
-    ledger.first_submitted_at = read_time(*started, "first_submitted_at");
+    ledger.first_submitted_at = read_ledger_time(*started, "first_submitted_at");
   }
   if (const json* cap = optional_field(document, "cap")) {
     auto state = cap_state_from_json(*cap);
