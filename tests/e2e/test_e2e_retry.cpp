@@ -307,7 +307,7 @@ TEST(Retry, ARunKilledBetweenDeleteAndResubmitIsCompletedOnce) {
   EXPECT_TRUE(pending.empty() || (pending.at("kind") == "sent" && pending.at("attempt") == 2)) << after.dump();
 }
 
-TEST(Resubmit, NamedTraitsAndFailedDryRun) {
+TEST(ResubmitCommand, NamedTraitsAndFailedDryRun) {
   FakeCluster cluster;
   cluster.write_config(quick_config({{"rt-4", {1, 0}}, {"rt-5", {2, 0}}, {"rt-6", {0}}}));
   submit_and_settle(cluster, "4-6", {4, 5, 6});
