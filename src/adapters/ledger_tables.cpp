@@ -286,17 +286,27 @@ LedgerChanges ledger_changes(const Ledger* before, const Ledger& after) {
       std::tie(before->project, before->prefix, before->first_submitted_at, before->cap,
                before->learned_memory_tier) !=
           std::tie(after.project, after.prefix, after.first_submitted_at, after.cap, after.learned_memory_tier);
-  for (const auto& [trait, record] : after.traits) {
-    const auto found = before == nullptr ? after.traits.end() : before->traits.find(trait);
-    if (before == nullptr || found == before->traits.end() || found->second != record) {
-      changes.traits.push_back(trait);
+  if (before == nullptr) {
+    for (const auto& entry : after.traits) {
+      changes.traits.push_back(entry.first);
     }
+    return changes;
   }
-  if (before != nullptr) {
-    for (const auto& [trait, record] : before->traits) {
-      if (!after.traits.contains(trait)) {
-        changes.traits.push_back(trait);
+  // Both maps are ordered by trait: one walk side by side, no lookups. This
+  // runs once per cycle over the whole batch, so its constant matters.
+  auto old = before->traits.begin();
+  auto now = after.traits.begin();
+  while (old != before->traits.end() || now != after.traits.end()) {
+    if (now == after.traits.end() || (old != before->traits.end() && old->first < now->first)) {
+      changes.traits.push_back(old++->first);  // gone from the ledger
+    } else if (old == before->traits.end() || now->first < old->first) {
+      changes.traits.push_back(now++->first);  // new
+    } else {
+      if (old->second != now->second) {
+        changes.traits.push_back(now->first);
       }
+      ++old;
+      ++now;
     }
   }
   return changes;

@@ -37,9 +37,12 @@ Result<Database> Database::open(const std::filesystem::path& path, Access access
   sqlite3_busy_timeout(handle, static_cast<int>(busy_timeout.count()));
   // The rollback journal, never WAL (network file systems); synchronous=FULL
   // syncs the journal before the database, so a commit survives a crash.
-  // The journal mode is the file's, so only a writer sets it.
+  // TRUNCATE empties the journal at commit instead of deleting it: a file
+  // created and deleted per cycle costs the file system more with every
+  // cycle (ext4 scans its recently deleted inodes on each create).
+  // Only a writer writes a journal, so only a writer sets the mode.
   if (access != Access::ReadOnly) {
-    if (auto set = db.execute("PRAGMA journal_mode=DELETE"); !set) {
+    if (auto set = db.execute("PRAGMA journal_mode=PERSIST"); !set) {
       return set.error();
     }
   }
