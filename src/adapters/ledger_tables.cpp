@@ -279,37 +279,34 @@ Result<Ledger> read_ledger_tables(sqlite::Database& db) {
   return ledger;
 }
 
-LedgerChanges ledger_changes(const Ledger* before, const Ledger& after) {
+LedgerChanges ledger_changes(const Ledger* before, const Ledger& after, const std::set<int>& touched) {
   LedgerChanges changes;
   changes.batch_row =
       before == nullptr ||
       std::tie(before->project, before->prefix, before->first_submitted_at, before->cap,
                before->learned_memory_tier) !=
           std::tie(after.project, after.prefix, after.first_submitted_at, after.cap, after.learned_memory_tier);
-  if (before == nullptr) {
-    for (const auto& entry : after.traits) {
-      changes.traits.push_back(entry.first);
+  for (const int trait : touched) {
+    const auto now = after.traits.find(trait);
+    const TraitRecord* old = nullptr;
+    if (before != nullptr) {
+      const auto found = before->traits.find(trait);
+      old = found == before->traits.end() ? nullptr : &found->second;
     }
-    return changes;
-  }
-  // Both maps are ordered by trait: one walk side by side, no lookups. This
-  // runs once per cycle over the whole batch, so its constant matters.
-  auto old = before->traits.begin();
-  auto now = after.traits.begin();
-  while (old != before->traits.end() || now != after.traits.end()) {
-    if (now == after.traits.end() || (old != before->traits.end() && old->first < now->first)) {
-      changes.traits.push_back(old++->first);  // gone from the ledger
-    } else if (old == before->traits.end() || now->first < old->first) {
-      changes.traits.push_back(now++->first);  // new
-    } else {
-      if (old->second != now->second) {
-        changes.traits.push_back(now->first);
-      }
-      ++old;
-      ++now;
+    const bool gone = now == after.traits.end();
+    if (gone ? old != nullptr : old == nullptr || *old != now->second) {
+      changes.traits.push_back(trait);
     }
   }
   return changes;
+}
+
+std::set<int> every_trait(const Ledger& ledger) {
+  std::set<int> traits;
+  for (const auto& entry : ledger.traits) {
+    traits.insert(traits.end(), entry.first);
+  }
+  return traits;
 }
 
 Result<void> write_ledger_changes(sqlite::Database& db, const Ledger* before, const Ledger& after,

@@ -109,7 +109,7 @@ class BatchLoop {
     if (!facts) {
       return;
     }
-    AttemptRecord& attempt = attempt_record(ledger_.traits[event.trait], event.attempt);
+    AttemptRecord& attempt = attempt_record(plan_.record(event.trait), event.attempt);
     attempt.started_at = facts->started_at;
     if (facts->ended_at) {
       attempt.ended_at = facts->ended_at;
@@ -190,7 +190,7 @@ class BatchLoop {
   // The cap controller's verdict on one finished attempt.
   void attempt_finished(int trait, bool mount_failure) {
     std::optional<TimePoint> submitted_at;
-    const TraitRecord& record = ledger_.traits[trait];
+    const TraitRecord& record = plan_.recorded(trait);
     for (const auto& attempt : record.attempts) {
       if (attempt.number == current_attempt(record)) {
         submitted_at = attempt.submitted_at;
@@ -280,7 +280,7 @@ class BatchLoop {
     std::vector<JobSpec> specs;
     specs.reserve(orders.size());
     for (const auto& order : orders) {
-      TraitRecord& record = ledger_.traits[order.trait];
+      TraitRecord& record = plan_.record(order.trait);
       if (!order.resubmission && is_first_job(record)) {
         record.oom_retries = starting_tier(record, ledger_.learned_memory_tier, top_tier());
       }
@@ -294,7 +294,7 @@ class BatchLoop {
       sending.retry_budget = order.retry_budget;
       sending.memory = specs.back().memory;
       sending.cpu = specs.back().cpu;
-      const auto& pending = ledger_.traits[order.trait].pending;
+      const auto& pending = record.pending;
       sending.manual = pending && pending->kind == IntentKind::Manual;
       observer_.on_event(sending);
     }
@@ -343,16 +343,18 @@ class BatchLoop {
         [&](Duration slice) { return backend_.wait_for_change(clock_, slice, cancel_); });
   }
 
-  // The store writes only what changed since its last save, and nothing
-  // when nothing did: no copy or comparison of the whole ledger here.
+  // The store compares and writes the traits the plan touched since the
+  // last save (and the batch row), nothing when nothing changed: a cycle's
+  // cost follows what changed, not the size of the batch.
   bool save() {
     if (dry_run_) {
       return true;
     }
-    if (auto saved = request_.save_ledger(ledger_); !saved) {
+    if (auto saved = request_.save_ledger(ledger_, plan_.touched()); !saved) {
       report_.fatal = saved.error();
       return false;
     }
+    plan_.forget_touched();
     return true;
   }
 
@@ -418,7 +420,7 @@ BatchReport BatchLoop::finish() {
   report_.submission_stop = plan_.submission_stop();
   report_.cap = cap_;
   for (const auto& [trait, progress] : plan_.traits()) {
-    const TraitRecord& record = ledger_.traits[trait];
+    const TraitRecord& record = plan_.recorded(trait);
     switch (progress.stage) {
       case Stage::Completed:
         report_.completed.push_back(trait);

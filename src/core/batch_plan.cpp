@@ -18,14 +18,27 @@ BatchPlan::BatchPlan(PlanSettings settings, Ledger& ledger, TimePoint now)
   }
 }
 
+TraitRecord& BatchPlan::record(int trait) {
+  touched_.insert(trait);
+  return ledger_.traits[trait];
+}
+
 void BatchPlan::observe(const std::vector<Workload>& listing, TimePoint now, Events& events) {
   ++listing_;
   const BatchView view = view_batch(settings_.prefix, listing);
   listed_active_ = view.active;
+  // Both are ordered by trait: one walk side by side. Every cycle lists every
+  // job the batch ever ran, so the traits the listing cannot change are
+  // passed over before any per-trait logic (and their records untouched).
+  auto job = view.jobs.begin();
   for (auto& [trait, progress] : traits_) {
-    const auto job = view.jobs.find(trait);
-    observe_job(progress, record(trait), job == view.jobs.end() ? nullptr : &job->second, now, listing_,
-                settings_.stage, events);
+    while (job != view.jobs.end() && job->first < trait) {
+      ++job;
+    }
+    const Workload* listed = job != view.jobs.end() && job->first == trait ? &job->second : nullptr;
+    if (!listing_changes_nothing(progress, listed, listing_)) {
+      observe_job(progress, record(trait), listed, now, listing_, settings_.stage, events);
+    }
   }
 }
 
@@ -157,7 +170,7 @@ std::vector<SubmitOrder> BatchPlan::submissions_due(TimePoint now) {
   std::vector<JobSize> sizes;
   for (std::size_t index = 0; index < candidates.size() && sizes.size() <= static_cast<std::size_t>(slots);
        ++index) {
-    sizes.push_back(settings_.size_of ? settings_.size_of(candidates[index], record(candidates[index]))
+    sizes.push_back(settings_.size_of ? settings_.size_of(candidates[index], recorded(candidates[index]))
                                       : JobSize{});
   }
   const Admission admission = admit(active_sizes(), sizes, slots, settings_.budget);
@@ -166,7 +179,7 @@ std::vector<SubmitOrder> BatchPlan::submissions_due(TimePoint now) {
   for (std::size_t index = 0; index < admission.count; ++index) {
     const int trait = candidates[index];
     const TraitProgress& progress = traits_.at(trait);
-    const bool resubmission = resubmission_intent(record(trait)) != nullptr;
+    const bool resubmission = resubmission_intent(recorded(trait)) != nullptr;
     SubmitOrder order{trait, begin_submission(traits_.at(trait), record(trait), now), resubmission};
     if (resubmission && progress.failure) {
       order.retry_number = progress.retry_number;
@@ -186,7 +199,7 @@ std::vector<JobSize> BatchPlan::active_sizes() {
       continue;
     }
     tracked += listed_active ? 1 : 0;
-    TraitRecord& trait_record = record(trait);
+    const TraitRecord& trait_record = recorded(trait);
     const auto attempt = std::find_if(
         trait_record.attempts.begin(), trait_record.attempts.end(), [&](const AttemptRecord& entry) {
           return entry.number == current_attempt(trait_record) && !entry.memory.empty();

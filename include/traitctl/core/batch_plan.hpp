@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -132,8 +133,19 @@ class BatchPlan {
   [[nodiscard]] const std::map<int, TraitProgress>& traits() const { return traits_; }
   [[nodiscard]] const PlanSettings& settings() const { return settings_; }
 
+  // The one way to change a trait's ledger record, here and in the loop: the
+  // trait is noted as touched, and a save compares and writes the touched
+  // traits only (the batch row always). A record changed any other way would
+  // not reach the database.
+  TraitRecord& record(int trait);
+  // A plan trait's record, for reading.
+  [[nodiscard]] const TraitRecord& recorded(int trait) const { return ledger_.traits.at(trait); }
+  // The traits whose records may have changed since the last forget_touched():
+  // the loop saves them, then forgets them.
+  [[nodiscard]] const std::set<int>& touched() const { return touched_; }
+  void forget_touched() { touched_.clear(); }
+
  private:
-  TraitRecord& record(int trait) { return ledger_.traits[trait]; }
   // The sizes of the batch's active jobs, for the budget.
   [[nodiscard]] std::vector<JobSize> active_sizes();
   // Counts a failure against the failure budget; stops new submissions once
@@ -148,6 +160,7 @@ class BatchPlan {
   std::map<FailureClass, std::vector<std::pair<int, std::string>>> failures_by_class_;
   Ledger& ledger_;
   std::map<int, TraitProgress> traits_;
+  std::set<int> touched_;
   std::uint64_t listing_ = 0;
   int listed_active_ = 0;
 };
