@@ -102,7 +102,8 @@ Result<void> fill_new_database(const fs::path& temporary, const Ledger& ledger,
   if (auto migrated = migrate_batch_schema(*db); !migrated) {
     return migrated.error();
   }
-  if (auto written = write_ledger_changes(*db, nullptr, ledger, ledger_changes(nullptr, ledger, every_trait(ledger))); !written) {
+  const LedgerChanges everything = ledger_changes(nullptr, ledger, every_trait(ledger));
+  if (auto written = write_ledger_changes(*db, nullptr, ledger, everything); !written) {
     return written.error();
   }
   if (request) {
