@@ -152,6 +152,19 @@ class BatchPlan {
   // the budget is spent.
   void count_failure(int trait, const Classification& classification, Events& events);
 
+  // Where a trait is filed for the cycle's queries, as its progress last stood.
+  struct Filed {
+    bool live = false;         // in live_
+    bool unsubmitted = false;  // in unsubmitted_
+    bool open = false;         // is_open: counted in open_
+    int submissions = 0;       // created_by_us + resubmissions: counted in submitted_
+  };
+  // Files the trait again after its progress may have moved: every step of a
+  // trait ends here, so that the indexes below never lag behind it.
+  void refile(int trait);
+  // Every trait again: the rules is_open follows changed (submissions stopped).
+  void refile_all();
+
   PlanSettings settings_;
   int maximum_ = 0;
   WaitingFor waiting_for_ = WaitingFor::Nothing;
@@ -160,6 +173,16 @@ class BatchPlan {
   std::map<FailureClass, std::vector<std::pair<int, std::string>>> failures_by_class_;
   Ledger& ledger_;
   std::map<int, TraitProgress> traits_;
+  // The cycle's queries walk these, not every trait: the cycles grow with the
+  // batch, so a walk of the whole batch per cycle would make a run quadratic.
+  // live_: traits with something to do or watch, or holding a slot (a trait
+  // completed or settled and holding none is only looked at again when a
+  // listing changes its job); unsubmitted_: stage Unsubmitted, in trait order.
+  std::map<int, Filed> filed_;
+  std::set<int> live_;
+  std::set<int> unsubmitted_;
+  int open_ = 0;
+  int submitted_ = 0;
   std::set<int> touched_;
   std::uint64_t listing_ = 0;
   int listed_active_ = 0;
