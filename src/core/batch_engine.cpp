@@ -77,9 +77,10 @@ class BatchLoop {
 
   // The batch's starting tier rises once the rule (core/memory_learning.hpp) says so.
   void learn_memory() {
-    if (dry_run_) {
+    if (dry_run_ || !learning_stale_) {
       return;
     }
+    learning_stale_ = false;
     auto learned = learn_memory_tier(ledger_, request_.memory_tiers, request_.learning);
     if (!learned) {
       return;
@@ -126,17 +127,20 @@ class BatchLoop {
     if (!request_.avoid_nodes) {
       return;
     }
-    auto suspects = suspect_nodes(node_health(ledger_, request_.node_health));
-    if (suspects != avoided_ && !suspects.empty()) {
-      BatchEvent avoided;
-      avoided.kind = EventKind::NodeAvoided;
-      avoided.nodes = suspects;
-      avoided.message = "their mount or infrastructure failures are most of what they ran";
-      observer_.on_event(avoided);
+    if (health_stale_) {
+      health_stale_ = false;
+      auto suspects = suspect_nodes(node_health(ledger_, request_.node_health));
+      if (suspects != avoided_ && !suspects.empty()) {
+        BatchEvent avoided;
+        avoided.kind = EventKind::NodeAvoided;
+        avoided.nodes = suspects;
+        avoided.message = "their mount or infrastructure failures are most of what they ran";
+        observer_.on_event(avoided);
+      }
+      avoided_ = std::move(suspects);
     }
-    avoided_ = suspects;
     for (JobSpec& spec : specs) {
-      spec.avoid_nodes = suspects;
+      spec.avoid_nodes = avoided_;
     }
   }
 
@@ -368,6 +372,10 @@ class BatchLoop {
   }
 
   void count(const BatchEvent& event) {
+    if (ends_or_classifies(event.kind)) {
+      learning_stale_ = true;
+      health_stale_ = true;
+    }
     switch (event.kind) {
       case EventKind::Submitted:
         report_.submitted.push_back(event.trait);
@@ -392,6 +400,16 @@ class BatchLoop {
     }
   }
 
+  // Node health and the learned tier read the attempts' ends, classes and
+  // nodes (add_facts), which change with these events only: an end before
+  // the run's first listing is not announced, but both are first worked out
+  // after that listing. Worked out again only then, not over the whole
+  // ledger every cycle.
+  static bool ends_or_classifies(EventKind kind) {
+    return kind == EventKind::Completed || kind == EventKind::JobFailed || kind == EventKind::Stopped ||
+           kind == EventKind::Classified;
+  }
+
   void remember_memory(const BatchEvent& event) {
     if (!event.memory.empty()) {  // a submission learnt from a listing does not say
       report_.memory[event.trait] = event.memory;
@@ -413,6 +431,8 @@ class BatchLoop {
   Events events_;
   BatchReport report_;
   std::vector<std::string> avoided_;  // the suspect nodes new jobs avoid
+  bool learning_stale_ = true;  // an attempt ended or was classified since learn_memory looked
+  bool health_stale_ = true;    // the same, since the suspect nodes were worked out
 };
 
 BatchReport BatchLoop::finish() {
