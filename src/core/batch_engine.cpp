@@ -21,6 +21,11 @@ class BatchLoop {
         cap_(resume_cap(ledger_.cap, request.plan.max_concurrent, request.adaptive)) {
     ledger_.cap = cap_;
     plan_.set_cap(effective_cap(cap_), cap_.maximum);
+    if (request_.avoid_nodes) {
+      for (const auto& [trait, record] : ledger_.traits) {  // once; then what changed
+        nodes_.recount(trait, record);
+      }
+    }
   }
 
   BatchReport run() {
@@ -127,18 +132,20 @@ class BatchLoop {
     if (!request_.avoid_nodes) {
       return;
     }
-    if (health_stale_) {
-      health_stale_ = false;
-      auto suspects = suspect_nodes(node_health(ledger_, request_.node_health));
-      if (suspects != avoided_ && !suspects.empty()) {
-        BatchEvent avoided;
-        avoided.kind = EventKind::NodeAvoided;
-        avoided.nodes = suspects;
-        avoided.message = "their mount or infrastructure failures are most of what they ran";
-        observer_.on_event(avoided);
-      }
-      avoided_ = std::move(suspects);
+    untallied_.insert(plan_.touched().begin(), plan_.touched().end());
+    for (const int trait : untallied_) {
+      nodes_.recount(trait, plan_.recorded(trait));
     }
+    untallied_.clear();
+    auto suspects = suspect_nodes(nodes_.health(request_.node_health));
+    if (suspects != avoided_ && !suspects.empty()) {
+      BatchEvent avoided;
+      avoided.kind = EventKind::NodeAvoided;
+      avoided.nodes = suspects;
+      avoided.message = "their mount or infrastructure failures are most of what they ran";
+      observer_.on_event(avoided);
+    }
+    avoided_ = std::move(suspects);
     for (JobSpec& spec : specs) {
       spec.avoid_nodes = avoided_;
     }
@@ -358,6 +365,9 @@ class BatchLoop {
       report_.fatal = saved.error();
       return false;
     }
+    if (request_.avoid_nodes) {
+      untallied_.insert(plan_.touched().begin(), plan_.touched().end());
+    }
     plan_.forget_touched();
     return true;
   }
@@ -374,7 +384,6 @@ class BatchLoop {
   void count(const BatchEvent& event) {
     if (ends_or_classifies(event.kind)) {
       learning_stale_ = true;
-      health_stale_ = true;
     }
     switch (event.kind) {
       case EventKind::Submitted:
@@ -400,11 +409,9 @@ class BatchLoop {
     }
   }
 
-  // Node health and the learned tier read the attempts' ends, classes and
-  // nodes (add_facts), which change with these events only: an end before
-  // the run's first listing is not announced, but both are first worked out
-  // after that listing. Worked out again only then, not over the whole
-  // ledger every cycle.
+  // The learned tier reads the attempts' ends and classes, which change with
+  // these events only: an end before the run's first listing is not
+  // announced, but the tier is first worked out after that listing.
   static bool ends_or_classifies(EventKind kind) {
     return kind == EventKind::Completed || kind == EventKind::JobFailed || kind == EventKind::Stopped ||
            kind == EventKind::Classified;
@@ -432,7 +439,8 @@ class BatchLoop {
   BatchReport report_;
   std::vector<std::string> avoided_;  // the suspect nodes new jobs avoid
   bool learning_stale_ = true;  // an attempt ended or was classified since learn_memory looked
-  bool health_stale_ = true;    // the same, since the suspect nodes were worked out
+  NodeTally nodes_;             // node health, recounted for the traits that changed
+  std::set<int> untallied_;     // saved since nodes_ was brought up to date
 };
 
 BatchReport BatchLoop::finish() {
