@@ -11,6 +11,7 @@
 #include <string>
 
 #include "traitctl/adapters/ledger_store.hpp"
+#include "traitctl/adapters/ledger_tables.hpp"
 
 namespace {
 
@@ -72,7 +73,7 @@ int main(int argc, char** argv) {
       record.attempts = {attempt(trait, 1, submitted, AttemptEnd::Succeeded)};
     }
   }
-  if (auto saved = store->save(ledger); !saved) {
+  if (auto saved = store->save(ledger, every_trait(ledger)); !saved) {
     fmt::print(stderr, "{}\n", saved.error().message);
     return 1;
   }

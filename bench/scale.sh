@@ -14,7 +14,9 @@
 # runai scenario's size, default 500; 0 skips it); POLL_S (its poll
 # interval, default 0.5); RUNNING_MS (how long a fake job runs, default 200);
 # LIMIT_S (each run is stopped after this many seconds and reported as such,
-# default 900).
+# default 900); SETTLE_S (the pause after removing a size's state folder and
+# logs, default 40: on ext4 without a journal every file created in the ~35 s
+# after thousands were deleted is slow, and the next size would pay for it).
 #
 # Columns: wall time of each side and their ratio; `cpu/trait` is traitctl's
 # own user+sys time (its /proc/<pid>/stat, read every 50 ms while it runs, so
@@ -33,6 +35,7 @@ RUNAI_TRAITS=${RUNAI_TRAITS:-500}
 POLL_S=${POLL_S:-0.5}
 RUNNING_MS=${RUNNING_MS:-200}
 LIMIT_S=${LIMIT_S:-900}
+SETTLE_S=${SETTLE_S:-40}
 
 source "$(dirname "$0")/tools.sh" "$BUILD_DIR"
 TIME=/usr/bin/time
@@ -130,6 +133,7 @@ for traits in "${SIZES[@]}"; do
     "$(per_trait_ms "$own" "$traits")" "$tree" "$(awk -v kb="$peak" 'BEGIN { print kb / 1024 }')" \
     "$size" "$ok"
   rm -rf "$dir" "$WORK/xargs-$traits"
+  pause "$SETTLE_S"
 done
 
 ((RUNAI_TRAITS > 0)) || exit 0

@@ -102,7 +102,8 @@ Result<void> fill_new_database(const fs::path& temporary, const Ledger& ledger,
   if (auto migrated = migrate_batch_schema(*db); !migrated) {
     return migrated.error();
   }
-  if (auto written = write_ledger_changes(*db, nullptr, ledger, ledger_changes(nullptr, ledger)); !written) {
+  const LedgerChanges everything = ledger_changes(nullptr, ledger, every_trait(ledger));
+  if (auto written = write_ledger_changes(*db, nullptr, ledger, everything); !written) {
     return written.error();
   }
   if (request) {
@@ -303,7 +304,7 @@ Result<std::optional<LegacyImport>> LedgerStore::open_for_writing() const {
   return std::optional<LegacyImport>{};
 }
 
-Result<void> LedgerStore::save(const Ledger& ledger) const {
+Result<void> LedgerStore::save(const Ledger& ledger, const std::set<int>& touched) const {
   if (ledger.project != project_ || ledger.prefix != prefix_) {
     return make_error(ErrorKind::Usage, "refusing to save the ledger of project '{}' prefix '{}' in {}",
                       ledger.project, ledger.prefix, database_path_.string());
@@ -317,7 +318,7 @@ Result<void> LedgerStore::save(const Ledger& ledger) const {
     }
   }
   Ledger& baseline = *connection_->baseline;
-  const LedgerChanges changes = ledger_changes(&baseline, ledger);
+  const LedgerChanges changes = ledger_changes(&baseline, ledger, touched);
   if (changes.empty()) {
     return {};  // no transaction, no fsync for a cycle that changed nothing
   }

@@ -147,45 +147,47 @@ auto trait_row(const TraitRecord& r) {
 }
 
 Result<void> write_batch_row(sqlite::Database& db, const Ledger& ledger) {
-  auto statement = prepare(db,
-                           "INSERT OR REPLACE INTO batch (id, project, prefix, first_submitted_at, cap_state, "
-                           "learned_memory_tier) VALUES (1, ?1, ?2, ?3, ?4, ?5)");
+  auto statement = db.cached(
+      "INSERT OR REPLACE INTO batch (id, project, prefix, first_submitted_at, cap_state, "
+      "learned_memory_tier) VALUES (1, ?1, ?2, ?3, ?4, ?5)");
   if (!statement) {
     return statement.error();
   }
   const auto cap = ledger.cap ? std::optional<std::string>(to_json(*ledger.cap).dump()) : std::nullopt;
-  statement->bind(1, ledger.project).bind(2, ledger.prefix).bind(3, time_text(ledger.first_submitted_at));
-  statement->bind(4, cap).bind(5, ledger.learned_memory_tier);
-  return statement->run();
+  Statement& row = **statement;
+  row.bind(1, ledger.project).bind(2, ledger.prefix).bind(3, time_text(ledger.first_submitted_at));
+  row.bind(4, cap).bind(5, ledger.learned_memory_tier);
+  return row.run();
 }
 
+// The connection's cached statements: prepared at the first save, reused by
+// every later one.
 struct RowWriters {
-  Statement trait;
-  Statement attempt;
-  Statement delete_trait;
-  Statement delete_attempts;
-  Statement delete_attempt;
+  Statement& trait;
+  Statement& attempt;
+  Statement& delete_trait;
+  Statement& delete_attempts;
+  Statement& delete_attempt;
 };
 
 Result<RowWriters> row_writers(sqlite::Database& db) {
-  auto trait = prepare(db,
-                       "INSERT OR REPLACE INTO traits (trait, automatic_retries, oom_retries, incomplete_retries, "
-                       "manual_resubmissions, out_of_retries, failure_first_seen, last_failure, pending_intent, "
-                       "job_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-  auto attempt = prepare(db,
-                         "INSERT OR REPLACE INTO attempts (trait, attempt, job_id, memory, cpu, submitted_at, "
-                         "started_at, ended_at, end, class, exit_code, evidence, node, peak_memory_bytes, "
-                         "cpu_seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
-  auto delete_trait = prepare(db, "DELETE FROM traits WHERE trait = ?1");
-  auto delete_attempts = prepare(db, "DELETE FROM attempts WHERE trait = ?1");
-  auto delete_attempt = prepare(db, "DELETE FROM attempts WHERE trait = ?1 AND attempt = ?2");
+  auto trait = db.cached(
+      "INSERT OR REPLACE INTO traits (trait, automatic_retries, oom_retries, incomplete_retries, "
+      "manual_resubmissions, out_of_retries, failure_first_seen, last_failure, pending_intent, "
+      "job_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  auto attempt = db.cached(
+      "INSERT OR REPLACE INTO attempts (trait, attempt, job_id, memory, cpu, submitted_at, "
+      "started_at, ended_at, end, class, exit_code, evidence, node, peak_memory_bytes, "
+      "cpu_seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+  auto delete_trait = db.cached("DELETE FROM traits WHERE trait = ?1");
+  auto delete_attempts = db.cached("DELETE FROM attempts WHERE trait = ?1");
+  auto delete_attempt = db.cached("DELETE FROM attempts WHERE trait = ?1 AND attempt = ?2");
   for (const auto* prepared : {&trait, &attempt, &delete_trait, &delete_attempts, &delete_attempt}) {
     if (!*prepared) {
       return prepared->error();
     }
   }
-  return RowWriters{std::move(*trait), std::move(*attempt), std::move(*delete_trait), std::move(*delete_attempts),
-                    std::move(*delete_attempt)};
+  return RowWriters{**trait, **attempt, **delete_trait, **delete_attempts, **delete_attempt};
 }
 
 Result<void> write_trait_row(Statement& statement, int trait, const TraitRecord& record) {
@@ -279,27 +281,34 @@ Result<Ledger> read_ledger_tables(sqlite::Database& db) {
   return ledger;
 }
 
-LedgerChanges ledger_changes(const Ledger* before, const Ledger& after) {
+LedgerChanges ledger_changes(const Ledger* before, const Ledger& after, const std::set<int>& touched) {
   LedgerChanges changes;
   changes.batch_row =
       before == nullptr ||
       std::tie(before->project, before->prefix, before->first_submitted_at, before->cap,
                before->learned_memory_tier) !=
           std::tie(after.project, after.prefix, after.first_submitted_at, after.cap, after.learned_memory_tier);
-  for (const auto& [trait, record] : after.traits) {
-    const auto found = before == nullptr ? after.traits.end() : before->traits.find(trait);
-    if (before == nullptr || found == before->traits.end() || found->second != record) {
+  for (const int trait : touched) {
+    const auto now = after.traits.find(trait);
+    const TraitRecord* old = nullptr;
+    if (before != nullptr) {
+      const auto found = before->traits.find(trait);
+      old = found == before->traits.end() ? nullptr : &found->second;
+    }
+    const bool gone = now == after.traits.end();
+    if (gone ? old != nullptr : old == nullptr || *old != now->second) {
       changes.traits.push_back(trait);
     }
   }
-  if (before != nullptr) {
-    for (const auto& [trait, record] : before->traits) {
-      if (!after.traits.contains(trait)) {
-        changes.traits.push_back(trait);
-      }
-    }
-  }
   return changes;
+}
+
+std::set<int> every_trait(const Ledger& ledger) {
+  std::set<int> traits;
+  for (const auto& entry : ledger.traits) {
+    traits.insert(traits.end(), entry.first);
+  }
+  return traits;
 }
 
 Result<void> write_ledger_changes(sqlite::Database& db, const Ledger* before, const Ledger& after,

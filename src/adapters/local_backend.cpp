@@ -412,9 +412,8 @@ Result<FailureEvidence> LocalBackend::failure_evidence(const Workload& failed) {
 
 Result<AttemptFacts> LocalBackend::attempt_facts(const Workload& job) {
   const std::lock_guard lock(mutex_);
-  const auto recorded =
-      std::find_if(jobs_.begin(), jobs_.end(), [&](const LocalJob& local) { return local.name == job.name; });
-  if (recorded == jobs_.end()) {
+  const LocalJob* recorded = find(job.name);  // asked once per ended attempt: by name, not a walk
+  if (recorded == nullptr) {
     return AttemptFacts{};
   }
   AttemptFacts facts;

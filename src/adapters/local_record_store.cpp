@@ -116,19 +116,21 @@ Result<LocalJob> job_from_row(const sqlite::Statement& row, const fs::path& path
 
 // Inserts the job's row; its id, once the transaction commits, is job.row.
 Result<std::int64_t> insert_job(sqlite::Database& db, const LocalJob& job) {
-  auto insert = sqlite::Statement::prepare(
-      db, fmt::format("INSERT INTO local_jobs ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                      job_columns));
-  if (!insert) {
-    return insert.error();
+  static const std::string sql = fmt::format(
+      "INSERT INTO local_jobs ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", job_columns);
+  auto cached = db.cached(sql);
+  if (!cached) {
+    return cached.error();
   }
-  bind_job(*insert, job);
-  auto stepped = insert->step();
+  sqlite::Statement& insert = **cached;
+  bind_job(insert, job);
+  auto stepped = insert.step();
   if (!stepped) {
+    insert.reset();
     return stepped.error();
   }
-  const std::int64_t row = insert->int64(0).value_or(0);
-  if (auto ran = insert->run(); !ran) {
+  const std::int64_t row = insert.int64(0).value_or(0);
+  if (auto ran = insert.run(); !ran) {
     return ran.error();
   }
   return row;
@@ -167,16 +169,17 @@ Result<void> update_jobs(sqlite::Database& db, const std::vector<const LocalJob*
   if (changed.empty()) {
     return {};
   }
-  auto update = sqlite::Statement::prepare(
-      db, fmt::format("UPDATE local_jobs SET ({}) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) WHERE id = ?", job_columns));
+  static const std::string sql = fmt::format(
+      "UPDATE local_jobs SET ({}) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) WHERE id = ?", job_columns);
+  auto update = db.cached(sql);
   if (!update) {
     return update.error();
   }
+  sqlite::Statement& statement = **update;
   for (const LocalJob* job : changed) {
-    update->reset();
-    bind_job(*update, *job);
-    update->bind(13, job->row);
-    if (auto ran = update->run(); !ran) {
+    bind_job(statement, *job);
+    statement.bind(13, job->row);
+    if (auto ran = statement.run(); !ran) {
       return ran.error();
     }
   }
@@ -184,29 +187,26 @@ Result<void> update_jobs(sqlite::Database& db, const std::vector<const LocalJob*
 }
 
 Result<void> set_owner(sqlite::Database& db, pid_t pid, const std::string& start) {
-  auto owner = sqlite::Statement::prepare(
-      db,
+  auto owner = db.cached(
       "INSERT INTO local_owner (id, pid, pid_start) VALUES (1, ?, ?) "
       "ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, pid_start = excluded.pid_start");
   if (!owner) {
     return owner.error();
   }
-  owner->bind(1, static_cast<std::int64_t>(pid)).bind(2, start);
-  return owner->run();
+  (*owner)->bind(1, static_cast<std::int64_t>(pid)).bind(2, start);
+  return (*owner)->run();
 }
 
 Result<void> delete_jobs(sqlite::Database& db, const std::vector<std::int64_t>& rows) {
   if (rows.empty()) {
     return {};
   }
-  auto erase = sqlite::Statement::prepare(db, "DELETE FROM local_jobs WHERE id = ?");
+  auto erase = db.cached("DELETE FROM local_jobs WHERE id = ?");
   if (!erase) {
     return erase.error();
   }
   for (const std::int64_t row : rows) {
-    erase->reset();
-    erase->bind(1, row);
-    if (auto ran = erase->run(); !ran) {
+    if (auto ran = (*erase)->bind(1, row).run(); !ran) {
       return ran.error();
     }
   }
@@ -279,8 +279,11 @@ Result<void> LocalRecordStore::write(const std::vector<const LocalJob*>& changed
   if (!transaction) {
     return transaction.error();
   }
-  if (auto owner = set_owner(**db, ::getpid(), process_start_time(::getpid()).value_or("")); !owner) {
-    return owner.error();
+  // The owner row changes once per process: written by its first write only.
+  if (!owner_written_) {
+    if (auto owner = set_owner(**db, ::getpid(), process_start_time(::getpid()).value_or("")); !owner) {
+      return owner.error();
+    }
   }
   if (auto updated = update_jobs(**db, changed); !updated) {
     return updated.error();
@@ -299,6 +302,7 @@ Result<void> LocalRecordStore::write(const std::vector<const LocalJob*>& changed
   if (auto committed = transaction->commit(); !committed) {
     return committed.error();
   }
+  owner_written_ = true;
   for (std::size_t i = 0; i < added.size(); ++i) {
     added[i]->row = rows[i];
   }

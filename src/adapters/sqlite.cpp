@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <map>
+#include <string>
 #include <utility>
 
 #include "traitctl/core/parse.hpp"
@@ -37,9 +39,12 @@ Result<Database> Database::open(const std::filesystem::path& path, Access access
   sqlite3_busy_timeout(handle, static_cast<int>(busy_timeout.count()));
   // The rollback journal, never WAL (network file systems); synchronous=FULL
   // syncs the journal before the database, so a commit survives a crash.
-  // The journal mode is the file's, so only a writer sets it.
+  // TRUNCATE empties the journal at commit instead of deleting it: a file
+  // created and deleted per cycle costs the file system more with every
+  // cycle (ext4 scans its recently deleted inodes on each create).
+  // Only a writer writes a journal, so only a writer sets the mode.
   if (access != Access::ReadOnly) {
-    if (auto set = db.execute("PRAGMA journal_mode=DELETE"); !set) {
+    if (auto set = db.execute("PRAGMA journal_mode=PERSIST"); !set) {
       return set.error();
     }
   }
@@ -49,19 +54,59 @@ Result<Database> Database::open(const std::filesystem::path& path, Access access
   return db;
 }
 
+struct Database::Cache {
+  std::map<std::string, Statement, std::less<>> statements;
+};
+
+Database::Database(sqlite3* db, std::filesystem::path path)
+    : db_(db), path_(std::move(path)), cache_(std::make_unique<Cache>()) {}
+
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)), cache_(std::move(other.cache_)) {
+  adopt_cache();
+}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
+    cache_.reset();  // its statements are finalized before their connection closes
     sqlite3_close_v2(db_);
     db_ = std::exchange(other.db_, nullptr);
     path_ = std::move(other.path_);
+    cache_ = std::move(other.cache_);
+    adopt_cache();
   }
   return *this;
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+  cache_.reset();
+  sqlite3_close_v2(db_);
+}
+
+void Database::adopt_cache() {
+  if (cache_) {
+    for (auto& [sql, statement] : cache_->statements) {
+      statement.db_ = this;
+    }
+  }
+}
+
+Result<Statement*> Database::cached(std::string_view sql) {
+  if (!cache_) {
+    cache_ = std::make_unique<Cache>();
+  }
+  auto found = cache_->statements.find(sql);
+  if (found == cache_->statements.end()) {
+    auto prepared = Statement::prepare(*this, sql);
+    if (!prepared) {
+      return prepared.error();
+    }
+    found = cache_->statements.emplace(std::string(sql), std::move(*prepared)).first;
+  } else {
+    found->second.reset();
+  }
+  return &found->second;
+}
 
 Result<void> Database::execute(std::string_view sql) {
   return each_row(*this, sql, [](const Statement& /*row*/) {});
@@ -224,8 +269,21 @@ std::optional<double> Statement::real(int column) const {
   return sqlite3_column_double(statement_, column);
 }
 
+namespace {
+
+// BEGIN, COMMIT and ROLLBACK run every cycle: prepared once per connection.
+Result<void> run_cached(Database& db, std::string_view sql) {
+  auto statement = db.cached(sql);
+  if (!statement) {
+    return statement.error();
+  }
+  return (*statement)->run();
+}
+
+}  // namespace
+
 Result<Transaction> Transaction::begin(Database& db, Mode mode) {
-  if (auto begun = db.execute(mode == Mode::Write ? "BEGIN IMMEDIATE" : "BEGIN"); !begun) {
+  if (auto begun = run_cached(db, mode == Mode::Write ? "BEGIN IMMEDIATE" : "BEGIN"); !begun) {
     return begun.error();
   }
   Transaction transaction(db);
@@ -240,12 +298,12 @@ Transaction::~Transaction() {
   if (open_) {
     // Nothing to report from a destructor: a failed rollback leaves the
     // journal, which the next opener rolls back.
-    (void)db_->execute("ROLLBACK");
+    (void)run_cached(*db_, "ROLLBACK");
   }
 }
 
 Result<void> Transaction::commit() {
-  if (auto committed = db_->execute("COMMIT"); !committed) {
+  if (auto committed = run_cached(*db_, "COMMIT"); !committed) {
     return committed.error();
   }
   open_ = false;

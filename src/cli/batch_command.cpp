@@ -318,7 +318,9 @@ int drive(const BatchCommand& command, Prepared& prepared, Backend& backend, con
   if (!ledger) {
     return fail_with(ledger.error());
   }
-  prepared.request.save_ledger = [&store](const Ledger& updated) { return store->save(updated); };
+  prepared.request.save_ledger = [&store](const Ledger& updated, const std::set<int>& touched) {
+    return store->save(updated, touched);
+  };
   CapFileReader cap_file(*store);
   prepared.request.poll_cap_request = [&cap_file] { return cap_file.poll(); };
   ConsoleReporter reporter(journal ? &*journal : nullptr, stderr_status_line(),

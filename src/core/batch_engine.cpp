@@ -21,6 +21,11 @@ class BatchLoop {
         cap_(resume_cap(ledger_.cap, request.plan.max_concurrent, request.adaptive)) {
     ledger_.cap = cap_;
     plan_.set_cap(effective_cap(cap_), cap_.maximum);
+    if (request_.avoid_nodes) {
+      for (const auto& [trait, record] : ledger_.traits) {  // once; then what changed
+        nodes_.recount(trait, record);
+      }
+    }
   }
 
   BatchReport run() {
@@ -77,9 +82,10 @@ class BatchLoop {
 
   // The batch's starting tier rises once the rule (core/memory_learning.hpp) says so.
   void learn_memory() {
-    if (dry_run_) {
+    if (dry_run_ || !learning_stale_) {
       return;
     }
+    learning_stale_ = false;
     auto learned = learn_memory_tier(ledger_, request_.memory_tiers, request_.learning);
     if (!learned) {
       return;
@@ -109,7 +115,7 @@ class BatchLoop {
     if (!facts) {
       return;
     }
-    AttemptRecord& attempt = attempt_record(ledger_.traits[event.trait], event.attempt);
+    AttemptRecord& attempt = attempt_record(plan_.record(event.trait), event.attempt);
     attempt.started_at = facts->started_at;
     if (facts->ended_at) {
       attempt.ended_at = facts->ended_at;
@@ -126,7 +132,12 @@ class BatchLoop {
     if (!request_.avoid_nodes) {
       return;
     }
-    auto suspects = suspect_nodes(node_health(ledger_, request_.node_health));
+    untallied_.insert(plan_.touched().begin(), plan_.touched().end());
+    for (const int trait : untallied_) {
+      nodes_.recount(trait, plan_.recorded(trait));
+    }
+    untallied_.clear();
+    auto suspects = suspect_nodes(nodes_.health(request_.node_health));
     if (suspects != avoided_ && !suspects.empty()) {
       BatchEvent avoided;
       avoided.kind = EventKind::NodeAvoided;
@@ -134,9 +145,9 @@ class BatchLoop {
       avoided.message = "their mount or infrastructure failures are most of what they ran";
       observer_.on_event(avoided);
     }
-    avoided_ = suspects;
+    avoided_ = std::move(suspects);
     for (JobSpec& spec : specs) {
-      spec.avoid_nodes = suspects;
+      spec.avoid_nodes = avoided_;
     }
   }
 
@@ -190,7 +201,7 @@ class BatchLoop {
   // The cap controller's verdict on one finished attempt.
   void attempt_finished(int trait, bool mount_failure) {
     std::optional<TimePoint> submitted_at;
-    const TraitRecord& record = ledger_.traits[trait];
+    const TraitRecord& record = plan_.recorded(trait);
     for (const auto& attempt : record.attempts) {
       if (attempt.number == current_attempt(record)) {
         submitted_at = attempt.submitted_at;
@@ -280,7 +291,7 @@ class BatchLoop {
     std::vector<JobSpec> specs;
     specs.reserve(orders.size());
     for (const auto& order : orders) {
-      TraitRecord& record = ledger_.traits[order.trait];
+      TraitRecord& record = plan_.record(order.trait);
       if (!order.resubmission && is_first_job(record)) {
         record.oom_retries = starting_tier(record, ledger_.learned_memory_tier, top_tier());
       }
@@ -294,7 +305,7 @@ class BatchLoop {
       sending.retry_budget = order.retry_budget;
       sending.memory = specs.back().memory;
       sending.cpu = specs.back().cpu;
-      const auto& pending = ledger_.traits[order.trait].pending;
+      const auto& pending = record.pending;
       sending.manual = pending && pending->kind == IntentKind::Manual;
       observer_.on_event(sending);
     }
@@ -343,16 +354,21 @@ class BatchLoop {
         [&](Duration slice) { return backend_.wait_for_change(clock_, slice, cancel_); });
   }
 
-  // The store writes only what changed since its last save, and nothing
-  // when nothing did: no copy or comparison of the whole ledger here.
+  // The store compares and writes the traits the plan touched since the
+  // last save (and the batch row), nothing when nothing changed: a cycle's
+  // cost follows what changed, not the size of the batch.
   bool save() {
     if (dry_run_) {
       return true;
     }
-    if (auto saved = request_.save_ledger(ledger_); !saved) {
+    if (auto saved = request_.save_ledger(ledger_, plan_.touched()); !saved) {
       report_.fatal = saved.error();
       return false;
     }
+    if (request_.avoid_nodes) {
+      untallied_.insert(plan_.touched().begin(), plan_.touched().end());
+    }
+    plan_.forget_touched();
     return true;
   }
 
@@ -366,6 +382,9 @@ class BatchLoop {
   }
 
   void count(const BatchEvent& event) {
+    if (ends_or_classifies(event.kind)) {
+      learning_stale_ = true;
+    }
     switch (event.kind) {
       case EventKind::Submitted:
         report_.submitted.push_back(event.trait);
@@ -390,6 +409,14 @@ class BatchLoop {
     }
   }
 
+  // The learned tier reads the attempts' ends and classes, which change with
+  // these events only: an end before the run's first listing is not
+  // announced, but the tier is first worked out after that listing.
+  static bool ends_or_classifies(EventKind kind) {
+    return kind == EventKind::Completed || kind == EventKind::JobFailed || kind == EventKind::Stopped ||
+           kind == EventKind::Classified;
+  }
+
   void remember_memory(const BatchEvent& event) {
     if (!event.memory.empty()) {  // a submission learnt from a listing does not say
       report_.memory[event.trait] = event.memory;
@@ -411,6 +438,9 @@ class BatchLoop {
   Events events_;
   BatchReport report_;
   std::vector<std::string> avoided_;  // the suspect nodes new jobs avoid
+  bool learning_stale_ = true;  // an attempt ended or was classified since learn_memory looked
+  NodeTally nodes_;             // node health, recounted for the traits that changed
+  std::set<int> untallied_;     // saved since nodes_ was brought up to date
 };
 
 BatchReport BatchLoop::finish() {
@@ -418,7 +448,7 @@ BatchReport BatchLoop::finish() {
   report_.submission_stop = plan_.submission_stop();
   report_.cap = cap_;
   for (const auto& [trait, progress] : plan_.traits()) {
-    const TraitRecord& record = ledger_.traits[trait];
+    const TraitRecord& record = plan_.recorded(trait);
     switch (progress.stage) {
       case Stage::Completed:
         report_.completed.push_back(trait);

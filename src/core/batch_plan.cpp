@@ -15,17 +15,60 @@ BatchPlan::BatchPlan(PlanSettings settings, Ledger& ledger, TimePoint now)
   for (int trait : settings_.traits) {
     traits_.emplace(
         trait, start_trait(trait, job_name(settings_.prefix, trait), record(trait), settings_.stage, now));
+    refile(trait);
   }
+}
+
+void BatchPlan::refile(int trait) {
+  const TraitProgress& progress = traits_.at(trait);
+  Filed& filed = filed_[trait];
+  const bool listed_slot = progress.listed && progress.job && holds_slot(progress.job->state);
+  const bool finished = (progress.stage == Stage::Completed && progress.outputs_verified) ||
+                        progress.stage == Stage::Settled || progress.stage == Stage::Unsubmitted;
+  const Filed now{!finished || listed_slot || holds_unlisted_slot(progress), progress.stage == Stage::Unsubmitted,
+                  is_open(progress, settings_.stage), (progress.created_by_us ? 1 : 0) + progress.resubmissions};
+  const auto file = [trait](std::set<int>& index, bool in) {
+    if (in) {
+      index.insert(trait);
+    } else {
+      index.erase(trait);
+    }
+  };
+  file(live_, now.live);
+  file(unsubmitted_, now.unsubmitted);
+  open_ += (now.open ? 1 : 0) - (filed.open ? 1 : 0);
+  submitted_ += now.submissions - filed.submissions;
+  filed = now;
+}
+
+void BatchPlan::refile_all() {
+  for (const auto& entry : traits_) {
+    refile(entry.first);
+  }
+}
+
+TraitRecord& BatchPlan::record(int trait) {
+  touched_.insert(trait);
+  return ledger_.traits[trait];
 }
 
 void BatchPlan::observe(const std::vector<Workload>& listing, TimePoint now, Events& events) {
   ++listing_;
   const BatchView view = view_batch(settings_.prefix, listing);
   listed_active_ = view.active;
+  // Both are ordered by trait: one walk side by side. Every cycle lists every
+  // job the batch ever ran, so the traits the listing cannot change are
+  // passed over before any per-trait logic (and their records untouched).
+  auto job = view.jobs.begin();
   for (auto& [trait, progress] : traits_) {
-    const auto job = view.jobs.find(trait);
-    observe_job(progress, record(trait), job == view.jobs.end() ? nullptr : &job->second, now, listing_,
-                settings_.stage, events);
+    while (job != view.jobs.end() && job->first < trait) {
+      ++job;
+    }
+    const Workload* listed = job != view.jobs.end() && job->first == trait ? &job->second : nullptr;
+    if (!listing_changes_nothing(progress, listed, listing_)) {
+      observe_job(progress, record(trait), listed, now, listing_, settings_.stage, events);
+      refile(trait);
+    }
   }
 }
 
@@ -34,7 +77,8 @@ std::vector<DeleteOrder> BatchPlan::to_classify() const {
   if (!settings_.stage.mode.retry_failures) {
     return failed;
   }
-  for (const auto& [trait, progress] : traits_) {
+  for (const int trait : live_) {
+    const TraitProgress& progress = traits_.at(trait);
     if (progress.stage == Stage::Failed && progress.in_scope && !progress.failure && progress.job) {
       failed.push_back({trait, *progress.job});
     }
@@ -45,6 +89,7 @@ std::vector<DeleteOrder> BatchPlan::to_classify() const {
 void BatchPlan::classified(int trait, const Classification& classification, TimePoint now, Events& events) {
   apply_classification(traits_.at(trait), record(trait), classification, now, listing_, settings_.stage,
                        events);
+  refile(trait);
   if (traits_.at(trait).end_is_news) {
     count_failure(trait, classification, events);
   }
@@ -70,6 +115,7 @@ void BatchPlan::count_failure(int trait, const Classification& classification, E
   // no new trait starts, and the run ends saying why.
   stop_ = SubmissionStop{failure, limit, failed};
   settings_.stage.mode.submit_new = false;
+  refile_all();  // the traits not submitted yet are no longer open
   BatchEvent stopped;
   stopped.kind = EventKind::SubmissionStopped;
   stopped.classification = classification;
@@ -80,11 +126,13 @@ void BatchPlan::count_failure(int trait, const Classification& classification, E
 
 void BatchPlan::evidence_failed(int trait, const Error& error, TimePoint now, Events& events) {
   apply_evidence_failure(traits_.at(trait), record(trait), error, now, listing_, settings_.stage, events);
+  refile(trait);
 }
 
 std::vector<int> BatchPlan::to_verify() const {
   std::vector<int> traits;
-  for (const auto& [trait, progress] : traits_) {
+  for (const int trait : live_) {
+    const TraitProgress& progress = traits_.at(trait);
     if (progress.stage == Stage::Completed && !progress.outputs_verified) {
       traits.push_back(trait);
     }
@@ -96,6 +144,7 @@ void BatchPlan::outputs_checked(int trait, bool found, const std::string& eviden
                                 Events& events) {
   apply_output_check(traits_.at(trait), record(trait), found, evidence, now, listing_, settings_.stage,
                      events);
+  refile(trait);
 }
 
 void BatchPlan::stop_checking_outputs(TimePoint now, Events& events) {
@@ -106,10 +155,16 @@ void BatchPlan::stop_checking_outputs(TimePoint now, Events& events) {
 }
 
 void BatchPlan::wake_backoffs(TimePoint now, Events& events) {
-  for (auto& [trait, progress] : traits_) {
+  std::vector<int> woken;  // refile() changes live_: not while walking it
+  for (const int trait : live_) {
+    const TraitProgress& progress = traits_.at(trait);
     if (progress.stage == Stage::Backoff && progress.eligible_at && *progress.eligible_at <= now) {
-      decide_next(progress, record(trait), now, listing_, settings_.stage, events);
+      woken.push_back(trait);
     }
+  }
+  for (const int trait : woken) {
+    decide_next(traits_.at(trait), record(trait), now, listing_, settings_.stage, events);
+    refile(trait);
   }
 }
 
@@ -118,13 +173,19 @@ std::vector<DeleteOrder> BatchPlan::deletes_due(TimePoint now, Events& events) {
   if (settings_.stage.mode.dry_run) {
     return deletes;
   }
-  for (auto& [trait, progress] : traits_) {
+  std::vector<int> due;  // refile() changes live_: not while walking it
+  for (const int trait : live_) {
+    const TraitProgress& progress = traits_.at(trait);
     // A decision taken on listing N waits for listing N+1 to show the job
     // still failed: nothing that changed in between is deleted.
-    if (progress.stage != Stage::ReplaceDue || progress.decided_at_listing >= listing_) {
-      continue;
+    if (progress.stage == Stage::ReplaceDue && progress.decided_at_listing < listing_) {
+      due.push_back(trait);
     }
-    if (auto job = begin_replacement(progress, record(trait), now, settings_.stage, events)) {
+  }
+  for (const int trait : due) {
+    auto job = begin_replacement(traits_.at(trait), record(trait), now, settings_.stage, events);
+    refile(trait);
+    if (job) {
       deletes.push_back({trait, std::move(*job)});
     }
   }
@@ -134,6 +195,7 @@ std::vector<DeleteOrder> BatchPlan::deletes_due(TimePoint now, Events& events) {
 void BatchPlan::delete_answered(int trait, const Result<DeleteOutcome>& answer, TimePoint now,
                                 Events& events) {
   apply_delete_answer(traits_.at(trait), answer, now, settings_.stage, events);
+  refile(trait);
 }
 
 std::vector<SubmitOrder> BatchPlan::submissions_due(TimePoint now) {
@@ -144,20 +206,26 @@ std::vector<SubmitOrder> BatchPlan::submissions_due(TimePoint now) {
     return orders;
   }
   const int slots = free_slots(settings_.max_concurrent, active());
-  // Resubmissions first (they have waited longest), then new traits in order.
+  // Resubmissions first (they have waited longest), then new traits in
+  // order; no more than the admission below can look at (slots + 1).
+  const auto enough = static_cast<std::size_t>(slots) + 1;
   std::vector<int> candidates;
-  for (const Stage stage : {Stage::ResubmitDue, Stage::Unsubmitted}) {
-    for (const auto& [trait, progress] : traits_) {
-      const bool wanted = stage == Stage::ResubmitDue || settings_.stage.mode.submit_new;
-      if (progress.stage == stage && wanted && progress.in_scope) {
-        candidates.push_back(trait);
-      }
+  for (const int trait : live_) {
+    const TraitProgress& progress = traits_.at(trait);
+    if (progress.stage == Stage::ResubmitDue && progress.in_scope && candidates.size() < enough) {
+      candidates.push_back(trait);
+    }
+  }
+  for (auto trait = unsubmitted_.begin();
+       settings_.stage.mode.submit_new && trait != unsubmitted_.end() && candidates.size() < enough; ++trait) {
+    if (traits_.at(*trait).in_scope) {
+      candidates.push_back(*trait);
     }
   }
   std::vector<JobSize> sizes;
   for (std::size_t index = 0; index < candidates.size() && sizes.size() <= static_cast<std::size_t>(slots);
        ++index) {
-    sizes.push_back(settings_.size_of ? settings_.size_of(candidates[index], record(candidates[index]))
+    sizes.push_back(settings_.size_of ? settings_.size_of(candidates[index], recorded(candidates[index]))
                                       : JobSize{});
   }
   const Admission admission = admit(active_sizes(), sizes, slots, settings_.budget);
@@ -166,8 +234,9 @@ std::vector<SubmitOrder> BatchPlan::submissions_due(TimePoint now) {
   for (std::size_t index = 0; index < admission.count; ++index) {
     const int trait = candidates[index];
     const TraitProgress& progress = traits_.at(trait);
-    const bool resubmission = resubmission_intent(record(trait)) != nullptr;
+    const bool resubmission = resubmission_intent(recorded(trait)) != nullptr;
     SubmitOrder order{trait, begin_submission(traits_.at(trait), record(trait), now), resubmission};
+    refile(trait);
     if (resubmission && progress.failure) {
       order.retry_number = progress.retry_number;
       order.retry_budget = retry_budget(progress.failure->failure, settings_.stage.policy);
@@ -180,13 +249,14 @@ std::vector<SubmitOrder> BatchPlan::submissions_due(TimePoint now) {
 std::vector<JobSize> BatchPlan::active_sizes() {
   std::vector<JobSize> sizes;
   int tracked = 0;
-  for (auto& [trait, progress] : traits_) {
+  for (const int trait : live_) {  // every trait holding a slot is live
+    const TraitProgress& progress = traits_.at(trait);
     const bool listed_active = progress.listed && progress.job && holds_slot(progress.job->state);
     if (!listed_active && !holds_unlisted_slot(progress)) {
       continue;
     }
     tracked += listed_active ? 1 : 0;
-    TraitRecord& trait_record = record(trait);
+    const TraitRecord& trait_record = recorded(trait);
     const auto attempt = std::find_if(
         trait_record.attempts.begin(), trait_record.attempts.end(), [&](const AttemptRecord& entry) {
           return entry.number == current_attempt(trait_record) && !entry.memory.empty();
@@ -211,11 +281,12 @@ std::vector<JobSize> BatchPlan::active_sizes() {
 void BatchPlan::submit_answered(int trait, const SubmitAnswer& answer, const JobSpec& spec, TimePoint now,
                                 Events& events) {
   apply_submit_answer(traits_.at(trait), record(trait), answer, spec, ledger_, now, settings_.stage, events);
+  refile(trait);
 }
 
 int BatchPlan::active() const {
-  const auto unlisted = std::count_if(traits_.begin(), traits_.end(),
-                                      [](const auto& entry) { return holds_unlisted_slot(entry.second); });
+  const auto unlisted = std::count_if(live_.begin(), live_.end(),
+                                      [this](int trait) { return holds_unlisted_slot(traits_.at(trait)); });
   return listed_active_ + static_cast<int>(unlisted);
 }
 
@@ -223,13 +294,13 @@ bool BatchPlan::finished() const {
   if (settings_.stage.mode.dry_run) {
     return listing_ > 0;
   }
-  return std::none_of(traits_.begin(), traits_.end(),
-                      [this](const auto& entry) { return is_open(entry.second, settings_.stage); });
+  return open_ == 0;
 }
 
 TimePoint BatchPlan::next_look(TimePoint now) const {
   TimePoint next = now + settings_.poll_interval;
-  for (const auto& [trait, progress] : traits_) {
+  for (const int trait : live_) {  // the stages below are all live
+    const TraitProgress& progress = traits_.at(trait);
     switch (progress.stage) {
       case Stage::ReplaceDue: return now;  // its decision waits for a newer listing
       case Stage::Deleting: next = std::min(next, now + settings_.confirm_interval); break;
@@ -261,11 +332,10 @@ WaitProgress BatchPlan::progress() const {
   wait.max_concurrent = settings_.max_concurrent;
   wait.maximum = maximum_;
   wait.waiting_for = waiting_for_;
-  for (const auto& [trait, progress] : traits_) {
-    wait.submitted += (progress.created_by_us ? 1 : 0) + progress.resubmissions;
-    wait.remaining += is_open(progress, settings_.stage) ? 1 : 0;
-    wait.in_backoff += progress.stage == Stage::Backoff ? 1 : 0;
-  }
+  wait.submitted = submitted_;
+  wait.remaining = open_;
+  wait.in_backoff = static_cast<int>(std::count_if(
+      live_.begin(), live_.end(), [this](int trait) { return traits_.at(trait).stage == Stage::Backoff; }));
   return wait;
 }
 

@@ -479,6 +479,34 @@ void observe_job(TraitProgress& progress, TraitRecord& record, const Workload* l
   }
 }
 
+bool listing_changes_nothing(const TraitProgress& progress, const Workload* listed, std::uint64_t listing) {
+  if (listing <= 2) {
+    return false;  // the first listing's own rules (news, scope) end with the second
+  }
+  if (listed == nullptr) {
+    return !progress.listed && progress.stage == Stage::Unsubmitted;
+  }
+  if (!progress.listed || !progress.job || !(*progress.job == *listed)) {
+    return false;
+  }
+  // The job adopt() saw last time: adopt() would leave these as they are.
+  // (A Sent intent is never left beside them: a listing that shows the job
+  // of a submission removes it.)
+  switch (progress.stage) {
+    case Stage::Active: return holds_slot(listed->state);
+    case Stage::Completed: return listed->state == JobState::Succeeded;
+    case Stage::Failed:
+    case Stage::Backoff: return listed->state == JobState::Failed;
+    case Stage::Settled: return true;  // watched again only once its job changes
+    case Stage::Unsubmitted:
+    case Stage::SubmitSent:
+    case Stage::ReplaceDue:
+    case Stage::Deleting:
+    case Stage::ResubmitDue: return false;  // their rules also follow the clock and the ledger
+  }
+  return false;
+}
+
 void apply_classification(TraitProgress& progress, TraitRecord& record, const Classification& classification,
                           TimePoint now, std::uint64_t listing, const StageRules& rules, Events& events) {
   progress.failure = classification;

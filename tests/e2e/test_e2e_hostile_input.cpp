@@ -607,7 +607,8 @@ std::string overwritten(std::string sound, std::size_t offset, const std::string
 std::string another_batchs_database(const fs::path& folder) {
   auto store = LedgerStore::open(folder, "q\x1b]0;x\x07\n", kPrefix);
   EXPECT_TRUE(store.ok());
-  EXPECT_TRUE(store->save(Ledger{"q\x1b]0;x\x07\n", kPrefix, std::nullopt, {}, std::nullopt, std::nullopt}).ok());
+  const Ledger empty{"q\x1b]0;x\x07\n", kPrefix, std::nullopt, {}, std::nullopt, std::nullopt};
+  EXPECT_TRUE(store->save(empty, {}).ok());
   return read_text(store->database_path());
 }
 

@@ -15,6 +15,7 @@
 
 #include "harness.hpp"
 #include "traitctl/adapters/ledger_store.hpp"
+#include "traitctl/adapters/ledger_tables.hpp"
 
 namespace traitctl::e2e::retry_tests {
 namespace {
@@ -286,7 +287,7 @@ TEST(Retry, ARunKilledBetweenDeleteAndResubmitIsCompletedOnce) {
   record.pending->attempt = 2;
   record.pending->recorded_at = *parse_utc("2026-01-01T00:00:01.000Z");
   record.out_of_retries = false;
-  ASSERT_TRUE(store->save(*ledger).ok());
+  ASSERT_TRUE(store->save(*ledger, every_trait(*ledger)).ok());
   const auto deleted = run_fake_runai(cluster, {"workspace", "delete", "rt-2", "--project", kProject});
   ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
   ASSERT_EQ(cluster.current_status("rt-2"), "");

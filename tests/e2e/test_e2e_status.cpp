@@ -8,6 +8,7 @@
 
 #include "harness.hpp"
 #include "traitctl/adapters/ledger_store.hpp"
+#include "traitctl/adapters/ledger_tables.hpp"
 #include "traitctl/core/ledger.hpp"
 
 namespace traitctl::e2e::status_tests {
@@ -33,7 +34,7 @@ void submit(const FakeCluster& cluster, const std::string& name) {
 void write_ledger(const FakeCluster& cluster, const Ledger& ledger) {
   auto store = LedgerStore::open(cluster.dir() / "state", ledger.project, ledger.prefix);
   ASSERT_TRUE(store.ok()) << store.error().message;
-  const auto saved = store->save(ledger);
+  const auto saved = store->save(ledger, every_trait(ledger));
   ASSERT_TRUE(saved.ok()) << saved.error().message;
 }
 

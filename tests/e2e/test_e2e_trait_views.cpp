@@ -16,6 +16,7 @@
 #include "harness.hpp"
 #include "traitctl/adapters/journal.hpp"
 #include "traitctl/adapters/ledger_store.hpp"
+#include "traitctl/adapters/ledger_tables.hpp"
 #include "traitctl/adapters/system_clock.hpp"
 #include "traitctl/core/ledger.hpp"
 
@@ -104,7 +105,7 @@ class Views : public ::testing::Test {
     attempt_record(backoff, 2).memory = "32G";
     auto store = LedgerStore::open(cluster_.state_dir(), "p", "v");
     ASSERT_TRUE(store.ok()) << store.error().message;
-    ASSERT_TRUE(store->save(ledger).ok());
+    ASSERT_TRUE(store->save(ledger, every_trait(ledger)).ok());
 
     const SystemClock clock;
     auto journal = Journal::open(cluster_.state_dir(), "run", "p", "v", clock);

@@ -7,6 +7,7 @@
 
 #include "support/fake_backend.hpp"
 #include "support/fake_clock.hpp"
+#include "support/touched_saves.hpp"
 #include "traitctl/core/batch_engine.hpp"
 #include "traitctl/core/job_name.hpp"
 
@@ -56,9 +57,10 @@ class BatchEngineTest : public ::testing::Test {
       spec.environment = {{"TRAITCTL_ATTEMPT", std::to_string(attempt)}};
       return spec;
     };
-    request.save_ledger = [this](const Ledger& saved) -> Result<void> {
+    // `persisted` gets the touched traits only, as the database does.
+    request.save_ledger = [this](const Ledger& saved, const std::set<int>& touched) -> Result<void> {
       ++saves;
-      persisted = saved;
+      testing::save_touched(persisted, saved, touched);
       return {};
     };
   }
@@ -545,7 +547,9 @@ TEST(BatchEngineEvents, AWokenLoopNeverWaitsThePollInterval) {
     spec.trait = trait;
     return spec;
   };
-  request.save_ledger = [](const Ledger& /*ledger*/) -> Result<void> { return {}; };
+  request.save_ledger = [](const Ledger& /*ledger*/, const std::set<int>& /*touched*/) -> Result<void> {
+    return {};
+  };
   Ledger ledger{"p", "x", std::nullopt, {}, std::nullopt, std::nullopt};
   const TimePoint start = clock.now();
   const BatchReport report = run_batch(cluster, clock, cancel, request, ledger, observer);

@@ -8,6 +8,7 @@
 
 #include "support/fake_backend.hpp"
 #include "support/fake_clock.hpp"
+#include "support/touched_saves.hpp"
 #include "traitctl/core/batch_engine.hpp"
 #include "traitctl/core/job_name.hpp"
 #include "traitctl/core/resources.hpp"
@@ -101,8 +102,8 @@ class BatchEngineFactsTest : public ::testing::Test {
       spec.memory = ladder_tiers[static_cast<std::size_t>(std::min(record.oom_retries, 2))];
       return spec;
     };
-    request.save_ledger = [this](const Ledger& saved) -> Result<void> {
-      persisted = saved;
+    request.save_ledger = [this](const Ledger& saved, const std::set<int>& touched) -> Result<void> {
+      testing::save_touched(persisted, saved, touched);
       return {};
     };
   }

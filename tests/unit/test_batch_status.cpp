@@ -144,5 +144,18 @@ TEST(BatchStatus, ProgressBar) {
   EXPECT_EQ(progress_bar(0, 0, 2), "[..] 0/0 (100%)");
 }
 
+TEST(BatchView, ANameWithLeadingZerosHoldsASlotButIsNoTraitsJob) {
+  const BatchView view = view_batch("b", {{"b-007", JobState::Running, "Running", "", ""},
+                                          {"b-8", JobState::Running, "Running", "", ""},
+                                          {"b-0", JobState::Succeeded, "Completed", "", ""},
+                                          {"b-10", JobState::Failed, "Failed", "1", ""},
+                                          {"b-10", JobState::Pending, "Pending", "2", ""}});
+  EXPECT_EQ(view.active, 3);
+  EXPECT_EQ(view.jobs.count(7), 0U);
+  EXPECT_EQ(view.jobs.at(8).name, "b-8");
+  EXPECT_EQ(view.jobs.at(0).name, "b-0");
+  EXPECT_EQ(view.jobs.at(10).id, "2") << "the later entry of a name is the newer job";
+}
+
 }  // namespace
 }  // namespace traitctl::batch_status_tests

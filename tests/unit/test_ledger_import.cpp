@@ -8,6 +8,7 @@
 #include "support/batch_folder.hpp"
 #include "traitctl/adapters/cap_file.hpp"
 #include "traitctl/adapters/ledger_store.hpp"
+#include "traitctl/adapters/ledger_tables.hpp"
 
 namespace traitctl::ledger_import_tests {
 namespace {
@@ -86,7 +87,7 @@ TEST_F(LedgerImportTest, AnUnreadableJsonLedgerIsRefusedAndNothingIsImported) {
   text.resize(text.size() / 2);
   write_raw(store_->legacy_ledger_path(), text);
   for (const auto& error : {store_->load().error(), store_->open_for_writing().error(),
-                            store_->save(expected_).error()}) {
+                            store_->save(expected_, every_trait(expected_)).error()}) {
     EXPECT_EQ(error.kind, ErrorKind::Parse);
     EXPECT_EQ(error.message.rfind(store_->legacy_ledger_path().string() + ": corrupt ledger (", 0), 0)
         << error.message;

@@ -9,6 +9,7 @@
 #include "traitctl/adapters/batch_database.hpp"
 #include "traitctl/adapters/cap_file.hpp"
 #include "traitctl/adapters/ledger_store.hpp"
+#include "traitctl/adapters/ledger_tables.hpp"
 #include "traitctl/core/parse.hpp"
 #include "traitctl/core/retry_policy.hpp"
 
@@ -106,7 +107,7 @@ TEST_F(LedgerStoreTest, NoDatabaseIsAnEmptyLedger) {
 
 TEST_F(LedgerStoreTest, EveryFieldRoundTrips) {
   const Ledger ledger = full_ledger();
-  ASSERT_TRUE(store_->save(ledger).ok());
+  ASSERT_TRUE(store_->save(ledger, every_trait(ledger)).ok());
   auto other = LedgerStore::open(dir_, "team-a", "gwas");  // a reader, read-only
   auto loaded = other->load();
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
@@ -119,25 +120,25 @@ TEST_F(LedgerStoreTest, ASaveWritesOnlyTheRowsThatChanged) {
   for (int trait = 1; trait <= 100; ++trait) {
     attempt_record(ledger.traits[trait], 1).job_id = std::to_string(trait);
   }
-  ASSERT_TRUE(store_->save(ledger).ok());
+  ASSERT_TRUE(store_->save(ledger, every_trait(ledger)).ok());
   sqlite::Database* db = store_->writer();
   ASSERT_NE(db, nullptr);
 
-  const auto changes = [&](const Ledger& next) {
+  const auto changes = [&](const Ledger& next, const std::set<int>& touched) {
     const std::int64_t before = db->total_changes();
-    EXPECT_TRUE(store_->save(next).ok());
+    EXPECT_TRUE(store_->save(next, touched).ok());
     return db->total_changes() - before;
   };
-  EXPECT_EQ(changes(ledger), 0) << "nothing changed";
+  EXPECT_EQ(changes(ledger, every_trait(ledger)), 0) << "nothing changed";
   ledger.traits[5].automatic_retries = 1;
-  EXPECT_EQ(changes(ledger), 1) << "one trait row";
+  EXPECT_EQ(changes(ledger, {4, 5}), 1) << "one trait row";
   attempt_record(ledger.traits[6], 1).end = AttemptEnd::Succeeded;
-  EXPECT_EQ(changes(ledger), 1) << "one attempt row";
+  EXPECT_EQ(changes(ledger, {6}), 1) << "one attempt row";
   attempt_record(ledger.traits[6], 2).job_id = "106";
   ledger.traits[6].automatic_retries = 1;
-  EXPECT_EQ(changes(ledger), 2) << "a trait row and a new attempt row";
+  EXPECT_EQ(changes(ledger, {6}), 2) << "a trait row and a new attempt row";
   ledger.learned_memory_tier = 1;
-  EXPECT_EQ(changes(ledger), 1) << "the batch row";
+  EXPECT_EQ(changes(ledger, {}), 1) << "the batch row";
 
   auto loaded = LedgerStore::open(dir_, "team-a", "gwas")->load();
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
@@ -148,7 +149,7 @@ TEST_F(LedgerStoreTest, AFailedSaveLeavesThePreviousStateAndIsRetriedWhole) {
   Ledger ledger = empty();
   ledger.traits[1].automatic_retries = 1;
   ledger.traits[9].automatic_retries = 1;
-  ASSERT_TRUE(store_->save(ledger).ok());
+  ASSERT_TRUE(store_->save(ledger, every_trait(ledger)).ok());
   const Ledger saved = ledger;
   {
     auto db = connect();
@@ -158,7 +159,7 @@ TEST_F(LedgerStoreTest, AFailedSaveLeavesThePreviousStateAndIsRetriedWhole) {
   }
   ledger.traits[1].automatic_retries = 2;
   ledger.traits[9].automatic_retries = 2;
-  auto failed = store_->save(ledger);
+  auto failed = store_->save(ledger, every_trait(ledger));
   ASSERT_FALSE(failed.ok());
   EXPECT_NE(failed.error().message.find(store_->database_path().string()), std::string::npos)
       << failed.error().message;
@@ -166,14 +167,14 @@ TEST_F(LedgerStoreTest, AFailedSaveLeavesThePreviousStateAndIsRetriedWhole) {
   EXPECT_EQ(*LedgerStore::open(dir_, "team-a", "gwas")->load(), saved) << "trait 1's change rolled back too";
 
   ASSERT_TRUE(connect().execute_script("DROP TRIGGER refuse").ok());
-  ASSERT_TRUE(store_->save(ledger).ok());
+  ASSERT_TRUE(store_->save(ledger, every_trait(ledger)).ok());
   EXPECT_EQ(*LedgerStore::open(dir_, "team-a", "gwas")->load(), ledger) << "both changes written by the retry";
 }
 
 TEST_F(LedgerStoreTest, AReaderDuringAWritersTransactionSeesThePreviousCycle) {
   Ledger ledger = empty();
   ledger.traits[3].automatic_retries = 1;
-  ASSERT_TRUE(store_->save(ledger).ok());
+  ASSERT_TRUE(store_->save(ledger, every_trait(ledger)).ok());
   auto writer = connect();
   auto transaction = sqlite::Transaction::begin(writer, sqlite::Transaction::Mode::Write);
   ASSERT_TRUE(transaction.ok()) << transaction.error().message;
@@ -209,7 +210,7 @@ TEST_F(LedgerStoreTest, TwoProcessesOnOneBatch) {
   Ledger ledger = empty();
   for (int round = 1; round <= rounds; ++round) {
     ledger.traits[round].automatic_retries = 1;
-    auto saved = store_->save(ledger);
+    auto saved = store_->save(ledger, every_trait(ledger));
     EXPECT_TRUE(saved.ok()) << saved.error().message;
     EXPECT_TRUE(read_cap_request(*store_).ok());
   }
@@ -236,7 +237,7 @@ void expect_refused(const LedgerStore& store, const std::string& expected_text) 
   auto opened = fresh->open_for_writing();
   ASSERT_FALSE(opened.ok());
   check(opened.error(), "open_for_writing");
-  auto saved = fresh->save(Ledger{"team-a", "gwas", std::nullopt, {}, std::nullopt, std::nullopt});
+  auto saved = fresh->save(Ledger{"team-a", "gwas", std::nullopt, {}, std::nullopt, std::nullopt}, {});
   ASSERT_FALSE(saved.ok());
   check(saved.error(), "save");
   auto cap = read_cap_request(*fresh);
@@ -257,7 +258,7 @@ TEST_F(LedgerStoreTest, ATruncatedDatabaseIsRefused) {
   for (int trait = 1; trait <= 300; ++trait) {
     attempt_record(ledger.traits[trait], 1).evidence = std::string(200, 'x');
   }
-  ASSERT_TRUE(store_->save(ledger).ok());
+  ASSERT_TRUE(store_->save(ledger, every_trait(ledger)).ok());
   std::string text = *read_file_contents(store_->database_path());
   ASSERT_GT(text.size(), 8192U);
   for (const std::size_t size : {text.size() / 2, std::size_t{0}}) {
@@ -272,7 +273,7 @@ TEST_F(LedgerStoreTest, ADatabaseFailingQuickCheckIsRefused) {
   for (int trait = 1; trait <= 300; ++trait) {
     attempt_record(ledger.traits[trait], 1).evidence = std::string(200, 'x');
   }
-  ASSERT_TRUE(store_->save(ledger).ok());
+  ASSERT_TRUE(store_->save(ledger, every_trait(ledger)).ok());
   std::string text = *read_file_contents(store_->database_path());
   const std::size_t page = 4096;
   ASSERT_GT(text.size(), 6 * page);
@@ -284,7 +285,7 @@ TEST_F(LedgerStoreTest, ADatabaseFailingQuickCheckIsRefused) {
 }
 
 TEST_F(LedgerStoreTest, ANewerSchemaIsRefused) {
-  ASSERT_TRUE(store_->save(empty()).ok());
+  ASSERT_TRUE(store_->save(empty(), every_trait(empty())).ok());
   ASSERT_TRUE(connect().execute_script(fmt::format("PRAGMA user_version = {}", batch_schema_version + 1)).ok());
   const std::string text = *read_file_contents(store_->database_path());
   auto fresh = LedgerStore::open(dir_, "team-a", "gwas");
@@ -298,7 +299,7 @@ TEST_F(LedgerStoreTest, ANewerSchemaIsRefused) {
 
 TEST_F(LedgerStoreTest, AnotherBatchsDatabaseIsRefused) {
   auto other = LedgerStore::open(dir_, "team-b", "gwas");
-  ASSERT_TRUE(other->save(Ledger{"team-b", "gwas", std::nullopt, {}, std::nullopt, std::nullopt}).ok());
+  ASSERT_TRUE(other->save(Ledger{"team-b", "gwas", std::nullopt, {}, std::nullopt, std::nullopt}, {}).ok());
   fs::create_directories(dir_ / "team-a");
   fs::copy_file(other->database_path(), store_->database_path());
   auto loaded = store_->load();
@@ -306,7 +307,7 @@ TEST_F(LedgerStoreTest, AnotherBatchsDatabaseIsRefused) {
   EXPECT_EQ(loaded.error().kind, ErrorKind::Parse);
   EXPECT_NE(loaded.error().message.find("'team-b'"), std::string::npos) << loaded.error().message;
 
-  auto saved = store_->save(Ledger{"team-a", "other", std::nullopt, {}, std::nullopt, std::nullopt});
+  auto saved = store_->save(Ledger{"team-a", "other", std::nullopt, {}, std::nullopt, std::nullopt}, {});
   ASSERT_FALSE(saved.ok());
   EXPECT_EQ(saved.error().kind, ErrorKind::Usage);
 }
@@ -315,7 +316,7 @@ TEST_F(LedgerStoreTest, AStaleTemporaryDatabaseFromACrashIsIgnored) {
   write_raw(dir_ / "team-a" / ".gwas.db.tmp-99999-deadbeef", "half a database");
   Ledger ledger = empty();
   ledger.traits[4].manual_resubmissions = 1;
-  ASSERT_TRUE(store_->save(ledger).ok());
+  ASSERT_TRUE(store_->save(ledger, every_trait(ledger)).ok());
   EXPECT_EQ(*LedgerStore::open(dir_, "team-a", "gwas")->load(), ledger);
 }
 

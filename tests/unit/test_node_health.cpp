@@ -97,5 +97,36 @@ TEST(NodeHealth, ThePolicyIsHonoured) {
   EXPECT_FALSE(is_suspect(node, NodeHealthPolicy{3, 0.25}));
 }
 
+// The loop's tally, recounted trait by trait as records change, always
+// equals node_health of the whole ledger.
+TEST(NodeTally, RecountingTheChangedTraitsEqualsCountingTheWholeLedger) {
+  Ledger ledger = with_attempts({failed("n1", FailureClass::Mount), succeeded("n2"),
+                                 on_node("n1", std::nullopt, std::nullopt)});
+  NodeTally tally;
+  for (const auto& [trait, record] : ledger.traits) {
+    tally.recount(trait, record);
+  }
+  EXPECT_EQ(tally.health(), node_health(ledger));
+
+  AttemptRecord& running = ledger.traits[3].attempts[0];  // ends, classified
+  running.end = AttemptEnd::Failed;
+  running.failure = FailureClass::Infrastructure;
+  ledger.traits[2].attempts.push_back(failed("n3", FailureClass::Mount));  // a retry elsewhere
+  ledger.traits[2].attempts.back().number = 2;
+  ledger.traits[1].attempts.clear();  // its only attempt gone: n1 keeps trait 3's
+  for (const int trait : {1, 2, 3}) {
+    tally.recount(trait, ledger.traits[trait]);
+  }
+  const auto nodes = tally.health();
+  EXPECT_EQ(nodes, node_health(ledger));
+  ASSERT_EQ(nodes.size(), 3U);
+  EXPECT_EQ(nodes[0].failures, (std::map<FailureClass, int>{{FailureClass::Infrastructure, 1}}));
+
+  ledger.traits[3].attempts[0].node = "n2";  // n1 has no attempt left: no entry
+  tally.recount(3, ledger.traits[3]);
+  EXPECT_EQ(tally.health(), node_health(ledger));
+  EXPECT_EQ(tally.health().size(), 2U);
+}
+
 }  // namespace
 }  // namespace traitctl::node_health_tests

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "traitctl/adapters/sqlite.hpp"
@@ -56,10 +57,12 @@ class LedgerStore {
   [[nodiscard]] Result<Ledger> load() const;
 
   // Writes, in one transaction, the rows that differ from the ledger this
-  // store (or a copy of it) last loaded or saved; opens for writing first.
+  // store (or a copy of it) last loaded or saved: the batch row, and of the
+  // `touched` traits (those whose records may have changed since; no other
+  // trait is compared) the trait and attempt rows. Opens for writing first.
   // A failed save leaves the database as the previous save left it. Usage
   // error if the ledger is another batch's.
-  [[nodiscard]] Result<void> save(const Ledger& ledger) const;
+  [[nodiscard]] Result<void> save(const Ledger& ledger, const std::set<int>& touched) const;
 
   [[nodiscard]] const std::filesystem::path& database_path() const { return database_path_; }
   [[nodiscard]] const std::filesystem::path& lock_path() const { return lock_path_; }

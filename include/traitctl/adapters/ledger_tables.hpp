@@ -5,6 +5,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "traitctl/adapters/sqlite.hpp"
@@ -18,13 +19,19 @@ namespace traitctl {
 [[nodiscard]] Result<Ledger> read_ledger_tables(sqlite::Database& db);
 
 // What differs between what the database holds (`before`; null: nothing)
-// and `after`: the batch row, and the traits added, changed or gone.
+// and `after`: the batch row, and those of the `touched` traits added,
+// changed or gone. Only the touched traits are compared: the caller names
+// every trait whose record may have changed (BatchPlan::record), so that a
+// cycle's cost follows what it changed, not the size of the batch.
 struct LedgerChanges {
   bool batch_row = false;
   std::vector<int> traits;
   [[nodiscard]] bool empty() const { return !batch_row && traits.empty(); }
 };
-[[nodiscard]] LedgerChanges ledger_changes(const Ledger* before, const Ledger& after);
+[[nodiscard]] LedgerChanges ledger_changes(const Ledger* before, const Ledger& after,
+                                           const std::set<int>& touched);
+// Every trait of the ledger, as `touched` for a ledger written whole.
+[[nodiscard]] std::set<int> every_trait(const Ledger& ledger);
 
 // Writes those changes: the batch row, changed or new trait and attempt rows;
 // rows of traits or attempts `after` no longer has are deleted.

@@ -90,9 +90,9 @@ class LocalRecordStore {
   // database holds no local record yet is read from the project's jobs.json
   // of an earlier traitctl (this batch's jobs of it), if there is one.
   [[nodiscard]] Result<LocalRecord> read();
-  // One transaction: this process becomes the owner, `changed` rows are
-  // rewritten, `forgotten` rows deleted, `added` jobs inserted (each gets
-  // its row). Creates the database when the batch has none. The first write
+  // One transaction: this process becomes the owner (at its first write),
+  // `changed` rows are rewritten, `forgotten` rows deleted, `added` jobs
+  // inserted (each gets its row). Creates the database when the batch has none. The first write
   // after read() found only the jobs.json is its import: the caller adds
   // those jobs (row 0), the file is then renamed jobs.json.imported (unless
   // other batches' jobs are in it) and the journal says so.
@@ -111,6 +111,7 @@ class LocalRecordStore {
   RecordDatabase db_;
   bool from_legacy_ = false;    // read() found the jobs.json: the next write imports it
   bool legacy_shared_ = false;  // it holds other batches' jobs too: kept for them
+  bool owner_written_ = false;  // this process's write made it the owner
 };
 
 // The children spawned since the record's last write:

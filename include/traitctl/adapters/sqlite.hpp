@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,8 @@ struct sqlite3;
 struct sqlite3_stmt;
 
 namespace traitctl::sqlite {
+
+class Statement;
 
 // ReadWrite opens an existing file only.
 enum class Access { ReadOnly, ReadWrite, ReadWriteCreate };
@@ -61,13 +64,26 @@ class Database {
   [[nodiscard]] Error error(std::string_view what) const;
   [[nodiscard]] Error error(std::string_view what, int code) const;
 
+  // The statement of `sql`, prepared at its first use and kept for the
+  // connection's life: for the statements every cycle repeats (its writes,
+  // BEGIN and COMMIT), which would otherwise be compiled again each time.
+  // Returned ready to bind: reset, its bindings cleared. The pointer stays
+  // valid while the connection is open, across moves of the Database.
+  [[nodiscard]] Result<Statement*> cached(std::string_view sql);
+
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
   [[nodiscard]] sqlite3* handle() const { return db_; }
 
  private:
-  Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
+  struct Cache;  // SQL text -> its statement
+
+  Database(sqlite3* db, std::filesystem::path path);
+  // The cached statements point back to their Database: after a move, here.
+  void adopt_cache();
+
   sqlite3* db_ = nullptr;
   std::filesystem::path path_;
+  std::unique_ptr<Cache> cache_;
 };
 
 // One prepared statement. Parameters are numbered from 1, columns from 0.
@@ -107,6 +123,7 @@ class Statement {
   [[nodiscard]] std::optional<double> real(int column) const;
 
  private:
+  friend class Database;  // moves its cached statements along with it
   Statement(Database& db, sqlite3_stmt* statement) : db_(&db), statement_(statement) {}
   Database* db_ = nullptr;
   sqlite3_stmt* statement_ = nullptr;

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,9 +33,11 @@ struct BatchRequest {
   CallRetryPolicy call_retry;
   // The job of a trait's attempt; the record gives its memory tier.
   std::function<JobSpec(int trait, int attempt, const TraitRecord& record)> job_for;
-  // Called wherever the ledger must be on disk before the loop acts; the
-  // store writes what changed since its last save (nothing when nothing did).
-  std::function<Result<void>(const Ledger&)> save_ledger;
+  // Called wherever the ledger must be on disk before the loop acts, with the
+  // traits whose records changed since the previous call (BatchPlan::record):
+  // the store writes those of them that differ from what it holds, and the
+  // batch row when it differs; nothing when nothing does.
+  std::function<Result<void>(const Ledger&, const std::set<int>& touched)> save_ledger;
   // Looks for a succeeded trait's expected outputs; unset when success is
   // judged by exit codes alone (plan.stage.check_outputs says which).
   std::function<Result<OutputCheck>(int trait)> find_outputs;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -132,13 +133,37 @@ class BatchPlan {
   [[nodiscard]] const std::map<int, TraitProgress>& traits() const { return traits_; }
   [[nodiscard]] const PlanSettings& settings() const { return settings_; }
 
+  // The one way to change a trait's ledger record, here and in the loop: the
+  // trait is noted as touched, and a save compares and writes the touched
+  // traits only (the batch row always). A record changed any other way would
+  // not reach the database.
+  TraitRecord& record(int trait);
+  // A plan trait's record, for reading.
+  [[nodiscard]] const TraitRecord& recorded(int trait) const { return ledger_.traits.at(trait); }
+  // The traits whose records may have changed since the last forget_touched():
+  // the loop saves them, then forgets them.
+  [[nodiscard]] const std::set<int>& touched() const { return touched_; }
+  void forget_touched() { touched_.clear(); }
+
  private:
-  TraitRecord& record(int trait) { return ledger_.traits[trait]; }
   // The sizes of the batch's active jobs, for the budget.
   [[nodiscard]] std::vector<JobSize> active_sizes();
   // Counts a failure against the failure budget; stops new submissions once
   // the budget is spent.
   void count_failure(int trait, const Classification& classification, Events& events);
+
+  // Where a trait is filed for the cycle's queries, as its progress last stood.
+  struct Filed {
+    bool live = false;         // in live_
+    bool unsubmitted = false;  // in unsubmitted_
+    bool open = false;         // is_open: counted in open_
+    int submissions = 0;       // created_by_us + resubmissions: counted in submitted_
+  };
+  // Files the trait again after its progress may have moved: every step of a
+  // trait ends here, so that the indexes below never lag behind it.
+  void refile(int trait);
+  // Every trait again: the rules is_open follows changed (submissions stopped).
+  void refile_all();
 
   PlanSettings settings_;
   int maximum_ = 0;
@@ -148,6 +173,17 @@ class BatchPlan {
   std::map<FailureClass, std::vector<std::pair<int, std::string>>> failures_by_class_;
   Ledger& ledger_;
   std::map<int, TraitProgress> traits_;
+  // The cycle's queries walk these, not every trait: the cycles grow with the
+  // batch, so a walk of the whole batch per cycle would make a run quadratic.
+  // live_: traits with something to do or watch, or holding a slot (a trait
+  // completed or settled and holding none is only looked at again when a
+  // listing changes its job); unsubmitted_: stage Unsubmitted, in trait order.
+  std::map<int, Filed> filed_;
+  std::set<int> live_;
+  std::set<int> unsubmitted_;
+  int open_ = 0;
+  int submitted_ = 0;
+  std::set<int> touched_;
   std::uint64_t listing_ = 0;
   int listed_active_ = 0;
 };

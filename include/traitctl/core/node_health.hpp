@@ -8,6 +8,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,28 @@ struct NodeHealth {
 
 // The rule: node_failures >= min_failures and node_failures > share × finished.
 [[nodiscard]] bool is_suspect(const NodeHealth& node, const NodeHealthPolicy& policy = {});
+
+// The counts of node_health kept trait by trait, for the batch loop: a
+// trait's attempts are counted again when its record changed, so that the
+// suspects of a running batch cost what changed, not the whole ledger.
+class NodeTally {
+ public:
+  // Replaces what `trait` counted before with what `record` holds now.
+  void recount(int trait, const TraitRecord& record);
+  // One entry per node named by a counted attempt, sorted by name; suspect set.
+  [[nodiscard]] std::vector<NodeHealth> health(const NodeHealthPolicy& policy = {}) const;
+
+ private:
+  struct Counted {  // one attempt with a node, as it was counted
+    std::string node;
+    bool finished = false;
+    std::optional<FailureClass> failure;
+  };
+  void add(const Counted& attempt, int sign);
+
+  std::map<std::string, NodeHealth> by_name_;
+  std::map<int, std::vector<Counted>> by_trait_;
+};
 
 // One entry per node named by any attempt, sorted by name; suspect set by is_suspect.
 [[nodiscard]] std::vector<NodeHealth> node_health(const Ledger& ledger, const NodeHealthPolicy& policy = {});

@@ -140,6 +140,14 @@ using Events = std::vector<BatchEvent>;
 void observe_job(TraitProgress& progress, TraitRecord& record, const Workload* listed, TimePoint now,
                  std::uint64_t listing, const StageRules& rules, Events& events);
 
+// Whether observe_job would change nothing with listing number `listing`,
+// told from the progress alone (no record): once a listing after the first
+// has been observed, the listing shows the very job the trait holds, unchanged, in a stage only a
+// change of that job moves; or shows no job of a trait not yet submitted
+// that it did not show last time either.
+[[nodiscard]] bool listing_changes_nothing(const TraitProgress& progress, const Workload* listed,
+                                           std::uint64_t listing);
+
 // The class of the failed job, and the retry decision that follows.
 void apply_classification(TraitProgress& progress, TraitRecord& record, const Classification& classification,
                           TimePoint now, std::uint64_t listing, const StageRules& rules, Events& events);
