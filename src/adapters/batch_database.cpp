@@ -1,6 +1,8 @@
 #include "traitctl/adapters/batch_database.hpp"
 
+#include <algorithm>
 #include <array>
+#include <fstream>
 #include <string_view>
 
 #include "traitctl/core/parse.hpp"
@@ -139,14 +141,18 @@ Error unusable_database(const std::filesystem::path& path, std::string_view prob
                     printable(path.string()), printable(problem));
 }
 
+bool has_live_journal(const std::filesystem::path& database) {
+  std::ifstream journal(database.string() + "-journal", std::ios::binary);
+  std::array<char, 8> header{};  // SQLite's journal magic, or zeros once committed
+  return journal.read(header.data(), header.size()) &&
+         std::any_of(header.begin(), header.end(), [](char byte) { return byte != 0; });
+}
+
 Result<sqlite::Database> open_batch_database(const std::filesystem::path& path, sqlite::Access access) {
   {
-    // A journal beside the file is a writer's transaction under way, or the
-    // hot journal of one that crashed: SQLite rolls a hot journal back at
-    // the first read, which a read-only connection cannot do. The checks
-    // only read either way.
-    std::error_code ignored;
-    const bool journal = std::filesystem::exists(path.string() + "-journal", ignored);
+    // SQLite rolls a hot journal back at the first read, which a read-only
+    // connection cannot do. The checks only read either way.
+    const bool journal = has_live_journal(path);
     auto reader =
         sqlite::Database::open(path, journal ? sqlite::Access::ReadWrite : sqlite::Access::ReadOnly);
     if (!reader) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "traitctl/adapters/batch_database.hpp"
 #include "traitctl/adapters/ledger_store.hpp"
 #include "traitctl/core/parse.hpp"
 
@@ -667,7 +668,7 @@ TEST(CorruptDatabase, IsReportedWithItsPathAndNeverReplaced) {
         EXPECT_NE(result.err.find(newer ? "upgrade" : "left untouched"), std::string::npos) << shown(result.err);
       }
       EXPECT_EQ(read_text(database), corruption.text) << "the database was rewritten";
-      EXPECT_FALSE(fs::exists(database.string() + "-journal")) << "a journal beside a damaged file";
+      EXPECT_FALSE(has_live_journal(database)) << "a transaction's journal beside a damaged file";
       EXPECT_EQ(scratch.cluster().count_calls("submit"), submits);
       EXPECT_EQ(scratch.cluster().count_calls("delete"), deletes);
       expect_printable_lines(result.out, "stdout");

@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fstream>
+
 #include "support/batch_folder.hpp"
 #include "traitctl/adapters/batch_database.hpp"
 #include "traitctl/adapters/cap_file.hpp"
@@ -91,6 +93,16 @@ Ledger full_ledger() {
   return ledger;
 }
 
+// journal_mode=PERSIST keeps the journal file: only a header marks a transaction.
+TEST_F(LedgerStoreTest, OnlyAJournalWithAHeaderIsLive) {
+  const fs::path database = dir_ / "j.db";
+  EXPECT_FALSE(has_live_journal(database)) << "no journal";
+  std::ofstream(database.string() + "-journal", std::ios::binary) << std::string(512, '\0');
+  EXPECT_FALSE(has_live_journal(database)) << "a committed journal: its header zeroed";
+  std::ofstream(database.string() + "-journal", std::ios::binary) << "\xd9\xd5\x05\xf9\x20\xa1\x63\xd7" << std::string(504, '\0');
+  EXPECT_TRUE(has_live_journal(database)) << "SQLite's journal magic";
+}
+
 TEST_F(LedgerStoreTest, Paths) {
   EXPECT_EQ(store_->database_path(), dir_ / "team-a" / "gwas.db");
   EXPECT_EQ(store_->lock_path(), dir_ / "team-a" / "gwas.lock");
@@ -112,7 +124,8 @@ TEST_F(LedgerStoreTest, EveryFieldRoundTrips) {
   auto loaded = other->load();
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
   EXPECT_EQ(*loaded, ledger);
-  EXPECT_EQ(files(), (std::vector<std::string>{"gwas.db"})) << "no temporary file or journal left";
+  EXPECT_EQ(files(), (std::vector<std::string>{"gwas.db", "gwas.db-journal"})) << "no temporary file left";
+  EXPECT_FALSE(has_live_journal(store_->database_path())) << "every transaction committed";
 }
 
 TEST_F(LedgerStoreTest, ASaveWritesOnlyTheRowsThatChanged) {
@@ -244,7 +257,7 @@ void expect_refused(const LedgerStore& store, const std::string& expected_text) 
   ASSERT_FALSE(cap.ok());
   check(cap.error(), "read_cap_request");
   EXPECT_EQ(*read_file_contents(store.database_path()), expected_text) << "byte for byte";
-  EXPECT_FALSE(fs::exists(store.database_path().string() + "-journal"));
+  EXPECT_FALSE(has_live_journal(store.database_path()));
 }
 
 TEST_F(LedgerStoreTest, AFileThatIsNotADatabaseIsRefused) {

@@ -15,6 +15,11 @@ namespace traitctl {
 // forward by the first writer; a newer one is refused.
 inline constexpr int batch_schema_version = 1;
 
+// Whether `<database>-journal` holds a transaction: one under way, or the
+// hot journal of a writer that crashed. The journal file itself stays after
+// every commit (journal_mode=PERSIST), its header zeroed.
+[[nodiscard]] bool has_live_journal(const std::filesystem::path& database);
+
 // Opens an existing batch database. The checks run first on a read-only
 // connection, so that a damaged file is left byte for byte as it was (no
 // journal is created beside it): a file that is not a database, one that
