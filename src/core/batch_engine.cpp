@@ -447,59 +447,7 @@ BatchReport BatchLoop::finish() {
   flush_events();
   report_.submission_stop = plan_.submission_stop();
   report_.cap = cap_;
-  for (const auto& [trait, progress] : plan_.traits()) {
-    const TraitRecord& record = plan_.recorded(trait);
-    switch (progress.stage) {
-      case Stage::Completed:
-        report_.completed.push_back(trait);
-        // Its out-of-memory retries are its attempts that ran out of memory:
-        // oom_retries also counts a tier the batch learned before its first job.
-        if (record.automatic_retries + record.incomplete_retries > 0 ||
-            std::any_of(record.attempts.begin(), record.attempts.end(),
-                        [](const AttemptRecord& attempt) { return attempt.failure == FailureClass::Oom; })) {
-          report_.succeeded_after_retry.push_back(trait);
-        }
-        break;
-      case Stage::Unsubmitted:
-        if (progress.in_scope && request_.plan.stage.mode.submit_new && !dry_run_) {
-          report_.not_started.push_back(trait);
-        }
-        break;
-      case Stage::Settled: break;
-      default:
-        if (progress.eligible_at && progress.stage == Stage::Backoff) {
-          report_.deferred[trait] = *progress.eligible_at;  // interrupted in backoff
-        }
-        break;
-    }
-    if (progress.stage != Stage::Settled) {
-      continue;
-    }
-    if ((progress.settled == Settlement::NotRetryable || progress.settled == Settlement::OutOfRetries) &&
-        progress.failure) {
-      report_.failed_as[trait] = progress.failure->failure;
-    }
-    switch (progress.settled) {
-      case Settlement::NotRetryable:
-        report_.not_retryable[trait] =
-            std::string(failure_reason(progress.failure ? progress.failure->failure : FailureClass::Unknown));
-        break;
-      case Settlement::OutOfRetries: report_.out_of_retries.push_back(trait); break;
-      case Settlement::Stopped: report_.stopped.push_back(trait); break;
-      case Settlement::SubmitFailed: report_.submission_failures[trait] = progress.error; break;
-      case Settlement::ReplaceFailed: report_.resubmission_failures[trait] = progress.error; break;
-      case Settlement::Deferred: report_.deferred[trait] = progress.eligible_at.value_or(TimePoint{}); break;
-      case Settlement::Refused: report_.refused[trait] = "its job is active or completed: use --force"; break;
-      case Settlement::None:
-      case Settlement::LeftAlone:
-      case Settlement::Vanished:
-      case Settlement::WouldRetry: break;
-    }
-  }
-  for (auto* traits : {&report_.submitted, &report_.existing, &report_.retried, &report_.resubmitted_manually,
-                       &report_.would_retry, &report_.vanished}) {
-    std::sort(traits->begin(), traits->end());
-  }
+  add_final_stages(report_, plan_, request_.plan.stage.mode.submit_new && !dry_run_);
   return report_;
 }
 

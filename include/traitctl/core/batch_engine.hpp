@@ -17,6 +17,7 @@
 #include "traitctl/core/backend.hpp"
 #include "traitctl/core/backend_calls.hpp"
 #include "traitctl/core/batch_plan.hpp"
+#include "traitctl/core/batch_report.hpp"
 #include "traitctl/core/memory_learning.hpp"
 #include "traitctl/core/node_health.hpp"
 #include "traitctl/core/output_pattern.hpp"
@@ -64,35 +65,6 @@ class BatchObserver {
   // Once per wait, then once per second of it with next_poll counting down.
   virtual void on_waiting(const WaitProgress& /*progress*/) {}
   virtual void on_wait_tick(const WaitProgress& /*progress*/) {}
-};
-
-// What a run did and where every trait ended up. Lists of traits are sorted.
-struct BatchReport {
-  std::vector<int> submitted;  // first jobs this run created
-  std::vector<int> existing;   // first submissions that found the trait's job already there
-  std::vector<int> retried;    // automatic resubmissions, one entry per retry
-  std::vector<int> resubmitted_manually;
-  std::vector<int> would_retry;  // dry run
-  int failed_found = 0;          // failed jobs classified
-  std::map<FailureClass, int> by_class;
-  std::vector<int> completed;  // every completed trait at the end
-  std::vector<int> succeeded_after_retry;
-  std::vector<int> out_of_retries;
-  std::map<int, std::string> not_retryable;  // trait -> the class's reason
-  std::map<int, FailureClass> failed_as;  // traits failed for good (not retryable, out of retries) -> class
-  std::map<int, std::string> memory;      // trait -> the memory its latest job of this run asked for
-  std::vector<int> stopped;
-  std::vector<int> vanished;
-  std::map<int, std::string> refused;  // resubmit: why a trait was not replaced
-  std::map<int, std::string> submission_failures;
-  std::map<int, std::string> resubmission_failures;
-  std::map<int, TimePoint> deferred;              // eligible at
-  std::vector<int> not_started;                   // to submit, never submitted (interrupted, stopped early)
-  std::optional<SubmissionStop> submission_stop;  // the failure budget stopped new submissions
-  CapState cap;                                   // as the run left it
-  int listings = 0;
-  bool interrupted = false;
-  std::optional<Error> fatal;
 };
 
 [[nodiscard]] BatchReport run_batch(Backend& backend, Clock& clock, const CancelToken& cancel,
