@@ -365,21 +365,22 @@ int poll_timeout(SteadyClock::time_point now, SteadyClock::time_point wake) {
 StopSequence::StopSequence(pid_t group, Duration grace) : group_(group), grace_(grace) {}
 
 void StopSequence::start(SteadyClock::time_point now) {
-  if (!kill_at_) {
+  if (!started_) {
     ::kill(-group_, SIGTERM);
     kill_at_ = now + grace_;
+    started_ = true;
   }
 }
 
 void StopSequence::advance(SteadyClock::time_point now) {
-  if (kill_at_ && !killed_ && now >= *kill_at_) {
+  if (started_ && !killed_ && now >= kill_at_) {
     ::kill(-group_, SIGKILL);
     killed_ = true;
   }
 }
 
 SteadyClock::time_point StopSequence::next_step() const {
-  return kill_at_ && !killed_ ? *kill_at_ : SteadyClock::time_point::max();
+  return started_ && !killed_ ? kill_at_ : SteadyClock::time_point::max();
 }
 
 bool stop_process_group(pid_t group, Duration grace, const std::function<bool()>& is_gone) {
