@@ -1,10 +1,14 @@
 #include "traitctl/adapters/batch_database.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <array>
 #include <fstream>
 #include <string_view>
 
+#include "traitctl/adapters/journal.hpp"
+#include "traitctl/adapters/system_clock.hpp"
 #include "traitctl/core/parse.hpp"
 
 namespace traitctl {
@@ -200,6 +204,37 @@ Result<void> migrate_batch_schema(sqlite::Database& db) {
   }
   // PRAGMA takes no bound parameters; the value is this program's constant.
   return db.execute_script(fmt::format("PRAGMA user_version = {}", batch_schema_version));
+}
+
+std::string_view journal_event(ImportedRecord record) {
+  return record == ImportedRecord::LocalJobs ? "local-record-imported" : "slurm-record-imported";
+}
+
+void finish_record_import(const RecordImport& import) {
+  namespace fs = std::filesystem;
+  fs::path kept = import.from;
+  if (import.set_aside) {
+    kept += ".imported";
+    std::error_code error;
+    fs::rename(import.from, kept, error);
+    if (error) {
+      spdlog::warn("could not rename {} to {}: {}", import.from.string(), kept.string(), error.message());
+      kept = import.from;
+    }
+  }
+  spdlog::info("imported the {} jobs of batch {} from {} into {}",
+               import.record == ImportedRecord::LocalJobs ? "local" : "Slurm", import.prefix,
+               import.from.string(), import.database.string());
+  const SystemClock clock;
+  if (auto journal = Journal::open(import.state_dir, "import", import.project, import.prefix, clock)) {
+    journal->record(JournalEvent{std::string(journal_event(import.record)),
+                                 std::nullopt,
+                                 std::nullopt,
+                                 {{"from", import.from.string()},
+                                  {"kept_as", kept.string()},
+                                  {"database", import.database.string()},
+                                  {"jobs", import.jobs}}});
+  }
 }
 
 }  // namespace traitctl

@@ -2,7 +2,6 @@
 // `local_owner` and `local_jobs`, and the one import of a record from before
 // the database.
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <fcntl.h>
@@ -15,9 +14,7 @@
 #include <utility>
 
 #include "traitctl/adapters/batch_database.hpp"
-#include "traitctl/adapters/journal.hpp"
 #include "traitctl/adapters/local_record.hpp"
-#include "traitctl/adapters/system_clock.hpp"
 #include "traitctl/core/job_name.hpp"
 #include "traitctl/core/ledger.hpp"
 #include "traitctl/core/parse.hpp"
@@ -312,32 +309,10 @@ Result<void> LocalRecordStore::write(const std::vector<const LocalJob*>& changed
   return {};
 }
 
-// The import committed: the old file is set aside (a crash before this
-// leaves it in place, and the database's record wins from then on).
 void LocalRecordStore::finish_import(std::size_t jobs) {
   from_legacy_ = false;
-  const fs::path legacy = legacy_local_record_path(state_dir_, project_);
-  fs::path kept = legacy;
-  if (!legacy_shared_) {
-    kept += ".imported";
-    std::error_code error;
-    fs::rename(legacy, kept, error);
-    if (error) {
-      spdlog::warn("could not rename {} to {}: {}", legacy.string(), kept.string(), error.message());
-      kept = legacy;
-    }
-  }
-  spdlog::info("imported the local jobs of batch {} from {} into {}", prefix_, legacy.string(), path().string());
-  const SystemClock clock;
-  if (auto journal = Journal::open(state_dir_, "import", project_, prefix_, clock)) {
-    journal->record(JournalEvent{"local-record-imported",
-                                 std::nullopt,
-                                 std::nullopt,
-                                 {{"from", legacy.string()},
-                                  {"kept_as", kept.string()},
-                                  {"database", path().string()},
-                                  {"jobs", jobs}}});
-  }
+  finish_record_import({ImportedRecord::LocalJobs, state_dir_, project_, prefix_,
+                        legacy_local_record_path(state_dir_, project_), path(), jobs, !legacy_shared_});
 }
 
 void settle_abandoned(std::vector<LocalJob>& jobs) {

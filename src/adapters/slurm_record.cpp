@@ -1,16 +1,13 @@
 #include "traitctl/adapters/slurm_record.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
-#include "traitctl/adapters/journal.hpp"
+#include "traitctl/adapters/batch_database.hpp"
 #include "traitctl/adapters/local_record.hpp"
 #include "traitctl/adapters/slurm_parse.hpp"
 #include "traitctl/adapters/state_file.hpp"
-#include "traitctl/adapters/system_clock.hpp"
 
 namespace traitctl {
 
@@ -307,29 +304,8 @@ Result<SlurmRecord> SlurmRecordStore::merge_in(const SlurmRecord& mine) {
   return now;
 }
 
-// The import committed: the old file is set aside (a crash before this
-// leaves it in place, and the database's rows win from then on).
 void SlurmRecordStore::finish_import(std::size_t jobs) {
-  fs::path kept = legacy_path_;
-  kept += ".imported";
-  std::error_code error;
-  fs::rename(legacy_path_, kept, error);
-  if (error) {
-    spdlog::warn("could not rename {} to {}: {}", legacy_path_.string(), kept.string(), error.message());
-    kept = legacy_path_;
-  }
-  spdlog::info("imported the Slurm record of batch {} from {} into {}", prefix_, legacy_path_.string(),
-               path().string());
-  const SystemClock clock;
-  if (auto journal = Journal::open(state_dir_, "import", project_, prefix_, clock)) {
-    journal->record(JournalEvent{"slurm-record-imported",
-                                 std::nullopt,
-                                 std::nullopt,
-                                 {{"from", legacy_path_.string()},
-                                  {"kept_as", kept.string()},
-                                  {"database", path().string()},
-                                  {"jobs", jobs}}});
-  }
+  finish_record_import({ImportedRecord::SlurmJobs, state_dir_, project_, prefix_, legacy_path_, path(), jobs});
 }
 
 }  // namespace traitctl

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "traitctl/adapters/batch_database.hpp"
 #include "traitctl/core/batch_event.hpp"
 #include "traitctl/core/concurrency.hpp"
 
@@ -89,6 +90,9 @@ std::set<std::string> written_event_names() {
   std::set<std::string> names = batch_event_names();
   for (CapEvent cap : {CapEvent::Lowered, CapEvent::Raised, CapEvent::Set}) {
     names.insert(std::string(journal_event(cap)));
+  }
+  for (ImportedRecord record : {ImportedRecord::LocalJobs, ImportedRecord::SlurmJobs}) {
+    names.insert(std::string(journal_event(record)));
   }
   const std::set<std::string> literal = literal_event_names();
   names.insert(literal.begin(), literal.end());

@@ -5,7 +5,10 @@
 // (adapters/ledger_store.hpp, the backends' records).
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
+#include <string>
+#include <string_view>
 
 #include "traitctl/adapters/sqlite.hpp"
 
@@ -39,5 +42,27 @@ inline constexpr int batch_schema_version = 1;
 // "<path>: <problem>; it was left untouched — <fix>": the one message of a
 // batch database that cannot be used (problem: what is wrong, without the path).
 [[nodiscard]] Error unusable_database(const std::filesystem::path& path, std::string_view problem);
+
+// A backend's record from before the database (jobs.json, the Slurm
+// record's JSON file), imported into `database`.
+enum class ImportedRecord { LocalJobs, SlurmJobs };
+// The journal's event for it: "local-record-imported", "slurm-record-imported".
+[[nodiscard]] std::string_view journal_event(ImportedRecord record);
+
+struct RecordImport {
+  ImportedRecord record = ImportedRecord::LocalJobs;
+  std::filesystem::path state_dir;
+  std::string project;
+  std::string prefix;
+  std::filesystem::path from;  // the old file
+  std::filesystem::path database;
+  std::size_t jobs = 0;
+  bool set_aside = true;  // false: other batches' jobs are in the old file too, and it stays
+};
+
+// After an import committed: the old file renamed `<file>.imported` (a crash
+// before leaves it in place, and the database's rows win from then on; a
+// rename that fails is warned of), logged, and told in the journal.
+void finish_record_import(const RecordImport& import);
 
 }  // namespace traitctl
