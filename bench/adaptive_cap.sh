@@ -41,20 +41,13 @@ measure() {  # name rep traitctl-flags...
   local name=$1 rep=$2
   shift 2
   local dir=$WORK/$name-$rep
-  mkdir -p "$dir/runai/bin"
-  ln -s "$RUNAI" "$dir/runai/bin/runai"  # found first on PATH, as in the e2e tests
-  printf '{"version": "2.20", "pending_ms": %d, "running_ms": %d, "mount_failure_above": %d}\n' \
-    "$PENDING_MS" "$RUNNING_MS" "$K" >"$dir/runai/config.json"
-  local status=0
-  (cd "$dir" && PATH=$dir/runai/bin:$PATH FAKE_RUNAI_DIR=$dir/runai HOME=$dir \
-    "$TRAITCTL" run --prefix b --project p --traits "2-$((TRAITS + 1))" --max-concurrent "$CAP" \
-    --poll-interval 0.1s --retry-delay 1s --max-delay 4s --max-retries 10 --expected-output "" --state-dir state --yes --json "$@" \
-    >report.json 2>stderr) || status=$?
-  if ! jq -e . "$dir/report.json" >/dev/null 2>&1; then
-    echo "$name: traitctl exit $status without a report; its stderr:" >&2
-    tail -n 20 "$dir/stderr" >&2
-    exit 1
-  fi
+  run_on_fake_cluster "$dir" \
+    "$(printf '{"version": "2.20", "pending_ms": %d, "running_ms": %d, "mount_failure_above": %d}' \
+      "$PENDING_MS" "$RUNNING_MS" "$K")" \
+    run --prefix b --project p --traits "2-$((TRAITS + 1))" --max-concurrent "$CAP" \
+    --poll-interval 0.1s --retry-delay 1s --max-delay 4s --max-retries 10 --expected-output "" --state-dir state \
+    --yes --json "$@"
+  local status=$STATUS
   local state=$dir/runai/state.json
   printf '%-9s run %d: exit %d, %2d/%d completed, %3d attempts, %3d mount failures, %2d out of retries,' \
     "$name" "$rep" "$status" "$(jq '.completed | length' "$dir/report.json")" "$TRAITS" \

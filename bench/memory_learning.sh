@@ -37,21 +37,13 @@ measure() {  # name rep traitctl-flags...
   local name=$1 rep=$2
   shift 2
   local dir=$WORK/$name-$rep
-  mkdir -p "$dir/runai/bin"
-  ln -s "$RUNAI" "$dir/runai/bin/runai"  # found first on PATH, as in the e2e tests
-  jq -n --argjson pending "$PENDING_MS" --argjson running "$RUNNING_MS" --argjson needed "$NEEDED" \
-    '{version: "2.20", pending_ms: $pending, running_ms: $running, memory_needed: $needed}' \
-    >"$dir/runai/config.json"
-  local status=0
-  (cd "$dir" && PATH=$dir/runai/bin:$PATH FAKE_RUNAI_DIR=$dir/runai HOME=$dir \
-    "$TRAITCTL" run --prefix m --project p --traits "2-$((TRAITS + 1))" --max-concurrent "$CAP" \
+  run_on_fake_cluster "$dir" \
+    "$(jq -n --argjson pending "$PENDING_MS" --argjson running "$RUNNING_MS" --argjson needed "$NEEDED" \
+      '{version: "2.20", pending_ms: $pending, running_ms: $running, memory_needed: $needed}')" \
+    run --prefix m --project p --traits "2-$((TRAITS + 1))" --max-concurrent "$CAP" \
     --memory-ladder 64G,96G --poll-interval 0.1s --retry-delay 1s --max-delay 4s --expected-output "" \
-    --no-validate --state-dir state --yes --json "$@" >report.json 2>stderr) || status=$?
-  if ! jq -e . "$dir/report.json" >/dev/null 2>&1; then
-    echo "$name: traitctl exit $status without a report; its stderr:" >&2
-    tail -n 20 "$dir/stderr" >&2
-    exit 1
-  fi
+    --no-validate --state-dir state --yes --json "$@"
+  local status=$STATUS
   local state=$dir/runai/state.json
   printf '%-10s run %d: exit %d, %2d/%d completed, %3d attempts, %3d out of memory, learned %s, %5.1f s\n' \
     "$name" "$rep" "$status" "$(jq '.completed | length' "$dir/report.json")" "$TRAITS" \
