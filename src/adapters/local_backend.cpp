@@ -458,14 +458,10 @@ Result<JobLog> LocalBackend::job_log(const Workload& job, int attempt) {
 bool LocalBackend::wait_for_change(Clock& /*clock*/, Duration timeout, const CancelToken& cancel) {
   std::vector<ChildProcess*> running;
   Duration wait = timeout;
+  bool unwritten = false;
   {
     const std::lock_guard lock(mutex_);
-    // The round is sent: its spawns (and ends seen meanwhile) in one write.
-    if (dirty_ && !read_only_) {
-      if (auto persisted = persist(); !persisted) {
-        spdlog::warn("{}", persisted.error().message);
-      }
-    }
+    unwritten = dirty_ && !read_only_;
     for (auto& [name, child] : children_) {
       running.push_back(&child);
       if (options_.job_timeout > Duration::zero()) {
@@ -477,7 +473,24 @@ bool LocalBackend::wait_for_change(Clock& /*clock*/, Duration timeout, const Can
   }
   // Only this thread submits and removes while the loop waits, so the
   // children stay put.
-  return ChildProcess::wait_for_any(running, wait, cancel) || wait < timeout;
+  const bool timeout_due = wait < timeout;
+  if (unwritten) {
+    // The round is sent. A child that ends within `round_write_delay` lets
+    // the next listing write the round's spawns and that end in one
+    // transaction (the spawn log covers them meanwhile); else they are
+    // written now, so that readers see the jobs while the loop waits.
+    const Duration first = std::min(wait, options_.round_write_delay);
+    if (first > Duration::zero() && ChildProcess::wait_for_any(running, first, cancel)) {
+      return true;
+    }
+    if (const std::lock_guard lock(mutex_); dirty_) {
+      if (auto persisted = persist(); !persisted) {
+        spdlog::warn("{}", persisted.error().message);
+      }
+    }
+    wait -= first;
+  }
+  return ChildProcess::wait_for_any(running, wait, cancel) || timeout_due;
 }
 
 Result<void> LocalBackend::stop_all(Duration grace) {

@@ -38,7 +38,7 @@ class BatchLoop {
       classify_failures();
       learn_memory();
       plan_.wake_backoffs(clock_.now(), events_);
-      if (!save() || !delete_due() || !submit_due()) {
+      if (!delete_due() || !submit_due()) {
         return finish();
       }
       if (plan_.finished()) {
@@ -47,7 +47,9 @@ class BatchLoop {
       if (cancel_.stop_requested()) {
         break;
       }
-      wait_for_next_look();
+      if (!wait_for_next_look()) {
+        return finish();
+      }
     }
     report_.interrupted = true;
     return finish();
@@ -178,7 +180,9 @@ class BatchLoop {
       event.message = listing.error().message;
       event.again = true;
       observer_.on_event(event);
-      wait_for(request_.plan.poll_interval);
+      if (!wait_for(request_.plan.poll_interval)) {
+        return false;
+      }
     }
   }
 
@@ -265,6 +269,9 @@ class BatchLoop {
   bool delete_due() {
     const auto deletes = plan_.deletes_due(clock_.now(), events_);
     flush_events();
+    if (deletes.empty()) {
+      return true;
+    }
     if (!save()) {
       return false;
     }
@@ -277,7 +284,7 @@ class BatchLoop {
       plan_.delete_answered(trait, answer, clock_.now(), events_);
       flush_events();
     }
-    return save();
+    return true;  // the answers are saved with the next save: see wait_for
   }
 
   bool submit_due() {
@@ -328,48 +335,86 @@ class BatchLoop {
       plan_.submit_answered(orders[i].trait, answers[i], specs[i], clock_.now(), events_);
     }
     flush_events();
-    return save();
+    return true;  // the answers are saved with the next save: see wait_for
   }
 
-  void wait_for_next_look() {
+  // False when the cycle's changes could not be saved (report_.fatal says why).
+  bool wait_for_next_look() {
     const TimePoint now = clock_.now();
     const auto wait = std::chrono::duration_cast<Duration>(plan_.next_look(now) - now);
     if (wait > Duration::zero()) {
-      wait_for(wait);
+      return wait_for(wait);
     }
+    return save_may_wait(now) > Duration::zero() || save();  // looking again at once
   }
 
-  // Sleeps until `wait` has passed or the backend says something changed;
-  // the observer sees the batch once, then every second of the wait.
-  void wait_for(Duration wait) {
+  // Saves what changed since the last save, then sleeps until `wait` has
+  // passed or the backend says something changed; the observer sees the
+  // batch once, then every second of the wait. A wait that ends within
+  // `unsaved_at_most` of the last save leaves the save to the next cycle's
+  // first one: what was not saved yet are answers and observations, which
+  // a crash loses at no cost (intents went to disk before their calls; the
+  // next listing shows what the answers said), so a batch whose jobs end at
+  // once commits once a cycle, not twice; a reader is never further behind.
+  // False when the save failed (report_.fatal says why).
+  bool wait_for(Duration wait) {
     WaitProgress progress = plan_.progress();
     progress.next_poll = wait;
     observer_.on_waiting(progress);
-    (void)sleep_in_ticks(
-        clock_, wait, cancel_,
-        [&](Duration left) {
-          progress.next_poll = left;
-          observer_.on_wait_tick(progress);
-        },
-        [&](Duration slice) { return backend_.wait_for_change(clock_, slice, cancel_); });
+    const TimePoint started = clock_.now();
+    if (const Duration grace = std::min(wait, save_may_wait(started));
+        grace > Duration::zero() && backend_.wait_for_change(clock_, grace, cancel_)) {
+      return true;
+    }
+    if (!save()) {
+      return false;
+    }
+    const auto left = wait - std::chrono::duration_cast<Duration>(clock_.now() - started);
+    if (left > Duration::zero()) {
+      (void)sleep_in_ticks(
+          clock_, left, cancel_,
+          [&](Duration ticking) {
+            progress.next_poll = ticking;
+            observer_.on_wait_tick(progress);
+          },
+          [&](Duration slice) { return backend_.wait_for_change(clock_, slice, cancel_); });
+    }
+    return true;
   }
 
   // The store compares and writes the traits the plan touched since the
   // last save (and the batch row), nothing when nothing changed: a cycle's
   // cost follows what changed, not the size of the batch.
   bool save() {
-    if (dry_run_) {
-      return true;
-    }
-    if (auto saved = request_.save_ledger(ledger_, plan_.touched()); !saved) {
+    if (auto saved = store_changes(); !saved) {
       report_.fatal = saved.error();
       return false;
+    }
+    return true;
+  }
+
+  // How much longer the changes since the last save may stay unsaved.
+  [[nodiscard]] Duration save_may_wait(TimePoint now) const {
+    if (!last_save_) {
+      return Duration::zero();
+    }
+    return std::max(Duration::zero(),
+                    unsaved_at_most - std::chrono::duration_cast<Duration>(now - *last_save_));
+  }
+
+  Result<void> store_changes() {
+    if (dry_run_) {
+      return {};
+    }
+    last_save_ = clock_.now();
+    if (auto saved = request_.save_ledger(ledger_, plan_.touched()); !saved) {
+      return saved.error();
     }
     if (request_.avoid_nodes) {
       untallied_.insert(plan_.touched().begin(), plan_.touched().end());
     }
     plan_.forget_touched();
-    return true;
+    return {};
   }
 
   void flush_events() {
@@ -438,13 +483,21 @@ class BatchLoop {
   Events events_;
   BatchReport report_;
   std::vector<std::string> avoided_;  // the suspect nodes new jobs avoid
-  bool learning_stale_ = true;  // an attempt ended or was classified since learn_memory looked
-  NodeTally nodes_;             // node health, recounted for the traits that changed
-  std::set<int> untallied_;     // saved since nodes_ was brought up to date
+  // The longest a quick cycle's changes wait for the next cycle's save.
+  static constexpr Duration unsaved_at_most{500};
+  std::optional<TimePoint> last_save_;  // when everything the plan had changed was saved
+  bool learning_stale_ = true;          // an attempt ended or was classified since learn_memory looked
+  NodeTally nodes_;                     // node health, recounted for the traits that changed
+  std::set<int> untallied_;             // saved since nodes_ was brought up to date
 };
 
 BatchReport BatchLoop::finish() {
   flush_events();
+  // What the last cycle changed, whatever ended the run (a failed save
+  // again, but it does not replace the error that ended the run).
+  if (auto saved = store_changes(); !saved && !report_.fatal) {
+    report_.fatal = saved.error();
+  }
   report_.submission_stop = plan_.submission_stop();
   report_.cap = cap_;
   add_final_stages(report_, plan_, request_.plan.stage.mode.submit_new && !dry_run_);

@@ -339,7 +339,9 @@ TEST_F(LocalBackendTest, JobsLeftRunningByADeadTraitctlAreInterrupted) {
   const pid_t traitctl = ::fork();
   ASSERT_GE(traitctl, 0);
   if (traitctl == 0) {
-    auto backend = LocalBackend::open(options(), clock_);
+    auto written_at_once = options();
+    written_at_once.round_write_delay = Duration{0};
+    auto backend = LocalBackend::open(written_at_once, clock_);
     const CancelToken cancel;
     const bool started = backend.ok() && (*backend)->submit(spec(2)).ok() &&
                          (*backend)->submit(spec(3, {held()})).ok();
@@ -433,6 +435,33 @@ TEST_F(LocalBackendTest, WaitingEndsAtAJobsTimeout) {
   const auto start = std::chrono::steady_clock::now();
   EXPECT_TRUE(backend->wait_for_change(clock_, Duration{60'000}, cancel));
   EXPECT_LT(std::chrono::steady_clock::now() - start, Duration{50'000}) << "slept the whole timeout";
+}
+
+// A round's spawns wait for the first end, to be written with it in one
+// transaction; a round none of whose jobs ends is written after the delay.
+TEST_F(LocalBackendTest, ARoundIsWrittenWithItsFirstEndOrAfterTheDelay) {
+  const auto reader_sees = [this] {
+    auto reader = LocalBackend::open_read_only(options(), clock_);
+    EXPECT_TRUE(reader.ok());
+    return reader.ok() ? *(*reader)->list_workloads() : std::vector<Workload>{};
+  };
+  CancelToken cancel;
+  auto waits_for_an_end = options();
+  waits_for_an_end.round_write_delay = Duration{600'000};
+  {
+    auto backend = open(waits_for_an_end);
+    ASSERT_TRUE(backend->submit(spec(2)).ok());
+    EXPECT_TRUE(backend->wait_for_change(clock_, Duration{1'200'000}, cancel)) << "t-2 ends at once";
+    EXPECT_TRUE(reader_sees().empty()) << "written before its end";
+    (void)backend->list_workloads();
+    EXPECT_THAT(reader_sees(), UnorderedElementsAre(listed("t-2", "Completed")));
+  }
+  auto writes_soon = options();
+  writes_soon.round_write_delay = Duration{10};
+  auto backend = open(writes_soon);
+  ASSERT_TRUE(backend->submit(spec(3, {held()})).ok());
+  EXPECT_FALSE(backend->wait_for_change(clock_, Duration{50}, cancel));
+  EXPECT_THAT(reader_sees(), ::testing::Contains(listed("t-3", "Running")));
 }
 
 TEST_F(LocalBackendTest, ADeathBySignalIsEvidence) {

@@ -30,6 +30,9 @@ struct LocalOptions {
   // JobSpec's. A container command such as /scripts/entrypoint.sh rarely
   // exists on the host, hence the override.
   std::vector<std::string> command;
+  // How long the spawns of a round sent wait for a job's end to be written
+  // with it in one transaction (a batch of short jobs commits once a cycle).
+  Duration round_write_delay{200};
   Duration job_timeout{0};  // 0: no limit
   // How long remove() and a timeout give a job between SIGTERM and SIGKILL.
   Duration kill_grace{2'000};
