@@ -179,7 +179,9 @@ TEST_F(Status, WatchWithJsonIsAUsageError) {
 
 TEST(StatusWatch, ExitsOnceTheBatchIsFinished) {
   FakeCluster cluster;
-  cluster.write_config(json{{"pending_ms", 100}, {"running_ms", 700}, {"plans", {{"w-3", {1}}}}});
+  // w-2 runs until the watch has listed it once: the watch must look again.
+  cluster.write_config(
+      json{{"pending_ms", 100}, {"running_ms", 100}, {"plans", {{"w-3", {1}}}}, {"hold", json::array({"w-2"})}});
   submit(cluster, "w-2");
   submit(cluster, "w-3");
   const TimePoint now = std::chrono::system_clock::now();
@@ -187,13 +189,15 @@ TEST(StatusWatch, ExitsOnceTheBatchIsFinished) {
   ledger.traits[3] = classified(now, FailureClass::Config);
   write_ledger(cluster, ledger);
 
-  const auto result = run_traitctl(
+  const int lists_before = cluster.count_calls("list");
+  const auto [result, listed] = run_traitctl_held_until(
       cluster,
-      {"status", "--prefix", "w", "--project", "p", "--traits", "2-3", "--watch", "--interval", "0.2s"}, {},
-      30s);
+      {"status", "--prefix", "w", "--project", "p", "--traits", "2-3", "--watch", "--interval", "0.2s"},
+      [&] { return cluster.count_calls("list") > lists_before; });
+  ASSERT_TRUE(listed) << result.err;
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(result.out.find('\x1b'), std::string::npos) << result.out;
-  EXPECT_GE(cluster.count_calls("list"), 2);  // it looked again while w-2 ran
+  EXPECT_GE(cluster.count_calls("list") - lists_before, 2);  // it looked again while w-2 ran
   EXPECT_NE(result.out.find("Done: 2/2 (completed 1, permanently failed 1)"), std::string::npos)
       << result.out;
   EXPECT_NE(result.err.find("finished"), std::string::npos) << result.err;
